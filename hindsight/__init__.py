@@ -1,0 +1,1 @@
+"""Hindsight's command-line shell (`hindsight ...`). The work itself lives in `models/` and `pipelines/`."""

@@ -1,0 +1,15 @@
+"""CLI commands, one module per stage; each exposes `register(app)`."""
+
+from hindsight.commands import (
+    attribution,
+    dashboard,
+    demo,
+    feedback,
+    history,
+    pipeline,
+    signatures,
+    sources,
+    warehouse,
+)
+
+STAGE_MODULES = [sources, history, signatures, attribution, feedback, pipeline, warehouse, demo, dashboard]

@@ -1,0 +1,7 @@
+"""CLI commands of the dashboard stage."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to the `hindsight` app."""

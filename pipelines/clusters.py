@@ -1,0 +1,7 @@
+"""Dagster definitions of the clusters stage (assets, checks, sensors, schedules)."""
+
+assets: list = []
+asset_checks: list = []
+sensors: list = []
+schedules: list = []
+jobs: list = []

@@ -1,0 +1,48 @@
+-- Stage 4: from a crashing frame to the commit that wrote it.
+
+CREATE TABLE IF NOT EXISTS core.frame_resolutions (
+    event_id        VARCHAR NOT NULL,
+    exception_index INTEGER NOT NULL,
+    frame_index     INTEGER NOT NULL,
+    repo            VARCHAR,
+    revision        VARCHAR,                  -- commit sha the event ran
+    revision_source VARCHAR,                  -- 'release' | 'time_fallback' | NULL when unknown
+    repo_path       VARCHAR,
+    line            INTEGER,
+    status          VARCHAR NOT NULL,         -- 'resolved' | 'unresolved'
+    reason          VARCHAR,                  -- why unresolved: no_release | unknown_release | third_party | file_not_in_repo | line_mismatch | hostile_path | no_line
+    PRIMARY KEY (event_id, exception_index, frame_index)
+);
+
+-- Blame of whole files, once per (repo, revision, path): reused across events and runs.
+CREATE TABLE IF NOT EXISTS core.blame_lines (
+    repo        VARCHAR NOT NULL,
+    revision    VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    line        INTEGER NOT NULL,             -- final line number at `revision`
+    commit_sha  VARCHAR NOT NULL,
+    orig_path   VARCHAR,
+    orig_line   INTEGER,
+    PRIMARY KEY (repo, revision, path, line)
+);
+
+CREATE TABLE IF NOT EXISTS core.blamed_files (
+    repo        VARCHAR NOT NULL,
+    revision    VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    line_count  INTEGER NOT NULL,
+    blamed_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (repo, revision, path)
+);
+
+CREATE TABLE IF NOT EXISTS core.suspect_commit_scores (
+    cluster_id   VARCHAR NOT NULL,
+    repo         VARCHAR NOT NULL,
+    commit_sha   VARCHAR NOT NULL,
+    rank         INTEGER NOT NULL,            -- 1 = top suspect
+    score        DOUBLE NOT NULL,
+    method       VARCHAR NOT NULL,            -- 'blame' | 'szz' (refined from a fix commit)
+    evidence     JSON,                        -- frames/lines that point at it
+    fix_commit   VARCHAR,                     -- commit that fixed the cluster, when known
+    PRIMARY KEY (cluster_id, repo, commit_sha)
+);

@@ -1,0 +1,46 @@
+-- Stage 5: what production taught, as lint rules and assistant guidance.
+
+CREATE TABLE IF NOT EXISTS core.rule_packs (
+    version      VARCHAR PRIMARY KEY,         -- e.g. '2026.11.24.1'
+    created_at   TIMESTAMP NOT NULL,
+    path         VARCHAR NOT NULL,            -- data/exports/rulepacks/<version>
+    manifest     JSON NOT NULL,
+    changelog    VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS core.rules (
+    pack_version  VARCHAR NOT NULL,
+    rule_id       VARCHAR NOT NULL,
+    engine        VARCHAR NOT NULL,           -- 'semgrep' | 'ruff'
+    origin        VARCHAR NOT NULL,           -- 'catalog' | 'mined' | 'builtin'
+    failure_class VARCHAR NOT NULL,
+    severity      VARCHAR NOT NULL,           -- ERROR | WARNING | INFO
+    message       VARCHAR NOT NULL,
+    cluster_ids   VARCHAR[],
+    evidence      JSON,
+    PRIMARY KEY (pack_version, rule_id)
+);
+
+CREATE TABLE IF NOT EXISTS core.rule_evaluations (
+    pack_version        VARCHAR NOT NULL,
+    rule_id             VARCHAR NOT NULL,
+    crash_sites         INTEGER,              -- crash sites of the rule's class
+    crash_sites_flagged INTEGER,
+    fixed_sites         INTEGER,
+    fixed_sites_flagged INTEGER,              -- false positives on fixed lines
+    repo_findings       INTEGER,
+    repo_kloc           DOUBLE,
+    demoted             BOOLEAN NOT NULL,
+    demotion_reason     VARCHAR,
+    evaluated_at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (pack_version, rule_id)
+);
+
+CREATE TABLE IF NOT EXISTS core.guidance_files (
+    pack_version VARCHAR NOT NULL,
+    path         VARCHAR NOT NULL,            -- relative path inside the guidance export (e.g. '.cursor/rules/hindsight.mdc')
+    format       VARCHAR NOT NULL,
+    bytes        INTEGER NOT NULL,
+    content      VARCHAR NOT NULL,
+    PRIMARY KEY (pack_version, path)
+);

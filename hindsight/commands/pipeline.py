@@ -1,7 +1,36 @@
-"""CLI commands of the pipeline stage."""
+"""`hindsight run`: materialize the whole pipeline (or a selection) in this process."""
+
+from __future__ import annotations
+
+from typing import Optional
 
 import typer
+from rich.console import Console
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the `hindsight` app."""
+    @app.command("run")
+    def run_command(
+        ctx: typer.Context,
+        select: Optional[str] = typer.Option(
+            None, "--select", "-s", help="Dagster asset selection, e.g. 'group:sources' or 'clusters+'."
+        ),
+    ) -> None:
+        """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
+        from pipelines.runner import materialize_all
+
+        console = Console(stderr=True)
+        config_path = ctx.obj.config_path
+        with console.status("running the pipeline in-process…"):
+            result = materialize_all(config_path=config_path, warehouse=ctx.obj.warehouse, selection=select)
+        for event in result.get_asset_materialization_events():
+            mat = event.event_specific_data.materialization
+            meta = {k: getattr(v, "value", v) for k, v in (mat.metadata or {}).items()}
+            brief = ", ".join(f"{k}={v}" for k, v in list(meta.items())[:6])
+            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {brief}", highlight=False)
+        failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
+        for check in failed:
+            console.print(f"[yellow]check failed[/yellow] {check.asset_key.to_user_string()}:{check.check_name}")
+        console.print(f"pipeline {'succeeded' if result.success else 'FAILED'}; warehouse: {ctx.obj.warehouse}")
+        if not result.success:
+            raise typer.Exit(1)

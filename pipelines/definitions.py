@@ -11,6 +11,7 @@ from pipelines import attribution, clusters, feedback, history, publish, signatu
 from pipelines.resources import default_resources
 
 STAGES = [sources, history, signatures, clusters, attribution, feedback, publish]
+publish.finalize()
 
 
 def _gather(name: str) -> list:

@@ -9,7 +9,7 @@ import dagster as dg
 
 
 def materialize_all(config_path: str | Path | None = None, warehouse: str | Path | None = None,
-                    selection: str | None = None) -> dg.ExecuteInProcessResult:
+                    selection: str | None = None, raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
     """Run every asset (or a selection like 'group:sources') once, in this process.
 
     The config path and warehouse are passed through the environment so the resources built by
@@ -28,5 +28,6 @@ def materialize_all(config_path: str | Path | None = None, warehouse: str | Path
         job = dg.define_asset_job("selection", selection=asset_selection).resolve(
             asset_graph=defs.resolve_asset_graph()
         )
-    return job.execute_in_process(instance=dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None,
-                                  resources=None, raise_on_error=True)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("HINDSIGHT_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+    return job.execute_in_process(instance=instance, run_config=quiet, raise_on_error=raise_on_error)

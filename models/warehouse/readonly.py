@@ -53,6 +53,6 @@ def query_read_only(path: str | Path, sql: str, params=None, limit: int | None =
             raise ValueError("the statement returned no result set")
         if limit is not None:
             rel = rel.limit(limit)
-        return rel.fetch_arrow_table()
+        return rel.to_arrow_table()
     finally:
         con.close()

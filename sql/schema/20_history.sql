@@ -6,7 +6,11 @@ CREATE TABLE IF NOT EXISTS core.repositories (
     default_branch  VARCHAR NOT NULL,
     release_pattern VARCHAR,                  -- e.g. 'v{version}' or '{service}@{version}'
     last_head       VARCHAR,                  -- head sha at the last commit ingest (incremental)
-    ingested_at     TIMESTAMP
+    ingested_at     TIMESTAMP,
+    last_tips       VARCHAR[],                -- head + tag commits at the last ingest (excluded next time)
+    notes_head      VARCHAR,                  -- sha of refs/notes/ai at the last ingest (NULL = none)
+    markers_digest  VARCHAR,                  -- digest of the AI-marker set used (change => reclassify)
+    releases_digest VARCHAR                   -- digest of the release set (change => recompute release_commits)
 );
 
 CREATE TABLE IF NOT EXISTS core.commits (
@@ -45,7 +49,17 @@ CREATE TABLE IF NOT EXISTS core.releases (
     tag         VARCHAR,                      -- tag it came from (NULL when from an explicit table)
     sha         VARCHAR NOT NULL,
     released_at TIMESTAMP,                    -- commit time of the tagged revision
+    service     VARCHAR,                      -- the {service} part, when the pattern or release has one
     PRIMARY KEY (repo, release)
+);
+
+-- Commits first shipped in a release: reachable from it, not from any earlier release of the same
+-- service (Sentry's "commits in this release"). Recomputed when the release set changes.
+CREATE TABLE IF NOT EXISTS core.release_commits (
+    repo        VARCHAR NOT NULL,
+    release     VARCHAR NOT NULL,
+    sha         VARCHAR NOT NULL,
+    PRIMARY KEY (repo, release, sha)
 );
 
 -- One row per commit: AI-origin classification. Absence of a marker is 'unknown/human', never 'human'.

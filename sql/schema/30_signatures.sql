@@ -70,3 +70,26 @@ CREATE TABLE IF NOT EXISTS core.incident_cluster_links (
     confidence  DOUBLE NOT NULL,              -- 0..1
     PRIMARY KEY (incident_id, cluster_id, evidence)
 );
+
+-- Per signature: what the clusterer saw (added by the clusters stage; rewritten on every build).
+CREATE TABLE IF NOT EXISTS core.signature_features (
+    signature       VARCHAR PRIMARY KEY,
+    signature_kind  VARCHAR NOT NULL,         -- 'fingerprint' | 'template'
+    exception_type  VARCHAR,                  -- last dotted component of the main exception type
+    crash_file      VARCHAR,                  -- file stem of the crash site (innermost in-app frame)
+    crash_function  VARCHAR,
+    crash_context   VARCHAR,                  -- whitespace-collapsed context line of the crash site
+    crash_path      VARCHAR,                  -- filename/abs_path of the crash site as reported
+    title           VARCHAR,
+    failure_class   VARCHAR NOT NULL,
+    class_rule      VARCHAR,                  -- id of the catalog rule that matched (NULL = unknown)
+    event_count     BIGINT NOT NULL,          -- events (fingerprints) or error log records (templates)
+    representative_event_id VARCHAR,
+    document        VARCHAR                   -- the tokens compared by TF-IDF, space-separated
+);
+
+-- Every cluster id ever seen by the `no cluster id disappears` check (a checkpoint between runs).
+CREATE TABLE IF NOT EXISTS core.cluster_id_checkpoint (
+    cluster_id   VARCHAR PRIMARY KEY,
+    recorded_at  TIMESTAMP NOT NULL
+);

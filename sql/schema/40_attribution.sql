@@ -10,9 +10,13 @@ CREATE TABLE IF NOT EXISTS core.frame_resolutions (
     repo_path       VARCHAR,
     line            INTEGER,
     status          VARCHAR NOT NULL,         -- 'resolved' | 'unresolved'
-    reason          VARCHAR,                  -- why unresolved: no_release | unknown_release | third_party | file_not_in_repo | line_mismatch | hostile_path | no_line
+    reason          VARCHAR,                  -- why unresolved: no_release | unknown_release | no_repo | no_path | third_party | file_not_in_repo | line_mismatch | ambiguous_path | hostile_path | no_line | blame_failed
+    verified        BOOLEAN,                  -- the frame's context_line matched the line at `revision` (NULL: unresolved)
     PRIMARY KEY (event_id, exception_index, frame_index)
 );
+
+-- Warehouses created before `verified` existed.
+ALTER TABLE core.frame_resolutions ADD COLUMN IF NOT EXISTS verified BOOLEAN;
 
 -- Blame of whole files, once per (repo, revision, path): reused across events and runs.
 CREATE TABLE IF NOT EXISTS core.blame_lines (
@@ -45,4 +49,14 @@ CREATE TABLE IF NOT EXISTS core.suspect_commit_scores (
     evidence     JSON,                        -- frames/lines that point at it
     fix_commit   VARCHAR,                     -- commit that fixed the cluster, when known
     PRIMARY KEY (cluster_id, repo, commit_sha)
+);
+
+-- Author facts of blamed commits as blame reports them (usable before/without the history ingest).
+CREATE TABLE IF NOT EXISTS core.blame_commits (
+    repo        VARCHAR NOT NULL,
+    sha         VARCHAR NOT NULL,
+    author_name VARCHAR,
+    author_time TIMESTAMP,
+    summary     VARCHAR,                      -- commit subject (untrusted text)
+    PRIMARY KEY (repo, sha)
 );

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard for engineering leads (`hindsight dashboard`)."""

@@ -1,0 +1,106 @@
+"""Data access for the dashboard: short read-only connections to the published snapshot, cached.
+
+The dashboard never opens the warehouse the pipeline writes (see models/warehouse/snapshot.py); it opens
+the snapshot read-only for the duration of one query, retrying briefly if the file is being swapped, and
+caches results keyed by the snapshot's modification time so a new snapshot invalidates the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from models.config import load_config
+from models.warehouse.readonly import check_read_only
+from models.warehouse.snapshot import snapshot_path
+
+
+def warehouse_path() -> Path:
+    env = os.environ.get("HINDSIGHT_WAREHOUSE")
+    return Path(env) if env else load_config(os.environ.get("HINDSIGHT_CONFIG") or None).warehouse
+
+
+def database_file() -> Path | None:
+    """The snapshot to read, or None when the pipeline has not published one yet."""
+    snap = snapshot_path(warehouse_path())
+    return snap if snap.exists() else None
+
+
+def data_version() -> float:
+    db = database_file()
+    return db.stat().st_mtime if db else 0.0
+
+
+def _connect(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            con.execute("SET enable_external_access = false")
+            return con
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    raise AssertionError("unreachable")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(sql: str, params: tuple, version: float) -> pl.DataFrame:
+    db = database_file()
+    if db is None:
+        return pl.DataFrame()
+    con = _connect(db)
+    try:
+        return con.sql(sql, params=list(params) if params else None).pl()
+    finally:
+        con.close()
+
+
+def query(sql: str, params: list | tuple = ()) -> pl.DataFrame:
+    """Run a parameterised read-only query on the current snapshot (cached per snapshot version)."""
+    return _cached_query(sql, tuple(params), data_version())
+
+
+def run_user_sql(sql: str, limit: int = 5000) -> pl.DataFrame:
+    """Analyst SQL from the SQL page: checked for writes, run read-only, never cached."""
+    check_read_only(sql)
+    db = database_file()
+    if db is None:
+        return pl.DataFrame()
+    con = _connect(db)
+    try:
+        con.execute("SET lock_configuration = true")
+        return con.sql(sql).limit(limit).pl()
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False)
+def _existing_views(version: float) -> frozenset[str]:
+    db = database_file()
+    if db is None:
+        return frozenset()
+    con = _connect(db)
+    try:
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+        return frozenset(r[0] for r in rows)
+    finally:
+        con.close()
+
+
+def has_views(*names: str) -> bool:
+    views = _existing_views(data_version())
+    return all(n in views for n in names)
+
+
+def has_rows(view: str) -> bool:
+    if not has_views(view):
+        return False
+    return query(f'SELECT count(*) AS n FROM (SELECT 1 FROM "{view}" LIMIT 1)')["n"][0] > 0

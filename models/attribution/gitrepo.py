@@ -1,0 +1,240 @@
+"""The git edge of attribution: every git call this stage makes, with argument lists only.
+
+Untrusted frame text never reaches a shell: git runs with an argument list (no `shell=True`), revisions
+are passed after `--end-of-options` and paths after `--`. Paths handed to git are first checked to be
+in the tree listing of the revision (see `resolve.py`), so a hostile path never reaches git at all.
+
+One `GitRepo` per repository and run keeps: the tree listing per revision (one `git ls-tree` call each),
+one long-lived `git cat-file --batch` process for file contents, and the lines of files already read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+
+
+class GitError(RuntimeError):
+    """A git command failed (message carries git's stderr)."""
+
+
+def run_git(repo: Path, args: list[str], *, check: bool = True, input_bytes: bytes | None = None) -> bytes:
+    """Run `git -C repo <args>` and return stdout bytes."""
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        input=input_bytes,
+        capture_output=True,
+        env={**os.environ, **_GIT_ENV},
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise GitError(f"git {args[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class BlameLine:
+    line: int  # final line number at the blamed revision
+    commit_sha: str
+    orig_path: str
+    orig_line: int
+
+
+@dataclass(frozen=True)
+class BlameCommit:
+    sha: str
+    author_name: str | None
+    author_time: int | None  # unix seconds
+    summary: str | None
+
+
+def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """Parse `git blame --porcelain` output: one row per final line, plus author facts per commit.
+
+    Each line group starts with `<sha> <orig_line> <final_line> [<count>]`; header lines follow (the
+    commit's author/summary only the first time the commit appears; `filename` per group, so the last
+    seen one per commit is kept), then the content line prefixed by a TAB.
+    """
+    out: list[BlameLine] = []
+    filename_of: dict[str, str] = {}
+    info: dict[str, dict] = {}
+    sha = ""
+    orig = final = 0
+    expect_header = True
+    for raw in text.split("\n"):
+        if expect_header:
+            parts = raw.split(" ")
+            if len(parts) >= 3 and len(parts[0]) == 40:
+                sha, orig, final = parts[0], int(parts[1]), int(parts[2])
+                info.setdefault(sha, {})
+                expect_header = False
+            continue
+        if raw.startswith("\t"):
+            out.append(BlameLine(final, sha, filename_of.get(sha, ""), orig))
+            expect_header = True
+        elif raw.startswith("filename "):
+            filename_of[sha] = raw[len("filename "):]
+        else:
+            key, _, value = raw.partition(" ")
+            if key in ("author", "author-time", "summary"):
+                info[sha][key] = value
+    commits = {
+        s: BlameCommit(s, d.get("author"), int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
+                       d.get("summary"))
+        for s, d in info.items()
+    }
+    return out, commits
+
+
+class GitRepo:
+    """Cached, read-only access to one repository for the duration of a run (thread-safe reads)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
+            raise GitError(f"not a git repository: {self.path}")
+        self._trees: dict[str, frozenset[str]] = {}
+        self._lines: dict[tuple[str, str], list[str] | None] = {}
+        self._commits: dict[str, str | None] = {}
+        self._batch: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    # -- revisions ----------------------------------------------------------------------------------
+    def commit_sha(self, rev: str) -> str | None:
+        """Full sha of `rev` when it names a commit in this repository, else None (cached)."""
+        if rev not in self._commits:
+            out = run_git(self.path, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False)
+            sha = out.decode().strip()
+            self._commits[rev] = sha if _SHA_RE.match(sha) else None
+        return self._commits[rev]
+
+    def first_parent_history(self, branch: str) -> list[tuple[str, int]]:
+        """(sha, committer unix time) of the branch's first-parent chain, newest first."""
+        out = run_git(self.path, ["log", "--first-parent", "--format=%H %ct", "--end-of-options", branch, "--"], check=False)
+        rows = []
+        for line in out.decode().splitlines():
+            sha, _, ts = line.partition(" ")
+            if _SHA_RE.match(sha):
+                rows.append((sha, int(ts)))
+        return rows
+
+    # -- trees and blobs ----------------------------------------------------------------------------
+    def tree(self, revision: str) -> frozenset[str]:
+        """Every file path at `revision` (one `git ls-tree` call per revision, cached)."""
+        with self._lock:
+            cached = self._trees.get(revision)
+        if cached is None:
+            out = run_git(self.path, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", revision])
+            cached = frozenset(p for p in out.decode("utf-8", errors="surrogateescape").split("\0") if p)
+            with self._lock:
+                self._trees[revision] = cached
+        return cached
+
+    def file_lines(self, revision: str, path: str) -> list[str] | None:
+        """Lines of `path` at `revision` via one long-lived `git cat-file --batch` (None if absent)."""
+        key = (revision, path)
+        with self._lock:
+            if key in self._lines:
+                return self._lines[key]
+            data = self._cat_file(f"{revision}:{path}")
+            lines = None if data is None else data.decode("utf-8", errors="replace").split("\n")
+            if lines is not None and lines and lines[-1] == "":
+                lines.pop()
+            self._lines[key] = lines
+            return lines
+
+    def _cat_file(self, spec: str) -> bytes | None:
+        if "\n" in spec or "\r" in spec:
+            return None  # the batch protocol is line-based; such names are rejected earlier anyway
+        if self._batch is None or self._batch.poll() is not None:
+            self._batch = subprocess.Popen(
+                ["git", "-C", str(self.path), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, **_GIT_ENV},
+            )
+        assert self._batch.stdin and self._batch.stdout
+        self._batch.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().decode(errors="replace").split()
+        if len(header) < 3 or header[-1] == "missing":
+            return None
+        size = int(header[2])
+        data = self._batch.stdout.read(size)
+        self._batch.stdout.read(1)  # trailing LF
+        return data if header[1] == "blob" else None
+
+    # -- blame --------------------------------------------------------------------------------------
+    def ignore_revs(self, revision: str) -> list[str]:
+        """Full shas listed in `.git-blame-ignore-revs` at `revision` (comments and bad lines dropped)."""
+        lines = self.file_lines(revision, ".git-blame-ignore-revs") or []
+        shas = []
+        for line in lines:
+            token = line.split("#", 1)[0].strip().lower()
+            if _SHA_RE.match(token):
+                shas.append(token)
+        return shas
+
+    def blame(self, revision: str, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+        """Whole-file `git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there."""
+        args = ["blame", "-w", "--porcelain"]
+        ignore = self.ignore_revs(revision)
+        tmp = None
+        try:
+            if ignore:
+                tmp = tempfile.NamedTemporaryFile("w", suffix=".ignore-revs", delete=False)
+                tmp.write("\n".join(ignore) + "\n")
+                tmp.close()
+                args += ["--ignore-revs-file", tmp.name]
+            out = run_git(self.path, [*args, "--end-of-options", revision, "--", path])
+        finally:
+            if tmp is not None:
+                os.unlink(tmp.name)
+        return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
+
+    # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
+    def commits_between(self, old: str, new: str, path: str) -> list[str]:
+        """Commits in old..new touching `path`, oldest first."""
+        out = run_git(self.path, ["rev-list", "--reverse", "--end-of-options", f"{old}..{new}", "--", path], check=False)
+        return [s for s in out.decode().split() if _SHA_RE.match(s)]
+
+    def changed_old_lines(self, commit: str, path: str) -> list[tuple[int, str]]:
+        """(line number at commit^, text) of every line the commit deleted or changed in `path` (-w)."""
+        out = run_git(
+            self.path,
+            ["diff", "-w", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", f"{commit}^", commit, "--", path],
+            check=False,
+        ).decode("utf-8", errors="replace")
+        result, old_no = [], 0
+        for line in out.split("\n"):
+            if line.startswith("@@"):
+                m = re.match(r"@@ -(\d+)(?:,(\d+))? \+", line)
+                old_no = int(m.group(1)) if m else 0
+            elif line.startswith("-") and not line.startswith("---"):
+                result.append((old_no, line[1:]))
+                old_no += 1
+        return result
+
+    def close(self) -> None:
+        if self._batch is not None:
+            try:
+                if self._batch.stdin:
+                    self._batch.stdin.close()
+                self._batch.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - best effort shutdown
+                self._batch.kill()
+            self._batch = None
+
+    def __enter__(self) -> "GitRepo":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,19 @@
+import os
+
+
+def ensure_dir(path):
+    # ruleid: hindsight.catalog.check_then_act_race
+    if not os.path.exists(path):
+        os.makedirs(path)
+    # ok: hindsight.catalog.check_then_act_race
+    os.makedirs(path, exist_ok=True)
+
+
+def claim(path):
+    # ruleid: hindsight.catalog.check_then_act_race
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write("mine")
+    # ok: hindsight.catalog.check_then_act_race
+    if os.path.exists(path):
+        print("exists")

@@ -1,0 +1,27 @@
+import urllib.request
+
+import requests
+
+
+def fetch_price(url):
+    # ruleid: hindsight.catalog.missing_http_timeout
+    resp = requests.get(url)
+    # ok: hindsight.catalog.missing_http_timeout
+    resp = requests.get(url, timeout=10)
+    # ok: hindsight.catalog.missing_http_timeout
+    resp = requests.post(url, json={}, **opts)
+    return resp
+
+
+def with_session(url):
+    s = requests.Session()
+    # ruleid: hindsight.catalog.missing_http_timeout
+    s.post(url, json={"a": 1})
+    # ok: hindsight.catalog.missing_http_timeout
+    s.post(url, json={"a": 1}, timeout=5)
+    # ruleid: hindsight.catalog.missing_http_timeout
+    urllib.request.urlopen(url)
+    # ok: hindsight.catalog.missing_http_timeout
+    urllib.request.urlopen(url, timeout=3)
+    # ok: hindsight.catalog.missing_http_timeout
+    cache.get(url)

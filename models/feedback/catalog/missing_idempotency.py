@@ -1,0 +1,9 @@
+def record_payment(cur, key, amount):
+    # ruleid: hindsight.catalog.missing_idempotency
+    cur.execute("INSERT INTO payments (key, amount) VALUES (?, ?)", [key, amount])
+    # ok: hindsight.catalog.missing_idempotency
+    cur.execute("INSERT INTO payments (key, amount) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [key, amount])
+    # ok: hindsight.catalog.missing_idempotency
+    cur.execute("INSERT OR IGNORE INTO payments (key, amount) VALUES (?, ?)", [key, amount])
+    # ok: hindsight.catalog.missing_idempotency
+    cur.execute("SELECT 1")

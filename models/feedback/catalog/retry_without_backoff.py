@@ -1,0 +1,40 @@
+import time
+
+import requests
+
+
+def call_with_retry(url):
+    # ruleid: hindsight.catalog.retry_without_backoff
+    for attempt in range(5):
+        try:
+            return requests.get(url, timeout=5)
+        except requests.RequestException:
+            continue
+
+
+def call_with_backoff(url):
+    # ok: hindsight.catalog.retry_without_backoff
+    for attempt in range(5):
+        try:
+            return requests.get(url, timeout=5)
+        except requests.RequestException:
+            time.sleep(0.5 * 2**attempt)
+
+
+def reraise(items):
+    # ok: hindsight.catalog.retry_without_backoff
+    for item in items:
+        try:
+            handle(item)
+        except ValueError:
+            log(item)
+            raise
+
+
+def poll(url):
+    # ruleid: hindsight.catalog.retry_without_backoff
+    while True:
+        try:
+            return requests.get(url, timeout=5)
+        except ConnectionError:
+            pass

@@ -1,0 +1,14 @@
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def call(url, headers, user_id, api_key):
+    # ruleid: hindsight.catalog.secrets_in_logs
+    log.info("calling %s with headers %s", url, headers)
+    # ruleid: hindsight.catalog.secrets_in_logs
+    log.debug(f"using key {api_key}")
+    # ok: hindsight.catalog.secrets_in_logs
+    log.info("calling %s as user %s", url, user_id)
+    # ok: hindsight.catalog.secrets_in_logs
+    log.info("token refreshed for %s", user_id)

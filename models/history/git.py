@@ -1,0 +1,178 @@
+"""The git edge: every call to the `git` executable goes through here.
+
+Always argument lists (never a shell), `--end-of-options` before revisions that come from
+configuration, and a neutral environment (no pager, no prompts, no external diff or textconv),
+so a repository or a commit message can never make us run anything.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+# Options for every git invocation: no colour, no signature verification, no pager, no mailmap.
+_BASE = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false", "--no-pager"]
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message names the repository and the command."""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
+    return env
+
+
+def run_git(path: Path | str, args: list[str], *, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `git -C path <args>` and return the completed process (stdout as bytes)."""
+    cmd = ["git", "-C", str(path), *_BASE, *args]
+    proc = subprocess.run(cmd, input=input, capture_output=True, env=_env())
+    if check and proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {args[0]} failed in {path}: {err or 'exit ' + str(proc.returncode)}")
+    return proc
+
+
+def git_text(path: Path | str, args: list[str], **kw) -> str:
+    return run_git(path, args, **kw).stdout.decode("utf-8", "replace")
+
+
+def check_repository(path: Path | str) -> None:
+    """Raise a clear error when `path` is not a git work tree or bare repository."""
+    if not Path(path).exists():
+        raise GitError(f"repository path does not exist: {path}")
+    proc = run_git(path, ["rev-parse", "--git-dir"], check=False)
+    if proc.returncode != 0:
+        raise GitError(f"not a git repository: {path}")
+
+
+def resolve_commit(path: Path | str, rev: str) -> str | None:
+    """Full sha of the commit `rev` names, or None when it names nothing."""
+    proc = run_git(path, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def branch_head(path: Path | str, branch: str) -> str:
+    """Head sha of the default branch (`refs/heads/<branch>` first, then any rev git accepts)."""
+    for rev in (f"refs/heads/{branch}", branch):
+        sha = resolve_commit(path, rev)
+        if sha:
+            return sha
+    raise GitError(f"default branch {branch!r} not found in {path}")
+
+
+def tag_tips(path: Path | str) -> list[tuple[str, str]]:
+    """(tag name, commit sha) of every tag that points (possibly via an annotated tag) at a commit."""
+    out = git_text(
+        path,
+        ["for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)",
+         "refs/tags"],
+    )
+    tips = []
+    for line in out.splitlines():  # ref names cannot contain control characters, so lines are safe
+        name, otype, oid, ptype, poid = line.split("\0")
+        if otype == "commit":
+            tips.append((name, oid))
+        elif otype == "tag" and ptype == "commit":
+            tips.append((name, poid))
+    return tips
+
+
+def notes_head(path: Path | str, ref: str = "refs/notes/ai") -> str | None:
+    return resolve_ref(path, ref)
+
+
+def resolve_ref(path: Path | str, ref: str) -> str | None:
+    proc = run_git(path, ["rev-parse", "--verify", "--quiet", "--end-of-options", ref], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def is_ancestor(path: Path | str, ancestor: str, descendant: str) -> bool:
+    """True when `ancestor` is reachable from `descendant` (False also when it no longer exists)."""
+    proc = run_git(path, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], check=False)
+    return proc.returncode == 0
+
+
+def existing_commits(path: Path | str, shas: Iterable[str]) -> list[str]:
+    """The subset of `shas` that still name commits in the object store (one git call)."""
+    shas = list(shas)
+    if not shas:
+        return []
+    data = "".join(f"{s}^{{commit}}\n" for s in shas).encode()
+    out = run_git(path, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], input=data).stdout.decode()
+    found = {line.split()[0] for line in out.splitlines() if line.endswith(" commit")}
+    return [s for s in shas if s in found]
+
+
+def rev_list(path: Path | str, include: Iterable[str], exclude: Iterable[str] = (), extra: Iterable[str] = ()) -> list[str]:
+    """Shas of `git rev-list` over include minus exclude (revisions fed on stdin)."""
+    data = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
+    out = run_git(path, ["rev-list", *extra, "--stdin"], input=data).stdout.decode()
+    return out.split()
+
+
+# One record per commit: 8 NUL-separated header fields, then the message (git's -z adds the NUL).
+LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"
+HEADER_FIELDS = 9
+
+
+def stream_log(
+    path: Path | str, include: Iterable[str], exclude: Iterable[str] = (), chunk_size: int = 1 << 20
+) -> Iterator[bytes]:
+    """Yield the NUL-separated tokens of one `git log --raw --numstat -z` over include minus exclude.
+
+    Streamed, so memory stays bounded whatever the history size. Merge commits show no diff
+    (git's default): their changes are attributed to the commits they merge.
+    """
+    revs = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
+    cmd = [
+        "git", "-C", str(path), *_BASE, "log", "--stdin", f"--format={LOG_FORMAT}", "-z", "--raw", "--numstat",
+        "-M", "--no-ext-diff", "--no-textconv", "--no-abbrev", "--encoding=UTF-8", "--topo-order",
+    ]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
+    assert proc.stdin and proc.stdout and proc.stderr
+    proc.stdin.write(revs)
+    proc.stdin.close()
+    rest = b""
+    try:
+        while chunk := proc.stdout.read(chunk_size):
+            parts = (rest + chunk).split(b"\0")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        raise GitError(f"git log failed in {path}: {err.decode('utf-8', 'replace').strip()}")
+
+
+def notes_list(path: Path | str, ref: str = "refs/notes/ai") -> list[tuple[str, str]]:
+    """(note blob sha, annotated commit sha) for every note under `ref`."""
+    out = git_text(path, ["notes", f"--ref={ref}", "list"])
+    return [tuple(line.split()) for line in out.splitlines() if line.strip()]  # type: ignore[misc]
+
+
+def read_blobs(path: Path | str, shas: list[str]) -> dict[str, bytes]:
+    """Contents of many blobs in one `git cat-file --batch` call (size-delimited, so binary-safe)."""
+    if not shas:
+        return {}
+    out = run_git(path, ["cat-file", "--batch"], input="".join(f"{s}\n" for s in shas).encode()).stdout
+    blobs, pos = {}, 0
+    for sha in shas:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[sha] = out[pos : pos + size]
+        pos += size + 1
+    return blobs

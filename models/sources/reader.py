@@ -1,0 +1,178 @@
+"""Reading input files as batches of decoded lines, with every unreadable piece reported as a Reject.
+
+gzip is recognised by its magic bytes, not by the file name. Lines are split on `\\n` (a trailing
+`\\r` is dropped). The fast path decodes a whole chunk at once; only a chunk that fails to decode is
+examined line by line, so one bad byte costs one quarantined line, not the batch. Memory is bounded
+by the chunk size plus `max_line_bytes`: an over-long line is skipped up to its newline, never
+buffered whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from models.sources.ledger import Reject
+
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK_BYTES = 8 << 20
+
+
+def is_gzip(path: str | Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def open_stream(path: str | Path) -> BinaryIO:
+    """The file's (decompressed) bytes; gzip detected by magic bytes."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+class TruncatedStream(EOFError):
+    """The compressed stream ended early or is corrupt; everything before it was already yielded."""
+
+
+def iter_blocks(path: str | Path, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Decompressed blocks of the file. Unlike GzipFile.read, a truncated gzip loses no decoded byte:
+    every byte before the damage is yielded, then TruncatedStream is raised. Multi-member gzip is handled."""
+    with open(path, "rb") as fh:
+        if fh.read(2) != GZIP_MAGIC:
+            fh.seek(0)
+            while block := fh.read(size):
+                yield block
+            return
+        fh.seek(0)
+        dec = zlib.decompressobj(wbits=31)
+        while raw := fh.read(1 << 20):
+            while raw:
+                if dec.eof:  # one gzip member finished: another member, padding, or garbage follows
+                    if raw[:2] != GZIP_MAGIC:
+                        if raw.strip(b"\0"):
+                            raise TruncatedStream("trailing garbage after the gzip stream")
+                        break
+                    dec = zlib.decompressobj(wbits=31)
+                try:
+                    out = dec.decompress(raw, size)
+                except zlib.error as exc:
+                    raise TruncatedStream(f"corrupt compressed data: {exc}") from exc
+                if out:
+                    yield out
+                raw = dec.unused_data if dec.eof else dec.unconsumed_tail
+        if not dec.eof:
+            raise TruncatedStream("compressed file ended before the end-of-stream marker")
+
+
+@dataclass
+class LineBatch:
+    lines: list[str]
+    line_nos: list[int]  # 1-based
+    byte_offsets: list[int]  # offset of the line's first byte in the decompressed stream
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def _decode_lines(parts: list[bytes], first_no: int, offsets: list[int]) -> tuple[list[str], list[int], list[int], list[Reject]]:
+    """Decode complete lines; fast path = one decode for the whole chunk, else line by line."""
+    try:
+        text = b"\n".join(parts).decode("utf-8")
+    except UnicodeDecodeError:
+        lines, nos, good_offsets, rejects = [], [], [], []
+        for i, raw in enumerate(parts):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                detail = f"invalid UTF-8 at byte {exc.start} of the line"
+                rejects.append(Reject(first_no + i, offsets[i], "invalid_utf8", detail, raw[:400]))
+                continue
+            lines.append(line[:-1] if line.endswith("\r") else line)
+            nos.append(first_no + i)
+            good_offsets.append(offsets[i])
+        return lines, nos, good_offsets, rejects
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1].endswith("\r"):
+        lines[-1] = lines[-1][:-1]
+    return lines, list(range(first_no, first_no + len(parts))), offsets, []
+
+
+def iter_line_batches(
+    path: str | Path, *, batch_lines: int = 50_000, max_line_bytes: int = 1_048_576
+) -> Iterator[LineBatch]:
+    """Yield the file's lines in batches of about `batch_lines` (blank lines included, so multi-line
+    records stay intact). Rejects: invalid_utf8, line_too_long, truncated_gzip (lines before the
+    damage are still yielded)."""
+    chunk_bytes = max(CHUNK_BYTES, max_line_bytes + 1)
+    line_no = 1  # number of the line `pending` starts
+    offset = 0  # stream offset of `pending`
+    pending = b""
+    skipping = False  # inside an over-long line: drop bytes up to the next newline
+    batch = LineBatch([], [], [], [])
+    blocks = iter_blocks(path, chunk_bytes)
+    while True:
+        try:
+            block = next(blocks, b"")
+        except TruncatedStream as exc:
+            batch.rejects.append(Reject(line_no, offset, "truncated_gzip", f"stream ends early: {exc}", pending[:400]))
+            yield batch
+            return
+        if not block:
+            break
+        if skipping:
+            cut = block.find(b"\n")
+            if cut < 0:
+                offset += len(block)
+                continue
+            offset += cut + 1
+            line_no += 1
+            block = block[cut + 1 :]
+            skipping = False
+        data = pending + block if pending else block
+        parts = data.split(b"\n")
+        pending = parts.pop()
+        if parts:
+            _add_lines(batch, parts, line_no, offset, max_line_bytes)
+            offset += len(data) - len(pending)
+            line_no += len(parts)
+        if len(pending) > max_line_bytes:
+            batch.rejects.append(
+                Reject(line_no, offset, "line_too_long", f"line longer than {max_line_bytes} bytes", pending[:400])
+            )
+            offset += len(pending)
+            pending = b""
+            skipping = True
+        if len(batch.lines) >= batch_lines:
+            yield batch
+            batch = LineBatch([], [], [], [])
+    if pending and not skipping:
+        _add_lines(batch, [pending], line_no, offset, max_line_bytes)
+    if batch.lines or batch.rejects:
+        yield batch
+
+
+def _add_lines(batch: LineBatch, parts: list[bytes], line_no: int, offset: int, max_line_bytes: int) -> None:
+    """Decode complete lines `parts` (numbered from `line_no`, starting at `offset`) into `batch`."""
+    starts = list(accumulate((len(p) + 1 for p in parts), initial=offset))[:-1]
+    longest = max(map(len, parts))
+    if longest <= max_line_bytes:
+        lines, nos, offs, rejects = _decode_lines(parts, line_no, starts)
+    else:
+        idx = [i for i, p in enumerate(parts) if len(p) <= max_line_bytes]
+        for i, p in enumerate(parts):
+            if len(p) > max_line_bytes:
+                batch.rejects.append(
+                    Reject(line_no + i, starts[i], "line_too_long", f"line of {len(p)} bytes > {max_line_bytes}", p[:400])
+                )
+        lines, nos, offs, rejects = _decode_lines([parts[i] for i in idx], 0, [starts[i] for i in idx])
+        nos = [line_no + idx[n] for n in nos]
+        for r in rejects:
+            r.line_no = line_no + idx[r.line_no]
+    batch.lines += lines
+    batch.line_nos += nos
+    batch.byte_offsets += offs
+    batch.rejects += rejects

@@ -1,0 +1,231 @@
+"""Python tracebacks found in log records, turned into Sentry-shaped error events.
+
+`parse_traceback(text)` reads the text Python prints for an uncaught/logged exception, including
+chains ("During handling of the above exception, another exception occurred:" and "The above
+exception was the direct cause of the following exception:"). Python prints the oldest exception
+first and frames outermost first, which is exactly Sentry's order for `exception.values` and
+`stacktrace.frames`, so the order of the text is kept.
+
+Only records that contain a traceback come here (they are few); everything else stays in SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+TRACEBACK_HEADER = "Traceback (most recent call last):"
+_CHAIN_SEPARATORS = (
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"]*)", line (?P<lineno>\d+)(?:, in (?P<function>.*))?\s*$')
+_CARETS = re.compile(r"^\s*[~^]+\s*$")
+_REPEATED = re.compile(r"^\s*\[Previous line repeated \d+ more times?\]\s*$")
+_EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<value>.*))?$")
+_SITE = re.compile(r"/(?:site|dist)-packages/")
+_STDLIB = re.compile(r"/lib/python\d+(?:\.\d+)?/")
+# Leading directories that are deployment roots rather than package names.
+_ROOTS = re.compile(r"^(?:.*/)?(?:app|src|srv|code|workspace|usr/src/app|opt/[^/]+)/")
+
+
+@dataclass
+class Frame:
+    abs_path: str
+    lineno: int | None
+    function: str | None
+    context_line: str | None = None
+    filename: str | None = None
+    module: str | None = None
+    in_app: bool = True
+    package: str | None = None
+
+    def as_sentry(self) -> dict:
+        out = {
+            "filename": self.filename,
+            "abs_path": self.abs_path,
+            "module": self.module,
+            "function": self.function,
+            "lineno": self.lineno,
+            "context_line": self.context_line,
+            "in_app": self.in_app,
+        }
+        if self.package:
+            out["package"] = self.package
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass
+class ParsedException:
+    type: str
+    value: str | None
+    module: str | None
+    frames: list[Frame] = field(default_factory=list)
+
+    def as_sentry(self) -> dict:
+        out: dict = {"type": self.type, "value": self.value, "mechanism": {"type": "logging", "handled": True}}
+        if self.module:
+            out["module"] = self.module
+        if self.frames:
+            out["stacktrace"] = {"frames": [f.as_sentry() for f in self.frames]}
+        return out
+
+
+def _module_from_relpath(rel: str) -> str | None:
+    if not rel.endswith(".py"):
+        return None
+    parts = rel[:-3].strip("/").split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+def describe_path(path: str) -> tuple[str, str | None, bool, str | None]:
+    """(filename, module, in_app, package) guessed from a traceback path.
+
+    Third-party code (site-/dist-packages) and the standard library (`lib/pythonX.Y/`, `<frozen ...>`)
+    are not in-app; the filename is then the path below that directory. For app code, deployment
+    roots such as `/app/`, `/srv/`, `src/` are stripped.
+    """
+    p = path.replace("\\", "/")
+    if p.startswith("<"):
+        return p, None, False, None
+    m = _SITE.search(p)
+    if m:
+        rel = p[m.end() :]
+        return rel, _module_from_relpath(rel), False, rel.split("/", 1)[0]
+    m = _STDLIB.search(p)
+    if m:
+        rel = p[m.end() :]
+        return rel, _module_from_relpath(rel), False, None
+    rel = _ROOTS.sub("", p, count=1) if p.startswith("/") or "/" in p else p
+    rel = rel.lstrip("/")
+    return rel, _module_from_relpath(rel), True, None
+
+
+def _split_type(qualname: str) -> tuple[str, str | None]:
+    if "." in qualname:
+        module, _, name = qualname.rpartition(".")
+        return name, module
+    return qualname, None
+
+
+def parse_traceback(text: str | None) -> list[ParsedException]:
+    """Every exception of the traceback chain in `text`, cause first (Sentry order); [] when none.
+
+    Lines before the first `Traceback (most recent call last):` are ignored. A chained exception
+    printed without frames (raised from code that left no traceback) is kept with no frames.
+    """
+    if not text or TRACEBACK_HEADER not in text:
+        return []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.strip() == TRACEBACK_HEADER or line.strip().endswith(TRACEBACK_HEADER))
+    out: list[ParsedException] = []
+    frames: list[Frame] = []
+    pending: ParsedException | None = None  # exception whose value may continue on the next lines
+    i = start
+    while i < len(lines):
+        raw = lines[i]
+        line = raw.strip()
+        i += 1
+        if not line:
+            pending = None
+            continue
+        if line.endswith(TRACEBACK_HEADER):
+            frames, pending = [], None
+            continue
+        if line in _CHAIN_SEPARATORS:
+            frames, pending = [], None
+            continue
+        m = _FRAME.match(raw)
+        if m:
+            pending = None
+            filename, module, in_app, package = describe_path(m["path"])
+            frame = Frame(
+                abs_path=m["path"],
+                lineno=int(m["lineno"]),
+                function=(m["function"] or "").strip() or None,
+                filename=filename,
+                module=module,
+                in_app=in_app,
+                package=package,
+            )
+            # The source line follows, indented deeper, unless the file was not readable.
+            if i < len(lines) and lines[i].startswith("    ") and not _FRAME.match(lines[i]):
+                frame.context_line = lines[i].strip()
+                i += 1
+            while i < len(lines) and _CARETS.match(lines[i]):
+                i += 1
+            frames.append(frame)
+            continue
+        if _CARETS.match(raw) or _REPEATED.match(raw):
+            continue
+        if raw[:1].isspace() and pending is None:
+            continue  # stray indented text inside a stack
+        if pending is not None and not frames:
+            # continuation of a multi-line exception value (e.g. a message with newlines)
+            pending.value = (pending.value + "\n" + raw) if pending.value else raw
+            continue
+        m = _EXC_LINE.match(line)
+        if m and (frames or out or line.count(" ") == 0 or ":" in line):
+            type_name, module = _split_type(m["type"])
+            exc = ParsedException(type=type_name, value=m["value"], module=module, frames=frames)
+            out.append(exc)
+            frames, pending = [], exc
+            continue
+        if pending is None and not frames and out:
+            break  # text after the traceback (e.g. the next log message)
+    return out
+
+
+def event_id_for(record_id: str) -> str:
+    """Event id of the error event made from a log record: md5 of the record id."""
+    return hashlib.md5(record_id.encode("utf-8")).hexdigest()
+
+
+def sentry_event(
+    record_id: str,
+    exception_text: str,
+    *,
+    timestamp: str | None,
+    level: str | None = None,
+    logger: str | None = None,
+    message: str | None = None,
+    service: str | None = None,
+    release: str | None = None,
+    environment: str | None = None,
+    trace_id: str | None = None,
+) -> dict | None:
+    """A Sentry-shaped event (dict) for the traceback in `exception_text`, or None when there is none."""
+    exceptions = parse_traceback(exception_text)
+    if not exceptions:
+        return None
+    event: dict = {
+        "event_id": event_id_for(record_id),
+        "timestamp": timestamp,
+        "platform": "python",
+        "level": (level or "error").lower(),
+        "logger": logger,
+        "exception": {"values": [e.as_sentry() for e in exceptions]},
+    }
+    if message:
+        event["logentry"] = {"formatted": message}
+        event["message"] = message
+    if release:
+        event["release"] = release
+    if environment:
+        event["environment"] = environment
+    if service:
+        event["tags"] = {"service": service}
+    if trace_id:
+        event["contexts"] = {"trace": {"trace_id": trace_id}}
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def sentry_event_json(*args, **kwargs) -> str | None:
+    event = sentry_event(*args, **kwargs)
+    return None if event is None else json.dumps(event, ensure_ascii=False)

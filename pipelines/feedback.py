@@ -1,7 +1,147 @@
-"""Dagster definitions of the feedback stage (assets, checks, sensors, schedules)."""
+"""Dagster definitions of the feedback stage: rule pack -> guidance, and rule efficacy.
 
-assets: list = []
-asset_checks: list = []
+Thin shell over `models.feedback`. Releasing is idempotent (an unchanged pack keeps its version),
+so each asset re-synthesizes cheaply and works on the current pack.
+(No `from __future__ import annotations`: Dagster reads the real annotation of `context`.)
+"""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from models.feedback import evaluate_pack, release_guidance, release_rules
+from models.feedback.checks import check_ruff_config, check_sarif, check_semgrep_examples, check_semgrep_valid
+from models.feedback.pack import latest_pack
+from pipelines.resources import HindsightConfigResource, warehouse_connection
+
+NO_PACK = "no failure class of the catalog seen in production yet"
+
+
+@dg.asset(
+    name="rule_pack",
+    group_name="feedback",
+    deps=["clusters", "suspect_commits"],
+    kinds={"semgrep", "ruff", "duckdb"},
+    description="Versioned rule pack (catalog + mined semgrep rules, ruff config, SARIF, README, CI files) "
+    "under <exports>/rulepacks/<version>/; core.rule_packs, core.rules.",
+)
+def rule_pack_asset(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
+) -> dg.MaterializeResult:
+    config = hindsight.load()
+    with warehouse_connection(duckdb) as con:
+        try:
+            pack, result = release_rules(con, config)
+        except ValueError as exc:
+            context.log.info(str(exc))
+            return dg.MaterializeResult(metadata={"released": False, "reason": NO_PACK})
+    return dg.MaterializeResult(
+        metadata={
+            "version": result.version,
+            "released": result.released,
+            "path": dg.MetadataValue.path(str(result.path)),
+            "semgrep_rules": len(pack.semgrep_rules),
+            "mined_rules": sum(r.origin == "mined" for r in pack.rules),
+            "ruff_codes": len(pack.ruff_codes),
+            "classes": dg.MetadataValue.json(sorted(pack.evidence)),
+        }
+    )
+
+
+@dg.asset(
+    name="guidance",
+    group_name="feedback",
+    deps=["rule_pack"],
+    kinds={"markdown", "duckdb"},
+    description="AGENTS.md / CLAUDE.md / GEMINI.md / Cursor / Copilot / Windsurf guidance of the current pack "
+    "(<pack>/guidance/; core.guidance_files).",
+)
+def guidance_asset(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
+) -> dg.MaterializeResult:
+    config = hindsight.load()
+    with warehouse_connection(duckdb) as con:
+        try:
+            result = release_guidance(con, config)
+        except ValueError as exc:
+            context.log.info(str(exc))
+            return dg.MaterializeResult(metadata={"written": 0, "reason": NO_PACK})
+    return dg.MaterializeResult(
+        metadata={"version": result.version, "written": len(result.files), "path": dg.MetadataValue.path(str(result.out_dir)),
+                  "bytes": dg.MetadataValue.json(result.files)}
+    )
+
+
+@dg.asset(
+    name="rule_efficacy",
+    group_name="feedback",
+    deps=["rule_pack"],
+    kinds={"semgrep", "ruff", "duckdb"},
+    description="The pack run with semgrep and ruff on crash sites (recall), fixed lines (false positives) and "
+    "HEAD (noise); core.rule_evaluations, core.pack_evaluations; view rule_efficacy.",
+)
+def rule_efficacy_asset(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
+) -> dg.MaterializeResult:
+    config = hindsight.load()
+    with warehouse_connection(duckdb) as con:
+        try:
+            pack, _ = release_rules(con, config)
+        except ValueError as exc:
+            context.log.info(str(exc))
+            return dg.MaterializeResult(metadata={"evaluated": False, "reason": NO_PACK})
+        ev = evaluate_pack(con, config, pack)
+    s = ev.summary()
+    return dg.MaterializeResult(
+        metadata={
+            "version": ev.pack_version,
+            "recall": s["recall"],
+            "fixed_fp_rate": s["fixed_fp_rate"],
+            "never_failed_share": s["never_failed_share"],
+            "crash_sites": ev.crash_sites,
+            "head_findings": ev.head_findings,
+            "demoted": dg.MetadataValue.json(s["demoted"]),
+        }
+    )
+
+
+def _pack_dir(duckdb: DuckDBResource) -> Path | None:
+    with warehouse_connection(duckdb) as con:
+        latest = latest_pack(con)
+    return Path(latest["path"]) if latest else None
+
+
+def _check(duckdb: DuckDBResource, fn) -> dg.AssetCheckResult:
+    pack_dir = _pack_dir(duckdb)
+    if pack_dir is None:
+        return dg.AssetCheckResult(passed=True, metadata={"detail": NO_PACK})
+    ok, detail = fn(pack_dir)
+    return dg.AssetCheckResult(passed=ok, metadata={"pack": str(pack_dir), "detail": detail})
+
+
+@dg.asset_check(asset="rule_pack", description="Every semgrep rule validates offline (semgrep scan --strict on an empty file).")
+def semgrep_rules_validate(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    return _check(duckdb, check_semgrep_valid)
+
+
+@dg.asset_check(asset="rule_pack", description="semgrep scan --test passes on the pack's annotated examples.")
+def semgrep_examples_pass(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    return _check(duckdb, check_semgrep_examples)
+
+
+@dg.asset_check(asset="rule_pack", description="ruff loads the pack config via `extend` and pasted into pyproject.toml.")
+def ruff_config_loads(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    return _check(duckdb, check_ruff_config)
+
+
+@dg.asset_check(asset="rule_pack", description="The pack's SARIF validates against the SARIF 2.1.0 schema.")
+def sarif_valid(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    return _check(duckdb, check_sarif)
+
+
+assets: list = [rule_pack_asset, guidance_asset, rule_efficacy_asset]
+asset_checks: list = [semgrep_rules_validate, semgrep_examples_pass, ruff_config_loads, sarif_valid]
 sensors: list = []
 schedules: list = []
 jobs: list = []

@@ -1,7 +1,84 @@
-"""Dagster definitions of the signatures stage (assets, checks, sensors, schedules)."""
+"""Dagster definitions of the signatures stage: error fingerprints and log templates (both incremental)."""
 
-assets: list = []
-asset_checks: list = []
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import HindsightConfigResource, warehouse_connection
+
+
+@dg.asset(
+    group_name="signatures",
+    compute_kind="duckdb",
+    deps=["sentry_events", "log_records"],
+    description="Sentry-style fingerprint of every error event (core.event_fingerprints); only new events.",
+)
+def event_fingerprints(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
+) -> dg.MaterializeResult:
+    from models.signatures import fingerprint_events
+
+    with warehouse_connection(duckdb) as con:
+        new = fingerprint_events(con, hindsight.load())
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT fingerprint) FROM core.event_fingerprints"
+        ).fetchone()
+    context.log.info(f"fingerprinted {new} new events")
+    return dg.MaterializeResult(
+        metadata={"events_fingerprinted": new, "events_total": total, "distinct_fingerprints": distinct}
+    )
+
+
+@dg.asset(
+    group_name="signatures",
+    compute_kind="duckdb",
+    deps=["log_records"],
+    description="Log templates (core.log_templates) and the template of every log record; ids are stable.",
+)
+def log_templates(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
+) -> dg.MaterializeResult:
+    from models.signatures import mine_templates
+
+    with warehouse_connection(duckdb) as con:
+        new = mine_templates(con, hindsight.load())
+        templates, records = con.execute(
+            "SELECT (SELECT count(*) FROM core.log_templates), (SELECT count(*) FROM core.log_record_templates)"
+        ).fetchone()
+    context.log.info(f"templated {new} new log records")
+    return dg.MaterializeResult(
+        metadata={"records_templated": new, "templates_total": templates, "records_total": records}
+    )
+
+
+@dg.asset_check(asset=event_fingerprints, description="Every event has a fingerprint.")
+def every_event_fingerprinted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        missing = con.execute(
+            "SELECT count(*) FROM core.events e WHERE NOT EXISTS "
+            "(SELECT 1 FROM core.event_fingerprints f WHERE f.event_id = e.event_id)"
+        ).fetchone()[0]
+    return dg.AssetCheckResult(passed=missing == 0, metadata={"events_without_fingerprint": missing})
+
+
+@dg.asset_check(asset=log_templates, description="Every log record has a template that exists.")
+def every_record_templated(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        missing, dangling = con.execute(
+            "SELECT (SELECT count(*) FROM core.log_records r WHERE NOT EXISTS "
+            "(SELECT 1 FROM core.log_record_templates t WHERE t.record_id = r.record_id)), "
+            "(SELECT count(*) FROM core.log_record_templates t WHERE NOT EXISTS "
+            "(SELECT 1 FROM core.log_templates l WHERE l.template_id = t.template_id))"
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=missing == 0 and dangling == 0,
+        metadata={"records_without_template": missing, "records_with_unknown_template": dangling},
+    )
+
+
+assets: list = [event_fingerprints, log_templates]
+asset_checks: list = [every_event_fingerprinted, every_record_templated]
 sensors: list = []
 schedules: list = []
 jobs: list = []

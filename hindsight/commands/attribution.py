@@ -1,7 +1,51 @@
-"""CLI commands of the attribution stage."""
+"""CLI commands of the attribution stage: `hindsight attribute`."""
+
+from __future__ import annotations
 
 import typer
+from rich.console import Console
+
+
+def attribute(
+    ctx: typer.Context,
+    time_fallback: bool | None = typer.Option(
+        None, "--time-fallback/--no-time-fallback",
+        help="Place events without a known release at the newest default-branch commit before the event "
+             "(marked revision_source='time_fallback'). Default: [attribution] time_fallback in hindsight.toml, else off."),
+    workers: int = typer.Option(2, "--workers", min=1, max=16, help="Parallel git blame processes."),
+) -> None:
+    """Attribute crashing frames to commits (and AI tools): resolve frames, blame, rank suspects (incremental)."""
+    from models.attribution import attribute as run_attribution
+    from models.attribution.gitrepo import GitError
+    from models.warehouse import connect
+
+    app_ctx = ctx.obj
+    config = app_ctx.config
+    err = Console(stderr=True)
+    if not config.repositories:
+        err.print("[red]No repositories configured.[/red] Add a [[repositories]] section to hindsight.toml.")
+        raise typer.Exit(2)
+    con = connect(app_ctx.warehouse)
+    try:
+        result = run_attribution(con, config, workers=workers, time_fallback=time_fallback)
+    except GitError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    out = Console(highlight=False, soft_wrap=True)
+    r, b, s = result["resolve"], result["blame"], result["suspects"]
+    out.print(f"events: {r['events']} new, frames: {r['frames']} new ({r['distinct_frames']} distinct)", markup=False)
+    outcomes = result["outcomes"]
+    unresolved = ", ".join(f"{k} {v}" for k, v in outcomes.items() if k != "resolved") or "none"
+    out.print(f"frames resolved: {outcomes.get('resolved', 0)}; unresolved by reason: {unresolved}", markup=False)
+    out.print(f"files blamed: {b['files_blamed']}, cache hits: {b['cache_hits']}, blame failures: {b['failed']}",
+              markup=False)
+    out.print(f"clusters with suspects: {s['clusters']} ({s['suspects']} suspects), fixes found: {s['fixes']}, "
+              f"SZZ-refined: {s['szz_refined']}", markup=False)
+    out.print(f"{result['seconds']} s; warehouse: {app_ctx.warehouse}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `hindsight` app."""
+    app.command("attribute")(attribute)

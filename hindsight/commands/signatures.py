@@ -1,7 +1,51 @@
-"""CLI commands of the signatures stage."""
+"""CLI commands of the signatures stage: `hindsight templates LOGFILE`, `hindsight fingerprint`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 
+def templates(
+    logfile: Path = typer.Argument(..., help="A plain-text log file."),
+    line_format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="Loghub line format, e.g. '<Date> <Time> <Level> <Component>: <Content>' "
+        "[default: the whole line is the content]",
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="CSV to write: LineId,EventId,EventTemplate (one row per line)."),
+) -> None:
+    """Mine log templates of one file (no warehouse): the Loghub evaluation shape, LineId 1-based."""
+    from models.signatures.templates import mine_file
+
+    if not logfile.is_file():
+        raise typer.BadParameter(f"no such file: {logfile}", param_hint="LOGFILE")
+    try:
+        df = mine_file(logfile, line_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.write_csv(out)
+    typer.echo(f"{df.height} lines, {df['EventId'].n_unique()} templates -> {out}", err=True)
+
+
+def fingerprint(ctx: typer.Context) -> None:
+    """Fingerprint new error events and template new log records in the warehouse."""
+    from models.signatures import fingerprint_events, mine_templates
+    from models.warehouse import connect
+
+    app = ctx.obj
+    con = connect(app.warehouse)
+    try:
+        events = fingerprint_events(con, app.config)
+        records = mine_templates(con, app.config)
+    finally:
+        con.close()
+    typer.echo(f"fingerprinted {events} events, templated {records} log records")
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `hindsight` app."""
+    app.command("templates")(templates)
+    app.command("fingerprint")(fingerprint)

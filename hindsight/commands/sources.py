@@ -1,7 +1,96 @@
-"""CLI commands of the sources stage."""
+"""CLI commands of the sources stage: `hindsight ingest PATH...`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+SOURCES = ("sentry", "logs", "incidents")
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: List[Path] = typer.Argument(..., help="Files or folders (recursive) to ingest."),
+    source: Optional[str] = typer.Option(
+        None, "--source", "-s", help="sentry | logs | incidents [default: from the landing folder name, else sniffed]"
+    ),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f",
+        help="sentry: ndjson|json_array|json_event|envelope; logs: jsonl|text; incidents: csv|json [default: sniffed]",
+    ),
+    line_format: Optional[str] = typer.Option(
+        None, "--line-format", help="plain-text log line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'"
+    ),
+    service: Optional[str] = typer.Option(None, "--service", help="service name for log records without one"),
+    as_json: bool = typer.Option(False, "--json", help="print the per-file reports as JSON"),
+) -> None:
+    """Load files into the warehouse, exactly once; bad records go to the quarantine table.
+
+    Prints per file: read = loaded + duplicate + ignored + quarantined.
+    """
+    from models.sources.ingest import IngestError, ingest_path, totals
+    from models.warehouse import connect
+
+    if source is not None and source not in SOURCES:
+        raise typer.BadParameter(f"--source must be one of {', '.join(SOURCES)}", param_hint="--source")
+    app = ctx.obj
+    console = Console(stderr=True)
+    reports = []
+    con = connect(app.warehouse)
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=console, transient=True, disable=as_json or not console.is_terminal,
+        ) as progress:
+            state: dict = {}
+
+            def on_file(path: Path):
+                if "task" in state:
+                    progress.remove_task(state["task"])
+                total = path.stat().st_size
+                state["task"] = progress.add_task(path.name[-40:], total=total)
+                return lambda done: progress.update(state["task"], completed=min(done, total))
+
+            for path in paths:
+                reports += ingest_path(
+                    con, path, source=source, fmt=fmt, config=app.config, line_format=line_format,
+                    service=service, on_file=on_file,
+                )
+    except IngestError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        con.close()
+
+    if as_json:
+        typer.echo(json.dumps({"files": [r.__dict__ for r in reports], "totals": totals(reports)}, indent=2))
+        return
+    table = Table(title=f"ingest into {app.warehouse}")
+    for col in ("file", "source", "format", "read", "loaded", "duplicate", "ignored", "quarantined", "note"):
+        table.add_column(col, justify="right" if col in ("read", "loaded", "duplicate", "ignored", "quarantined") else "left")
+    for r in reports:
+        note = "already ingested" if r.already_ingested else ", ".join(f"{k}: {v}" for k, v in r.ignored_detail.items())
+        table.add_row(
+            r.path, r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
+            str(r.quarantined), note,
+        )
+    t = totals(reports)
+    table.add_section()
+    table.add_row(
+        f"total ({t['files']} files)", "", "", str(t["read"]), str(t["loaded"]), str(t["duplicate"]),
+        str(t["ignored"]), str(t["quarantined"]), f"{t['already_ingested']} already ingested",
+    )
+    Console(width=200).print(table)
+    if t["quarantined"]:
+        typer.echo("quarantined records: hindsight sql \"SELECT path, line_no, reason, detail FROM quarantine\"")
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `hindsight` app."""
+    app.command("ingest")(ingest)

@@ -66,7 +66,7 @@ def blame_pending(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[
     Returns `{"files_blamed", "cache_hits", "lines", "failed"}`; files that cannot be blamed turn
     their frames `unresolved` with reason `blame_failed`.
     """
-    cache_hits = run_sql_file(con, "queries/attribution/count_blame_cache_hits").fetchone()[0]
+    cache_hits = run_sql_file(con, "queries/attribution/count_blame_cache_hits").fetchall()[0][0]
     todo = con.sql(read_sql("queries/attribution/select_unblamed_files")).fetchall()
     stats = {"files_blamed": 0, "cache_hits": cache_hits, "lines": 0, "failed": 0}
     if not todo:

@@ -15,10 +15,13 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+MAX_CACHED_FILES = 4096  # file contents kept per run (memory bound); the tree listings are kept whole
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
 
 
@@ -102,7 +105,7 @@ class GitRepo:
         if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
             raise GitError(f"not a git repository: {self.path}")
         self._trees: dict[str, frozenset[str]] = {}
-        self._lines: dict[tuple[str, str], list[str] | None] = {}
+        self._lines: OrderedDict[tuple[str, str], list[str] | None] = OrderedDict()  # LRU, MAX_CACHED_FILES
         self._commits: dict[str, str | None] = {}
         self._batch: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -143,12 +146,15 @@ class GitRepo:
         key = (revision, path)
         with self._lock:
             if key in self._lines:
+                self._lines.move_to_end(key)
                 return self._lines[key]
             data = self._cat_file(f"{revision}:{path}")
             lines = None if data is None else data.decode("utf-8", errors="replace").split("\n")
             if lines is not None and lines and lines[-1] == "":
                 lines.pop()
             self._lines[key] = lines
+            if len(self._lines) > MAX_CACHED_FILES:
+                self._lines.popitem(last=False)
             return lines
 
     def _cat_file(self, spec: str) -> bytes | None:
@@ -185,19 +191,17 @@ class GitRepo:
 
     def blame(self, revision: str, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
         """Whole-file `git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there."""
+        if not _SHA_RE.match(revision):  # git blame takes no --end-of-options: only full shas go here
+            raise GitError(f"blame needs a full commit sha, got {revision!r}")
         args = ["blame", "-w", "--porcelain"]
         ignore = self.ignore_revs(revision)
-        tmp = None
-        try:
-            if ignore:
-                tmp = tempfile.NamedTemporaryFile("w", suffix=".ignore-revs", delete=False)
-                tmp.write("\n".join(ignore) + "\n")
-                tmp.close()
-                args += ["--ignore-revs-file", tmp.name]
-            out = run_git(self.path, [*args, "--end-of-options", revision, "--", path])
-        finally:
-            if tmp is not None:
-                os.unlink(tmp.name)
+        if not ignore:
+            out = run_git(self.path, [*args, revision, "--", path])
+        else:
+            with tempfile.TemporaryDirectory(prefix="hindsight-blame-") as tmp:
+                revs_file = Path(tmp) / "ignore-revs"
+                revs_file.write_text("\n".join(ignore) + "\n")
+                out = run_git(self.path, [*args, "--ignore-revs-file", str(revs_file), revision, "--", path])
         return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
@@ -206,22 +210,29 @@ class GitRepo:
         out = run_git(self.path, ["rev-list", "--reverse", "--end-of-options", f"{old}..{new}", "--", path], check=False)
         return [s for s in out.decode().split() if _SHA_RE.match(s)]
 
-    def changed_old_lines(self, commit: str, path: str) -> list[tuple[int, str]]:
-        """(line number at commit^, text) of every line the commit deleted or changed in `path` (-w)."""
+    def diff_lines(self, commit: str, path: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+        """Lines the commit removed (number at commit^, text) and added (number at commit, text) in `path`, -w."""
         out = run_git(
             self.path,
             ["diff", "-w", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", f"{commit}^", commit, "--", path],
             check=False,
         ).decode("utf-8", errors="replace")
-        result, old_no = [], 0
+        old, new, old_no, new_no = [], [], 0, 0
         for line in out.split("\n"):
             if line.startswith("@@"):
-                m = re.match(r"@@ -(\d+)(?:,(\d+))? \+", line)
-                old_no = int(m.group(1)) if m else 0
+                m = re.match(r"@@ -(\d+)(?:,\d+)? \+(\d+)", line)
+                old_no, new_no = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
             elif line.startswith("-") and not line.startswith("---"):
-                result.append((old_no, line[1:]))
+                old.append((old_no, line[1:]))
                 old_no += 1
-        return result
+            elif line.startswith("+") and not line.startswith("+++"):
+                new.append((new_no, line[1:]))
+                new_no += 1
+        return old, new
+
+    def changed_old_lines(self, commit: str, path: str) -> list[tuple[int, str]]:
+        """(line number at commit^, text) of every line the commit deleted or changed in `path` (-w)."""
+        return self.diff_lines(commit, path)[0]
 
     def close(self) -> None:
         if self._batch is not None:
@@ -233,7 +244,7 @@ class GitRepo:
                 self._batch.kill()
             self._batch = None
 
-    def __enter__(self) -> "GitRepo":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -86,6 +86,18 @@ def apply_mappings(path: str, mappings: Iterable[PathMapping]) -> str | None:
     return mapped
 
 
+def module_path(module: str, basename: str) -> str:
+    """'shop/cart.py' for module 'shop.cart' and basename 'cart.py' ('shop/cart/__init__.py' for packages)."""
+    parts = [p for p in module.split(".") if p and not is_hostile(p)]
+    if not parts:
+        return basename
+    if basename == "__init__.py":
+        return "/".join([*parts, basename])
+    if parts[-1] == basename.rsplit(".", 1)[0]:
+        return "/".join([*parts[:-1], basename])
+    return basename
+
+
 def suffix_candidates(path: str, by_basename: dict[str, list[str]]) -> list[tuple[str, int]]:
     """Tree paths with the frame's basename, with how many trailing segments they share, best first."""
     segments = [s for s in path.split("/") if s]

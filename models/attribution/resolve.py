@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -24,6 +24,7 @@ from models.warehouse import read_sql, run_sql_file
 
 log = logging.getLogger(__name__)
 
+MAX_CANDIDATES = 400  # files verified per frame (a basename like __init__.py can have hundreds)
 _RESULT_SCHEMA = {"key_id": pl.Int64, "status": pl.Utf8, "repo_path": pl.Utf8, "reason": pl.Utf8, "verified": pl.Boolean}
 _EVENT_SCHEMA = {"event_id": pl.Utf8, "repo": pl.Utf8, "revision": pl.Utf8, "revision_source": pl.Utf8, "reason": pl.Utf8}
 
@@ -53,7 +54,7 @@ def _pattern_regex(pattern: str | None) -> re.Pattern | None:
 def _history_resolver():
     """`models.history.resolve_release` when the history stage provides it."""
     try:
-        from models.history import resolve_release  # type: ignore[attr-defined]
+        from models.history.releases import resolve_release
     except ImportError:
         return None
     return resolve_release
@@ -87,7 +88,7 @@ class RevisionResolver:
             try:
                 found = self.history(self.con, self.repo.name, release)
                 candidates.append(getattr(found, "sha", found) if found else None)
-            except Exception:  # noqa: BLE001 - the history stage's resolver is optional here
+            except Exception:
                 log.debug("history resolve_release failed for %r", release, exc_info=True)
         for cand in candidates:
             if isinstance(cand, str) and cand and (sha := self.git.commit_sha(cand)):
@@ -125,7 +126,8 @@ def event_revisions(con: duckdb.DuckDBPyConnection, config: Config, gits: dict[s
         resolver = resolvers.get(repo.name) or resolvers.setdefault(repo.name, RevisionResolver(con, repo, gits[repo.name]))
         sha, reason = resolver.revision(release)
         rows.append((service, release, repo.name, sha, "release" if sha else None, reason))
-    mapping = pl.DataFrame(rows, schema=["service", "release", "repo", "revision", "revision_source", "reason"], orient="row")
+    mapping = pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("service", "release", "repo", "revision", "revision_source", "reason")}, orient="row")
+    events = events.with_columns(pl.col("service").cast(pl.Utf8), pl.col("release").cast(pl.Utf8))
     out = events.join(mapping, on=["service", "release"], how="left", nulls_equal=True)
     if time_fallback:
         out = _apply_time_fallback(out, config, gits)
@@ -147,7 +149,7 @@ def _apply_time_fallback(ev: pl.DataFrame, config: Config, gits: dict[str, GitRe
             continue
         commits = pl.DataFrame(
             {"fb_sha": [h[0] for h in hist],
-             "fb_ts": [datetime.fromtimestamp(h[1], tz=timezone.utc).replace(tzinfo=None) for h in hist]}
+             "fb_ts": [datetime.fromtimestamp(h[1], tz=UTC).replace(tzinfo=None) for h in hist]}
         ).sort("fb_ts").with_columns(pl.col("fb_ts").cast(pl.Datetime("us")))
         g = group.with_columns(pl.col("ts").cast(pl.Datetime("us"))).sort("ts")
         joined = g.join_asof(commits, left_on="ts", right_on="fb_ts", strategy="backward")
@@ -196,7 +198,8 @@ class FrameResolver:
         return ok, near
 
     def resolve(self, revision: str, abs_path: str | None, filename: str | None, lineno: int | None,
-                context: str | None, pre: list | None, post: list | None, in_app: bool | None) -> Resolution:
+                context: str | None, pre: list | None, post: list | None, in_app: bool | None,
+                module: str | None = None) -> Resolution:
         raw = abs_path or filename
         if not raw:
             return _unresolved("no_path")
@@ -205,6 +208,8 @@ class FrameResolver:
         if lineno is None or lineno < 1:
             return _unresolved("no_line")
         path = P.normalise(raw)
+        if "/" not in path and module:  # basename only: the module name gives the package path
+            path = P.module_path(module, path)
         tree = self.git.tree(revision)
         mapped = P.apply_mappings(path, self.repo.path_mappings)
         if mapped is not None and mapped in tree:
@@ -230,7 +235,7 @@ class FrameResolver:
         """Keep the candidate whose line matches the frame's source line; ties broken by path suffix
         length, then by matching neighbour lines; a remaining tie is `ambiguous_path`."""
         checked = []
-        for path, suffix in cands[:50]:
+        for path, suffix in cands[:MAX_CANDIDATES]:
             v = self._verify(revision, path, lineno, context, pre, post)
             if v is not None:
                 checked.append((path, suffix, *v))
@@ -261,7 +266,7 @@ def resolve_frames(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict
     own = gits is None
     gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
     try:
-        run_sql_file(con, "queries/attribution/delete_stale_resolutions")
+        run_sql_file(con, "queries/attribution/delete_stale_resolutions", [time_fallback])
         events = con.sql(read_sql("queries/attribution/select_pending_events")).pl()
         if events.is_empty():
             return {"events": 0, "frames": 0, "distinct_frames": 0}
@@ -273,13 +278,14 @@ def resolve_frames(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict
         results = []
         for k in keys.iter_rows(named=True):  # one iteration per DISTINCT frame, not per event
             res = resolvers[k["repo"]].resolve(k["revision"], k["abs_path"], k["filename"], k["lineno"],
-                                               k["context_line"], k["pre_context"], k["post_context"], k["in_app"])
+                                               k["context_line"], k["pre_context"], k["post_context"], k["in_app"],
+                                               k["module"])
             results.append((k["key_id"], res.status, res.repo_path, res.reason, res.verified))
         con.register("attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow())
         con.execute("BEGIN TRANSACTION")
         run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         con.execute("COMMIT")
-        frames = con.execute("SELECT count(*) FROM attr_pending_frames").fetchone()[0]
+        frames = con.execute("SELECT count(*) FROM attr_pending_frames").fetchall()[0][0]
         con.unregister("attr_key_results")
         con.unregister("attr_event_revisions")
         con.execute("DROP TABLE IF EXISTS attr_pending_frames")

@@ -77,6 +77,16 @@ def file_stem(path: str | None, module: str | None) -> str | None:
     return None
 
 
+def source_path(frame: dict) -> str | None:
+    """The crash site's file as the repository likely names it: from the module when known
+    (`shop.payments` -> `shop/payments.py`, independent of where the code was deployed), else the
+    reported relative filename."""
+    module = frame.get("module")
+    if module and all(part.isidentifier() for part in module.split(".")):
+        return module.replace(".", "/") + ".py"
+    return frame.get("relpath") or frame.get("filename")
+
+
 def words(text: str | None) -> list[str]:
     """Lower-cased words of a text without placeholders; tokens with digits never count."""
     if not text:
@@ -119,10 +129,14 @@ def _fingerprint_signature(row: dict) -> Signature:
         exception_type=exc_type,
         title=row["title"] or (f"{exc_type}: {message}" if exc_type else message)[:200],
         # the class rules read the raw (scrubbed) text: parameterization would hide "exit status 127"
-        message="\n".join(x for x in (
-            f"{row['exception_type']}: {row['exception_value'] or ''}" if row["exception_type"] else "",
-            row["message"] or "",
-        ) if x),
+        message="\n".join(
+            x
+            for x in (
+                f"{row['exception_type']}: {row['exception_value'] or ''}" if row["exception_type"] else "",
+                row["message"] or "",
+            )
+            if x
+        ),
         code="\n".join(c for c in code if c),
         representative_event_id=row["rep_event_id"],
     )
@@ -133,7 +147,7 @@ def _fingerprint_signature(row: dict) -> Signature:
         sig.crash_file = file_stem(crash.get("filename"), crash.get("module"))
         sig.crash_function = (crash.get("function") or "?").strip()
         sig.crash_context = normalize_context(crash.get("context_line"))
-        sig.crash_path = crash.get("filename")
+        sig.crash_path = source_path(crash)
         tokens += [f"S:{sig.crash_file}.{sig.crash_function}"] * 2
         tokens += [f"C:{w}" for w in words(sig.crash_context)]
     tokens += frame_tokens

@@ -2,8 +2,9 @@
 
 Blocking (never relaxed by any threshold): two signatures may only be joined when
 - their exception types are equal (both absent counts as equal), and
-- both have a crash site or neither has, and when both have: the same file stem and either the same
-  function or the same context line (a renamed function keeps its line; a moved line keeps its function).
+- both have a crash site or neither has, and when both have: the same file stem and the same
+  (normalised) context line — the same function when neither has a context line. Line numbers are
+  never compared (a moved line keeps its text; a renamed function keeps its line).
 So two different bugs — a different exception type, or a different crash site — are never merged.
 Inside a block, a pair is joined when the cosine similarity of their TF-IDF vectors reaches the
 threshold (single link); only pairs with at least one *new* signature are compared, so existing
@@ -18,7 +19,6 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.clusters.documents import Signature
-
 
 _CHUNK = 2000
 
@@ -36,9 +36,9 @@ def same_crash_site(a: Signature, b: Signature) -> bool:
         return not b.has_crash_site
     if a.crash_file != b.crash_file:
         return False
-    same_function = a.crash_function == b.crash_function
-    same_line = a.crash_context is not None and a.crash_context == b.crash_context
-    return same_function or same_line
+    if a.crash_context is None and b.crash_context is None:
+        return a.crash_function == b.crash_function
+    return a.crash_context == b.crash_context
 
 
 def compatible(a: Signature, b: Signature) -> bool:
@@ -52,8 +52,13 @@ def vectorize(sigs: list[Signature]):
     return vec.fit_transform(docs)
 
 
-def similar_pairs(sigs: list[Signature], is_new: list[bool], threshold: float) -> list[tuple[int, int, float]]:
+def similar_pairs(
+    sigs: list[Signature], is_new: list[bool], threshold: float, method: str = "single_link"
+) -> list[tuple[int, int, float]]:
     """(i, j, similarity) of every compatible pair, one of them new, with similarity >= threshold.
+
+    `method`: 'single_link' keeps every such pair; 'nearest' keeps, per new signature, only its most
+    similar partner (k=1, like Sentry's Seer).
 
     Templates already tied to a fingerprint (their records' tracebacks) take no part: their identity
     is fixed by that link, and a generic template must not bridge two clusters.
@@ -73,13 +78,23 @@ def similar_pairs(sigs: list[Signature], is_new: list[bool], threshold: float) -
             chunk = new_pos[start : start + _CHUNK]
             sims = (sub[chunk] @ sub.T).tocoo()
             keep = sims.data >= threshold - 1e-9
-            for r, c, v in zip(sims.row[keep].tolist(), sims.col[keep].tolist(), sims.data[keep].tolist(),
-                               strict=True):
+            for r, c, v in zip(
+                sims.row[keep].tolist(), sims.col[keep].tolist(), sims.data[keep].tolist(), strict=True
+            ):
                 a, b = members[chunk[r]], members[c]
                 if a == b or (is_new[b] and b < a):  # new-new pairs are seen twice: keep one
                     continue
                 if same_crash_site(sigs[a], sigs[b]):
                     pairs.append((a, b, float(v)))
+    if method == "nearest":
+        best: dict[int, tuple[int, int, float]] = {}
+        for a, b, v in pairs:
+            for new in (x for x in (a, b) if is_new[x]):
+                if new not in best or v > best[new][2]:
+                    best[new] = (a, b, v)
+        pairs = sorted(set(best.values()))
+    elif method != "single_link":
+        raise ValueError(f"unknown clustering method {method!r} (single_link | nearest)")
     return pairs
 
 

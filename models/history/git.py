@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# Options for every git invocation: no colour, no signature verification, no pager, no mailmap.
-_BASE = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false", "--no-pager"]
+# Options for every git invocation: raw paths, no colour, no signature verification, no fsmonitor
+# hook, no pager.
+_BASE = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false"]
+_BASE += ["-c", "core.fsmonitor=false", "--no-pager"]
 
 
 class GitError(RuntimeError):
@@ -26,10 +29,12 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_git(path: Path | str, args: list[str], *, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run_git(
+    path: Path | str, args: list[str], *, input: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run `git -C path <args>` and return the completed process (stdout as bytes)."""
     cmd = ["git", "-C", str(path), *_BASE, *args]
-    proc = subprocess.run(cmd, input=input, capture_output=True, env=_env())
+    proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(), check=False)
     if check and proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         raise GitError(f"git {args[0]} failed in {path}: {err or 'exit ' + str(proc.returncode)}")
@@ -51,7 +56,9 @@ def check_repository(path: Path | str) -> None:
 
 def resolve_commit(path: Path | str, rev: str) -> str | None:
     """Full sha of the commit `rev` names, or None when it names nothing."""
-    proc = run_git(path, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False)
+    proc = run_git(
+        path, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False
+    )
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
@@ -68,8 +75,11 @@ def tag_tips(path: Path | str) -> list[tuple[str, str]]:
     """(tag name, commit sha) of every tag that points (possibly via an annotated tag) at a commit."""
     out = git_text(
         path,
-        ["for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)",
-         "refs/tags"],
+        [
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)",
+            "refs/tags",
+        ],
     )
     tips = []
     for line in out.splitlines():  # ref names cannot contain control characters, so lines are safe
@@ -92,7 +102,9 @@ def resolve_ref(path: Path | str, ref: str) -> str | None:
 
 def is_ancestor(path: Path | str, ancestor: str, descendant: str) -> bool:
     """True when `ancestor` is reachable from `descendant` (False also when it no longer exists)."""
-    proc = run_git(path, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], check=False)
+    proc = run_git(
+        path, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], check=False
+    )
     return proc.returncode == 0
 
 
@@ -107,7 +119,9 @@ def existing_commits(path: Path | str, shas: Iterable[str]) -> list[str]:
     return [s for s in shas if s in found]
 
 
-def rev_list(path: Path | str, include: Iterable[str], exclude: Iterable[str] = (), extra: Iterable[str] = ()) -> list[str]:
+def rev_list(
+    path: Path | str, include: Iterable[str], exclude: Iterable[str] = (), extra: Iterable[str] = ()
+) -> list[str]:
     """Shas of `git rev-list` over include minus exclude (revisions fed on stdin)."""
     data = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
     out = run_git(path, ["rev-list", *extra, "--stdin"], input=data).stdout.decode()
@@ -117,6 +131,9 @@ def rev_list(path: Path | str, include: Iterable[str], exclude: Iterable[str] = 
 # One record per commit: 8 NUL-separated header fields, then the message (git's -z adds the NUL).
 LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"
 HEADER_FIELDS = 9
+# Raw (change type, renames) + numstat (line counts), NUL-separated; no external diff or textconv drivers.
+_LOG_OPTS = ["-z", "--raw", "--numstat", "-M", "--no-ext-diff", "--no-textconv", "--no-abbrev"]
+_LOG_OPTS += ["--encoding=UTF-8"]
 
 
 def stream_log(
@@ -128,30 +145,31 @@ def stream_log(
     (git's default): their changes are attributed to the commits they merge.
     """
     revs = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
-    cmd = [
-        "git", "-C", str(path), *_BASE, "log", "--stdin", f"--format={LOG_FORMAT}", "-z", "--raw", "--numstat",
-        "-M", "--no-ext-diff", "--no-textconv", "--no-abbrev", "--encoding=UTF-8", "--topo-order",
-    ]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
-    # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
-    assert proc.stdin and proc.stdout and proc.stderr
-    proc.stdin.write(revs)
-    proc.stdin.close()
-    rest = b""
-    try:
-        while chunk := proc.stdout.read(chunk_size):
-            parts = (rest + chunk).split(b"\0")
-            rest = parts.pop()
-            yield from parts
-        if rest:
-            yield rest
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read()
-        proc.stderr.close()
-        code = proc.wait()
+    cmd = ["git", "-C", str(path), *_BASE, "log", "--stdin", f"--format={LOG_FORMAT}", *_LOG_OPTS]
+    # stderr goes to a file, not a pipe, so a chatty stderr can never block git.
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errfile, env=_env()
+        )
+        assert proc.stdin and proc.stdout
+        # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
+        proc.stdin.write(revs)
+        proc.stdin.close()
+        rest = b""
+        try:
+            while chunk := proc.stdout.read(chunk_size):
+                parts = (rest + chunk).split(b"\0")
+                rest = parts.pop()
+                yield from parts
+            if rest:
+                yield rest
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        errfile.seek(0)
+        err = errfile.read().decode("utf-8", "replace").strip()
     if code != 0:
-        raise GitError(f"git log failed in {path}: {err.decode('utf-8', 'replace').strip()}")
+        raise GitError(f"git log failed in {path}: {err}")
 
 
 def notes_list(path: Path | str, ref: str = "refs/notes/ai") -> list[tuple[str, str]]:

@@ -19,19 +19,33 @@ import polars as pl
 from models.history.git import HEADER_FIELDS
 from models.history.trailers import parse_trailers
 
-_NUMSTAT = re.compile(rb"^(\d+|-)\t(\d+|-)\t(.*)$", re.S)
+_NUMSTAT = re.compile(rb"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
 
 COMMIT_SCHEMA = {
-    "repo": pl.String, "sha": pl.String, "parents": pl.List(pl.String),
-    "author_name": pl.String, "author_email": pl.String, "author_time": pl.Datetime("us"),
-    "committer_name": pl.String, "committer_email": pl.String, "committer_time": pl.Datetime("us"),
-    "subject": pl.String, "message": pl.String,
+    "repo": pl.String,
+    "sha": pl.String,
+    "parents": pl.List(pl.String),
+    "author_name": pl.String,
+    "author_email": pl.String,
+    "author_time": pl.Datetime("us"),
+    "committer_name": pl.String,
+    "committer_email": pl.String,
+    "committer_time": pl.Datetime("us"),
+    "subject": pl.String,
+    "message": pl.String,
     "trailers": pl.List(pl.Struct({"key": pl.String, "value": pl.String})),
-    "files_changed": pl.Int32, "lines_added": pl.Int32, "lines_deleted": pl.Int32,
+    "files_changed": pl.Int32,
+    "lines_added": pl.Int32,
+    "lines_deleted": pl.Int32,
 }
 FILE_SCHEMA = {
-    "repo": pl.String, "sha": pl.String, "path": pl.String, "old_path": pl.String,
-    "change_type": pl.String, "added": pl.Int32, "deleted": pl.Int32,
+    "repo": pl.String,
+    "sha": pl.String,
+    "path": pl.String,
+    "old_path": pl.String,
+    "change_type": pl.String,
+    "added": pl.Int32,
+    "deleted": pl.Int32,
 }
 
 
@@ -49,35 +63,44 @@ def _count(b: bytes) -> int | None:
     return None if b == b"-" else int(b)
 
 
+_RAW_COLUMNS = [c for c in COMMIT_SCHEMA if c not in ("repo", "trailers")]
+_RAW_SCHEMA = {**{c: COMMIT_SCHEMA[c] for c in _RAW_COLUMNS}, "parents": pl.String}
+_RAW_SCHEMA.update(author_time=pl.Int64, committer_time=pl.Int64)
+
+
 class _Builder:
+    """Accumulates plain Python columns; `flush` turns them into typed frames in a few Polars calls."""
+
     def __init__(self, repo: str):
         self.repo = repo
-        self.c: dict[str, list] = {k: [] for k in COMMIT_SCHEMA}
-        self.f: dict[str, list] = {k: [] for k in FILE_SCHEMA}
+        self.c: dict[str, list] = {k: [] for k in _RAW_COLUMNS}
+        self.f: dict[str, list] = {k: [] for k in FILE_SCHEMA if k != "repo"}
+        self.t: dict[str, list] = {"sha": [], "key": [], "value": []}  # trailers, one row each
 
     def __len__(self) -> int:
         return len(self.c["sha"])
 
-    def add_commit(self, header: list[bytes], raw: list[tuple[str, str | None, str]], nums: dict[str, tuple]) -> None:
-        sha, parents, an, ae, at, cn, ce, ct, body = header
-        message = _s(body).rstrip("\n")
-        added = deleted = 0
+    def add_commit(
+        self, header: list[bytes], raw: list[tuple[str, str | None, str]], nums: dict[str, tuple]
+    ) -> None:
+        sha_b, parents, an, ae, at, cn, ce, ct, body = header
+        sha, message = _s(sha_b), _s(body).rstrip("\n")
+        f = self.f
         for status, old, path in raw:
             a, d = nums.get(path, (None, None))
-            kind = status[:1]
-            self.f["repo"].append(self.repo)
-            self.f["sha"].append(_s(sha))
-            self.f["path"].append(path)
-            self.f["old_path"].append(old)
-            self.f["change_type"].append(kind)
-            self.f["added"].append(a)
-            self.f["deleted"].append(d)
-            added += a or 0
-            deleted += d or 0
+            f["sha"].append(sha)
+            f["path"].append(path)
+            f["old_path"].append(old)
+            f["change_type"].append(status[:1])
+            f["added"].append(a)
+            f["deleted"].append(d)
+        for key, value in parse_trailers(message):
+            self.t["sha"].append(sha)
+            self.t["key"].append(key)
+            self.t["value"].append(value)
         c = self.c
-        c["repo"].append(self.repo)
-        c["sha"].append(_s(sha))
-        c["parents"].append(_s(parents).split())
+        c["sha"].append(sha)
+        c["parents"].append(_s(parents))
         c["author_name"].append(_s(an))
         c["author_email"].append(_s(ae))
         c["author_time"].append(int(at or 0) * 1_000_000)
@@ -86,17 +109,34 @@ class _Builder:
         c["committer_time"].append(int(ct or 0) * 1_000_000)
         c["subject"].append(message.split("\n", 1)[0].strip())
         c["message"].append(message)
-        c["trailers"].append([{"key": k, "value": v} for k, v in parse_trailers(message)])
         c["files_changed"].append(len(raw))
-        c["lines_added"].append(added)
-        c["lines_deleted"].append(deleted)
+        c["lines_added"].append(sum(nums.get(p, (0, 0))[0] or 0 for _, _, p in raw))
+        c["lines_deleted"].append(sum(nums.get(p, (0, 0))[1] or 0 for _, _, p in raw))
 
     def flush(self) -> LogBatch:
-        commits = pl.DataFrame(self.c, schema={**COMMIT_SCHEMA, "author_time": pl.Int64, "committer_time": pl.Int64})
-        commits = commits.with_columns(
-            pl.col("author_time").cast(pl.Datetime("us")), pl.col("committer_time").cast(pl.Datetime("us"))
+        trailers = (
+            pl.DataFrame(self.t, schema={"sha": pl.String, "key": pl.String, "value": pl.String})
+            .group_by("sha", maintain_order=True)
+            .agg(pl.struct("key", "value").alias("trailers"))
         )
-        batch = LogBatch(commits, pl.DataFrame(self.f, schema=FILE_SCHEMA))
+        commits = (
+            pl.DataFrame(self.c, schema=_RAW_SCHEMA)
+            .join(trailers, on="sha", how="left", maintain_order="left")
+            .with_columns(
+                pl.lit(self.repo).alias("repo"),
+                pl.when(pl.col("parents") == "")
+                .then(pl.lit([], dtype=pl.List(pl.String)))
+                .otherwise(pl.col("parents").str.split(" "))
+                .alias("parents"),
+                pl.col("author_time").cast(pl.Datetime("us")),
+                pl.col("committer_time").cast(pl.Datetime("us")),
+                pl.col("trailers").fill_null(pl.lit([], dtype=COMMIT_SCHEMA["trailers"])),
+            )
+            .select(list(COMMIT_SCHEMA))
+            .cast(COMMIT_SCHEMA)
+        )
+        files = pl.DataFrame(self.f, schema={k: v for k, v in FILE_SCHEMA.items() if k != "repo"})
+        batch = LogBatch(commits, files.select(pl.lit(self.repo).alias("repo"), *files.columns))
         self.__init__(self.repo)
         return batch
 

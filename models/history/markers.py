@@ -107,9 +107,15 @@ def _marker(raw: dict, file: Path) -> Marker:
     if not _TOOL_NAME.match(raw["tool"]):
         raise MarkerError(f"{where}: tool must be a lower-case identifier, got {raw['tool']!r}")
     m = Marker(
-        id=raw["id"], tool=raw["tool"], kind=raw["kind"], target=raw["target"], meaning=raw["meaning"],
-        regex=raw["regex"], case_sensitive=bool(raw.get("case_sensitive", False)),
-        examples=tuple(raw.get("examples", ())), non_examples=tuple(raw.get("non_examples", ())),
+        id=raw["id"],
+        tool=raw["tool"],
+        kind=raw["kind"],
+        target=raw["target"],
+        meaning=raw["meaning"],
+        regex=raw["regex"],
+        case_sensitive=bool(raw.get("case_sensitive", False)),
+        examples=tuple(raw.get("examples", ())),
+        non_examples=tuple(raw.get("non_examples", ())),
         source=str(raw.get("source", "")),
     )
     try:
@@ -171,46 +177,72 @@ def classify_frame(commits: pl.DataFrame, markers: MarkerSet) -> pl.DataFrame:
     base = commits.select(
         *keys,
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
-        pl.format("{} <{}>", pl.col("author_name").fill_null(""), pl.col("author_email").fill_null("")).alias("author"),
-        pl.format("{} <{}>", pl.col("committer_name").fill_null(""), pl.col("committer_email").fill_null("")).alias(
-            "committer"
+        pl.format("{} <{}>", pl.col("author_name").fill_null(""), pl.col("author_email").fill_null("")).alias(
+            "author"
         ),
+        pl.format(
+            "{} <{}>", pl.col("committer_name").fill_null(""), pl.col("committer_email").fill_null("")
+        ).alias("committer"),
         _normalise(pl.col("message").fill_null("")).alias("message"),
     )
     ordered = sorted(enumerate(markers.markers), key=lambda p: (p[1].rank, p[0]))
     hits = [
-        base.select("_i", pl.col(m.target).str.extract(m.pattern, 0).str.slice(0, EVIDENCE_CAP).alias("evidence"))
+        base.select(
+            "_i", pl.col(m.target).str.extract(m.pattern, 0).str.slice(0, EVIDENCE_CAP).alias("evidence")
+        )
         .filter(pl.col("evidence").is_not_null())
         .with_columns(
-            pl.lit(rank, pl.Int32).alias("_rank"), pl.lit(m.id).alias("marker_id"), pl.lit(m.tool).alias("tool"),
-            pl.lit(m.kind).alias("kind"), pl.lit(m.meaning).alias("meaning"),
+            pl.lit(rank, pl.Int32).alias("_rank"),
+            pl.lit(m.id).alias("marker_id"),
+            pl.lit(m.tool).alias("tool"),
+            pl.lit(m.kind).alias("kind"),
+            pl.lit(m.meaning).alias("meaning"),
         )
         for rank, (_, m) in enumerate(ordered)
     ]
     empty = pl.DataFrame(
-        schema={"_i": pl.UInt32, "evidence": pl.String, "_rank": pl.Int32, "marker_id": pl.String,
-                "tool": pl.String, "kind": pl.String, "meaning": pl.String}
+        schema={
+            "_i": pl.UInt32,
+            "evidence": pl.String,
+            "_rank": pl.Int32,
+            "marker_id": pl.String,
+            "tool": pl.String,
+            "kind": pl.String,
+            "meaning": pl.String,
+        }
     )
     long = pl.concat([empty, *hits], how="vertical_relaxed").sort("_i", "_rank")
     best = long.group_by("_i", maintain_order=True).agg(
-        pl.col("marker_id").first(), pl.col("tool").first().alias("ai_tool"),
-        pl.col("kind").first().alias("evidence_kind"), pl.col("meaning").first(), pl.col("evidence").first(),
-        pl.struct("marker_id", "tool", "kind", "meaning", "evidence").struct.json_encode().str.join(",").alias("_all"),
+        pl.col("marker_id").first(),
+        pl.col("tool").first().alias("ai_tool"),
+        pl.col("kind").first().alias("evidence_kind"),
+        pl.col("meaning").first(),
+        pl.col("evidence").first(),
+        pl.struct("marker_id", "tool", "kind", "meaning", "evidence")
+        .struct.json_encode()
+        .str.join(",")
+        .alias("_all"),
     )
     out = base.select(*keys, "_i").join(best, on="_i", how="left", maintain_order="left")
     origin = (
-        pl.when(pl.col("meaning") == "ai_authored").then(pl.lit("ai_authored"))
-        .when(pl.col("meaning") == "committed_only").then(pl.lit("ai_committed_only"))
+        pl.when(pl.col("meaning") == "ai_authored")
+        .then(pl.lit("ai_authored"))
+        .when(pl.col("meaning") == "committed_only")
+        .then(pl.lit("ai_committed_only"))
         .otherwise(pl.lit("unknown/human"))
     )
     return out.select(
         *keys,
         origin.alias("origin"),
         (pl.col("meaning") == "ai_authored").fill_null(False).alias("ai_authored"),
-        "ai_tool", "evidence_kind", "evidence", "marker_id",
-        pl.when(pl.col("_all").is_null()).then(pl.lit("[]")).otherwise(pl.format("[{}]", pl.col("_all"))).alias(
-            "all_evidence"
-        ),
+        "ai_tool",
+        "evidence_kind",
+        "evidence",
+        "marker_id",
+        pl.when(pl.col("_all").is_null())
+        .then(pl.lit("[]"))
+        .otherwise(pl.format("[{}]", pl.col("_all")))
+        .alias("all_evidence"),
     )
 
 
@@ -219,16 +251,29 @@ def _split_identity(identity: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else ((identity or "").strip(), "")
 
 
-def classify_commit(author: str, committer: str, message: str, markers: MarkerSet | None = None) -> Classification:
+def classify_commit(
+    author: str, committer: str, message: str, markers: MarkerSet | None = None
+) -> Classification:
     """Classify one commit. `author`/`committer` are `Name <email>` strings, `message` the full body."""
     markers = markers or load_markers()
     an, ae = _split_identity(author)
     cn, ce = _split_identity(committer)
     frame = pl.DataFrame(
-        {"author_name": [an], "author_email": [ae], "committer_name": [cn], "committer_email": [ce], "message": [message]}
+        {
+            "author_name": [an],
+            "author_email": [ae],
+            "committer_name": [cn],
+            "committer_email": [ce],
+            "message": [message],
+        }
     )
     row = classify_frame(frame, markers).row(0, named=True)
     return Classification(
-        origin=row["origin"], ai_authored=row["ai_authored"], tool=row["ai_tool"], evidence_kind=row["evidence_kind"],
-        evidence=row["evidence"], marker_id=row["marker_id"], matches=json.loads(row["all_evidence"]),
+        origin=row["origin"],
+        ai_authored=row["ai_authored"],
+        tool=row["ai_tool"],
+        evidence_kind=row["evidence_kind"],
+        evidence=row["evidence"],
+        marker_id=row["marker_id"],
+        matches=json.loads(row["all_evidence"]),
     )

@@ -15,9 +15,21 @@ _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*[A-Za-z0-9])[ \t]*:[ \t]*(\S.*?)[
 _WELL_KNOWN = frozenset(
     k.lower()
     for k in (
-        "Co-authored-by", "Signed-off-by", "Assisted-by", "Generated-by", "AI-assisted", "Claude-Session",
-        "Amp-Thread-ID", "Made-with", "Reviewed-by", "Acked-by", "Tested-by", "Reported-by", "Suggested-by",
-        "Helped-by", "Change-Id",
+        "Co-authored-by",
+        "Signed-off-by",
+        "Assisted-by",
+        "Generated-by",
+        "AI-assisted",
+        "Claude-Session",
+        "Amp-Thread-ID",
+        "Made-with",
+        "Reviewed-by",
+        "Acked-by",
+        "Tested-by",
+        "Reported-by",
+        "Suggested-by",
+        "Helped-by",
+        "Change-Id",
     )
 )
 
@@ -29,7 +41,9 @@ def parse_trailers(message: str) -> list[tuple[str, str]]:
     for para in paragraphs[1:]:  # the first paragraph is the subject
         lines = para.split("\n")
         parsed = [_TRAILER.match(line) for line in lines]
-        block = all(m or (line[:1] in (" ", "\t") and i > 0) for i, (m, line) in enumerate(zip(parsed, lines)))
+        block = all(
+            m or (line[:1] in (" ", "\t") and i > 0) for i, (m, line) in enumerate(zip(parsed, lines))
+        )
         for i, (m, line) in enumerate(zip(parsed, lines)):
             if block and m is None and found:  # continuation line of a folded value
                 key, value = found[-1]

@@ -202,8 +202,10 @@ def mine_file(path: str | Path, line_format: str | None) -> pl.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"log file not found: {path}")
     text = path.read_bytes().decode("utf-8", errors="replace")
-    lines = pl.Series("line", text.splitlines(), dtype=pl.Utf8)
-    return mine_lines(lines, line_format)
+    lines = pl.Series("line", [text]).str.split("\n").explode()
+    if text.endswith("\n"):
+        lines = lines.head(len(lines) - 1)
+    return mine_lines(lines.str.strip_chars_end("\r"), line_format)
 
 
 def mine_lines(lines: pl.Series, line_format: str | None) -> pl.DataFrame:

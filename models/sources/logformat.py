@@ -150,24 +150,30 @@ TIME_FORMATS_NO_YEAR = (
 )
 
 
-def _sql_list(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + s.replace("'", "''") + "'" for s in items) + "]"
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
 
 
-def timestamp_sql(fmt: LineFormat, struct: str = "f", year: str = "year(current_date)") -> str:
-    """SQL expression giving the record's TIMESTAMP from the time fields of `struct` (NULL if none parse).
+def time_text_sql(fmt: LineFormat, struct: str = "f") -> str | None:
+    """SQL text of the record's time fields joined by a space, in format order (None without time fields)."""
+    if not fmt.time_fields:
+        return None
+    return "concat_ws(' ', " + ", ".join(f'trim({struct}."{f}")' for f in fmt.time_fields) + ")"
 
-    Without a year in the text, the current year is assumed, and a result more than a day in the
-    future is moved back one year (the syslog convention).
-    """
-    fields = fmt.time_fields
-    if not fields:
-        return "CAST(NULL AS TIMESTAMP)"
-    text = "concat_ws(' ', " + ", ".join(f'trim({struct}."{f}")' for f in fields) + ")"
-    no_year = f"try_strptime(CAST({year} AS VARCHAR) || ' ' || {text}, {_sql_list(TIME_FORMATS_NO_YEAR)})"
-    return (
-        f"COALESCE(try_strptime({text}, {_sql_list(TIME_FORMATS_WITH_YEAR)}), "
-        f"CASE WHEN regexp_full_match({text}, '\\d{{10}}(\\.\\d+)?') THEN make_timestamp(CAST(TRY_CAST({text} AS DOUBLE) * 1000000 AS BIGINT)) "
-        f"WHEN regexp_full_match({text}, '\\d{{13}}') THEN epoch_ms(TRY_CAST({text} AS BIGINT)) END, "
-        f"CASE WHEN {no_year} > now()::TIMESTAMP + INTERVAL 1 DAY THEN {no_year} - INTERVAL 1 YEAR ELSE {no_year} END)"
+
+def time_candidates(text: str, year: str = "year(current_date)") -> list[str]:
+    """One SQL expression per supported timestamp shape, each giving a TIMESTAMP or NULL."""
+    out = [f"try_strptime({text}, {_sql_str(f)})" for f in TIME_FORMATS_WITH_YEAR]
+    for f in TIME_FORMATS_NO_YEAR:
+        parsed = f"try_strptime(CAST({year} AS VARCHAR) || ' ' || {text}, {_sql_str(f)})"
+        # no year in the text: the current year, moved back one year when that lands in the future (syslog)
+        out.append(
+            f"CASE WHEN {parsed} > timezone('UTC', now()) + INTERVAL 1 DAY THEN {parsed} - INTERVAL 1 YEAR ELSE {parsed} END"
+        )
+    out.append(
+        f"CASE WHEN regexp_full_match({text}, '\\d{{10}}(\\.\\d+)?') THEN make_timestamp(CAST(TRY_CAST({text} AS DOUBLE) * 1000000 AS BIGINT)) END"
     )
+    out.append(
+        f"CASE WHEN regexp_full_match({text}, '\\d{{13}}') THEN epoch_ms(TRY_CAST({text} AS BIGINT)) END"
+    )
+    return out

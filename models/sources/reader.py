@@ -16,6 +16,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+import numpy as np
+import pyarrow as pa
+
 from models.sources.ledger import Reject
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -176,3 +179,110 @@ def _add_lines(batch: LineBatch, parts: list[bytes], line_no: int, offset: int, 
     batch.line_nos += nos
     batch.byte_offsets += offs
     batch.rejects += rejects
+
+
+@dataclass
+class ArrowLineBatch:
+    """Lines as one Arrow string array built without a Python object per line (for big NDJSON files).
+
+    Each value is the line WITH its line ending (`\\n`, `\\r\\n`): that keeps the values contiguous in the
+    decoded buffer, so the array is made zero-copy. JSON parsers ignore the trailing whitespace."""
+
+    lines: pa.Array
+    line_nos: np.ndarray
+    byte_offsets: np.ndarray
+    rejects: list[Reject]
+    end_offset: int = 0
+
+
+def _arrow_lines(data: bytes, line_no: int, offset: int, max_line_bytes: int) -> ArrowLineBatch:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1  # exclusive ends, newline included
+    if len(ends) == 0 or ends[-1] != len(data):  # final line without newline
+        ends = np.append(ends, len(data))
+    starts = np.concatenate(([0], ends[:-1]))
+    lengths = ends - starts
+    nos = np.arange(line_no, line_no + len(starts), dtype=np.int64)
+    rejects: list[Reject] = []
+    keep = lengths > 0
+    too_long = np.flatnonzero(lengths > max_line_bytes + 2)
+    for i in too_long:  # rare: Python only for the offending lines
+        raw = data[starts[i] : min(ends[i], starts[i] + 400)]
+        rejects.append(Reject(int(nos[i]), offset + int(starts[i]), "line_too_long",
+                              f"line of {int(lengths[i])} bytes > {max_line_bytes}", raw))
+        keep[i] = False
+    if not keep.all():
+        starts, ends, nos = starts[keep], ends[keep], nos[keep]
+    if len(too_long):  # values must be contiguous: rebuild from the kept slices
+        pieces = [data[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+        data = b"".join(pieces)
+        lens = ends - starts
+        value_offsets = np.concatenate(([0], np.cumsum(lens))).astype(np.int32)
+    else:
+        value_offsets = np.concatenate((starts, ends[-1:] if len(ends) else [0])).astype(np.int32)
+    arr = pa.StringArray.from_buffers(len(starts), pa.py_buffer(value_offsets.tobytes()), pa.py_buffer(data))
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:  # some line is not UTF-8: find it (rare path)
+        good, bad_rejects = [], []
+        for k in range(len(starts)):
+            raw = data[value_offsets[k] : value_offsets[k + 1]]
+            try:
+                raw.decode("utf-8")
+                good.append(k)
+            except UnicodeDecodeError as exc:
+                bad_rejects.append(Reject(int(nos[k]), offset + int(starts[k]), "invalid_utf8",
+                                          f"invalid UTF-8 at byte {exc.start} of the line", raw[:400]))
+        idx = np.array(good, dtype=np.int64)
+        arr = pa.array([data[value_offsets[k] : value_offsets[k + 1]].decode("utf-8") for k in good], pa.string())
+        starts, nos = starts[idx] if len(idx) else starts[:0], nos[idx] if len(idx) else nos[:0]
+        rejects += bad_rejects
+    return ArrowLineBatch(arr, nos, offset + starts.astype(np.int64), rejects)
+
+
+def iter_arrow_line_batches(
+    path: str | Path, *, batch_bytes: int = 32 << 20, max_line_bytes: int = 1_048_576
+) -> Iterator[ArrowLineBatch]:
+    """Like iter_line_batches, but each batch is an Arrow array made without a Python str per line.
+    Lines keep their line ending (see ArrowLineBatch); blank lines are left for the caller to drop."""
+    pending = b""
+    line_no, offset = 1, 0
+    blocks = iter_blocks(path, CHUNK_BYTES)
+    skipping = False
+    truncated: TruncatedStream | None = None
+    while True:
+        try:
+            block = next(blocks, b"")
+        except TruncatedStream as exc:
+            block, truncated = b"", exc
+        if skipping and block:
+            cut = block.find(b"\n")
+            if cut < 0:
+                offset += len(block)
+                continue
+            offset, line_no, block, skipping = offset + cut + 1, line_no + 1, block[cut + 1 :], False
+        if block:
+            pending += block
+            if len(pending) < batch_bytes and (pending.rfind(b"\n") >= 0 or len(pending) <= max_line_bytes):
+                continue
+        # end of stream (block empty), a full batch, or a line over the limit without a newline yet
+        last = pending.rfind(b"\n")
+        if not block and truncated is None:
+            last = len(pending) - 1  # the final line needs no newline
+        if last < 0 and pending and block:  # over-long line still growing
+            rej = Reject(line_no, offset, "line_too_long", f"line longer than {max_line_bytes} bytes", pending[:400])
+            offset, pending, skipping = offset + len(pending), b"", True
+            yield ArrowLineBatch(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64), [rej])
+            continue
+        if last >= 0:
+            data, pending = pending[: last + 1], pending[last + 1 :]
+            batch = _arrow_lines(data, line_no, offset, max_line_bytes)
+            line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            offset += len(data)
+            batch.end_offset = offset
+            yield batch
+        if not block:
+            if truncated is not None:
+                rej = Reject(line_no, offset, "truncated_gzip", f"stream ends early: {truncated}", pending[:400])
+                yield ArrowLineBatch(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64), [rej])
+            return

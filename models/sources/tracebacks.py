@@ -65,7 +65,11 @@ class ParsedException:
     frames: list[Frame] = field(default_factory=list)
 
     def as_sentry(self) -> dict:
-        out: dict = {"type": self.type, "value": self.value, "mechanism": {"type": "logging", "handled": True}}
+        out: dict = {
+            "type": self.type,
+            "value": self.value,
+            "mechanism": {"type": "logging", "handled": True},
+        }
         if self.module:
             out["module"] = self.module
         if self.frames:
@@ -123,7 +127,11 @@ def parse_traceback(text: str | None) -> list[ParsedException]:
     if not text or TRACEBACK_HEADER not in text:
         return []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    start = next(i for i, line in enumerate(lines) if line.strip() == TRACEBACK_HEADER or line.strip().endswith(TRACEBACK_HEADER))
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if line.strip() == TRACEBACK_HEADER or line.strip().endswith(TRACEBACK_HEADER)
+    )
     out: list[ParsedException] = []
     frames: list[Frame] = []
     pending: ParsedException | None = None  # exception whose value may continue on the next lines

@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS core.signature_features (
     crash_file      VARCHAR,                  -- file stem of the crash site (innermost in-app frame)
     crash_function  VARCHAR,
     crash_context   VARCHAR,                  -- whitespace-collapsed context line of the crash site
-    crash_path      VARCHAR,                  -- filename/abs_path of the crash site as reported
+    crash_path      VARCHAR,                  -- crash-site file as the repository likely names it (from module, else filename)
     title           VARCHAR,
     failure_class   VARCHAR NOT NULL,
     class_rule      VARCHAR,                  -- id of the catalog rule that matched (NULL = unknown)
@@ -92,4 +92,12 @@ CREATE TABLE IF NOT EXISTS core.signature_features (
 CREATE TABLE IF NOT EXISTS core.cluster_id_checkpoint (
     cluster_id   VARCHAR PRIMARY KEY,
     recorded_at  TIMESTAMP NOT NULL
+);
+
+-- Template miner state (added by the signatures stage): every distinct masked message ("pattern") seen so
+-- far and the template it belongs to. New lines with a known pattern reuse its template id directly.
+CREATE TABLE IF NOT EXISTS core.log_template_patterns (
+    pattern      VARCHAR PRIMARY KEY,
+    template_id  VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
 );

@@ -60,3 +60,10 @@ CREATE TABLE IF NOT EXISTS core.blame_commits (
     summary     VARCHAR,                      -- commit subject (untrusted text)
     PRIMARY KEY (repo, sha)
 );
+
+-- Digests of the inputs of whole-table recomputations (suspect scores), to skip them when nothing changed.
+CREATE TABLE IF NOT EXISTS core.attribution_state (
+    name        VARCHAR PRIMARY KEY,
+    digest      VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);

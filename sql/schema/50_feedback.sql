@@ -44,3 +44,24 @@ CREATE TABLE IF NOT EXISTS core.guidance_files (
     content      VARCHAR NOT NULL,
     PRIMARY KEY (pack_version, path)
 );
+
+-- Additions (feedback stage): findings at the failing revisions, and how many were on code that never failed.
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS failing_findings INTEGER;
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS unfailed_findings INTEGER;
+
+-- One row per evaluated pack: the figures the stage's bars are about.
+CREATE TABLE IF NOT EXISTS core.pack_evaluations (
+    pack_version        VARCHAR PRIMARY KEY,
+    evaluated_at        TIMESTAMP NOT NULL,
+    crash_sites         INTEGER NOT NULL,     -- crash sites of catalog classes (resolved, file readable)
+    crash_sites_flagged INTEGER NOT NULL,
+    recall              DOUBLE,
+    fixed_sites         INTEGER NOT NULL,     -- crash sites whose cluster has a fix commit touching the file
+    fixed_sites_flagged INTEGER NOT NULL,     -- a rule of the class still fires on the fixed line
+    fixed_fp_rate       DOUBLE,
+    failing_findings    INTEGER NOT NULL,     -- distinct findings on the repository at the failing revisions
+    unfailed_findings   INTEGER NOT NULL,     -- ... of which on code that never failed
+    unfailed_share      DOUBLE,
+    head_findings       INTEGER NOT NULL,
+    head_kloc           DOUBLE
+);

@@ -1,3 +1,5 @@
+# ruff: noqa
+# Annotated examples for the semgrep rule of the same name (`semgrep scan --test`); deliberately bad code.
 def record_payment(cur, key, amount):
     # ruleid: hindsight.catalog.missing_idempotency
     cur.execute("INSERT INTO payments (key, amount) VALUES (?, ?)", [key, amount])

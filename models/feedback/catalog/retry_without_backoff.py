@@ -1,3 +1,5 @@
+# ruff: noqa
+# Annotated examples for the semgrep rule of the same name (`semgrep scan --test`); deliberately bad code.
 import time
 
 import requests

@@ -1,3 +1,5 @@
+# ruff: noqa
+# Annotated examples for the semgrep rule of the same name (`semgrep scan --test`); deliberately bad code.
 def find_order(cur, order_id, status):
     # ruleid: hindsight.catalog.sql_string_formatting
     cur.execute(f"SELECT * FROM orders WHERE id = {order_id}")

@@ -4,8 +4,8 @@
 CREATE OR REPLACE TEMP TABLE attr_pending_frames AS
 SELECT f.event_id, f.exception_index, f.frame_index,
        ev.repo, ev.revision, ev.revision_source, ev.reason AS event_reason,
-       f.abs_path, f.filename, f.lineno, f.context_line, f.pre_context, f.post_context, f.in_app,
-       dense_rank() OVER (ORDER BY ev.repo, ev.revision, f.abs_path, f.filename, f.lineno, f.context_line,
+       f.abs_path, f.filename, f.module, f.lineno, f.context_line, f.pre_context, f.post_context, f.in_app,
+       dense_rank() OVER (ORDER BY ev.repo, ev.revision, f.abs_path, f.filename, f.module, f.lineno, f.context_line,
                                    f.pre_context::VARCHAR, f.post_context::VARCHAR, f.in_app) AS key_id
 FROM core.frames f
 JOIN attr_event_revisions ev USING (event_id)

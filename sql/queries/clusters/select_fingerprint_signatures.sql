@@ -20,6 +20,7 @@ frames AS (
     SELECT fr.event_id,
            list(struct_pack(
                 filename := coalesce(fr.abs_path, fr.filename),
+                relpath := fr.filename,
                 module := fr.module,
                 function := fr.function,
                 context_line := fr.context_line,

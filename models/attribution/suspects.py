@@ -1,0 +1,129 @@
+"""Suspect commits per cluster: blame-based scores (SQL), refined by SZZ when a fix is found."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import duckdb
+import polars as pl
+
+from models.attribution.gitrepo import GitError, GitRepo
+from models.attribution.szz import find_fix_commit, szz
+from models.config import Config
+from models.warehouse import read_sql, run_sql_file
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {"top_n": 5, "decay": 0.5, "secondary": 0.5, "max_depth": 25}
+_SCHEMA = {"cluster_id": pl.Utf8, "repo": pl.Utf8, "commit_sha": pl.Utf8, "rank": pl.Int32, "score": pl.Float64,
+           "method": pl.Utf8, "evidence": pl.Utf8, "fix_commit": pl.Utf8}
+
+
+def _settings(config: Config, overrides: dict) -> dict:
+    raw = config.raw.get("attribution", {}) if config.raw else {}
+    return {k: overrides.get(k, raw.get(k, v)) for k, v in DEFAULTS.items()}
+
+
+def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list[dict]:
+    """Apply an SZZ result to one cluster's ranked rows: record the fix; the SZZ introducer goes first."""
+    for r in rows:
+        r["fix_commit"] = fix
+    intro = result.introducer if result else None
+    if intro is None:
+        return rows
+    top = rows[0]["score"] if rows else 1.0
+    match = next((r for r in rows if r["commit_sha"] == intro), None)
+    szz_evidence = {"fix_commit": fix, "fix_release": fix_release, "candidates": result.candidates,
+                    "lines": result.lines[:10]}
+    if match is None:
+        match = {**rows[0], "commit_sha": intro, "evidence": json.dumps({"szz": szz_evidence})} if rows else None
+        rows.insert(0, match)
+    else:
+        rows.remove(match)
+        ev = json.loads(match["evidence"] or "{}")
+        ev["szz"] = szz_evidence
+        match["evidence"] = json.dumps(ev)
+        rows.insert(0, match)
+    match.update(method="szz", score=max(top, match["score"]), fix_commit=fix)
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+    return rows
+
+
+SCORING_VERSION = 2  # bump when scoring or fix detection changes: stored scores are then recomputed
+
+
+def _digest(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
+    key = json.dumps({**settings, "version": SCORING_VERSION}, sort_keys=True)
+    return con.sql(read_sql("queries/attribution/select_suspect_inputs_digest"), params={"settings": key}).fetchall()[0][0]
+
+
+def score_suspects(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[str, GitRepo] | None = None,
+                   force: bool = False, **overrides) -> dict:
+    """Rank suspect commits for every cluster (`core.suspect_commit_scores`, rewritten as a whole).
+
+    Settings (keyword or `[attribution]` in hindsight.toml): `top_n` (5), `decay` per outer frame (0.5),
+    `secondary` weight of chained exceptions (0.5), `max_depth` frames per exception (25).
+    Skipped (unless `force`) when no input changed since the last run (`core.attribution_state`).
+    Returns `{"clusters", "suspects", "fixes", "szz_refined", "skipped"}`.
+    """
+    s = _settings(config, overrides)
+    stored = con.execute(read_sql("queries/attribution/select_state"), ["suspects"]).fetchall()
+    if not force and stored and stored[0][0] == _digest(con, s):
+        n = con.sql("SELECT count(DISTINCT cluster_id), count(*), count(DISTINCT cluster_id) FILTER (fix_commit IS NOT NULL),"
+                    " count(*) FILTER (method = 'szz') FROM core.suspect_commit_scores").fetchall()[0]
+        return {"clusters": n[0], "suspects": n[1], "fixes": n[2], "szz_refined": n[3], "skipped": True}
+    scores = con.sql(read_sql("queries/attribution/select_suspect_scores"), params=s).pl()
+    by_cluster: dict[str, list[dict]] = {}
+    for row in scores.iter_rows(named=True):  # clusters x top_n rows: small
+        by_cluster.setdefault(row["cluster_id"], []).append(row)
+
+    fixes = refined = 0
+    fix_clusters = con.sql(read_sql("queries/attribution/select_fix_clusters")).to_arrow_table()
+    cands = []
+    if fix_clusters.num_rows:
+        con.register("attr_fix_clusters", fix_clusters)
+        cands = con.sql(read_sql("queries/attribution/select_fix_candidates")).fetchall()
+        con.unregister("attr_fix_clusters")
+    if cands:
+        own = gits is None
+        gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+        try:
+            done: set[str] = set()
+            for cluster_id, repo, last_rev, fix_rev, fix_release, first_seen, path, line in cands:
+                if cluster_id in done or cluster_id not in by_cluster or repo not in gits:
+                    continue
+                git = gits[repo]
+                try:
+                    fix = find_fix_commit(git, last_rev, fix_rev, path, line)
+                    if fix is None:
+                        continue
+                    crash_lines = git.file_lines(last_rev, path) or []
+                    crash_text = crash_lines[line - 1] if line <= len(crash_lines) else None
+                    result = szz(git, fix, path, first_seen, crash_text)
+                except GitError as exc:
+                    log.warning("fix detection failed for cluster %s: %s", cluster_id, exc)
+                    continue
+                done.add(cluster_id)
+                fixes += 1
+                refined += result.introducer is not None
+                by_cluster[cluster_id] = _refine(by_cluster[cluster_id], fix, fix_release, result)
+        finally:
+            if own:
+                for g in gits.values():
+                    g.close()
+
+    rows = [r for rs in by_cluster.values() for r in rs[: s["top_n"]]]
+    frame = pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)
+    con.register("attr_suspects", frame.select(list(_SCHEMA)).to_arrow())
+    try:
+        con.execute("BEGIN TRANSACTION")
+        run_sql_file(con, "queries/attribution/delete_suspect_scores")
+        run_sql_file(con, "queries/attribution/insert_suspect_scores")
+        con.execute("COMMIT")
+    finally:
+        con.unregister("attr_suspects")
+    run_sql_file(con, "queries/attribution/upsert_state", ["suspects", _digest(con, s)])
+    return {"clusters": len(by_cluster), "suspects": len(rows), "fixes": fixes, "szz_refined": refined,
+            "skipped": False}

@@ -1,0 +1,338 @@
+"""Efficacy: run the pack with real semgrep and ruff on the code that failed, its fix, and HEAD.
+
+Layout of one evaluation (a temp dir, one semgrep run and one ruff run over all of it):
+    fail/<repo>/<rev>/...   the whole repository at each failing revision (crash sites: recall;
+                            everything else: findings on code that never failed)
+    fixed/<repo>/<rev>/...  the crash files at each fix commit (a finding there is a false positive)
+    head/<repo>/...         the repository at its default branch (findings per 1,000 lines)
+
+A finding flags a crash site when its range covers the crash line and its rule is about the site's
+failure class (catalog/ruff rules of the class, mined rules of the site's cluster). For classes whose
+defect precedes the crash (`ANTECEDENT_CLASSES`) a finding in the same function, starting at or
+before the crash line, also counts.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from models.config import Config
+from models.feedback.catalog import ANTECEDENT_CLASSES, RUFF_CODES
+from models.feedback.evidence import CrashSite, SourceCache, repository_paths
+from models.feedback.mining import map_line
+from models.feedback.safety import safe_identifier
+from models.feedback.render import write_linter_configs
+from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
+from models.warehouse import read_sql
+
+MAX_REVISIONS_PER_REPO = 8
+DEMOTE_FIXED_FP = 0.10  # Tricorder's probation bar: >= 10% effective false positives
+DEMOTE_PER_KLOC = 5.0
+DEMOTE_UNFAILED_SHARE = 0.5
+DEMOTE_MIN_FINDINGS = 5
+
+_RUFF_CODE_CLASS = {code: cls for cls, codes in RUFF_CODES.items() for code in codes}
+_BANNED_NAME = re.compile(r"`([A-Za-z0-9_.]+)` is banned")
+
+
+@dataclass
+class RuleScore:
+    crash_sites: int = 0
+    crash_sites_flagged: int = 0
+    fixed_sites: int = 0
+    fixed_sites_flagged: int = 0
+    failing_findings: int = 0
+    unfailed_findings: int = 0
+    repo_findings: int = 0
+    repo_kloc: float = 0.0
+    demoted: bool = False
+    demotion_reason: str | None = None
+
+
+@dataclass
+class Evaluation:
+    pack_version: str
+    crash_sites: int
+    crash_sites_flagged: int
+    fixed_sites: int
+    fixed_sites_flagged: int
+    failing_findings: int
+    unfailed_findings: int
+    head_findings: int
+    head_kloc: float
+    rules: dict[str, RuleScore] = field(default_factory=dict)
+    missed_sites: list[str] = field(default_factory=list)
+    flagged_fixes: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float | None:
+        return self.crash_sites_flagged / self.crash_sites if self.crash_sites else None
+
+    @property
+    def fixed_fp_rate(self) -> float | None:
+        return self.fixed_sites_flagged / self.fixed_sites if self.fixed_sites else None
+
+    @property
+    def unfailed_share(self) -> float | None:
+        return self.unfailed_findings / self.failing_findings if self.failing_findings else None
+
+    def summary(self) -> dict:
+        return {
+            "pack_version": self.pack_version,
+            "crash_sites": self.crash_sites,
+            "crash_sites_flagged": self.crash_sites_flagged,
+            "recall": self.recall,
+            "fixed_sites": self.fixed_sites,
+            "fixed_sites_flagged": self.fixed_sites_flagged,
+            "fixed_fp_rate": self.fixed_fp_rate,
+            "failing_revision_findings": self.failing_findings,
+            "findings_on_never_failed_code": self.unfailed_findings,
+            "never_failed_share": self.unfailed_share,
+            "head_findings": self.head_findings,
+            "head_kloc": round(self.head_kloc, 3),
+            "demoted": sorted(r for r, s in self.rules.items() if s.demoted),
+        }
+
+
+def rule_ids_for(pack, finding: Finding) -> str | None:
+    """The pack rule a finding belongs to (ruff codes -> `ruff.CODE` / `ruff.TID251.<api>`)."""
+    if finding.engine == "semgrep":
+        # semgrep prefixes ids with the config file's directory (e.g. 'tmp.x.pack.<id>'): strip it.
+        ids = {r.rule_id for r in pack.semgrep_rules}
+        if finding.rule_id in ids:
+            return finding.rule_id
+        return next((i for i in ids if finding.rule_id.endswith("." + i)), None)
+    if finding.rule_id == "TID251":
+        m = _BANNED_NAME.search(finding.message)
+        return f"ruff.TID251.{m.group(1)}" if m and m.group(1) in pack.banned_api else None
+    cls = _RUFF_CODE_CLASS.get(finding.rule_id)
+    return f"ruff.{cls}" if cls and finding.rule_id in pack.ruff_codes else None
+
+
+def scan_tree(pack, semgrep_config: Path, ruff_config: Path, root: Path) -> list[tuple[str, Finding]]:
+    """One semgrep run and one ruff run over `root`; (rule id, finding) for the pack's rules only."""
+    findings = semgrep_scan(semgrep_config, root) if pack.semgrep_rules else []
+    findings += ruff_check(root, config=ruff_config)
+    out = []
+    for f in findings:
+        rid = rule_ids_for(pack, f)
+        if rid is not None:
+            out.append((rid, f))
+    return out
+
+
+def _rule_class(pack) -> dict[str, tuple[str, set[str] | None]]:
+    """rule id -> (failure class, clusters it is restricted to or None)."""
+    out = {}
+    for r in pack.rules:
+        out[r.rule_id] = (r.failure_class, set(r.cluster_ids) if r.origin == "mined" else None)
+    return out
+
+
+def _function_span(source: str | None, line: int) -> tuple[int, int] | None:
+    if not source:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    best = None
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or 0):
+            if best is None or n.lineno >= best[0]:
+                best = (n.lineno, n.end_lineno)
+    return best
+
+
+def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines: tuple[int, int], span) -> bool:
+    cls, clusters = rule
+    if cls != site.failure_class or (clusters is not None and site.cluster_id not in clusters):
+        return False
+    lo, hi = lines
+    if f.start_line <= hi and f.end_line >= lo:
+        return True
+    return bool(site.failure_class in ANTECEDENT_CLASSES and span and span[0] <= f.start_line <= lo)
+
+
+def _short(rev: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", rev)[:16] or "rev"
+
+
+def _d(repo: str) -> str:
+    return safe_identifier(repo)
+
+
+def _kloc(root: Path) -> float:
+    total = 0
+    for p in root.rglob("*.py"):
+        try:
+            total += sum(1 for _ in p.open("rb"))
+        except OSError:
+            continue
+    return total / 1000.0
+
+
+def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, record: bool = True) -> Evaluation:
+    """Recall on crash sites, false positives on fixed lines, noise at HEAD; stored per rule."""
+    repos = repository_paths(con, config)
+    sources = SourceCache(repos)
+    sites = [s for ev in pack.evidence.values() for s in ev.sites if s.repo in repos]
+    rule_class = _rule_class(pack)
+    version = pack.version or "unreleased"
+    with tempfile.TemporaryDirectory(prefix="hindsight-eval-") as tmp:
+        root = Path(tmp)
+        scan = root / "scan"
+        semgrep_config, ruff_config = write_linter_configs(pack, root / "pack")
+
+        # Failing revisions: the whole repository at the revisions with most events, crash files elsewhere.
+        by_repo_rev: dict[tuple[str, str], int] = defaultdict(int)
+        for s in sites:
+            by_repo_rev[(s.repo, s.revision)] += s.events
+        whole = set()
+        for repo in {r for r, _ in by_repo_rev}:
+            revs = sorted((n, rev) for (r, rev), n in by_repo_rev.items() if r == repo)[::-1]
+            whole |= {(repo, rev) for _, rev in revs[:MAX_REVISIONS_PER_REPO]}
+        for repo, rev in by_repo_rev:
+            paths = None if (repo, rev) in whole else sorted({s.path for s in sites if (s.repo, s.revision) == (repo, rev)})
+            git_archive(repos[repo], rev, scan / "fail" / _d(repo) / _short(rev), paths)
+
+        # Fixed revisions: the crash files at the fix commit, and where the crash line went.
+        fixed_lines: dict[CrashSite, tuple[int, int]] = {}
+        for s in sites:
+            if not s.fix_commit:
+                continue
+            old = sources.get(s.repo, s.revision, s.path)
+            new = sources.get(s.repo, s.fix_commit, s.path)
+            mapped = map_line(old, new, s.line) if old is not None and new is not None else None
+            if mapped is None:
+                continue
+            fixed_lines[s] = mapped
+            dest = scan / "fixed" / _d(s.repo) / _short(s.fix_commit) / s.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(new, encoding="utf-8")
+
+        # HEAD of every configured repository.
+        head_kloc = {}
+        for name, path in repos.items():
+            if not (path / ".git").exists() and not path.name.endswith(".git"):
+                continue
+            branch = next((r.default_branch for r in config.repositories if r.name == name), "HEAD")
+            rev = branch if git(path, "rev-parse", "--verify", "--quiet", branch, check=False).strip() else "HEAD"
+            git_archive(path, rev, scan / "head" / _d(name))
+            head_kloc[name] = _kloc(scan / "head" / _d(name))
+
+        scan.mkdir(parents=True, exist_ok=True)
+        results = scan_tree(pack, semgrep_config, ruff_config, scan)
+
+    buckets: dict[tuple, list[tuple[str, Finding]]] = defaultdict(list)
+    for rid, f in results:
+        parts = f.path.split("/", 3)
+        if parts[0] == "head" and len(parts) >= 2:
+            buckets[("head", parts[1])].append((rid, f))
+        elif parts[0] in ("fail", "fixed") and len(parts) == 4:
+            kind, repo, rev, rel = parts
+            buckets[(kind, repo, rev, rel)].append((rid, f))
+
+    scores = {r.rule_id: RuleScore() for r in pack.rules}
+    ev = Evaluation(version, len(sites), 0, len(fixed_lines), 0, 0, 0, 0, sum(head_kloc.values()), scores)
+    failed_findings: set[tuple] = set()
+    for s in sites:
+        span = _function_span(sources.get(s.repo, s.revision, s.path), s.line)
+        hits = {rid for rid, f in buckets[("fail", _d(s.repo), _short(s.revision), s.path)]
+                if rid in rule_class and _flags(s, rule_class[rid], f, (s.line, s.line), span)}
+        for rid, f in buckets[("fail", _d(s.repo), _short(s.revision), s.path)]:
+            if rid in hits and _flags(s, rule_class[rid], f, (s.line, s.line), span):
+                failed_findings.add((s.repo, s.revision, s.path, rid, f.start_line))
+        for rid, (cls, clusters) in rule_class.items():
+            if cls == s.failure_class and (clusters is None or s.cluster_id in clusters):
+                scores[rid].crash_sites += 1
+                scores[rid].crash_sites_flagged += rid in hits
+        ev.crash_sites_flagged += bool(hits)
+        if not hits:
+            ev.missed_sites.append(f"{s.cluster_id} {s.location}")
+        if s in fixed_lines:
+            fspan = _function_span(sources.get(s.repo, s.fix_commit, s.path), fixed_lines[s][0])
+            fixed_hits = {rid for rid, f in buckets[("fixed", _d(s.repo), _short(s.fix_commit), s.path)]
+                          if rid in rule_class and _flags(s, rule_class[rid], f, fixed_lines[s], fspan)}
+            for rid, (cls, clusters) in rule_class.items():
+                if cls == s.failure_class and (clusters is None or s.cluster_id in clusters):
+                    scores[rid].fixed_sites += 1
+                    scores[rid].fixed_sites_flagged += rid in fixed_hits
+            ev.fixed_sites_flagged += bool(fixed_hits)
+            if fixed_hits:
+                ev.flagged_fixes.append(f"{s.cluster_id} {s.repo}:{s.path}:{fixed_lines[s][0]} by {sorted(fixed_hits)}")
+
+    # Findings at failing revisions that are not on a crash site: code that never failed (deduplicated
+    # across revisions by rule, file and line text, since unchanged files repeat in every revision).
+    seen: dict[tuple, bool] = {}
+    for key, pairs in buckets.items():
+        if key[0] != "fail":
+            continue
+        _, repo_dir, rev_short, rel = key
+        repo, rev = next(((rp, r) for (rp, r) in by_repo_rev if _d(rp) == repo_dir and _short(r) == rev_short),
+                         (repo_dir, None))
+        text = sources.get(repo, rev, rel) if rev else None
+        lines = text.splitlines() if text else []
+        for rid, f in pairs:
+            n = f.start_line
+            line_text = lines[n - 1].strip() if 0 < n <= len(lines) else str(n)
+            nth = sum(1 for x in lines[: max(n - 1, 0)] if x.strip() == line_text)  # same text earlier in the file
+            dedupe = (rid, repo, rel, line_text, nth)
+            on_failure = (repo, rev, rel, rid, f.start_line) in failed_findings
+            seen[dedupe] = seen.get(dedupe, False) or on_failure
+    for (rid, *_), on_failure in seen.items():
+        ev.failing_findings += 1
+        scores[rid].failing_findings += 1
+        if not on_failure:
+            ev.unfailed_findings += 1
+            scores[rid].unfailed_findings += 1
+
+    for key, pairs in buckets.items():
+        if key[0] == "head":
+            for rid, _ in pairs:
+                scores[rid].repo_findings += 1
+                ev.head_findings += 1
+    for score in scores.values():
+        score.repo_kloc = round(ev.head_kloc, 3)
+        score.demoted, score.demotion_reason = _demotion(score)
+    if record:
+        record_evaluation(con, ev)
+    return ev
+
+
+def _demotion(s: RuleScore) -> tuple[bool, str | None]:
+    if s.fixed_sites and s.fixed_sites_flagged / s.fixed_sites > DEMOTE_FIXED_FP:
+        return True, f"still fires on {s.fixed_sites_flagged} of {s.fixed_sites} fixed lines"
+    if s.unfailed_findings >= DEMOTE_MIN_FINDINGS and s.unfailed_findings / max(s.failing_findings, 1) > DEMOTE_UNFAILED_SHARE:
+        return True, f"{s.unfailed_findings} of {s.failing_findings} findings on code that never failed"
+    if s.repo_kloc and s.repo_findings >= DEMOTE_MIN_FINDINGS and s.repo_findings / s.repo_kloc > DEMOTE_PER_KLOC:
+        return True, f"{s.repo_findings / s.repo_kloc:.1f} findings per 1,000 lines at HEAD (> {DEMOTE_PER_KLOC})"
+    return False, None
+
+
+def record_evaluation(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> None:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = [
+        (ev.pack_version, rid, s.crash_sites, s.crash_sites_flagged, s.fixed_sites, s.fixed_sites_flagged,
+         s.repo_findings, s.repo_kloc, s.demoted, s.demotion_reason, now, s.failing_findings, s.unfailed_findings)
+        for rid, s in ev.rules.items()
+    ]
+    con.execute(read_sql("queries/feedback/delete_rule_evaluations"), [ev.pack_version])
+    if rows:
+        con.executemany(read_sql("queries/feedback/insert_rule_evaluation"), rows)
+    s = ev.summary()
+    con.execute(read_sql("queries/feedback/delete_pack_evaluation"), [ev.pack_version])
+    con.execute(
+        read_sql("queries/feedback/insert_pack_evaluation"),
+        [ev.pack_version, now, ev.crash_sites, ev.crash_sites_flagged, s["recall"], ev.fixed_sites,
+         ev.fixed_sites_flagged, s["fixed_fp_rate"], ev.failing_findings, ev.unfailed_findings,
+         s["never_failed_share"], ev.head_findings, ev.head_kloc],
+    )

@@ -1,0 +1,78 @@
+"""Rendering a pack's linter configurations: the semgrep YAML, the ruff TOML, the `--test` examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+SEMGREP_FILE = "hindsight-semgrep.yaml"
+RUFF_FILE = "hindsight-ruff.toml"
+PYPROJECT_SNIPPET = "pyproject-snippet.toml"
+TESTS_DIR = "semgrep-tests"
+
+RUFF_PITFALL = """\
+# PITFALL: ruff has no plugins; this pack is `extend-select` + banned-api entries. If the config that
+# extends this file sets `select = [...]`, ruff resolves `select` from the child and this file's
+# `extend-select` is silently lost. In the extending config use `extend-select` (not `select`), or
+# copy the codes below into your own `select` list."""
+
+
+def semgrep_yaml(pack) -> str:
+    header = f"# Hindsight rule pack {pack.version or '(unreleased)'}: semgrep rules. Generated; do not edit.\n"
+    return header + yaml.safe_dump(pack.semgrep_document(), sort_keys=False, allow_unicode=False, width=120)
+
+
+def _toml_str(text: str) -> str:
+    """A TOML basic string (JSON escaping is valid TOML for the characters we emit)."""
+    return json.dumps(text, ensure_ascii=True)
+
+
+def _lint_body(pack, prefix: str) -> str:
+    lines = [f"[{prefix}lint]", "extend-select = [" + ", ".join(_toml_str(c) for c in pack.ruff_codes) + "]", ""]
+    if pack.banned_api:
+        lines.append(f"[{prefix}lint.flake8-tidy-imports.banned-api]")
+        for api, msg in sorted(pack.banned_api.items()):
+            lines.append(f"{_toml_str(api)}.msg = {_toml_str(msg)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def ruff_toml(pack) -> str:
+    """Standalone ruff config, meant for `extend = "hindsight-ruff.toml"` or `ruff check --config`."""
+    head = (
+        f"# Hindsight rule pack {pack.version or '(unreleased)'}: ruff part. Generated; do not edit.\n"
+        '# Use: in ruff.toml / .ruff.toml put `extend = "path/to/hindsight-ruff.toml"`,\n'
+        f"# or paste {PYPROJECT_SNIPPET} into pyproject.toml.\n{RUFF_PITFALL}\n\n"
+    )
+    return head + _lint_body(pack, "")
+
+
+def pyproject_snippet(pack) -> str:
+    """The same settings under `[tool.ruff.lint]`, to paste into a pyproject.toml."""
+    head = f"# Hindsight rule pack {pack.version or '(unreleased)'}: paste into pyproject.toml.\n{RUFF_PITFALL}\n\n"
+    return head + _lint_body(pack, "tool.ruff.")
+
+
+def write_linter_configs(pack, directory: Path) -> tuple[Path, Path]:
+    """Write the semgrep and ruff configs of `pack` into `directory`; returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sg, rf = directory / SEMGREP_FILE, directory / RUFF_FILE
+    sg.write_text(semgrep_yaml(pack), encoding="utf-8")
+    rf.write_text(ruff_toml(pack), encoding="utf-8")
+    return sg, rf
+
+
+def write_semgrep_tests(pack, directory: Path) -> int:
+    """One `NAME.yaml` (one rule) + `NAME.py` (annotated example) per tested rule; returns how many."""
+    directory.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for rule in pack.semgrep_rules:
+        if not rule.example:
+            continue
+        stem = rule.rule_id.replace(".", "_")
+        (directory / f"{stem}.yaml").write_text(yaml.safe_dump({"rules": [rule.body]}, sort_keys=False), encoding="utf-8")
+        (directory / f"{stem}.py").write_text(rule.example, encoding="utf-8")
+        n += 1
+    return n

@@ -1,0 +1,167 @@
+"""Running semgrep, ruff and git as subprocesses (argument lists, never a shell), offline.
+
+semgrep stalls ~97 s on a DNS lookup unless its version check and metrics are off (ANCHORS §7), so
+every call goes through `semgrep_cmd`. Each semgrep start costs ~1-2 s: callers batch whole packs
+and whole directory trees into one call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+
+
+class ToolError(RuntimeError):
+    """A linter or git invocation failed in a way the caller cannot recover from."""
+
+
+def _tool(name: str) -> str:
+    """The executable next to the running interpreter (the venv), else from PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise ToolError(f"{name} is not installed (expected in {local.parent} or on PATH)")
+    return found
+
+
+def _env() -> dict:
+    return {**os.environ, **OFFLINE_ENV}
+
+
+def semgrep_cmd(*args: str) -> list[str]:
+    return [_tool("semgrep"), "scan", "--metrics=off", "--disable-version-check", *args]
+
+
+def run(cmd: list[str], *, cwd: str | Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One linter finding; `path` is relative to the scanned root."""
+
+    engine: str
+    rule_id: str
+    path: str
+    start_line: int
+    end_line: int
+    start_col: int
+    message: str
+    severity: str
+
+
+def semgrep_scan(config: Path, root: Path, targets: list[str] | None = None) -> list[Finding]:
+    """Run one semgrep scan of `root` (or `targets` under it) with the whole pack; JSON results.
+
+    `--no-git-ignore` and an empty `.semgrepignore` make semgrep scan exactly what we materialized
+    (its default ignore list drops `tests/` and similar folders).
+    """
+    ignore = root / ".semgrepignore"
+    created = not ignore.exists()
+    if created:
+        ignore.write_text("# scan everything\n")
+    try:
+        proc = run(
+            semgrep_cmd("--config", str(config), "--json", "--quiet", "--no-git-ignore", *(targets or ["."])),
+            cwd=root,
+        )
+    finally:
+        if created:
+            ignore.unlink(missing_ok=True)
+    if proc.returncode not in (0, 1):
+        raise ToolError(f"semgrep failed (rc {proc.returncode}): {proc.stderr[-2000:]}")
+    data = json.loads(proc.stdout)
+    out = []
+    for r in data.get("results", []):
+        out.append(
+            Finding(
+                engine="semgrep",
+                rule_id=r["check_id"],
+                path=r["path"].removeprefix("./"),
+                start_line=r["start"]["line"],
+                end_line=r["end"]["line"],
+                start_col=r["start"].get("col", 1),
+                message=r["extra"].get("message", ""),
+                severity=r["extra"].get("severity", "WARNING"),
+            )
+        )
+    return out
+
+
+def semgrep_validate(config: Path, workdir: Path) -> subprocess.CompletedProcess:
+    """Offline validation: `--strict` scan of an empty file (rc 0 ok, 2 pattern error, 7 schema error)."""
+    empty = workdir / "empty.py"
+    empty.write_text("")
+    return run(semgrep_cmd("--config", str(config), "--strict", "--quiet", "--no-git-ignore", str(empty)), cwd=workdir)
+
+
+def semgrep_test(directory: Path) -> subprocess.CompletedProcess:
+    """`semgrep scan --test DIR`: every `NAME.yaml` against its `# ruleid:` / `# ok:` annotated `NAME.py`."""
+    return run(semgrep_cmd("--test", str(directory)))
+
+
+def ruff_check(root: Path, *, config: Path | None = None, targets: list[str] | None = None) -> list[Finding]:
+    """`ruff check` with JSON output; `config` None means ruff discovers the config under `root`."""
+    args = [_tool("ruff"), "check", "--no-cache", "--exit-zero", "--output-format", "json"]
+    if config is not None:
+        args += ["--config", str(config)]
+    proc = run([*args, *(targets or ["."])], cwd=root)
+    if proc.returncode != 0:
+        raise ToolError(f"ruff failed (rc {proc.returncode}): {proc.stderr[-2000:]}")
+    out = []
+    for r in json.loads(proc.stdout or "[]"):
+        path = os.path.relpath(r["filename"], root)
+        out.append(
+            Finding(
+                engine="ruff",
+                rule_id=r.get("code") or "ruff",
+                path=path,
+                start_line=r["location"]["row"],
+                end_line=r.get("end_location", r["location"])["row"],
+                start_col=r["location"]["column"],
+                message=r.get("message", ""),
+                severity="WARNING",
+            )
+        )
+    return out
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise ToolError(f"git {' '.join(args[:2])} failed in {repo}: {proc.stderr.strip()[:500]}")
+    return proc.stdout
+
+
+def git_show(repo: Path, revision: str, path: str) -> str | None:
+    """File text at a revision, or None when it does not exist there."""
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{revision}:{path}"], capture_output=True, timeout=120
+    )
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", errors="replace")
+
+
+def git_archive(repo: Path, revision: str, dest: Path, paths: list[str] | None = None) -> None:
+    """Materialize `revision` (or some of its paths) under `dest` with `git archive | tar -x`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", revision, "--", *(paths or [])],
+        capture_output=True,
+        timeout=300,
+    )
+    if archive.returncode != 0:
+        raise ToolError(f"git archive {revision} failed: {archive.stderr.decode(errors='replace')[:500]}")
+    extract = subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, capture_output=True, timeout=300)
+    if extract.returncode != 0:
+        raise ToolError(f"tar failed: {extract.stderr.decode(errors='replace')[:500]}")

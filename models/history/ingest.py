@@ -1,0 +1,197 @@
+"""Ingest configured git repositories into the warehouse, incrementally.
+
+Per repository, in one transaction:
+1. tips = default-branch head + tag commits + explicit release-table commits;
+2. commits reachable from the tips, minus those reachable from the tips of the last ingest
+   (`core.repositories.last_tips`); when the last head is no longer an ancestor of the head
+   (history rewritten) the whole history is scanned again and stored commits are skipped, so rows
+   are never duplicated. Commits are streamed from one `git log` and bulk-inserted per batch (Arrow);
+3. AI-origin classification of the new commits (of all commits when the marker set changed or notes
+   were removed);
+4. git-ai notes (`refs/notes/ai`) when the notes ref moved;
+5. releases (always: cheap) and the commits first shipped in each changed release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import duckdb
+import polars as pl
+
+from models.config import Config, RepositoryConfig
+from models.history import git
+from models.history.logparse import parse_log
+from models.history.markers import MarkerSet, classify_frame, load_markers
+from models.history.notes import notes_frame
+from models.history.releases import release_commits_delta, release_rows
+from models.warehouse import read_sql, run_sql_file
+
+NOTES_REF = "refs/notes/ai"
+
+
+def _sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
+    return run_sql_file(con, f"queries/history/{name}", params)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sql_name: str, view: str, frame: pl.DataFrame) -> None:
+    """Bulk insert through a registered Arrow table (no row-by-row INSERT)."""
+    con.register(view, frame.to_arrow())
+    try:
+        _sql(con, sql_name)
+    finally:
+        con.unregister(view)
+
+
+def _state(con: duckdb.DuckDBPyConnection, repo: str) -> dict:
+    rows = _sql(con, "select_repository_state", {"repo": repo}).fetchall()
+    keys = ("last_head", "last_tips", "notes_head", "markers_digest", "releases_digest")
+    return dict(zip(keys, rows[0])) if rows else dict.fromkeys(keys)
+
+
+def _plan(path, head: str, tips: list[str], state: dict) -> tuple[str, list[str]]:
+    """(mode, commits to exclude): full | rewritten | incremental | unchanged."""
+    if state["last_head"] is None:
+        return "full", []
+    if not git.is_ancestor(path, state["last_head"], head):
+        return "rewritten", []
+    exclude = git.existing_commits(path, list(state["last_tips"] or []))
+    return ("unchanged" if set(tips) <= set(exclude) else "incremental"), exclude
+
+
+def _ingest_commits(
+    con, path, repo: str, tips, exclude, rescan: bool, markers: MarkerSet, batch_size: int
+) -> dict:
+    counts = dict.fromkeys(("commits_new", "files_new", "ai_authored_new", "ai_committed_only_new"), 0)
+    for batch in parse_log(git.stream_log(path, tips, exclude), repo, batch_size):
+        commits, files = batch.commits, batch.files
+        if rescan:  # after a rewrite, most commits are stored already
+            shas = commits["sha"].to_list()
+            known = [r[0] for r in _sql(con, "select_known_shas", {"repo": repo, "shas": shas}).fetchall()]
+            commits = commits.filter(~pl.col("sha").is_in(known))
+            files = files.filter(~pl.col("sha").is_in(known))
+        if commits.is_empty():
+            continue
+        ai = classify_frame(commits, markers)
+        _insert(con, "insert_commit_files.sql", "hs_files", files)  # before commits: it anti-joins them
+        _insert(con, "insert_commits.sql", "hs_commits", commits)
+        _insert(con, "insert_commit_ai.sql", "hs_ai", ai)
+        counts["commits_new"] += commits.height
+        counts["files_new"] += files.height
+        counts["ai_authored_new"] += int(ai["origin"].eq("ai_authored").sum())
+        counts["ai_committed_only_new"] += int(ai["origin"].eq("ai_committed_only").sum())
+    return counts
+
+
+def _ingest_notes(con, path, repo: str, notes: str | None) -> dict:
+    _sql(con, "delete_ai_line_ranges", {"repo": repo})
+    if not notes:
+        return {"notes_read": 0, "notes_skipped": 0}
+    pairs = git.notes_list(path, NOTES_REF)
+    blobs = git.read_blobs(path, [blob for blob, _ in pairs])
+    ranges, skipped = notes_frame(repo, ((sha, blobs[b]) for b, sha in pairs if b in blobs))
+    _insert(con, "insert_ai_line_ranges.sql", "hs_ranges", ranges)
+    return {"notes_read": len(pairs) - skipped, "notes_skipped": skipped}
+
+
+def _reclassify(con: duckdb.DuckDBPyConnection, repo: str, markers: MarkerSet) -> int:
+    commits = con.sql(read_sql("queries/history/select_commit_identities"), params={"repo": repo}).pl()
+    _sql(con, "delete_commit_ai", {"repo": repo})
+    if commits.height:
+        _insert(con, "insert_commit_ai.sql", "hs_ai", classify_frame(commits, markers))
+    return commits.height
+
+
+def _ingest_releases(con, path, repo: str, releases: pl.DataFrame, state: dict) -> str:
+    """Replace the releases; update first-shipped commits of the changed ones. Returns the release digest."""
+    digest = hashlib.sha256(
+        json.dumps(sorted(releases.select("release", "sha").iter_rows())).encode()
+    ).hexdigest()
+    old = _sql(con, "select_releases", {"repo": repo}).fetchall() if state["releases_digest"] else []
+    _sql(con, "delete_releases", {"repo": repo})
+    _insert(con, "insert_releases.sql", "hs_releases", releases)
+    if digest[:16] != state["releases_digest"]:
+        new = _sql(con, "select_releases", {"repo": repo}).fetchall()
+        drop, rows = release_commits_delta(path, repo, old, new)
+        if not state["releases_digest"]:  # first computation: nothing stored is trusted
+            _sql(con, "delete_repository_release_commits", {"repo": repo})
+        _sql(con, "delete_release_commits", {"repo": repo, "releases": drop})
+        _insert(con, "insert_release_commits.sql", "hs_release_commits", rows)
+    return digest[:16]
+
+
+def ingest_repository(
+    con: duckdb.DuckDBPyConnection,
+    repo_cfg: RepositoryConfig,
+    markers: MarkerSet | None = None,
+    *,
+    reclassify: bool = False,
+    batch_size: int = 20_000,
+) -> dict:
+    """Ingest one repository (see the module docstring); returns counts and totals."""
+    started = time.perf_counter()
+    markers = markers or load_markers()
+    path, repo = repo_cfg.path, repo_cfg.name
+    git.check_repository(path)
+    head = git.branch_head(path, repo_cfg.default_branch)
+    tags = git.tag_tips(path)
+    releases = release_rows(repo_cfg, tags)
+    tips = sorted({head, *(sha for _, sha in tags), *releases["sha"].to_list()})
+    notes = git.notes_head(path, NOTES_REF)
+    state = _state(con, repo)
+    mode, exclude = _plan(path, head, tips, state)
+    counts: dict = {
+        "repo": repo,
+        "mode": mode,
+        "head": head,
+        "reclassified": 0,
+        "notes_read": 0,
+        "notes_skipped": 0,
+    }
+
+    con.begin()
+    try:
+        counts.update(
+            _ingest_commits(con, path, repo, tips, exclude, mode == "rewritten", markers, batch_size)
+            if mode != "unchanged"
+            else dict.fromkeys(("commits_new", "files_new", "ai_authored_new", "ai_committed_only_new"), 0)
+        )
+        notes_changed = notes != state["notes_head"]
+        if notes_changed:
+            counts.update(_ingest_notes(con, path, repo, notes))
+        # Applying notes only upgrades origins, so a fresh classification is needed only when notes
+        # may have lost AI ranges (they existed before) or the marker set changed.
+        notes_shrank = notes_changed and state["notes_head"] is not None
+        if reclassify or notes_shrank or state["markers_digest"] not in (None, markers.digest):
+            counts["reclassified"] = _reclassify(con, repo, markers)
+        if notes_changed or counts["reclassified"] or counts["commits_new"]:
+            _sql(con, "apply_git_ai_notes", {"repo": repo})
+        releases_digest = _ingest_releases(con, path, repo, releases, state)
+        _sql(
+            con,
+            "upsert_repository",
+            {
+                "repo": repo, "path": str(path), "default_branch": repo_cfg.default_branch,
+                "release_pattern": repo_cfg.release_pattern, "last_head": head, "last_tips": tips,
+                "notes_head": notes, "markers_digest": markers.digest, "releases_digest": releases_digest,
+            },
+        )  # fmt: skip
+        totals = _sql(con, "count_repository", {"repo": repo})
+        counts.update(zip([d[0] for d in totals.description], totals.fetchall()[0]))
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    counts["seconds"] = round(time.perf_counter() - started, 3)
+    return counts
+
+
+def ingest_all(
+    con: duckdb.DuckDBPyConnection, config: Config, *, repo: str | None = None, reclassify: bool = False
+) -> list[dict]:
+    """Ingest every configured repository (or only `repo`), with the shipped + configured markers."""
+    repos = [config.repository(repo)] if repo else list(config.repositories)
+    markers = load_markers(config.marker_files)
+    return [ingest_repository(con, r, markers, reclassify=reclassify) for r in repos]

@@ -1,0 +1,166 @@
+"""Ingest entry points: a file or folder (`ingest_path`), or the landing folders (`ingest_landing`).
+
+Each file goes through `ledger.file_load` (one transaction, exactly once) and the reader of its
+source: Sentry events here (`sentry.load_sentry_file`), logs (`logs.load_log_file`) and incidents
+(`incidents.load_incident_file`). The source comes from the argument, else from the landing layout
+(`<landing>/<source>/...`), else it is sniffed from the file's first bytes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from models.config import Config
+from models.sources.ledger import FileReport, file_load
+from models.sources.reader import iter_blocks
+
+SOURCES = ("sentry", "logs", "incidents")
+
+
+class IngestError(RuntimeError):
+    """A file could not be ingested at all (unreadable, unknown source, ...); nothing of it was stored."""
+
+
+def list_files(path: str | Path) -> list[Path]:
+    """The file itself, or every regular file under the folder (recursive, sorted, hidden files skipped)."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise IngestError(f"no such file or folder: {path}")
+    return sorted(
+        p for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+
+
+def _head(path: Path, n: int = 65536) -> bytes:
+    out = b""
+    try:
+        for block in iter_blocks(path, n):
+            out += block
+            if len(out) >= n:
+                break
+    except EOFError:
+        pass
+    return out[:n]
+
+
+def sniff_source(path: Path) -> str:
+    """Guess the source of a file outside the landing layout from its name and first bytes."""
+    for part in reversed(path.parent.parts):
+        if part in SOURCES:
+            return part
+    name = path.name.lower()
+    if ".envelope" in name or name.startswith("sentry"):
+        return "sentry"
+    if ".csv" in name or "incident" in name:
+        return "incidents"
+    head = _head(path).lstrip()
+    if head[:1] in (b"{", b"["):
+        first = head.split(b"\n", 1)[0] if head[:1] == b"{" else head[:4096]
+        text = first.decode("utf-8", "replace")
+        if any(k in text for k in ('"exception"', '"event_id"', '"sdk"', '"sent_at"', '"platform"')):
+            return "sentry"
+        if any(k in text for k in ('"incident', '"severity"', '"postmortem"', '"resolved_at"')):
+            return "incidents"
+    return "logs"
+
+
+def log_settings(config: Config | None, path: Path) -> tuple[str | None, str | None]:
+    """(line_format, service) of the first `[logs.formats]` entry whose glob matches the file name."""
+    for src in (config.log_sources if config else ()):
+        if fnmatch.fnmatch(path.name, src.glob) or fnmatch.fnmatch(str(path), src.glob):
+            return src.line_format, src.service
+    return None, None
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: str,
+    *,
+    fmt: str | None = None,
+    config: Config | None = None,
+    line_format: str | None = None,
+    service: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> FileReport:
+    """Ingest one file of a known source in one transaction and return its counts."""
+    if source not in SOURCES:
+        raise IngestError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})")
+    try:
+        with file_load(con, path, source, fmt, on_progress=on_progress) as load:
+            if not load.already_ingested:
+                if source == "sentry":
+                    from models.sources.sentry import load_sentry_file
+
+                    load_sentry_file(con, load, path, fmt)
+                elif source == "logs":
+                    from models.sources.logs import load_log_file
+
+                    cfg_format, cfg_service = log_settings(config, path)
+                    load_log_file(con, load, path, fmt, line_format or cfg_format, service or cfg_service)
+                else:
+                    from models.sources.incidents import load_incident_file
+
+                    load_incident_file(con, load, path, fmt)
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"{path}: {exc}") from exc
+    return load.report
+
+
+def ingest_path(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    fmt: str | None = None,
+    config: Config | None = None,
+    line_format: str | None = None,
+    service: str | None = None,
+    on_file: Callable[[Path], Callable[[int], None] | None] | None = None,
+    on_report: Callable[[FileReport], None] | None = None,
+) -> list[FileReport]:
+    """Ingest a file, or every file under a folder. `on_file(path)` may return a progress callback."""
+    reports = []
+    for file in list_files(path):
+        src = source or sniff_source(file)
+        progress = on_file(file) if on_file else None
+        report = ingest_file(
+            con, file, src, fmt=fmt, config=config, line_format=line_format, service=service, on_progress=progress
+        )
+        reports.append(report)
+        if on_report:
+            on_report(report)
+    return reports
+
+
+def ingest_source(con: duckdb.DuckDBPyConnection, config: Config, source: str, **kwargs) -> list[FileReport]:
+    """Every file of `config.landing_dir/<source>/` (already ingested files are skipped by the ledger)."""
+    folder = Path(config.landing_dir) / source
+    if not folder.is_dir():
+        return []
+    return ingest_path(con, folder, source=source, config=config, **kwargs)
+
+
+def ingest_landing(con: duckdb.DuckDBPyConnection, config: Config, **kwargs) -> list[FileReport]:
+    """Every source folder under the landing directory, in flow order."""
+    return [r for source in SOURCES for r in ingest_source(con, config, source, **kwargs)]
+
+
+def totals(reports: list[FileReport]) -> dict:
+    keys = ("read", "loaded", "duplicate", "ignored", "quarantined")
+    out = {k: sum(getattr(r, k) for r in reports) for k in keys}
+    out["files"] = len(reports)
+    out["already_ingested"] = sum(r.already_ingested for r in reports)
+    return out
+
+
+def reports_json(reports: list[FileReport]) -> str:
+    return json.dumps([r.__dict__ for r in reports], indent=2)

@@ -1,0 +1,213 @@
+"""The ingest ledger: every input file is loaded exactly once, in ONE transaction, with its counts.
+
+    with file_load(con, path, "sentry", "ndjson") as load:
+        if not load.already_ingested:
+            ... load.add_loaded(new, dup); load.quarantine(rejects); load.add_ignored("session", 3)
+    report = load.report
+
+The file id is the sha256 of the file's bytes, so a renamed copy is recognised too. The transaction
+spans the whole file and ends with the ledger row: a killed process leaves neither rows nor a ledger
+entry, and the next run loads the file completely. Before COMMIT we check that
+read == loaded + duplicate + ignored + quarantined, so no record can silently disappear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from models.sources.scrub import scrub_sql
+from models.warehouse import read_sql
+
+EXCERPT_CHARS = 200
+_SCRUB_WINDOW = 2000  # scrub this much, then cut to EXCERPT_CHARS: a secret cut in half would escape the rules
+
+
+@dataclass
+class Reject:
+    """One input record (or piece of a file) that could not be loaded."""
+
+    line_no: int | None
+    byte_offset: int | None
+    reason: str
+    detail: str
+    raw: str | bytes | None = None
+
+
+@dataclass
+class FileReport:
+    path: str
+    file_id: str
+    source: str
+    format: str
+    read: int = 0
+    loaded: int = 0
+    duplicate: int = 0
+    ignored: int = 0
+    quarantined: int = 0
+    ignored_detail: dict[str, int] = field(default_factory=dict)
+    already_ingested: bool = False
+    seconds: float = 0.0
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(8 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _excerpt_text(raw: str | bytes | None) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        return raw[: _SCRUB_WINDOW * 2].decode("utf-8", "backslashreplace")[:_SCRUB_WINDOW]
+    return raw[:_SCRUB_WINDOW]
+
+
+class FileLoad:
+    """Counts and quarantine of one file being loaded inside the open transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, source: str, fmt: str | None, file_id: str):
+        self.con = con
+        self.path = path
+        self.source = source
+        self.fmt = fmt or "unknown"
+        self.file_id = file_id
+        self.size_bytes = path.stat().st_size
+        self.started_at = _utcnow()
+        self.already_ingested = False
+        self.loaded = self.duplicate = self.ignored = self.quarantined = 0
+        self.ignored_detail: dict[str, int] = {}
+        self._read: int | None = None
+        self.seconds = 0.0
+        self.on_progress = None  # Callable[[int], None] | None, set by callers that show progress
+
+    # -- counting -----------------------------------------------------------------------------
+    def add_loaded(self, new: int, duplicate: int = 0) -> None:
+        self.loaded += int(new)
+        self.duplicate += int(duplicate)
+
+    def add_ignored(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.ignored += int(n)
+            self.ignored_detail[kind] = self.ignored_detail.get(kind, 0) + int(n)
+
+    def add_quarantined(self, n: int) -> None:
+        """Count records a reader quarantined itself in SQL (instead of through `quarantine`)."""
+        self.quarantined += int(n)
+
+    def add_read(self, n: int) -> None:
+        """Optional: declare records read, checked against the other counts before COMMIT."""
+        self._read = (self._read or 0) + int(n)
+
+    @property
+    def read(self) -> int:
+        return self.loaded + self.duplicate + self.ignored + self.quarantined
+
+    def quarantine(self, rejects: list[Reject]) -> None:
+        """Bulk-insert rejects into core.quarantine; excerpts (and details) are scrubbed in SQL."""
+        if not rejects:
+            return
+        table = pa.table(
+            {
+                "line_no": pa.array([r.line_no for r in rejects], pa.int64()),
+                "byte_offset": pa.array([r.byte_offset for r in rejects], pa.int64()),
+                "reason": pa.array([r.reason for r in rejects], pa.string()),
+                "detail": pa.array([(r.detail or "")[:_SCRUB_WINDOW] for r in rejects], pa.string()),
+                "raw": pa.array([_excerpt_text(r.raw) for r in rejects], pa.string()),
+            }
+        )
+        sql = read_sql("queries/sources/insert_quarantine").format(
+            scrub_excerpt=scrub_sql("raw"), scrub_detail=scrub_sql("detail"), excerpt_chars=EXCERPT_CHARS
+        )
+        self.con.register("_hs_rejects", table)
+        try:
+            self.con.execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
+        finally:
+            self.con.unregister("_hs_rejects")
+        self.quarantined += len(rejects)
+
+    def progress(self, done_bytes: int) -> None:
+        """Readers may call this with the stream position reached; the CLI shows it as a progress bar."""
+        if self.on_progress is not None:
+            self.on_progress(done_bytes)
+
+    # -- the ledger row -----------------------------------------------------------------------
+    @property
+    def report(self) -> FileReport:
+        """The counts (from the ledger when the file was already ingested)."""
+        return FileReport(
+            path=str(self.path), file_id=self.file_id, source=self.source, format=self.fmt, read=self.read,
+            loaded=self.loaded, duplicate=self.duplicate, ignored=self.ignored, quarantined=self.quarantined,
+            ignored_detail=dict(self.ignored_detail), already_ingested=self.already_ingested, seconds=round(self.seconds, 3),
+        )
+
+    def _load_previous(self) -> bool:
+        row = self.con.execute(
+            "SELECT format, records_loaded, records_duplicate, records_ignored, records_quarantined, ignored_detail "
+            "FROM core.ingest_files WHERE file_id = ?",
+            [self.file_id],
+        ).fetchone()
+        if row is None:
+            return False
+        self.fmt, self.loaded, self.duplicate, self.ignored, self.quarantined = row[0], *row[1:5]
+        self.ignored_detail = json.loads(row[5]) if row[5] else {}
+        self.already_ingested = True
+        return True
+
+    def _write_ledger(self) -> None:
+        if self._read is not None and self._read != self.read:
+            raise AssertionError(
+                f"{self.path}: read {self._read} != loaded {self.loaded} + duplicate {self.duplicate}"
+                f" + ignored {self.ignored} + quarantined {self.quarantined}"
+            )
+        assert self.read == self.loaded + self.duplicate + self.ignored + self.quarantined
+        self.con.execute(
+            read_sql("queries/sources/insert_ingest_file"),
+            [
+                self.file_id, self.source, self.fmt, str(self.path), self.size_bytes, self.read, self.loaded,
+                self.duplicate, self.ignored, self.quarantined, json.dumps(self.ignored_detail),
+                self.started_at, _utcnow(),
+            ],
+        )
+
+
+@contextmanager
+def file_load(
+    con: duckdb.DuckDBPyConnection, path: str | Path, source: str, fmt: str | None = None, *, on_progress=None
+) -> Iterator[FileLoad]:
+    """One file, one transaction. Yields a FileLoad; its `.report` is complete after the block.
+
+    Readers set `load.fmt` when they sniff the format themselves."""
+    path = Path(path)
+    started = time.perf_counter()
+    load = FileLoad(con, path, source, fmt, file_sha256(path))
+    load.on_progress = on_progress
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if not load._load_previous():
+            yield load
+            load._write_ledger()
+        else:
+            yield load
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        load.seconds = time.perf_counter() - started

@@ -1,0 +1,492 @@
+"""Log files -> core.log_records (+ error events for records carrying a Python traceback).
+
+Two formats:
+- `jsonl`: one JSON object per line from a structured logger (python-json-logger, structlog, loguru
+  `serialize=True`, pino/bunyan, OpenTelemetry-ish). Known fields are found through the alias table
+  `JSON_FIELDS` (documented in sql/reference/11_logs_incidents.md); every other field is kept in
+  `attributes`.
+- `text`: plain lines described by a Loghub line format (`models.sources.logformat`). Lines that do
+  not match the header regex continue the record above them (multi-line tracebacks).
+
+All parsing happens in DuckDB over the whole file staged in a temp table (`log_lines`), so records
+spanning reader batches and repeated identical records are handled in one place; Python only touches
+the (few) records with a traceback. Text is scrubbed in SQL with `scrub_sql` before it is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from models.sources.ledger import FileLoad, Reject
+from models.sources.logformat import (
+    LEVEL_FIELDS,
+    LOGGER_FIELDS,
+    TIME_FORMATS_WITH_YEAR,
+    LineFormat,
+    compile_line_format,
+    time_candidates,
+    time_text_sql,
+)
+from models.sources.reader import iter_blocks, iter_line_batches
+from models.sources.scrub import SCRUB_RULES, scrub_sql
+from models.sources.sentry import insert_sentry_events
+from models.sources.tracebacks import event_id_for, sentry_event_json
+from models.warehouse import read_sql, run_sql_file
+
+TRACE_ID_TEXT_RE = r"(?i)trace[_.-]?id[\"':= ]+([0-9a-f]{32})\b"
+
+# Field -> JSON paths tried in order (first non-null wins). Dotted OpenTelemetry/ECS names are tried
+# both as one literal key ("service.name") and as nested objects (service -> name).
+JSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "timestamp": (
+        "timestamp",
+        "time",
+        "ts",
+        "@timestamp",
+        "asctime",
+        "timeUnixNano",
+        "time_unix_nano",
+        "observedTimeUnixNano",
+        "record.time.timestamp",
+    ),
+    "level": (
+        "level",
+        "levelname",
+        "severity",
+        "severity_text",
+        "severityText",
+        "log.level",
+        "record.level.name",
+        "severity_number",
+        "severityNumber",
+    ),
+    "logger": ("logger", "name", "logger_name", "loggerName", "log.logger", "record.name"),
+    "message": ("message", "msg", "event", "body", "record.message"),
+    "exception": (
+        "exc_info",
+        "exception",
+        "exc_text",
+        "stack_trace",
+        "stacktrace",
+        "stack",
+        "error.stack",
+        "err.stack",
+        "exception.stacktrace",
+    ),
+    "trace_id": ("trace_id", "traceId", "otelTraceID", "trace.id", "traceid", "dd.trace_id"),
+    "service": (
+        "service",
+        "service.name",
+        "serviceName",
+        "otelServiceName",
+        "resource.service.name",
+        "resource.attributes.service.name",
+    ),
+    "release": ("release", "service.version", "version", "record.extra.release"),
+    "environment": ("environment", "env", "deployment.environment", "record.extra.environment"),
+}
+# Keys removed from `attributes` because they became columns (top-level keys; nested readings such as
+# error -> stack keep their parent object). loguru's `text` and `record` go too when `record` is an object.
+# release/environment have no column in core.log_records: they stay in attributes too.
+_CONSUMED = sorted(
+    {key for name, keys in JSON_FIELDS.items() if name not in ("release", "environment") for key in keys}
+)
+
+
+# Any scrub rule at all, as one RE2 alternation: rows that cannot contain a secret skip the ten passes.
+_ANY_SECRET = "|".join(f"(?:{rule.pattern})" for rule in SCRUB_RULES)
+
+
+def scrub_guarded(expr: str) -> str:
+    """`scrub_sql(expr)`, evaluated only for values where some rule matches (same result, much faster)."""
+    return f"CASE WHEN regexp_matches({expr}, {_sql_str(_ANY_SECRET)}) THEN {scrub_sql(expr)} ELSE {expr} END"
+
+
+def _json_path(key: str) -> list[str]:
+    """JSON paths for an alias: the literal key plus every nested reading of its dots
+    ("resource.service.name" -> $."resource.service.name", $."resource"."service.name", ...)."""
+    parts = key.split(".")
+    paths = []
+    for mask in range(2 ** (len(parts) - 1)):
+        groups, current = [], [parts[0]]
+        for i, part in enumerate(parts[1:]):
+            if mask >> i & 1:
+                groups.append(".".join(current))
+                current = [part]
+            else:
+                current.append(part)
+        groups.append(".".join(current))
+        paths.append("$." + ".".join('"' + g + '"' for g in groups))
+    return paths
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _path_table() -> tuple[list[str], dict[str, list[int]]]:
+    paths: list[str] = []
+    index: dict[str, list[int]] = {}
+    for name, keys in JSON_FIELDS.items():
+        index[name] = []
+        for key in keys:
+            for path in _json_path(key):
+                paths.append(path)
+                index[name].append(len(paths))  # 1-based list index in SQL
+    return paths, index
+
+
+def _first_json(idx: list[int]) -> str:
+    return "COALESCE(" + ", ".join(f"NULLIF(v[{i}], 'null')" for i in idx) + ")"
+
+
+def _first_text(idx: list[int]) -> str:
+    """First non-null alias as text (strings unquoted, numbers/objects as JSON text)."""
+    return f"({_first_json(idx)}) ->> '$'"
+
+
+def _text_ts_sql(s: str) -> str:
+    """TIMESTAMP (UTC) from timestamp text: ISO with or without offset, Python asctime, epoch digits."""
+    return (
+        f"CASE WHEN regexp_matches({s}, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
+        f"WHEN regexp_full_match({s}, '\\d+(\\.\\d+)?') THEN {_epoch_sql(f'TRY_CAST({s} AS DOUBLE)')} "
+        f"ELSE COALESCE(TRY_CAST({s} AS TIMESTAMP), try_strptime({s}, [{', '.join(map(_sql_str, TIME_FORMATS_WITH_YEAR))}])) END"
+    )
+
+
+def _epoch_sql(x: str) -> str:
+    """Epoch seconds, ms, us or ns (told apart by magnitude) -> TIMESTAMP."""
+    return (
+        f"CASE WHEN {x} > 1e17 THEN make_timestamp(CAST({x} / 1000 AS BIGINT)) "
+        f"WHEN {x} > 1e14 THEN make_timestamp(CAST({x} AS BIGINT)) "
+        f"WHEN {x} > 1e11 THEN make_timestamp(CAST({x} * 1000 AS BIGINT)) "
+        f"ELSE make_timestamp(CAST({x} * 1000000 AS BIGINT)) END"
+    )
+
+
+def _epoch_int_sql(x: str) -> str:
+    """Integer epoch seconds, ms, us or ns -> TIMESTAMP without going through floating point."""
+    return (
+        f"CASE WHEN {x} > 100000000000000000 THEN make_timestamp({x} // 1000) "
+        f"WHEN {x} > 100000000000000 THEN make_timestamp({x}) "
+        f"WHEN {x} > 100000000000 THEN make_timestamp({x} * 1000) "
+        f"ELSE make_timestamp({x} * 1000000) END"
+    )
+
+
+def _level_sql(j: str) -> str:
+    """Normalised lower-case level name; pino/bunyan (10..60) and OpenTelemetry (1..24) numbers mapped."""
+    n = f"TRY_CAST({j} ->> '$' AS INTEGER)"
+    word = f"lower(trim({j} ->> '$'))"
+    return (
+        f"CASE WHEN {j} IS NULL THEN NULL "
+        f"WHEN json_type({j}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') OR regexp_full_match({j} ->> '$', '\\d+') THEN "
+        f"CASE WHEN {n} IN (10, 20, 30, 40, 50, 60) THEN ['trace', 'debug', 'info', 'warning', 'error', 'fatal'][{n} // 10] "
+        f"WHEN {n} BETWEEN 1 AND 24 THEN ['trace', 'debug', 'info', 'warning', 'error', 'fatal'][({n} - 1) // 4 + 1] "
+        f"ELSE {j} ->> '$' END "
+        f"WHEN {word} IN ('warn', 'warning') THEN 'warning' WHEN {word} IN ('err', 'error') THEN 'error' "
+        f"WHEN {word} IN ('crit', 'critical') THEN 'critical' ELSE {word} END"
+    )
+
+
+def _jsonl_sql() -> tuple[str, str]:
+    paths, ix = _path_table()
+    consumed = "[" + ", ".join(map(_sql_str, _CONSUMED)) + "]"
+    attrs = (
+        "CAST(json_merge_patch(CAST(map_from_entries(list_filter(map_entries(json_transform(line, '\"MAP(VARCHAR, JSON)\"')),"
+        f" lambda e: NOT (list_contains({consumed}, e.key) OR (e.key IN ('text', 'record') AND json_type(line, '$.record') = 'OBJECT')))) AS JSON),"
+        " COALESCE(json_extract(line, '$.record.extra'), '{}')) AS VARCHAR)"
+    )
+    # loguru serialize: the formatted `text` holds the traceback when record.exception is set.
+    loguru_exc = (
+        "CASE WHEN json_type(line, '$.record.exception') = 'OBJECT' AND strpos(line ->> '$.text', 'Traceback') > 0 "
+        "THEN substr(line ->> '$.text', strpos(line ->> '$.text', 'Traceback')) END"
+    )
+    parse = read_sql("queries/sources/parse_jsonl_log_lines").format(
+        paths="[" + ", ".join(map(_sql_str, paths)) + "]",
+        ts_json=_first_json(ix["timestamp"]),
+        level_json=_first_json(ix["level"]),
+        logger_expr=_first_text(ix["logger"]),
+        message_expr=_first_text(ix["message"]),
+        exception_expr=f"COALESCE({_first_text(ix['exception'])}, {loguru_exc})",
+        trace_expr=_first_text(ix["trace_id"]),
+        service_expr=_first_text(ix["service"]),
+        release_expr=_first_text(ix["release"]),
+        environment_expr=_first_text(ix["environment"]),
+        attributes_expr=attrs,
+        ts_expr=(
+            "CASE WHEN json_type(ts_j) = 'VARCHAR' THEN "
+            + _text_ts_sql("(ts_j ->> '$')")
+            + " WHEN json_type(ts_j) IN ('UBIGINT', 'BIGINT') THEN "
+            + _epoch_int_sql("TRY_CAST(ts_j AS BIGINT)")
+            + " WHEN json_type(ts_j) = 'DOUBLE' THEN "
+            + _epoch_sql("CAST(ts_j AS DOUBLE)")
+            + " END"
+        ),
+        level_expr=_level_sql("level_j"),
+    )
+    stage = read_sql("queries/sources/stage_jsonl_log_records").format(
+        scrub_logger=scrub_guarded("logger"),
+        scrub_message=scrub_guarded("message"),
+        scrub_exception=scrub_guarded("exception_text"),
+        scrub_attributes=scrub_guarded("attributes_text"),
+        scrub_service=scrub_guarded("service_field"),
+        scrub_release=scrub_guarded("release"),
+        scrub_environment=scrub_guarded("environment"),
+    )
+    return parse, stage
+
+
+def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 2000) -> str | None:
+    """The timestamp expression for this file: the shapes that parse its first matching lines, best first
+    (None when the format has no time fields or none of the shapes fits).
+
+    Trying every known shape on every line costs more than the rest of the parse; one file almost
+    always uses one shape, so it is chosen once from a sample.
+    """
+    text = time_text_sql(fmt, "f")
+    if text is None:
+        return None
+    cands = time_candidates(text)
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count({c})" for c in cands)
+        + f" FROM (SELECT f FROM log_matched WHERE matched ORDER BY line_no LIMIT {int(sample)})"
+    ).fetchone()
+    best = sorted((i for i in range(len(cands)) if counts[i]), key=lambda i: -counts[i])
+    if not best:
+        return None
+    return "COALESCE(" + ", ".join(cands[i] for i in best) + ")" if len(best) > 1 else cands[best[0]]
+
+
+def _text_sql(fmt: LineFormat) -> str:
+    level = fmt.field_like(LEVEL_FIELDS)
+    logger = fmt.field_like(LOGGER_FIELDS)
+    content = fmt.content_field
+    used = {level, logger, content, *fmt.time_fields}
+    others = [f for f in fmt.fields if f not in used]
+    attrs = "json_object(" + ", ".join(f'{_sql_str(f)}, f."{f}"' for f in others) + ")" if others else "'{}'"
+    return read_sql("queries/sources/stage_text_log_records").format(
+        level_expr=f"NULLIF(trim(f.\"{level}\"), '')" if level else "CAST(NULL AS VARCHAR)",
+        logger_expr=f"NULLIF(trim(f.\"{logger}\"), '')" if logger else "CAST(NULL AS VARCHAR)",
+        message_expr=scrub_guarded(f'f."{content}"'),
+        exception_expr=scrub_guarded("continuation"),
+        attributes_expr=scrub_guarded(f"CAST({attrs} AS VARCHAR)"),
+    )
+
+
+def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat) -> None:
+    """log_lines -> log_matched -> log_marked (header flags, record numbers, header fields and time)."""
+    names = "[" + ", ".join(map(_sql_str, ("__line__", *fmt.fields))) + "]"
+    whole = "^(" + fmt.regex[1:-1] + ")$"  # group 1 = the whole line, then one group per field
+    con.execute(read_sql("queries/sources/mark_text_log_lines").format(names=names), [whole])
+    ts_expr = _time_sql(con, fmt)
+    con.execute(
+        read_sql("queries/sources/number_text_log_records").format(
+            ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)", ts_required="true" if ts_expr else "false"
+        )
+    )
+
+
+def _stage_lines(con: duckdb.DuckDBPyConnection, load: FileLoad, path, batch_lines: int) -> None:
+    """Reader batches -> temp table log_lines; unreadable pieces are quarantined on the way."""
+    run_sql_file(con, "queries/sources/create_log_lines")
+    for batch in iter_line_batches(path, batch_lines=batch_lines):
+        if batch.rejects:
+            load.quarantine(batch.rejects)
+        if batch.lines:
+            table = pa.table(
+                {
+                    "line_no": pa.array(batch.line_nos, pa.int64()),
+                    "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
+                    "line": pa.array(batch.lines, pa.string()),
+                }
+            )
+            con.register("_hs_log_batch", table)
+            try:
+                con.execute("INSERT INTO log_lines SELECT line_no, byte_offset, line FROM _hs_log_batch")
+            finally:
+                con.unregister("_hs_log_batch")
+            load.progress(batch.byte_offsets[-1])
+
+
+def _rejects(rows, reason: str | None, detail: str) -> list[Reject]:
+    return [Reject(r[0], r[1], reason or r[2], detail, r[-1]) for r in rows]
+
+
+_JSONL_DETAIL = {
+    "malformed_json": "line is not valid JSON",
+    "not_an_object": "JSON value is not an object",
+    "missing_field": "record has neither a message nor a timestamp field",
+    "wrong_type": "timestamp field does not parse as ISO time or epoch seconds/ms/us/ns",
+}
+
+
+def sniff_log_format(path, line_format: str | None = None) -> str:
+    """'jsonl' when the first non-blank line starts with `{`, else 'text' (a given line format wins)."""
+    if line_format:
+        return "text"
+    try:
+        for block in iter_blocks(path, 65536):
+            head = block.lstrip()
+            if head:
+                return "jsonl" if head[:1] == b"{" else "text"
+    except EOFError:
+        pass
+    return "jsonl"
+
+
+def load_log_file(
+    con: duckdb.DuckDBPyConnection,
+    load: FileLoad,
+    path,
+    fmt: str,
+    line_format: str | None = None,
+    service: str | None = None,
+    *,
+    batch_lines: int = 100_000,
+) -> None:
+    """Load one log file inside the open file transaction (`load` from `ledger.file_load`).
+
+    fmt: 'jsonl' (also 'json', 'ndjson') or 'text' (needs `line_format`, a Loghub line format).
+    Counts records: loaded/duplicate (record_id already stored), ignored (blank lines outside a record),
+    quarantined (reader rejects, bad JSON lines, lines before the first header).
+    """
+    fmt = fmt or sniff_log_format(path, line_format)
+    if fmt in ("jsonl", "json", "ndjson"):
+        kind = "jsonl"
+    elif fmt == "text":
+        kind = "text"
+        if not line_format:
+            raise ValueError(
+                f"{path}: plain-text logs need a line format (hindsight.toml [[logs.formats]] or --line-format)"
+            )
+        compiled = compile_line_format(line_format)
+    else:
+        raise ValueError(f"{path}: unknown log format {fmt!r} (expected 'jsonl' or 'text')")
+    load.fmt = kind
+
+    _stage_lines(con, load, path, batch_lines)
+    if kind == "jsonl":
+        parse, stage = _jsonl_sql()
+        con.execute(parse)
+        problems = con.execute(read_sql("queries/sources/select_jsonl_log_problems")).fetchall()
+        blank = [r for r in problems if r[2] == "blank"]
+        load.add_ignored("blank_line", len(blank))
+        bad = [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"]
+        load.quarantine(bad)
+        con.execute(stage)
+    else:
+        _mark_text(con, compiled)
+        load.add_ignored(
+            "blank_line", con.execute(read_sql("queries/sources/count_text_log_blank_lead")).fetchone()[0]
+        )
+        headerless = con.execute(read_sql("queries/sources/select_text_log_headerless")).fetchall()
+        load.quarantine(
+            _rejects(
+                headerless,
+                "no_record_header",
+                f"line does not match the line format {line_format!r} and no record precedes it",
+            )
+        )
+        con.execute(_text_sql(compiled), [TRACE_ID_TEXT_RE])
+
+    staged = con.execute("SELECT count(*) FROM log_staged").fetchone()[0]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    new = run_sql_file(
+        con, "queries/sources/insert_log_records", [kind, service, load.file_id, now]
+    ).fetchone()[0]
+    load.add_loaded(new, staged - new)
+    _load_traceback_events(con, load, service)
+    for table in ("log_lines", "log_matched", "log_marked", "log_json", "log_staged", "log_events"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _load_traceback_events(con: duckdb.DuckDBPyConnection, load: FileLoad, service: str | None) -> int:
+    """Records with a Python traceback -> Sentry-shaped events (part A's insert_sentry_events), linked back."""
+    rows = con.execute(read_sql("queries/sources/select_log_tracebacks"), [service, load.file_id]).fetchall()
+    staged = {"line_no": [], "byte_offset": [], "raw": [], "origin": [], "log_record_id": []}
+    links = {"record_id": [], "event_id": []}
+    for (
+        record_id,
+        line_no,
+        byte_offset,
+        text,
+        ts,
+        level,
+        logger,
+        message,
+        svc,
+        release,
+        env,
+        trace_id,
+    ) in rows:
+        raw = sentry_event_json(
+            record_id,
+            text,
+            timestamp=ts,
+            level=level,
+            logger=logger,
+            message=message,
+            service=svc,
+            release=release,
+            environment=env,
+            trace_id=trace_id,
+        )
+        if raw is None:
+            continue
+        staged["line_no"].append(line_no)
+        staged["byte_offset"].append(byte_offset)
+        staged["raw"].append(raw)
+        staged["origin"].append("log")
+        staged["log_record_id"].append(record_id)
+        links["record_id"].append(record_id)
+        links["event_id"].append(event_id_for(record_id))
+    if not links["record_id"]:
+        return 0
+    insert_sentry_events(con, _EventLoad(load), pa.table(staged))
+    con.register("_hs_log_events", pa.table(links))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE log_events AS SELECT * FROM _hs_log_events")
+    finally:
+        con.unregister("_hs_log_events")
+    run_sql_file(con, "queries/sources/update_log_record_events")
+    return len(links["record_id"])
+
+
+class _EventLoad:
+    """The file's FileLoad as seen by insert_sentry_events for events derived from log records.
+
+    Those events are not extra input records of the log file: their counts are not added to the log
+    file's ledger row (which counts log records). Quarantined derived events are still written
+    (with the file id) so nothing disappears silently, but do not change the record counts.
+    """
+
+    def __init__(self, load: FileLoad):
+        self._load = load
+        self.derived_loaded = self.derived_duplicate = self.derived_quarantined = 0
+
+    def __getattr__(self, name):
+        return getattr(self._load, name)
+
+    def add_loaded(self, new: int, duplicate: int = 0) -> None:
+        self.derived_loaded += int(new)
+        self.derived_duplicate += int(duplicate)
+
+    def add_ignored(self, kind: str, n: int = 1) -> None:
+        pass
+
+    def add_read(self, n: int) -> None:
+        pass
+
+    def add_quarantined(self, n: int) -> None:
+        self.derived_quarantined += int(n)
+
+    def quarantine(self, rejects: list[Reject]) -> None:
+        before = self._load.quarantined
+        self._load.quarantine(rejects)
+        self._load.quarantined = before
+        self.derived_quarantined += len(rejects)

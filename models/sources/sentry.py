@@ -1,0 +1,286 @@
+"""Sentry error events -> core.events, core.exceptions, core.frames.
+
+Formats: a single event JSON (`json_event`, pretty-printed or not; several concatenated objects are
+accepted too), a JSON array export (`json_array`), newline-delimited events (`ndjson`) and sentry-sdk
+envelopes (`envelope`, see envelope.py). Every format ends in `insert_sentry_events`, which takes a
+batch of raw event texts as an Arrow table and lets DuckDB do all the work, with no loop per event:
+scrub the text (scrub.py rules as nested regexp_replace), parse it ONCE with a declared structure
+(`from_json`), check field types with `json_type`, quarantine what cannot be loaded, dedupe on
+event_id (md5 of the scrubbed record when absent) inside the batch (QUALIFY) and against the warehouse
+(anti-join), and unnest the exception chain and frames in SQL. The raw text is only ever in memory
+(a registered Arrow table); what reaches a table has been scrubbed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from models.sources.envelope import looks_like_envelope, parse_envelopes
+from models.sources.ledger import FileLoad, Reject
+from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
+from models.sources.scrub import scrub_sql
+from models.warehouse import read_sql
+
+FORMATS = ("ndjson", "json_array", "json_event", "envelope")
+BATCH_LINES = 20_000  # records per batch for the whole-file formats
+BATCH_BYTES = 48 << 20  # NDJSON batch size (~14k events of 3.4 KB)
+MAX_LINE_BYTES = 1_048_576
+MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
+MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
+SUSPICIOUS_BRACKETS = MAX_DEPTH  # depth <= number of `{`+`[`: only records with more get the exact check
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+_SQL_CACHE: dict[str, str] = {}
+# Declared structure of one exception of `exception.values` (from_json), frames included.
+EXCEPTION_STRUCT = (
+    '{"type": "VARCHAR", "value": "VARCHAR", "module": "VARCHAR", '
+    '"mechanism": {"type": "VARCHAR", "handled": "BOOLEAN", "exception_id": "INTEGER", "parent_id": "INTEGER"}, '
+    '"stacktrace": {"frames": [{"filename": "VARCHAR", "abs_path": "VARCHAR", "module": "VARCHAR", '
+    '"function": "VARCHAR", "lineno": "INTEGER", "colno": "INTEGER", "context_line": "VARCHAR", '
+    '"pre_context": ["VARCHAR"], "post_context": ["VARCHAR"], "in_app": "BOOLEAN", "package": "VARCHAR", '
+    '"vars": "JSON"}]}}'
+)
+
+
+def _sql(name: str) -> str:
+    if name not in _SQL_CACHE:
+        text = read_sql(f"queries/sources/{name}")
+        # NDJSON values keep their line ending (zero-copy Arrow), so it is trimmed before scrubbing
+        scrub = scrub_sql("rtrim(raw, chr(13) || chr(10))")
+        if name in ("scrub_sentry_batch", "stage_sentry_batch"):
+            text = text.format(scrub_raw=scrub, exception_struct=EXCEPTION_STRUCT)
+        _SQL_CACHE[name] = text
+    return _SQL_CACHE[name]
+
+
+def json_depth(text: str) -> int:
+    """Maximum nesting depth of a JSON text (strings skipped); no recursion, so absurd depth is safe."""
+    depth = best = 0
+    for m in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        if m.group() in "[{":
+            depth += 1
+            best = max(best, depth)
+        else:
+            depth -= 1
+    return best
+
+
+def _deep_flags(raw: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """True where the record nests deeper than MAX_DEPTH; exact check only on bracket-heavy records."""
+    brackets = pc.add(pc.count_substring(raw, "{"), pc.count_substring(raw, "["))
+    suspicious = pc.greater(pc.fill_null(brackets, 0), SUSPICIOUS_BRACKETS)
+    flags = [False] * len(raw)
+    if pc.any(suspicious).as_py():
+        idx = pc.indices_nonzero(suspicious).to_pylist()
+        for i in idx:  # only the few bracket-heavy records
+            flags[i] = json_depth(raw[i].as_py() or "") > MAX_DEPTH
+    return pa.array(flags, pa.bool_())
+
+
+def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> tuple[int, int]:
+    """Load a batch of raw event JSON texts; returns (new, duplicate). Bad records are quarantined.
+
+    `staged` columns: line_no int64, byte_offset int64, raw string (one event JSON), optional
+    origin string (default 'sentry') and log_record_id string."""
+    n = staged.num_rows
+    if n == 0:
+        return 0, 0
+    raw = staged.column("raw")
+    cols = {
+        "rid": pa.array(range(n), pa.int64()),
+        "line_no": staged.column("line_no").cast(pa.int64()),
+        "byte_offset": staged.column("byte_offset").cast(pa.int64()),
+        "raw": raw,
+        "origin": staged.column("origin") if "origin" in staged.column_names else pa.nulls(n, pa.string()),
+        "log_record_id": (
+            staged.column("log_record_id") if "log_record_id" in staged.column_names else pa.nulls(n, pa.string())
+        ),
+        "deep": _deep_flags(raw),
+    }
+    con.register("_hs_staged", pa.table(cols))
+    try:
+        con.execute(_sql("scrub_sentry_batch"))
+    finally:
+        con.unregister("_hs_staged")
+    con.execute(_sql("stage_sentry_batch"))
+    con.execute("DROP TABLE _hs_scrubbed")
+    try:
+        bad, valid = con.execute("SELECT count(reason), count(*) - count(reason) FROM _hs_ev").fetchone()
+        if bad:
+            now = load.started_at
+            con.execute(_sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, now])
+            load.add_quarantined(bad)
+        if not valid:
+            return 0, 0
+        con.execute(_sql("select_new_sentry_events"))
+        (new,) = con.execute("SELECT count(*) FROM _hs_new").fetchone()
+        if new:
+            con.execute(_sql("stage_sentry_exceptions"))
+            con.execute(_sql("insert_sentry_events"), [load.file_id, load.started_at])
+            con.execute(_sql("insert_sentry_exceptions"))
+            con.execute(_sql("insert_sentry_frames"))
+        load.add_loaded(new, valid - new)
+        return new, valid - new
+    finally:
+        try:
+            con.execute("DROP TABLE IF EXISTS _hs_exc; DROP TABLE IF EXISTS _hs_new; DROP TABLE IF EXISTS _hs_ev")
+        except duckdb.TransactionException:
+            pass  # the transaction failed: the caller rolls back, which discards the temp tables too
+
+
+# -- file formats ---------------------------------------------------------------------------------
+
+
+def _read_all(path: Path) -> tuple[bytes, Reject | None]:
+    """The whole decompressed file, and a truncated_gzip reject if the stream ends early."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file larger than {MAX_FILE_BYTES} bytes: use newline-delimited events")
+    parts: list[bytes] = []
+    try:
+        for block in iter_blocks(path):
+            parts.append(block)
+    except TruncatedStream as exc:
+        data = b"".join(parts)
+        tail = data.rfind(b"\n") + 1
+        return data, Reject(data.count(b"\n", 0, tail) + 1, tail, "truncated_gzip", str(exc), data[tail : tail + 400])
+    return b"".join(parts), None
+
+
+def sniff_format(path: Path) -> str:
+    """ndjson | json_array | json_event | envelope, from the first bytes of the decompressed content."""
+    head = b""
+    try:
+        for block in iter_blocks(path, 1 << 16):
+            head += block
+            if len(head) >= 1 << 16:
+                break
+    except TruncatedStream:
+        pass
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body[:1] == b"[":
+        return "json_array"
+    lines = body.split(b"\n", 2)
+    first = lines[0].strip()
+    second = lines[1].strip() if len(lines) > 1 else b""
+    if looks_like_envelope(first, second):
+        return "envelope"
+    try:
+        json.loads(first)
+        return "ndjson"
+    except ValueError:
+        pass
+    return "json_event" if body[:1] == b"{" else "ndjson"
+
+
+def _staged(rows: list[tuple[int, int, str]]) -> pa.Table:
+    return pa.table(
+        {
+            "line_no": pa.array([r[0] for r in rows], pa.int64()),
+            "byte_offset": pa.array([r[1] for r in rows], pa.int64()),
+            "raw": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+
+
+def _load_ndjson(con, load: FileLoad, path: Path) -> None:
+    for batch in iter_arrow_line_batches(path, batch_bytes=BATCH_BYTES, max_line_bytes=MAX_LINE_BYTES):
+        load.quarantine(batch.rejects)
+        if len(batch.lines):
+            table = pa.table(
+                {
+                    "line_no": pa.array(batch.line_nos, pa.int64()),
+                    "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
+                    "raw": batch.lines,
+                }
+            )
+            blank = pc.match_substring_regex(table.column("raw"), r"^\s*$")
+            insert_sentry_events(con, load, table.filter(pc.invert(blank)))
+            load.progress(batch.end_offset)
+
+
+def _json_values(data: bytes, array: bool) -> tuple[list[tuple[int, int, str]], list[Reject]]:
+    """Split a JSON array (or a sequence of JSON values) into element texts with their positions."""
+    text = data.decode("utf-8", "surrogateescape")
+    decoder = json.JSONDecoder()
+    rows: list[tuple[int, int, str]] = []
+    rejects: list[Reject] = []
+    ws = " \t\r\n\ufeff"
+    pos, size = 0, len(text)
+
+    def skip(p: int) -> int:
+        while p < size and text[p] in ws:
+            p += 1
+        return p
+
+    def where(p: int) -> tuple[int, int]:
+        return text.count("\n", 0, p) + 1, len(text[:p].encode("utf-8", "surrogateescape"))
+
+    pos = skip(pos)
+    if array:
+        pos = skip(pos + 1)  # the opening [
+    while pos < size:
+        if array and text[pos] == "]":
+            pos = skip(pos + 1)
+            if pos < size:
+                line, off = where(pos)
+                rejects.append(Reject(line, off, "malformed_json", "text after the closing ]", text[pos : pos + 400]))
+            break
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            line, off = where(pos)
+            rejects.append(Reject(line, off, "too_deep", "JSON nesting too deep to read the rest of the file", text[pos : pos + 400]))
+            break
+        except json.JSONDecodeError as exc:
+            line, off = where(pos)
+            rejects.append(Reject(line, off, "malformed_json", f"{exc.msg} (rest of the file skipped)", text[pos : pos + 400]))
+            break
+        line, off = where(pos)
+        element = text[pos:end]
+        try:
+            element.encode("utf-8")
+            rows.append((line, off, element))
+        except UnicodeEncodeError:
+            rejects.append(Reject(line, off, "invalid_utf8", "the record holds bytes that are not UTF-8", element.encode("utf-8", "surrogateescape")[:400]))
+        pos = skip(end)
+        if array and pos < size and text[pos] == ",":
+            pos = skip(pos + 1)
+    else:
+        if array:
+            line, off = where(size)
+            rejects.append(Reject(line, off, "malformed_json", "the array is not closed", ""))
+    return rows, rejects
+
+
+def load_sentry_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path, fmt: str | None = None) -> None:
+    """Load one Sentry file (inside `load`'s transaction); the format is sniffed when not given."""
+    path = Path(path)
+    fmt = fmt or sniff_format(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown Sentry format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    load.fmt = fmt
+    if fmt == "ndjson":
+        _load_ndjson(con, load, path)
+        return
+    data, truncated = _read_all(path)
+    if fmt == "envelope":
+        items = parse_envelopes(data)
+        rows, rejects = items.events, items.rejects
+        for kind, count in sorted(items.ignored.items()):
+            load.add_ignored(kind, count)
+    else:
+        rows, rejects = _json_values(data, array=fmt == "json_array")
+        if truncated:  # the cut-off element is reported by the truncated_gzip reject, not as bad JSON
+            rejects = [r for r in rejects if r.reason != "malformed_json" or (r.byte_offset or 0) < truncated.byte_offset]
+    if truncated:
+        rejects.append(truncated)
+    load.quarantine(rejects)
+    for start in range(0, len(rows), BATCH_LINES):
+        insert_sentry_events(con, load, _staged(rows[start : start + BATCH_LINES]))
+    load.progress(len(data))

@@ -1,0 +1,1 @@
+DELETE FROM core.ai_line_ranges WHERE repo = $repo

@@ -1,0 +1,1 @@
+DELETE FROM core.release_commits WHERE repo = $repo

@@ -1,0 +1,19 @@
+-- JSON-lines logs, step 2: the good lines of log_json as records, text scrubbed (placeholders generated
+-- from the scrub rules). record_id = md5(line + occurrence index among identical lines of the file).
+CREATE OR REPLACE TEMP TABLE log_staged AS
+SELECT md5(rtrim(line) || chr(31) || CAST(row_number() OVER (PARTITION BY rtrim(line) ORDER BY line_no) - 1 AS VARCHAR)) AS record_id,
+       line_no,
+       byte_offset,
+       1 AS line_count,
+       ts,
+       level,
+       {scrub_logger} AS logger,
+       {scrub_message} AS message,
+       {scrub_exception} AS exception_text,
+       trace_id,
+       CAST({scrub_attributes} AS JSON) AS attributes,
+       {scrub_service} AS service_field,
+       {scrub_release} AS release,
+       {scrub_environment} AS environment
+FROM log_json
+WHERE problem IS NULL

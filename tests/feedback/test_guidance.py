@@ -1,0 +1,119 @@
+"""Guidance files: every format's frontmatter parses, budgets hold, scoping, merging, and the planted
+prompt injection never surfaces outside a quoted evidence block."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from models.feedback import release_guidance
+from models.feedback.guidance import BEGIN, END, ROOT_BUDGET, SCOPED_BUDGET
+from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
+
+from conftest import INJECTION
+
+NEEDLE = "ignore previous instructions"
+
+
+def _frontmatter(text: str) -> dict:
+    assert text.startswith("---\n"), text[:80]
+    head = text.split("---\n", 2)[1]
+    return yaml.safe_load(head) or {}
+
+
+def test_every_format_has_valid_frontmatter_budget_and_scope(released, tmp_path):
+    result = release_guidance(released.con, released.world.config, tmp_path / "g")
+    out = result.out_dir
+    for root_file in ("AGENTS.md", "CLAUDE.md", "GEMINI.md", ".github/copilot-instructions.md"):
+        text = (out / root_file).read_text()
+        assert text.startswith(BEGIN) and text.rstrip().endswith(END)
+        assert len(text.encode()) <= ROOT_BUDGET + 200
+        assert released.pack.version in text
+    agents = (out / "AGENTS.md").read_text()
+    # ranked by impact: the SQL cluster (150 events + an incident) comes first
+    assert agents.index("SQL built by string formatting") < agents.index("HTTP calls without a timeout")
+    # the do/don't pair is the real failing line and its real fix
+    assert "Don't (failed in production): `resp = requests.get(url)`" in agents
+    assert "Do (the fix that resolved it): `resp = requests.get(url, timeout=10)`" in agents
+
+    cursor = sorted((out / ".cursor/rules").glob("*.mdc"))
+    copilot = sorted((out / ".github/instructions").glob("*.instructions.md"))
+    windsurf = sorted((out / ".windsurf/rules").glob("*.md"))
+    claude = sorted((out / ".claude/rules").glob("*.md"))
+    assert len(cursor) == len(copilot) == len(windsurf) == len(claude) == 6
+    for path in cursor:
+        fm = _frontmatter(path.read_text())
+        assert set(fm) == {"description", "globs", "alwaysApply"}
+        assert isinstance(fm["globs"], str) and isinstance(fm["alwaysApply"], bool)
+        assert re.search(r'^globs: ".+"$', path.read_text(), re.M)  # quoted, as Cursor needs
+    for path in copilot:
+        assert isinstance(_frontmatter(path.read_text())["applyTo"], str)
+    for path in windsurf:
+        assert _frontmatter(path.read_text())["trigger"] in ("glob", "always_on")
+    for path in [*cursor, *copilot, *windsurf, *claude]:
+        assert len(path.read_bytes()) <= SCOPED_BUDGET + 400, path
+
+    # the subprocess failures all sit under jobs/: that guidance is scoped to jobs/
+    shell = "hindsight-subprocess-shell-true"
+    assert _frontmatter((out / f".claude/rules/{shell}.md").read_text())["paths"] == ["jobs/**/*.py"]
+    assert _frontmatter((out / f".cursor/rules/{shell}.mdc").read_text())["globs"] == "jobs/**/*.py"
+    assert _frontmatter((out / f".github/instructions/{shell}.instructions.md").read_text())["applyTo"] == "jobs/**/*.py"
+    windsurf_fm = _frontmatter((out / f".windsurf/rules/{shell}.md").read_text())
+    assert windsurf_fm["trigger"] == "glob" and windsurf_fm["globs"] == "jobs/**/*.py"
+    rows = released.con.execute(
+        "SELECT count(*), sum(bytes) FROM core.guidance_files WHERE pack_version = ?", [result.version]
+    ).fetchone()
+    assert rows[0] == len(result.files) and rows[1] == sum(result.files.values())
+
+
+def test_into_repo_replaces_only_our_block(released, tmp_path):
+    repo = tmp_path / "target"
+    (repo / ".cursor/rules").mkdir(parents=True)
+    (repo / "AGENTS.md").write_text("# Our agents guide\n\nKeep tests green.\n")
+    (repo / ".cursor/rules/team.mdc").write_text("---\ndescription: team\n---\nteam rule\n")
+    (repo / ".cursor/rules/hindsight-stale-class.mdc").write_text("stale\n")
+    for _ in range(2):
+        release_guidance(released.con, released.world.config, tmp_path / "g", repo)
+    agents = (repo / "AGENTS.md").read_text()
+    assert agents.startswith("# Our agents guide\n\nKeep tests green.\n")
+    assert agents.count(BEGIN) == 1 and agents.count(END) == 1
+    assert (repo / ".cursor/rules/team.mdc").read_text().endswith("team rule\n")
+    assert not (repo / ".cursor/rules/hindsight-stale-class.mdc").exists()
+    assert (repo / "CLAUDE.md").exists() and (repo / ".github/copilot-instructions.md").exists()
+
+
+def _outside_evidence(text: str) -> str:
+    return re.sub(re.escape(EVIDENCE_BEGIN) + r".*?" + re.escape(EVIDENCE_END), "", text, flags=re.S)
+
+
+def test_planted_prompt_injection_never_surfaces_outside_quoted_evidence(released, tmp_path):
+    result = release_guidance(released.con, released.world.config, tmp_path / "g")
+    files = [p for p in [*released.result.path.rglob("*"), *result.out_dir.rglob("*")] if p.is_file()]
+    quoted = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert NEEDLE not in _outside_evidence(text).lower(), path
+        for block in re.findall(re.escape(EVIDENCE_BEGIN) + r"(.*?)" + re.escape(EVIDENCE_END), text, re.S):
+            for line in block.splitlines():
+                if NEEDLE in line.lower():
+                    # only as a JSON-escaped, capped quote, labelled as data
+                    assert f'(quoted data): "KeyError: {INJECTION}"' in line, line
+                    quoted += 1
+    assert quoted >= 1  # it is kept as evidence, quoted
+    # rule messages stored in the warehouse and the semgrep/ruff configs never carry it at all
+    for (message,) in released.con.execute("SELECT message FROM core.rules").fetchall():
+        assert NEEDLE not in message.lower()
+    for name in ("hindsight-semgrep.yaml", "hindsight-ruff.toml", "README.md", "manifest.json", "hindsight.sarif"):
+        assert NEEDLE not in (released.result.path / name).read_text().lower()
+    for (content,) in released.con.execute("SELECT content FROM core.guidance_files").fetchall():
+        assert NEEDLE not in _outside_evidence(content).lower()
+
+
+def test_quote_untrusted_escapes_markup_and_caps_length():
+    from models.feedback.safety import quote_untrusted
+
+    q = quote_untrusted("a`b<!-- x -->\n" + "z" * 500, 50)
+    assert "`" not in q and "<" not in q and "\n" not in q and len(q) < 80
+    assert Path  # keep import used for type checkers

@@ -1,0 +1,69 @@
+"""The scrub rules: one list, same result in Python and in DuckDB SQL, JSON stays valid."""
+
+import json
+
+import duckdb
+import pytest
+
+from models.sources.scrub import SCRUB_RULES, scrub_sql, scrub_text
+
+CASES = [
+    ("Authorization: Bearer abcdefghijkl1234567890", "Authorization: Bearer <secret:bearer>"),
+    ("t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x", "t <secret:jwt> x"),
+    ("key AKIAIOSFODNN7EXAMPLE used", "key <secret:aws_key> used"),
+    ("password=hunter2&user=bob", "password=<secret:password>&user=bob"),
+    ("mail alice@example.com now", "mail <pii:email> now"),
+    ("postgres://bob:pw123@db.example.com:5432/x", "postgres://<secret:basic_auth>@db.example.com:5432/x"),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic <secret:basic_auth>"),
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "<secret:api_key>"),
+    ("xoxb-1234567890-abcdefghij", "<secret:api_key>"),
+    ("sk_live_abcdefghijklmnop1234", "<secret:api_key>"),
+    ("AIzaSyA1234567890abcdefghijklmnopqrstuv", "<secret:api_key>"),
+    ("sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "<secret:api_key>"),
+    ("sk-proj-abcdefghijklmnopqrstuvwxyz", "<secret:api_key>"),
+    ("github_pat_11ABCDEFG0123456789abcdefghijklmn", "<secret:api_key>"),
+    ("card 4111 1111 1111 1111 and 5500-0000-0000-0004", "card <pii:card> and <pii:card>"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKC\n-----END RSA PRIVATE KEY-----", "<secret:private_key>"),
+]
+
+NOT_SECRETS = [
+    "ts 1732428000123 and 2026-11-24T05:59:41.673761Z",
+    "uuid 41111111-1111-1111-1111-111111111111 and trace 6d8a7c2785c445b8aa8e328d2d55b9d8",
+    "thread 139934732536704 lineno 4711",
+    "    pass  # a python statement",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_python_and_sql_scrub_agree(text, expected):
+    con = duckdb.connect()
+    assert scrub_text(text) == expected
+    assert con.execute(f"SELECT {scrub_sql('?')}", [text]).fetchone()[0] == expected
+
+
+@pytest.mark.parametrize("text", NOT_SECRETS)
+def test_ordinary_numbers_and_ids_are_kept(text):
+    con = duckdb.connect()
+    assert scrub_text(text) == text
+    assert con.execute(f"SELECT {scrub_sql('?')}", [text]).fetchone()[0] == text
+
+
+def test_json_fields_scrubbed_and_json_stays_valid():
+    doc = {
+        "password": "hunter2", "db_password": "x1", "vars": {"api_key": "'abc123'", "Token": "t0k"},
+        "body": json.dumps({"secret": "s3"}), "repr": "{'password': 'pw9'}",
+        "auth": "Bearer abcdefghijklmnop", "who": "bob@example.com",
+    }
+    text = json.dumps(doc)
+    con = duckdb.connect()
+    for out in (scrub_text(text), con.execute(f"SELECT {scrub_sql('?')}", [text]).fetchone()[0]):
+        parsed = json.loads(out)  # still valid JSON
+        for secret in ("hunter2", "x1", "abc123", "t0k", "s3", "pw9", "abcdefghijklmnop", "bob@example.com"):
+            assert secret not in out
+        assert parsed["password"] == "<secret:password>"
+        assert parsed["who"] == "<pii:email>"
+
+
+def test_placeholders_never_contain_quote_or_backslash():
+    for rule in SCRUB_RULES:
+        assert '"' not in rule.replacement and "\\" not in rule.replacement.replace("\\1", "")

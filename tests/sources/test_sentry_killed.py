@@ -1,0 +1,53 @@
+"""A killed ingest (SIGKILL mid-file) leaves no partial file; the re-run loads it exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from benchmarks.sources import write_ndjson_events
+from models.sources import ingest_path
+from models.warehouse import connect
+PROJECT_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import sys
+from models.warehouse import connect
+from models.sources import ingest_path
+con = connect(sys.argv[1])
+print("ready", flush=True)
+ingest_path(con, sys.argv[2], source="sentry")
+print("done", flush=True)
+"""
+
+
+def test_kill_mid_file_then_rerun(warehouse_path, tmp_path):
+    n = 24_000
+    big = write_ndjson_events(tmp_path / "big.ndjson", n, seed=31)
+    small = write_ndjson_events(tmp_path / "small.ndjson", 10, seed=32)
+    con = connect(warehouse_path)
+    ingest_path(con, small, source="sentry")  # committed earlier: must survive the kill
+    con.close()
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(warehouse_path), str(big)], cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(2.0)
+    assert proc.poll() is None, "ingest finished before it could be killed; use a bigger file"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    con = connect(warehouse_path)
+    assert con.execute("SELECT count(*) FROM ingest_files").fetchone()[0] == 1  # only the small file
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 10
+    assert con.execute("SELECT count(*) FROM frames WHERE event_id NOT IN (SELECT event_id FROM events)").fetchone()[0] == 0
+    (report,) = ingest_path(con, big, source="sentry")
+    assert (report.read, report.loaded, report.duplicate, report.quarantined) == (n, n, 0, 0)
+    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchone() == (n + 10, n + 10)
+    assert con.execute("SELECT count(*) FROM exceptions").fetchone()[0] == 2 * (n + 10)
+    assert con.execute("SELECT count(*) FROM ingest_files").fetchone()[0] == 2
+    con.close()

@@ -66,7 +66,9 @@ def build_repo(path: Path, rng: random.Random) -> None:
         for f in touched:
             out.append(f"M 100644 inline pkg/mod{f:03d}.py\n".encode() + blob(render(f)))
         if c == 0:
-            out.append(b"M 100644 inline app/handler.py\n" + blob("def handle(req):\n    return dispatch(req)\n"))
+            out.append(
+                b"M 100644 inline app/handler.py\n" + blob("def handle(req):\n    return dispatch(req)\n")
+            )
         out.append(b"\n")
     subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out), check=True)
     subprocess.run(["git", "-C", str(path), "tag", "v1.0.0", "main"], check=True)
@@ -75,12 +77,17 @@ def build_repo(path: Path, rng: random.Random) -> None:
 
 def load_events(con, repo: Path, rng: random.Random) -> None:
     """10k events, frames outermost first: handler -> a middle site -> the crash site."""
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "v1.0.0"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "v1.0.0"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     lines = {}
     for f in range(FILES):
-        text = subprocess.run(["git", "-C", str(repo), "show", f"{head}:pkg/mod{f:03d}.py"],
-                              capture_output=True, text=True, check=True).stdout.split("\n")
+        text = subprocess.run(
+            ["git", "-C", str(repo), "show", f"{head}:pkg/mod{f:03d}.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
         lines[f] = text
     sites = rng.sample([(f, n) for f in range(FILES) for n in range(2, LINES + 1)], SITES)
     weights = [1.0 / (i + 1) ** 0.6 for i in range(SITES)]
@@ -98,8 +105,11 @@ def load_events(con, repo: Path, rng: random.Random) -> None:
         for k, (path, n, ctx) in enumerate(frames):
             fr.append((eid, k, k == len(frames) - 1, path.rsplit("/", 1)[-1], path, n, ctx))
     events = pl.DataFrame(ev, schema=["event_id", "ts", "site_file"], orient="row")
-    frames_df = pl.DataFrame(fr, schema=["event_id", "frame_index", "is_innermost", "filename", "abs_path", "lineno",
-                                         "context_line"], orient="row")
+    frames_df = pl.DataFrame(
+        fr,
+        schema=["event_id", "frame_index", "is_innermost", "filename", "abs_path", "lineno", "context_line"],
+        orient="row",
+    )
     con.register("b_events", events.to_arrow())
     con.register("b_frames", frames_df.to_arrow())
     con.execute("""
@@ -121,8 +131,12 @@ def load_events(con, repo: Path, rng: random.Random) -> None:
 
 
 def _blame_line(repo: Path, rev: str, path: str, line: int) -> str:
-    out = subprocess.run(["git", "-C", str(repo), "blame", "-w", "--porcelain", "-L", f"{line},{line}", rev, "--", path],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "blame", "-w", "--porcelain", "-L", f"{line},{line}", rev, "--", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.split(" ", 1)[0]
 
 
@@ -141,11 +155,14 @@ def distinct_frame_oracle(con, repo: Path) -> dict:
 
 def per_frame_baseline(con, repo: Path, events: int) -> dict:
     """The naive way: `git blame -L` once per frame of each event, for a sample of `events` events."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT r.revision, r.repo_path, r.line
         FROM core.frame_resolutions r
         WHERE r.status = 'resolved' AND r.event_id IN (SELECT event_id FROM core.events ORDER BY event_id LIMIT ?)
-    """, [events]).fetchall()
+    """,
+        [events],
+    ).fetchall()
     started = time.perf_counter()
     for rev, path, line in rows:
         _blame_line(repo, rev, path, line)
@@ -160,8 +177,9 @@ def synthetic() -> dict:
         t = time.perf_counter()
         build_repo(repo, rng)
         build_s = time.perf_counter() - t
-        cfg = RepositoryConfig(name="bench", path=repo, release_pattern="v{version}",
-                               path_mappings=(PathMapping("/app/", ""),))
+        cfg = RepositoryConfig(
+            name="bench", path=repo, release_pattern="v{version}", path_mappings=(PathMapping("/app/", ""),)
+        )
         config = Config(repositories=(cfg,))
         con = connect(tmp_path / "w.duckdb")
         from models.history import ingest_repository
@@ -190,8 +208,10 @@ def synthetic() -> dict:
         "outcomes": first["outcomes"],
         "attribute_first_run_s": round(first_s, 2),
         "naive_per_frame_blame": {
-            "measured_events": naive["events"], "measured_calls": naive["frames"],
-            "measured_s": round(naive["seconds"], 2), "for_10k_events_s": round(naive_10k_s, 1),
+            "measured_events": naive["events"],
+            "measured_calls": naive["frames"],
+            "measured_s": round(naive["seconds"], 2),
+            "for_10k_events_s": round(naive_10k_s, 1),
         },
         "speedup_vs_per_frame_blame": round(naive_10k_s / first_s, 1),
         "per_distinct_frame_blame_s": round(oracle["seconds"], 2),
@@ -209,6 +229,7 @@ def synthetic() -> dict:
 
 
 # -- demo world ------------------------------------------------------------------------------------
+
 
 def score_demo(warehouse: Path, out_dir: Path) -> dict:
     """Share of clusters whose top suspect is the planted commit of the bug most of its events carry.
@@ -233,9 +254,12 @@ def score_demo(warehouse: Path, out_dir: Path) -> dict:
             WHERE t.bug_id IS NOT NULL AND t.bug_id <> ''
             GROUP BY ce.cluster_id ORDER BY 1
         """).fetchall()
-        outcomes = dict(con.execute(
-            "SELECT CASE WHEN status = 'resolved' THEN 'resolved' ELSE reason END, count(*) "
-            "FROM core.frame_resolutions GROUP BY 1").fetchall())
+        outcomes = dict(
+            con.execute(
+                "SELECT CASE WHEN status = 'resolved' THEN 'resolved' ELSE reason END, count(*) "
+                "FROM core.frame_resolutions GROUP BY 1"
+            ).fetchall()
+        )
     finally:
         con.close()
     scored = [(c, bug, top, method) for c, bug, top, method in rows if bug in planted]
@@ -248,8 +272,11 @@ def score_demo(warehouse: Path, out_dir: Path) -> dict:
         "share_incl_reintroduced": round(len(lenient) / len(scored), 4) if scored else None,
         "bugs_covered": len({r[1] for r in scored}),
         "frame_outcomes": outcomes,
-        "misses": [{"cluster": c, "bug": b, "top": t, "method": m, "planted": planted[b]}
-                   for c, b, t, m in scored if (c, b, t, m) not in strict][:10],
+        "misses": [
+            {"cluster": c, "bug": b, "top": t, "method": m, "planted": planted[b]}
+            for c, b, t, m in scored
+            if (c, b, t, m) not in strict
+        ][:10],
     }
 
 
@@ -277,8 +304,12 @@ def demo() -> dict:
 
     with tempfile.TemporaryDirectory(prefix="hindsight-bench-demo-") as tmp:
         out_dir = Path(tmp) / "demo"
-        proc = subprocess.run([str(Path(".venv/bin/hindsight").resolve()), "demo", "--out", str(out_dir), "--no-run"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(Path(".venv/bin/hindsight").resolve()), "demo", "--out", str(out_dir), "--no-run"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         built_by = "hindsight demo --no-run"
         if proc.returncode != 0 or not (out_dir / "ground_truth.json").exists():
             from models.demo.generate import generate
@@ -295,8 +326,12 @@ def demo() -> dict:
         finally:
             con.close()
         figures = score_demo(config.warehouse, out_dir)
-        figures.update(built_by=built_by, attribute_s=round(attribute_s, 2), suspects=result["suspects"],
-                       goal_95pct_met=figures["share"] is not None and figures["share"] >= 0.95)
+        figures.update(
+            built_by=built_by,
+            attribute_s=round(attribute_s, 2),
+            suspects=result["suspects"],
+            goal_95pct_met=figures["share"] is not None and figures["share"] >= 0.95,
+        )
         return figures
 
 

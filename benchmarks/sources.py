@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def write_ndjson_events(path: str | Path, n: int, *, seed: int = 7, template: di
     text = json.dumps(event, separators=(",", ":"))
     text = text.replace('"value":"4711"', '"value":"@@VAL@@"', 1).replace('"lineno":10,', '"lineno":@@LN@@,', 1)
     pieces = text.split("@@")
-    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
     path = Path(path)
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):

@@ -82,16 +82,22 @@ def ai_failure_rates_asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"tools": len(table), "rates": dg.MetadataValue.json(table)})
 
 
-@dg.asset_check(asset="frame_attribution", name="resolved_frames_have_blame",
-                description="Every resolved frame has a blame row for its line.")
+@dg.asset_check(
+    asset="frame_attribution",
+    name="resolved_frames_have_blame",
+    description="Every resolved frame has a blame row for its line.",
+)
 def resolved_frames_have_blame(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse_connection(duckdb) as con:
         missing = con.sql(read_sql("queries/attribution/count_resolved_without_blame")).fetchall()[0][0]
     return dg.AssetCheckResult(passed=missing == 0, metadata={"resolved_frames_without_blame": missing})
 
 
-@dg.asset_check(asset="frame_attribution", name="unresolved_reasons",
-                description="Frames per resolution outcome; warns when fewer than half the in-app frames resolved.")
+@dg.asset_check(
+    asset="frame_attribution",
+    name="unresolved_reasons",
+    description="Frames per resolution outcome; warns when fewer than half the in-app frames resolved.",
+)
 def unresolved_reasons_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse_connection(duckdb) as con:
         outcomes = unresolved_reasons(con)
@@ -101,7 +107,10 @@ def unresolved_reasons_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=share >= 0.5,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"resolved_share_of_app_frames": round(share, 4), **{f"frames_{k}": v for k, v in outcomes.items()}},
+        metadata={
+            "resolved_share_of_app_frames": round(share, 4),
+            **{f"frames_{k}": v for k, v in outcomes.items()},
+        },
     )
 
 

@@ -9,9 +9,11 @@ from rich.console import Console
 def attribute(
     ctx: typer.Context,
     time_fallback: bool | None = typer.Option(
-        None, "--time-fallback/--no-time-fallback",
+        None,
+        "--time-fallback/--no-time-fallback",
         help="Place events without a known release at the newest default-branch commit before the event "
-             "(marked revision_source='time_fallback'). Default: [attribution] time_fallback in hindsight.toml, else off."),
+        "(marked revision_source='time_fallback'). Default: [attribution] time_fallback in hindsight.toml, else off.",
+    ),
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="Parallel git blame processes."),
 ) -> None:
     """Attribute crashing frames to commits (and AI tools): resolve frames, blame, rank suspects (incremental)."""
@@ -35,14 +37,24 @@ def attribute(
         con.close()
     out = Console(highlight=False, soft_wrap=True)
     r, b, s = result["resolve"], result["blame"], result["suspects"]
-    out.print(f"events: {r['events']} new, frames: {r['frames']} new ({r['distinct_frames']} distinct)", markup=False)
+    out.print(
+        f"events: {r['events']} new, frames: {r['frames']} new ({r['distinct_frames']} distinct)",
+        markup=False,
+    )
     outcomes = result["outcomes"]
     unresolved = ", ".join(f"{k} {v}" for k, v in outcomes.items() if k != "resolved") or "none"
-    out.print(f"frames resolved: {outcomes.get('resolved', 0)}; unresolved by reason: {unresolved}", markup=False)
-    out.print(f"files blamed: {b['files_blamed']}, cache hits: {b['cache_hits']}, blame failures: {b['failed']}",
-              markup=False)
-    out.print(f"clusters with suspects: {s['clusters']} ({s['suspects']} suspects), fixes found: {s['fixes']}, "
-              f"SZZ-refined: {s['szz_refined']}", markup=False)
+    out.print(
+        f"frames resolved: {outcomes.get('resolved', 0)}; unresolved by reason: {unresolved}", markup=False
+    )
+    out.print(
+        f"files blamed: {b['files_blamed']}, cache hits: {b['cache_hits']}, blame failures: {b['failed']}",
+        markup=False,
+    )
+    out.print(
+        f"clusters with suspects: {s['clusters']} ({s['suspects']} suspects), fixes found: {s['fixes']}, "
+        f"SZZ-refined: {s['szz_refined']}",
+        markup=False,
+    )
     out.print(f"{result['seconds']} s; warehouse: {app_ctx.warehouse}", markup=False)
 
 

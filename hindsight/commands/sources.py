@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -16,18 +15,18 @@ SOURCES = ("sentry", "logs", "incidents")
 
 def ingest(
     ctx: typer.Context,
-    paths: List[Path] = typer.Argument(..., help="Files or folders (recursive) to ingest."),
-    source: Optional[str] = typer.Option(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (recursive) to ingest."),  # noqa: B008
+    source: str | None = typer.Option(
         None, "--source", "-s", help="sentry | logs | incidents [default: from the landing folder name, else sniffed]"
     ),
-    fmt: Optional[str] = typer.Option(
+    fmt: str | None = typer.Option(
         None, "--format", "-f",
         help="sentry: ndjson|json_array|json_event|envelope; logs: jsonl|text; incidents: csv|json [default: sniffed]",
     ),
-    line_format: Optional[str] = typer.Option(
+    line_format: str | None = typer.Option(
         None, "--line-format", help="plain-text log line format, e.g. '<Date> <Time> <Level> <Component>: <Content>'"
     ),
-    service: Optional[str] = typer.Option(None, "--service", help="service name for log records without one"),
+    service: str | None = typer.Option(None, "--service", help="service name for log records without one"),
     as_json: bool = typer.Option(False, "--json", help="print the per-file reports as JSON"),
 ) -> None:
     """Load files into the warehouse, exactly once; bad records go to the quarantine table.

@@ -37,8 +37,9 @@ def unresolved_reasons(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {k: v for k, v in rows}
 
 
-def attribute(con: duckdb.DuckDBPyConnection, config: Config, *, workers: int = 2,
-              time_fallback: bool | None = None) -> dict:
+def attribute(
+    con: duckdb.DuckDBPyConnection, config: Config, *, workers: int = 2, time_fallback: bool | None = None
+) -> dict:
     """Run the whole attribution step on the warehouse; returns counts for the CLI and Dagster."""
     started = time.perf_counter()
     gits = {r.name: GitRepo(r.path) for r in config.repositories}

@@ -20,10 +20,23 @@ log = logging.getLogger(__name__)
 
 BATCH_FILES = 200  # files per warehouse write: bounds memory on big backlogs
 
-_LINES = {"repo": pl.Utf8, "revision": pl.Utf8, "path": pl.Utf8, "line": pl.Int32, "commit_sha": pl.Utf8,
-          "orig_path": pl.Utf8, "orig_line": pl.Int32}
+_LINES = {
+    "repo": pl.Utf8,
+    "revision": pl.Utf8,
+    "path": pl.Utf8,
+    "line": pl.Int32,
+    "commit_sha": pl.Utf8,
+    "orig_path": pl.Utf8,
+    "orig_line": pl.Int32,
+}
 _FILES = {"repo": pl.Utf8, "revision": pl.Utf8, "path": pl.Utf8, "line_count": pl.Int32}
-_COMMITS = {"repo": pl.Utf8, "sha": pl.Utf8, "author_name": pl.Utf8, "author_time": pl.Int64, "summary": pl.Utf8}
+_COMMITS = {
+    "repo": pl.Utf8,
+    "sha": pl.Utf8,
+    "author_name": pl.Utf8,
+    "author_time": pl.Int64,
+    "summary": pl.Utf8,
+}
 
 
 def blame_file(git: GitRepo, revision: str, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
@@ -31,18 +44,28 @@ def blame_file(git: GitRepo, revision: str, path: str) -> tuple[list[BlameLine],
     return git.blame(revision, path)
 
 
-def store_blames(con: duckdb.DuckDBPyConnection, repo: str,
-                 done: list[tuple[str, str, list[BlameLine], dict[str, BlameCommit]]]) -> int:
+def store_blames(
+    con: duckdb.DuckDBPyConnection,
+    repo: str,
+    done: list[tuple[str, str, list[BlameLine], dict[str, BlameCommit]]],
+) -> int:
     """Write blamed files (revision, path, lines, commits) of one repository; returns lines written."""
     lines = pl.DataFrame(
-        [(repo, rev, path, b.line, b.commit_sha, b.orig_path or path, b.orig_line)
-         for rev, path, blamed, _ in done for b in blamed],
-        schema=_LINES, orient="row",
+        [
+            (repo, rev, path, b.line, b.commit_sha, b.orig_path or path, b.orig_line)
+            for rev, path, blamed, _ in done
+            for b in blamed
+        ],
+        schema=_LINES,
+        orient="row",
     )
-    files = pl.DataFrame([(repo, rev, path, len(blamed)) for rev, path, blamed, _ in done], schema=_FILES, orient="row")
+    files = pl.DataFrame(
+        [(repo, rev, path, len(blamed)) for rev, path, blamed, _ in done], schema=_FILES, orient="row"
+    )
     commits = pl.DataFrame(
         [(repo, c.sha, c.author_name, c.author_time, c.summary) for *_, cs in done for c in cs.values()],
-        schema=_COMMITS, orient="row",
+        schema=_COMMITS,
+        orient="row",
     )
     con.register("attr_blame_lines", lines.to_arrow())
     con.register("attr_blamed_files", files.to_arrow())
@@ -59,8 +82,13 @@ def store_blames(con: duckdb.DuckDBPyConnection, repo: str,
     return lines.height
 
 
-def blame_pending(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[str, GitRepo] | None = None,
-                  workers: int = 2) -> dict:
+def blame_pending(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    *,
+    gits: dict[str, GitRepo] | None = None,
+    workers: int = 2,
+) -> dict:
     """Blame every file that resolved frames point into and that is not cached yet.
 
     Returns `{"files_blamed", "cache_hits", "lines", "failed"}`; files that cannot be blamed turn
@@ -77,7 +105,7 @@ def blame_pending(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             for start in range(0, len(todo), BATCH_FILES):
-                batch = todo[start:start + BATCH_FILES]
+                batch = todo[start : start + BATCH_FILES]
 
                 def work(item):
                     repo, rev, path = item
@@ -97,7 +125,10 @@ def blame_pending(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[
                     stats["lines"] += store_blames(con, repo, done)
                     stats["files_blamed"] += len(done)
         if failed:
-            con.register("attr_blame_failed", pl.DataFrame(failed, schema=["repo", "revision", "path"], orient="row").to_arrow())
+            con.register(
+                "attr_blame_failed",
+                pl.DataFrame(failed, schema=["repo", "revision", "path"], orient="row").to_arrow(),
+            )
             run_sql_file(con, "queries/attribution/update_blame_failed")
             con.unregister("attr_blame_failed")
             stats["failed"] = len(failed)

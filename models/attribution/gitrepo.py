@@ -39,7 +39,9 @@ def run_git(repo: Path, args: list[str], *, check: bool = True, input_bytes: byt
         check=False,
     )
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
+        raise GitError(
+            f"git {args[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}"
+        )
     return proc.stdout
 
 
@@ -84,14 +86,18 @@ def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCo
             out.append(BlameLine(final, sha, filename_of.get(sha, ""), orig))
             expect_header = True
         elif raw.startswith("filename "):
-            filename_of[sha] = raw[len("filename "):]
+            filename_of[sha] = raw[len("filename ") :]
         else:
             key, _, value = raw.partition(" ")
             if key in ("author", "author-time", "summary"):
                 info[sha][key] = value
     commits = {
-        s: BlameCommit(s, d.get("author"), int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
-                       d.get("summary"))
+        s: BlameCommit(
+            s,
+            d.get("author"),
+            int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
+            d.get("summary"),
+        )
         for s, d in info.items()
     }
     return out, commits
@@ -114,14 +120,22 @@ class GitRepo:
     def commit_sha(self, rev: str) -> str | None:
         """Full sha of `rev` when it names a commit in this repository, else None (cached)."""
         if rev not in self._commits:
-            out = run_git(self.path, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], check=False)
+            out = run_git(
+                self.path,
+                ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                check=False,
+            )
             sha = out.decode().strip()
             self._commits[rev] = sha if _SHA_RE.match(sha) else None
         return self._commits[rev]
 
     def first_parent_history(self, branch: str) -> list[tuple[str, int]]:
         """(sha, committer unix time) of the branch's first-parent chain, newest first."""
-        out = run_git(self.path, ["log", "--first-parent", "--format=%H %ct", "--end-of-options", branch, "--"], check=False)
+        out = run_git(
+            self.path,
+            ["log", "--first-parent", "--format=%H %ct", "--end-of-options", branch, "--"],
+            check=False,
+        )
         rows = []
         for line in out.decode().splitlines():
             sha, _, ts = line.partition(" ")
@@ -207,14 +221,27 @@ class GitRepo:
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
     def commits_between(self, old: str, new: str, path: str) -> list[str]:
         """Commits in old..new touching `path`, oldest first."""
-        out = run_git(self.path, ["rev-list", "--reverse", "--end-of-options", f"{old}..{new}", "--", path], check=False)
+        out = run_git(
+            self.path, ["rev-list", "--reverse", "--end-of-options", f"{old}..{new}", "--", path], check=False
+        )
         return [s for s in out.decode().split() if _SHA_RE.match(s)]
 
     def diff_lines(self, commit: str, path: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
         """Lines the commit removed (number at commit^, text) and added (number at commit, text) in `path`, -w."""
         out = run_git(
             self.path,
-            ["diff", "-w", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", f"{commit}^", commit, "--", path],
+            [
+                "diff",
+                "-w",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                "--end-of-options",
+                f"{commit}^",
+                commit,
+                "--",
+                path,
+            ],
             check=False,
         ).decode("utf-8", errors="replace")
         old, new, old_no, new_no = [], [], 0, 0

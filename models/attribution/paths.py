@@ -44,7 +44,7 @@ def installed_package_path(path: str) -> str | None:
     segments = path.split("/")
     for i in range(len(segments) - 1, -1, -1):
         if segments[i] in _INSTALLED:
-            rest = segments[i + 1:]
+            rest = segments[i + 1 :]
             return "/".join(rest) if rest else None
     return None
 
@@ -64,14 +64,14 @@ def apply_mappings(path: str, mappings: Iterable[PathMapping]) -> str | None:
         rest = None
         if root.startswith("/"):
             if path.startswith(root + "/"):
-                rest = path[len(root) + 1:]
+                rest = path[len(root) + 1 :]
         else:
             if path.startswith(root + "/"):
-                rest = path[len(root) + 1:]
+                rest = path[len(root) + 1 :]
             else:
                 idx = path.find("/" + root + "/")
                 if idx >= 0:
-                    rest = path[idx + len(root) + 2:]
+                    rest = path[idx + len(root) + 2 :]
         if rest is None:
             continue
         source = normalise(m.source_root).lstrip("/")

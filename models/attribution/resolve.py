@@ -25,8 +25,20 @@ from models.warehouse import read_sql, run_sql_file
 log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 400  # files verified per frame (a basename like __init__.py can have hundreds)
-_RESULT_SCHEMA = {"key_id": pl.Int64, "status": pl.Utf8, "repo_path": pl.Utf8, "reason": pl.Utf8, "verified": pl.Boolean}
-_EVENT_SCHEMA = {"event_id": pl.Utf8, "repo": pl.Utf8, "revision": pl.Utf8, "revision_source": pl.Utf8, "reason": pl.Utf8}
+_RESULT_SCHEMA = {
+    "key_id": pl.Int64,
+    "status": pl.Utf8,
+    "repo_path": pl.Utf8,
+    "reason": pl.Utf8,
+    "verified": pl.Boolean,
+}
+_EVENT_SCHEMA = {
+    "event_id": pl.Utf8,
+    "repo": pl.Utf8,
+    "revision": pl.Utf8,
+    "revision_source": pl.Utf8,
+    "reason": pl.Utf8,
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ def _unresolved(reason: str) -> Resolution:
 
 
 # -- revisions -------------------------------------------------------------------------------------
+
 
 def _pattern_regex(pattern: str | None) -> re.Pattern | None:
     """'{service}@{version}' -> regex with a `version` group."""
@@ -81,7 +94,11 @@ class RevisionResolver:
         """(sha, None) or (None, 'no_release' | 'unknown_release')."""
         if release is None or not release.strip():
             return None, "no_release"
-        candidates = [self.repo.release_table.get(release), self.by_release.get(release), self.by_version.get(release)]
+        candidates = [
+            self.repo.release_table.get(release),
+            self.by_release.get(release),
+            self.by_version.get(release),
+        ]
         if self.pattern and (m := self.pattern.match(release)):
             candidates.append(self.by_version.get(m.group("version")))
         if self.history is not None:
@@ -105,13 +122,20 @@ def _repo_for(service: str | None, release: str | None, config: Config) -> Repos
         if service and service in r.services:
             return r
     for r in repos:
-        if release and (release.startswith(f"{r.name}@") or any(release.startswith(f"{s}@") for s in r.services)):
+        if release and (
+            release.startswith(f"{r.name}@") or any(release.startswith(f"{s}@") for s in r.services)
+        ):
             return r
     return None
 
 
-def event_revisions(con: duckdb.DuckDBPyConnection, config: Config, gits: dict[str, GitRepo],
-                    events: pl.DataFrame, time_fallback: bool) -> pl.DataFrame:
+def event_revisions(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    gits: dict[str, GitRepo],
+    events: pl.DataFrame,
+    time_fallback: bool,
+) -> pl.DataFrame:
     """Per pending event: repo, revision, revision_source ('release' | 'time_fallback') or the reason."""
     if events.is_empty():
         return pl.DataFrame(schema=_EVENT_SCHEMA)
@@ -123,10 +147,12 @@ def event_revisions(con: duckdb.DuckDBPyConnection, config: Config, gits: dict[s
         if repo is None:
             rows.append((service, release, None, None, None, "no_repo"))
             continue
-        resolver = resolvers.get(repo.name) or resolvers.setdefault(repo.name, RevisionResolver(con, repo, gits[repo.name]))
-        sha, reason = resolver.revision(release)
+        if repo.name not in resolvers:
+            resolvers[repo.name] = RevisionResolver(con, repo, gits[repo.name])
+        sha, reason = resolvers[repo.name].revision(release)
         rows.append((service, release, repo.name, sha, "release" if sha else None, reason))
-    mapping = pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("service", "release", "repo", "revision", "revision_source", "reason")}, orient="row")
+    columns = ("service", "release", "repo", "revision", "revision_source", "reason")
+    mapping = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.Utf8), orient="row")
     events = events.with_columns(pl.col("service").cast(pl.Utf8), pl.col("release").cast(pl.Utf8))
     out = events.join(mapping, on=["service", "release"], how="left", nulls_equal=True)
     if time_fallback:
@@ -147,22 +173,33 @@ def _apply_time_fallback(ev: pl.DataFrame, config: Config, gits: dict[str, GitRe
         if not hist:
             parts.append(group)
             continue
-        commits = pl.DataFrame(
-            {"fb_sha": [h[0] for h in hist],
-             "fb_ts": [datetime.fromtimestamp(h[1], tz=UTC).replace(tzinfo=None) for h in hist]}
-        ).sort("fb_ts").with_columns(pl.col("fb_ts").cast(pl.Datetime("us")))
+        commits = (
+            pl.DataFrame(
+                {
+                    "fb_sha": [h[0] for h in hist],
+                    "fb_ts": [datetime.fromtimestamp(h[1], tz=UTC).replace(tzinfo=None) for h in hist],
+                }
+            )
+            .sort("fb_ts")
+            .with_columns(pl.col("fb_ts").cast(pl.Datetime("us")))
+        )
         g = group.with_columns(pl.col("ts").cast(pl.Datetime("us"))).sort("ts")
         joined = g.join_asof(commits, left_on="ts", right_on="fb_ts", strategy="backward")
+        found = pl.col("fb_sha").is_not_null()
         joined = joined.with_columns(
             pl.coalesce("revision", "fb_sha").alias("revision"),
-            pl.when(pl.col("fb_sha").is_not_null()).then(pl.lit("time_fallback")).otherwise(pl.col("revision_source")).alias("revision_source"),
-            pl.when(pl.col("fb_sha").is_not_null()).then(None).otherwise(pl.col("reason")).alias("reason"),
+            pl.when(found)
+            .then(pl.lit("time_fallback"))
+            .otherwise(pl.col("revision_source"))
+            .alias("revision_source"),
+            pl.when(found).then(None).otherwise(pl.col("reason")).alias("reason"),
         ).drop("fb_sha", "fb_ts")
         parts.append(joined.select(group.columns))
     return pl.concat([p.select(ev.columns) for p in parts], how="vertical_relaxed")
 
 
 # -- one distinct frame ----------------------------------------------------------------------------
+
 
 class FrameResolver:
     """Places frames of one repository at one revision; caches the basename index per revision."""
@@ -179,8 +216,9 @@ class FrameResolver:
             self._index[revision] = index
         return self._index[revision]
 
-    def _verify(self, revision: str, path: str, lineno: int, context: str | None,
-                pre: list | None, post: list | None) -> tuple[bool, int] | None:
+    def _verify(
+        self, revision: str, path: str, lineno: int, context: str | None, pre: list | None, post: list | None
+    ) -> tuple[bool, int] | None:
         """(context line matches, neighbours matching) or None when the line is not in the file."""
         lines = self.git.file_lines(revision, path)
         if lines is None or lineno > len(lines):
@@ -197,9 +235,18 @@ class FrameResolver:
             near += j < len(lines) and P.same_code(text, lines[j])
         return ok, near
 
-    def resolve(self, revision: str, abs_path: str | None, filename: str | None, lineno: int | None,
-                context: str | None, pre: list | None, post: list | None, in_app: bool | None,
-                module: str | None = None) -> Resolution:
+    def resolve(
+        self,
+        revision: str,
+        abs_path: str | None,
+        filename: str | None,
+        lineno: int | None,
+        context: str | None,
+        pre: list | None,
+        post: list | None,
+        in_app: bool | None,
+        module: str | None = None,
+    ) -> Resolution:
         raw = abs_path or filename
         if not raw:
             return _unresolved("no_path")
@@ -220,9 +267,16 @@ class FrameResolver:
             installed = P.installed_package_path(path)
             if installed is not None:
                 # Another package's code unless the repository holds this package path (verified below).
-                cands = [c for c in P.suffix_candidates(installed, self._by_basename(revision))
-                         if c[1] == installed.count("/") + 1]
-                return self._pick(revision, cands, lineno, context, pre, post) if cands else _unresolved("third_party")
+                cands = [
+                    c
+                    for c in P.suffix_candidates(installed, self._by_basename(revision))
+                    if c[1] == installed.count("/") + 1
+                ]
+                return (
+                    self._pick(revision, cands, lineno, context, pre, post)
+                    if cands
+                    else _unresolved("third_party")
+                )
             if in_app is False:
                 return _unresolved("third_party")
         cands = P.suffix_candidates(mapped or path, self._by_basename(revision))
@@ -230,8 +284,15 @@ class FrameResolver:
             return _unresolved("file_not_in_repo")
         return self._pick(revision, cands, lineno, context, pre, post)
 
-    def _pick(self, revision: str, cands: list[tuple[str, int]], lineno: int, context: str | None,
-              pre: list | None, post: list | None) -> Resolution:
+    def _pick(
+        self,
+        revision: str,
+        cands: list[tuple[str, int]],
+        lineno: int,
+        context: str | None,
+        pre: list | None,
+        post: list | None,
+    ) -> Resolution:
         """Keep the candidate whose line matches the frame's source line; ties broken by path suffix
         length, then by matching neighbour lines; a remaining tie is `ambiguous_path`."""
         checked = []
@@ -240,7 +301,9 @@ class FrameResolver:
             if v is not None:
                 checked.append((path, suffix, *v))
         if context is None:  # nothing to verify with: accept only an unambiguous file
-            if len(checked) == 1 or (checked and checked[0][1] > max((c[1] for c in checked[1:]), default=-1)):
+            if len(checked) == 1 or (
+                checked and checked[0][1] > max((c[1] for c in checked[1:]), default=-1)
+            ):
                 return Resolution("resolved", checked[0][0], None, False)
             return _unresolved("ambiguous_path" if checked else "line_mismatch")
         good = sorted((c for c in checked if c[2]), key=lambda c: (-c[1], -c[3], c[0]))
@@ -253,8 +316,14 @@ class FrameResolver:
 
 # -- the step --------------------------------------------------------------------------------------
 
-def resolve_frames(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[str, GitRepo] | None = None,
-                   time_fallback: bool | None = None) -> dict:
+
+def resolve_frames(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    *,
+    gits: dict[str, GitRepo] | None = None,
+    time_fallback: bool | None = None,
+) -> dict:
     """Resolve the frames of every event that has none resolved yet; returns counts.
 
     `time_fallback` (default: `[attribution] time_fallback` in hindsight.toml, else off) places events
@@ -277,11 +346,21 @@ def resolve_frames(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict
         resolvers = {name: FrameResolver(config.repository(name), g) for name, g in gits.items()}
         results = []
         for k in keys.iter_rows(named=True):  # one iteration per DISTINCT frame, not per event
-            res = resolvers[k["repo"]].resolve(k["revision"], k["abs_path"], k["filename"], k["lineno"],
-                                               k["context_line"], k["pre_context"], k["post_context"], k["in_app"],
-                                               k["module"])
+            res = resolvers[k["repo"]].resolve(
+                k["revision"],
+                k["abs_path"],
+                k["filename"],
+                k["lineno"],
+                k["context_line"],
+                k["pre_context"],
+                k["post_context"],
+                k["in_app"],
+                k["module"],
+            )
             results.append((k["key_id"], res.status, res.repo_path, res.reason, res.verified))
-        con.register("attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow())
+        con.register(
+            "attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow()
+        )
         con.execute("BEGIN TRANSACTION")
         run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         con.execute("COMMIT")

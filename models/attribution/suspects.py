@@ -16,8 +16,16 @@ from models.warehouse import read_sql, run_sql_file
 log = logging.getLogger(__name__)
 
 DEFAULTS = {"top_n": 5, "decay": 0.5, "secondary": 0.5, "max_depth": 25}
-_SCHEMA = {"cluster_id": pl.Utf8, "repo": pl.Utf8, "commit_sha": pl.Utf8, "rank": pl.Int32, "score": pl.Float64,
-           "method": pl.Utf8, "evidence": pl.Utf8, "fix_commit": pl.Utf8}
+_SCHEMA = {
+    "cluster_id": pl.Utf8,
+    "repo": pl.Utf8,
+    "commit_sha": pl.Utf8,
+    "rank": pl.Int32,
+    "score": pl.Float64,
+    "method": pl.Utf8,
+    "evidence": pl.Utf8,
+    "fix_commit": pl.Utf8,
+}
 
 
 def _settings(config: Config, overrides: dict) -> dict:
@@ -34,10 +42,16 @@ def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list
         return rows
     top = rows[0]["score"] if rows else 1.0
     match = next((r for r in rows if r["commit_sha"] == intro), None)
-    szz_evidence = {"fix_commit": fix, "fix_release": fix_release, "candidates": result.candidates,
-                    "lines": result.lines[:10]}
+    szz_evidence = {
+        "fix_commit": fix,
+        "fix_release": fix_release,
+        "candidates": result.candidates,
+        "lines": result.lines[:10],
+    }
     if match is None:
-        match = {**rows[0], "commit_sha": intro, "evidence": json.dumps({"szz": szz_evidence})} if rows else None
+        match = (
+            {**rows[0], "commit_sha": intro, "evidence": json.dumps({"szz": szz_evidence})} if rows else None
+        )
         rows.insert(0, match)
     else:
         rows.remove(match)
@@ -56,11 +70,19 @@ SCORING_VERSION = 2  # bump when scoring or fix detection changes: stored scores
 
 def _digest(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
     key = json.dumps({**settings, "version": SCORING_VERSION}, sort_keys=True)
-    return con.sql(read_sql("queries/attribution/select_suspect_inputs_digest"), params={"settings": key}).fetchall()[0][0]
+    return con.sql(
+        read_sql("queries/attribution/select_suspect_inputs_digest"), params={"settings": key}
+    ).fetchall()[0][0]
 
 
-def score_suspects(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict[str, GitRepo] | None = None,
-                   force: bool = False, **overrides) -> dict:
+def score_suspects(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    *,
+    gits: dict[str, GitRepo] | None = None,
+    force: bool = False,
+    **overrides,
+) -> dict:
     """Rank suspect commits for every cluster (`core.suspect_commit_scores`, rewritten as a whole).
 
     Settings (keyword or `[attribution]` in hindsight.toml): `top_n` (5), `decay` per outer frame (0.5),
@@ -71,8 +93,10 @@ def score_suspects(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict
     s = _settings(config, overrides)
     stored = con.execute(read_sql("queries/attribution/select_state"), ["suspects"]).fetchall()
     if not force and stored and stored[0][0] == _digest(con, s):
-        n = con.sql("SELECT count(DISTINCT cluster_id), count(*), count(DISTINCT cluster_id) FILTER (fix_commit IS NOT NULL),"
-                    " count(*) FILTER (method = 'szz') FROM core.suspect_commit_scores").fetchall()[0]
+        n = con.sql(
+            "SELECT count(DISTINCT cluster_id), count(*), count(DISTINCT cluster_id) FILTER (fix_commit IS NOT NULL),"
+            " count(*) FILTER (method = 'szz') FROM core.suspect_commit_scores"
+        ).fetchall()[0]
         return {"clusters": n[0], "suspects": n[1], "fixes": n[2], "szz_refined": n[3], "skipped": True}
     scores = con.sql(read_sql("queries/attribution/select_suspect_scores"), params=s).pl()
     by_cluster: dict[str, list[dict]] = {}
@@ -125,5 +149,10 @@ def score_suspects(con: duckdb.DuckDBPyConnection, config: Config, *, gits: dict
     finally:
         con.unregister("attr_suspects")
     run_sql_file(con, "queries/attribution/upsert_state", ["suspects", _digest(con, s)])
-    return {"clusters": len(by_cluster), "suspects": len(rows), "fixes": fixes, "szz_refined": refined,
-            "skipped": False}
+    return {
+        "clusters": len(by_cluster),
+        "suspects": len(rows),
+        "fixes": fixes,
+        "szz_refined": refined,
+        "skipped": False,
+    }

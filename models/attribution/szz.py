@@ -59,8 +59,9 @@ def find_fix_commit(git: GitRepo, last_revision: str, fix_revision: str, path: s
     return None
 
 
-def szz(git: GitRepo, fix_commit: str, path: str, first_seen: datetime | None,
-        crash_text: str | None = None) -> SzzResult:
+def szz(
+    git: GitRepo, fix_commit: str, path: str, first_seen: datetime | None, crash_text: str | None = None
+) -> SzzResult:
     """B-SZZ with `-w` from `fix_commit` on one file; `first_seen` drops candidates younger than the failure."""
     result = SzzResult(fix_commit, None)
     parent = git.commit_sha(f"{fix_commit}^")

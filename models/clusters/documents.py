@@ -20,6 +20,7 @@ from models.warehouse import read_sql, run_sql_file
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_]+")
 _PLACEHOLDER = re.compile(r"<[A-Za-z*]+>")
 _SPACE = re.compile(r"\s+")
+_CODE_WORD = re.compile(r"\w+")
 _MAX_CONTEXT = 120  # Sentry ignores longer context lines (minified code)
 
 
@@ -46,6 +47,11 @@ class Signature:
     def has_crash_site(self) -> bool:
         return self.crash_file is not None
 
+    @property
+    def crash_code_key(self) -> str | None:
+        """The crash line's words only: a reformatted line (quotes, spacing, wrapping) keeps its key."""
+        return code_key(self.crash_context)
+
 
 def register_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the temp macros `hs_parameterize` and `hs_match_key` on this connection."""
@@ -64,6 +70,10 @@ def normalize_context(line: str | None) -> str | None:
         return None
     line = _SPACE.sub(" ", line).strip()
     return line if line and len(line) <= _MAX_CONTEXT else None
+
+
+def code_key(line: str | None) -> str | None:
+    return " ".join(_CODE_WORD.findall(line)) or None if line else None
 
 
 def file_stem(path: str | None, module: str | None) -> str | None:

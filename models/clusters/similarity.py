@@ -3,8 +3,9 @@
 Blocking (never relaxed by any threshold): two signatures may only be joined when
 - their exception types are equal (both absent counts as equal), and
 - both have a crash site or neither has, and when both have: the same file stem and the same
-  (normalised) context line — the same function when neither has a context line. Line numbers are
-  never compared (a moved line keeps its text; a renamed function keeps its line).
+  context line, compared by its words only (a reformatted line — quotes, spacing — is the same line);
+  the same function when neither has a context line. Line numbers are never compared (a moved line
+  keeps its text; a renamed function keeps its line).
 So two different bugs — a different exception type, or a different crash site — are never merged.
 Inside a block, a pair is joined when the cosine similarity of their TF-IDF vectors reaches the
 threshold (single link); only pairs with at least one *new* signature are compared, so existing
@@ -36,9 +37,9 @@ def same_crash_site(a: Signature, b: Signature) -> bool:
         return not b.has_crash_site
     if a.crash_file != b.crash_file:
         return False
-    if a.crash_context is None and b.crash_context is None:
+    if a.crash_code_key is None and b.crash_code_key is None:
         return a.crash_function == b.crash_function
-    return a.crash_context == b.crash_context
+    return a.crash_code_key == b.crash_code_key
 
 
 def compatible(a: Signature, b: Signature) -> bool:

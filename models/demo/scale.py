@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,12 @@ import numpy as np
 CHUNK = 20_000
 _NUM = re.compile(r"\d{2,}")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _write(path: Path, lines: list[bytes]) -> None:
+    with path.open("wb") as fh:
+        fh.write(b"\n".join(lines))
+        fh.write(b"\n")
 
 
 def read_envelope(path: Path) -> list[tuple[dict, dict, dict]]:
@@ -54,11 +61,12 @@ def read_envelope(path: Path) -> list[tuple[dict, dict, dict]]:
 def _slim(event: dict) -> dict:
     ev = {k: v for k, v in event.items() if k not in ("breadcrumbs", "_meta")}
     ev = json.loads(json.dumps(ev))
-    for exc in ev.get("exception", {}).get("values", []):
-        for f in exc.get("stacktrace", {}).get("frames", []):
-            if not f.get("in_app"):
-                f.pop("pre_context", None)
-                f.pop("post_context", None)
+    frames = [f for exc in ev.get("exception", {}).get("values", []) for f in exc.get("stacktrace", {}).get("frames", [])]
+    crash = ([f for f in frames if f.get("in_app")] or [None])[-1]
+    for f in frames:  # source context only around the crash line (keeps replicas ~2.5 kB)
+        if f is not crash:
+            f.pop("pre_context", None)
+            f.pop("post_context", None)
     if "request" in ev:
         ev["request"].get("headers", {}).pop("X-Request-Id", None)
     return ev
@@ -75,7 +83,8 @@ def _template(event: dict) -> list[str]:
         m = _NUM.search(main["value"])
         main["value"] = main["value"][:m.start()] + f"\x00NUM{len(m.group())}\x00" + main["value"][m.end():]
     text = json.dumps(ev, separators=(",", ":"))
-    return re.split(r"\\u0000", text)
+    parts = re.split(r"\\u0000", text)
+    return [x.encode() if i % 2 == 0 else x for i, x in enumerate(parts)]
 
 
 def _times(base_s: np.ndarray, lo_s: np.ndarray, hi_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -111,12 +120,14 @@ def write_scaled(landing: Path, captured, seed: int, scale: int, start: datetime
     rng = np.random.default_rng(seed)
     sentry_dir = landing / "sentry"
     truth_chunks = []
+    writer = ThreadPoolExecutor(1)  # disk writes (GIL released) overlap building the next chunk
+    pending = None
     for chunk_no, first in enumerate(range(0, n_total, CHUNK)):
         n = min(CHUNK, n_total - first)
         idx = np.arange(first, first + n) % len(templates)
-        ids = rng.bytes(16 * n).hex()
-        traces = rng.bytes(16 * n).hex()
-        ts = _iso(_times(base_t[idx], lo[idx], hi[idx], rng))
+        ids_text = rng.bytes(16 * n).hex()
+        ids, traces = ids_text.encode(), rng.bytes(16 * n).hex().encode()
+        ts = _iso(_times(base_t[idx], lo[idx], hi[idx], rng)).astype("S")
         nums = rng.integers(0, 10**9, size=n)
         lines = []
         for j in range(n):
@@ -125,17 +136,20 @@ def write_scaled(landing: Path, captured, seed: int, scale: int, start: datetime
             buf = list(parts)
             for k in range(1, len(parts), 2):
                 name = parts[k]
-                buf[k] = slots[name] if name in slots else str(nums[j] % 10 ** int(name[3:])).zfill(int(name[3:]))
-            lines.append("".join(buf))
+                buf[k] = slots[name] if name in slots else str(nums[j] % 10 ** int(name[3:])).zfill(int(name[3:])).encode()
+            lines.append(b"".join(buf))
         name = f"scaled-{chunk_no:03d}.ndjson"
-        with (sentry_dir / name).open("w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines))
-            fh.write("\n")
+        if pending:
+            pending.result()
+        pending = writer.submit(_write, sentry_dir / name, lines)
         result["files"].append(name)
         b = np.array(bug_ids, dtype=object)[idx]
-        truth_chunks.append((ids, b))
+        truth_chunks.append((ids_text, b))
         for bug, count in zip(*np.unique(b.astype(str), return_counts=True)):
             result["by_bug"][bug] = result["by_bug"].get(bug, 0) + int(count)
+    if pending:
+        pending.result()
+    writer.shutdown()
     result["events"] = n_total
     result["pairs"] = truth_chunks
     result["log_lines"] = _scale_logs(landing / "logs", seed, n_total)
@@ -155,25 +169,31 @@ def _scale_logs(logs_dir: Path, seed: int, n_total: int) -> int:
     for r in base:
         base_t.append(datetime.fromisoformat(r["timestamp"]).timestamp())
         r = dict(r, timestamp="\x00TS\x00", trace_id="\x00TRACE\x00")
-        templates.append(re.split(r"\\u0000", json.dumps(r, separators=(",", ":"))))
+        parts = re.split(r"\\u0000", json.dumps(r, separators=(",", ":")))
+        templates.append([x.encode() if i % 2 == 0 else x for i, x in enumerate(parts)])
     base_t = np.array(base_t)
     rng = np.random.default_rng(seed + 1)
     written = 0
+    writer = ThreadPoolExecutor(1)
+    pending = None
     for chunk_no, first in enumerate(range(0, n_total, CHUNK)):
         n = min(CHUNK, n_total - first)
         idx = np.arange(first, first + n) % len(templates)
-        ts = _iso(base_t[idx] + rng.integers(-3 * 3600_000, 3 * 3600_000, size=n) / 1000.0)
-        traces = rng.bytes(16 * n).hex()
+        ts = _iso(base_t[idx] + rng.integers(-3 * 3600_000, 3 * 3600_000, size=n) / 1000.0).astype("S")
+        traces = rng.bytes(16 * n).hex().encode()
         lines = []
         for j in range(n):
             p = list(templates[idx[j]])
             for k in range(1, len(p), 2):
                 p[k] = ts[j] if p[k] == "TS" else traces[32 * j:32 * j + 32]
-            lines.append("".join(p))
-        with (logs_dir / f"scaled-{chunk_no:03d}.jsonl").open("w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines))
-            fh.write("\n")
+            lines.append(b"".join(p))
+        if pending:
+            pending.result()
+        pending = writer.submit(_write, logs_dir / f"scaled-{chunk_no:03d}.jsonl", lines)
         written += n
+    if pending:
+        pending.result()
+    writer.shutdown()
     return written
 
 

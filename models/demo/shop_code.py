@@ -414,7 +414,7 @@ def _refunds(s: dict) -> str:
 
 B2_PLANTED = ("        resp = retrying_session(Retry(total=4, backoff_factor=0, status_forcelist=[503]))"
               ".put(url, json=body, timeout=5)")
-B2_FIXED = ("        resp = retrying_session(Retry(total=4, backoff_factor=0.1, status_forcelist=[503]))"
+B2_FIXED = ("        resp = retrying_session(Retry(total=4, backoff_factor=0.25, status_forcelist=[503]))"
             ".put(url, json=body, timeout=5)")
 
 

@@ -20,7 +20,7 @@ RETIRED_SKUS = ("kettle-099", "tray-098", "cup-097")
 PRICES = {"tea-001": 4.5, "mug-002": 12.0, "pot-003": 29.9, "cozy-004": 8.25, "set-005": 54.0,
           "kettle-099": 39.0, "tray-098": 15.5, "cup-097": 6.0}
 CARRIER_STALL_S = 0.3
-BURST_WINDOW_S = 0.15
+BURST_WINDOW_S = 0.3
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -57,3 +57,54 @@ def check_sarif(pack_dir: Path) -> tuple[bool, str]:
     except Exception as exc:  # noqa: BLE001 - report any schema or parse failure as a failed check
         return False, str(exc)[:800]
     return True, "valid SARIF 2.1.0"
+
+
+_ANNOTATION = re.compile(r"^\s*#\s*(ruleid|ok):\s*(.+?)\s*$")
+
+
+def annotated_expectations(example: str) -> dict[str, tuple[set[int], set[int]]]:
+    """rule id -> (lines that must match, lines that must not), from `# ruleid:` / `# ok:` comments
+    (an annotation names the line right after it; several ids may be comma-separated)."""
+    out: dict[str, tuple[set[int], set[int]]] = {}
+    for n, line in enumerate(example.splitlines(), start=1):
+        m = _ANNOTATION.match(line)
+        if m:
+            for rid in (x.strip() for x in m.group(2).split(",")):
+                must, must_not = out.setdefault(rid, (set(), set()))
+                (must if m.group(1) == "ruleid" else must_not).add(n + 1)
+    return out
+
+
+def run_annotated_examples(pairs: list[tuple[Path, Path]], workdir: Path) -> list[str]:
+    """The `semgrep scan --test` verdict for many (rule yaml, example) pairs with ONE semgrep run:
+    all rules scan all examples; each rule is judged only on its own example file. Returns failures."""
+    import yaml
+
+    from models.feedback.tools import semgrep_scan
+
+    rules, expectations = [], {}
+    target = Path(workdir) / "examples"
+    target.mkdir(parents=True, exist_ok=True)
+    for rule_file, example in pairs:
+        doc = yaml.safe_load(Path(rule_file).read_text())
+        rules += doc["rules"]
+        (target / example.name).write_text(example.read_text())
+        for rid, exp in annotated_expectations(example.read_text()).items():
+            expectations[(rid, example.name)] = exp
+    config = Path(workdir) / "rules.yaml"
+    config.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False))
+    found: dict[tuple[str, str], set[int]] = {}
+    ids = {r["id"] for r in rules}
+    for f in semgrep_scan(config, target):
+        rid = f.rule_id if f.rule_id in ids else next((i for i in ids if f.rule_id.endswith("." + i)), f.rule_id)
+        found.setdefault((rid, Path(f.path).name), set()).add(f.start_line)
+    failures = []
+    for (rid, name), (must, must_not) in sorted(expectations.items()):
+        got = found.get((rid, name), set())
+        if must - got:
+            failures.append(f"{rid} in {name}: missed lines {sorted(must - got)}")
+        if got & must_not:
+            failures.append(f"{rid} in {name}: matched ok lines {sorted(got & must_not)}")
+        if got - must - must_not:
+            failures.append(f"{rid} in {name}: unannotated matches {sorted(got - must - must_not)}")
+    return failures

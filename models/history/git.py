@@ -194,3 +194,15 @@ def read_blobs(path: Path | str, shas: list[str]) -> dict[str, bytes]:
         blobs[sha] = out[pos : pos + size]
         pos += size + 1
     return blobs
+
+
+def commit_text(path: Path | str, rev: str) -> tuple[str, str, str]:
+    """(author 'Name <email>', committer 'Name <email>', full message) of one commit."""
+    sha = resolve_commit(path, rev)
+    if sha is None:
+        raise GitError(f"no commit {rev!r} in {path}")
+    out = git_text(
+        path, ["show", "-s", "--no-notes", "--encoding=UTF-8", "--format=%an <%ae>%x00%cn <%ce>%x00%B", sha]
+    )
+    author, committer, message = out.split("\0", 2)
+    return author, committer, message.rstrip("\n")

@@ -33,7 +33,7 @@ from models.signatures.rules import (
 from models.warehouse import read_sql, run_sql_file
 
 Q = "queries/signatures/"
-_TEMP = ("fp_todo", "fp_frames_base", "fp_exceptions", "fp_selection", "fp_default", "fp_rule_match")
+_TEMP = ("fp_todo", "fp_frames_base", "fp_stack_keys", "fp_stacks", "fp_exceptions", "fp_selection", "fp_default", "fp_rule_match")
 
 
 def _direction_window(column: str, direction: str) -> str:
@@ -46,7 +46,7 @@ def _direction_window(column: str, direction: str) -> str:
 
 
 def frames_sql(rules: list[StacktraceRule]) -> tuple[str, list]:
-    """`create_fp_exceptions.sql` with the matcher columns and flag expressions of the stack-trace rules."""
+    """`create_fp_stack_keys.sql` with the matcher columns and flag expressions of the stack-trace rules."""
     matches, params = [], []
     cases: dict[str, list[str]] = {"app": [], "group": []}
     for k, rule in enumerate(rules):
@@ -59,7 +59,7 @@ def frames_sql(rules: list[StacktraceRule]) -> tuple[str, list]:
     # the last rule that applies wins: test rules from last to first
     app = "CASE " + " ".join(reversed(cases["app"])) + " ELSE coalesce(in_app, false) END" if cases["app"] else "coalesce(in_app, false)"
     grp = "CASE " + " ".join(reversed(cases["group"])) + " ELSE true END" if cases["group"] else "true"
-    sql = read_sql(Q + "create_fp_exceptions").format(matches="".join(matches), app=app, grp=grp)
+    sql = read_sql(Q + "create_fp_stack_keys").format(matches="".join(matches), app=app, grp=grp)
     return sql, params
 
 
@@ -147,6 +147,8 @@ def fingerprint_events(con: duckdb.DuckDBPyConnection, config: Config | None = N
             run_sql_file(con, Q + "create_fp_frames_base")
             sql, params = frames_sql(st_rules)
             con.execute(sql, params)
+            run_sql_file(con, Q + "create_fp_stacks")
+            run_sql_file(con, Q + "create_fp_exceptions")
             run_sql_file(con, Q + "create_fp_selection")
             groups = con.execute(read_sql(Q + "select_fp_exception_groups")).fetchall()
             if groups:

@@ -251,10 +251,10 @@ def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 200
     if text is None:
         return None
     cands = time_candidates(text)
+    names = "[" + ", ".join(map(_sql_str, fmt.fields)) + "]"
+    sample_sql = read_sql("queries/sources/sample_text_log_headers").format(names=names, sample=int(sample))
     counts = con.execute(
-        "SELECT "
-        + ", ".join(f"count({c})" for c in cands)
-        + f" FROM (SELECT f FROM log_matched WHERE matched ORDER BY line_no LIMIT {int(sample)})"
+        "SELECT " + ", ".join(f"count({c})" for c in cands) + f" FROM ({sample_sql})", [fmt.regex]
     ).fetchone()
     best = sorted((i for i in range(len(cands)) if counts[i]), key=lambda i: -counts[i])
     if not best:
@@ -279,16 +279,15 @@ def _text_sql(fmt: LineFormat) -> str:
 
 
 def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat) -> None:
-    """log_lines -> log_matched -> log_marked (header flags, record numbers, header fields and time)."""
+    """log_lines -> log_marked (header flags, record numbers, header fields and time); log_lines is dropped."""
+    ts_expr = _time_sql(con, fmt)
     names = "[" + ", ".join(map(_sql_str, ("__line__", *fmt.fields))) + "]"
     whole = "^(" + fmt.regex[1:-1] + ")$"  # group 1 = the whole line, then one group per field
-    con.execute(read_sql("queries/sources/mark_text_log_lines").format(names=names), [whole])
-    ts_expr = _time_sql(con, fmt)
-    con.execute(
-        read_sql("queries/sources/number_text_log_records").format(
-            ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)", ts_required="true" if ts_expr else "false"
-        )
+    sql = read_sql("queries/sources/mark_text_log_lines").format(
+        names=names, ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)", ts_required="true" if ts_expr else "false"
     )
+    con.execute(sql, [whole])
+    con.execute("DROP TABLE log_lines")  # bounded memory: each stage keeps one copy of the file
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection, load: FileLoad, path, batch_lines: int) -> None:
@@ -373,12 +372,14 @@ def load_log_file(
     if kind == "jsonl":
         parse, stage = _jsonl_sql()
         con.execute(parse)
+        con.execute("DROP TABLE log_lines")
         problems = con.execute(read_sql("queries/sources/select_jsonl_log_problems")).fetchall()
         blank = [r for r in problems if r[2] == "blank"]
         load.add_ignored("blank_line", len(blank))
         bad = [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"]
         load.quarantine(bad)
         con.execute(stage)
+        con.execute("DROP TABLE log_json")
     else:
         _mark_text(con, compiled)
         load.add_ignored(
@@ -393,6 +394,7 @@ def load_log_file(
             )
         )
         con.execute(_text_sql(compiled), [TRACE_ID_TEXT_RE])
+        con.execute("DROP TABLE log_marked")
 
     staged = con.execute("SELECT count(*) FROM log_staged").fetchone()[0]
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -401,7 +403,7 @@ def load_log_file(
     ).fetchone()[0]
     load.add_loaded(new, staged - new)
     _load_traceback_events(con, load, service)
-    for table in ("log_lines", "log_matched", "log_marked", "log_json", "log_staged", "log_events"):
+    for table in ("log_lines", "log_marked", "log_json", "log_staged", "log_events"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 

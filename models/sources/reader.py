@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -92,15 +93,14 @@ def _decode_lines(parts: list[bytes], first_no: int, offsets: list[int]) -> tupl
                 detail = f"invalid UTF-8 at byte {exc.start} of the line"
                 rejects.append(Reject(first_no + i, offsets[i], "invalid_utf8", detail, raw[:400]))
                 continue
-            lines.append(line[:-1] if line.endswith("\r") else line)
+            lines.append(line.removesuffix("\r"))
             nos.append(first_no + i)
             good_offsets.append(offsets[i])
         return lines, nos, good_offsets, rejects
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     lines = text.split("\n")
-    if lines[-1].endswith("\r"):
-        lines[-1] = lines[-1][:-1]
+    lines[-1] = lines[-1].removesuffix("\r")
     return lines, list(range(first_no, first_no + len(parts))), offsets, []
 
 

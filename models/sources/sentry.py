@@ -144,7 +144,7 @@ def _read_all(path: Path) -> tuple[bytes, Reject | None]:
     parts: list[bytes] = []
     try:
         for block in iter_blocks(path):
-            parts.append(block)
+            parts.append(block)  # noqa: PERF402 - the blocks read before a truncation are kept
     except TruncatedStream as exc:
         data = b"".join(parts)
         tail = data.rfind(b"\n") + 1
@@ -153,7 +153,13 @@ def _read_all(path: Path) -> tuple[bytes, Reject | None]:
 
 
 def sniff_format(path: Path) -> str:
-    """ndjson | json_array | json_event | envelope, from the first bytes of the decompressed content."""
+    """ndjson | json_array | json_event | envelope: from the name (.ndjson/.jsonl/.envelope, before any
+    .gz), else from the first bytes of the decompressed content."""
+    suffixes = [x.lower() for x in path.suffixes if x.lower() not in (".gz", ".gzip")]
+    if suffixes and suffixes[-1] in (".ndjson", ".jsonl"):
+        return "ndjson"
+    if suffixes and suffixes[-1] == ".envelope":
+        return "envelope"
     head = b""
     try:
         for block in iter_blocks(path, 1 << 16):

@@ -10,7 +10,9 @@ from .helpers import GitRepoBuilder, add_event, config_for, frame, git_blame_lin
 
 
 def blamed(con, event_id: str) -> str | None:
-    row = con.execute("SELECT commit_sha FROM frame_attribution WHERE event_id = ? AND is_crash_site", [event_id]).fetchall()
+    row = con.execute(
+        "SELECT commit_sha FROM frame_attribution WHERE event_id = ? AND is_crash_site", [event_id]
+    ).fetchall()
     return row[0][0] if row else None
 
 
@@ -25,21 +27,31 @@ def setup(tmp_path, con, files_by_commit: list[tuple[dict, str]]):
 
 def test_line_moved_by_later_commit_keeps_its_author(tmp_path, warehouse):
     body = "def charge(card):\n    return gateway.charge(card, timeout=None)\n"
-    repo, (c1, _c2), config = setup(tmp_path, warehouse, [
-        ({"pay.py": body}, "add charge"),
-        ({"pay.py": "import gateway\n\n\n" + body}, "imports on top"),  # moves the line down by 3
-    ])
-    add_event(warehouse, "e", [frame("pay.py", 5, "return gateway.charge(card, timeout=None)")], release="v1.0.0")
+    repo, (c1, _c2), config = setup(
+        tmp_path,
+        warehouse,
+        [
+            ({"pay.py": body}, "add charge"),
+            ({"pay.py": "import gateway\n\n\n" + body}, "imports on top"),  # moves the line down by 3
+        ],
+    )
+    add_event(
+        warehouse, "e", [frame("pay.py", 5, "return gateway.charge(card, timeout=None)")], release="v1.0.0"
+    )
     attribute(warehouse, config)
     assert blamed(warehouse, "e") == c1
     assert git_blame_line(repo.path, "v1.0.0", "pay.py", 5) == c1
 
 
 def test_reindent_commit_is_ignored_by_whitespace_insensitive_blame(tmp_path, warehouse):
-    _repo, (c1, _c2), config = setup(tmp_path, warehouse, [
-        ({"svc.py": "def f(x):\n  if x:\n    return x['id']\n"}, "feature"),
-        ({"svc.py": "def f(x):\n    if x:\n        return x['id']\n"}, "reformat: 4-space indent"),
-    ])
+    _repo, (c1, _c2), config = setup(
+        tmp_path,
+        warehouse,
+        [
+            ({"svc.py": "def f(x):\n  if x:\n    return x['id']\n"}, "feature"),
+            ({"svc.py": "def f(x):\n    if x:\n        return x['id']\n"}, "reformat: 4-space indent"),
+        ],
+    )
     add_event(warehouse, "e", [frame("svc.py", 3, "return x['id']")], release="v1.0.0")
     attribute(warehouse, config)
     assert blamed(warehouse, "e") == c1
@@ -53,11 +65,16 @@ def test_git_blame_ignore_revs_is_honoured(tmp_path, warehouse):
     repo.tag("v1.0.0")
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
-    add_event(warehouse, "e", [frame("db.py", 1, 'q = "SELECT * FROM t WHERE id = %s" % uid')], release="v1.0.0")
+    add_event(
+        warehouse, "e", [frame("db.py", 1, 'q = "SELECT * FROM t WHERE id = %s" % uid')], release="v1.0.0"
+    )
     attribute(warehouse, config_for(cfg))
     assert blamed(warehouse, "e") == c1  # without the file git would say c2
     assert git_blame_line(repo.path, "v1.0.0", "db.py", 1) == c2
-    assert git_blame_line(repo.path, "v1.0.0", "db.py", 1, ignore_revs=repo.path / ".git-blame-ignore-revs") == c1
+    assert (
+        git_blame_line(repo.path, "v1.0.0", "db.py", 1, ignore_revs=repo.path / ".git-blame-ignore-revs")
+        == c1
+    )
     assert c3
 
 
@@ -84,5 +101,9 @@ def test_blame_cache_is_reused_across_events_and_runs(tmp_path, warehouse):
     assert blamed(warehouse, "late") == c1
     assert warehouse.execute("SELECT count(*) FROM core.blame_lines").fetchall()[0][0] == lines_before
     # Every resolved frame has a blame row.
-    assert warehouse.execute(
-        "SELECT count(*) FROM frame_attribution WHERE status = 'resolved' AND commit_sha IS NULL").fetchall()[0][0] == 0
+    assert (
+        warehouse.execute(
+            "SELECT count(*) FROM frame_attribution WHERE status = 'resolved' AND commit_sha IS NULL"
+        ).fetchall()[0][0]
+        == 0
+    )

@@ -37,13 +37,18 @@ RUNNER = textwrap.dedent("""
 def test_real_sdk_events_are_attributed_to_the_commit_that_wrote_the_line(tmp_path, warehouse):
     repo = GitRepoBuilder(tmp_path / "repo")
     repo.commit({"src/shop/__init__.py": "", "src/shop/cart.py": CART}, "cart")
-    bug = repo.commit({"src/shop/cart.py": CART + COUPON},
-                      "coupons\n\nCo-Authored-By: Claude <noreply@anthropic.com>")
+    bug = repo.commit(
+        {"src/shop/cart.py": CART + COUPON}, "coupons\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+    )
     repo.tag("v1.0.0")
     envelopes = tmp_path / "landing" / "sentry" / "events.envelope"
     envelopes.parent.mkdir(parents=True)
-    subprocess.run([sys.executable, "-c", RUNNER, str(envelopes)], check=True, cwd=tmp_path,
-                   env={"PYTHONPATH": f"{repo.path / 'src'}:{':'.join(sys.path)}", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-c", RUNNER, str(envelopes)],
+        check=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": f"{repo.path / 'src'}:{':'.join(sys.path)}", "PATH": "/usr/bin:/bin"},
+    )
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
     ingest_path(warehouse, envelopes, source="sentry")
@@ -54,8 +59,11 @@ def test_real_sdk_events_are_attributed_to_the_commit_that_wrote_the_line(tmp_pa
 
     assert result["resolve"]["events"] == 3
     sites = warehouse.execute(
-        "SELECT repo_path, line, verified, commit_sha, ai_tool FROM frame_attribution WHERE is_crash_site").fetchall()
+        "SELECT repo_path, line, verified, commit_sha, ai_tool FROM frame_attribution WHERE is_crash_site"
+    ).fetchall()
     assert len(sites) == 3
     assert set(sites) == {("src/shop/cart.py", 6, True, bug, "claude_code")}
-    top = warehouse.execute("SELECT commit_sha, ai_tool, score FROM suspect_commits WHERE rank = 1").fetchall()
+    top = warehouse.execute(
+        "SELECT commit_sha, ai_tool, score FROM suspect_commits WHERE rank = 1"
+    ).fetchall()
     assert top == [(bug, "claude_code", 1.0)]

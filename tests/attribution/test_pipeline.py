@@ -27,7 +27,12 @@ def _world(tmp_path, warehouse_path):
     con = connect(warehouse_path)
     ingest_repository(con, repo_config(repo.path, mappings=(("/app/src/", "src/"),)))
     for i in range(3):
-        add_event(con, f"e{i}", [frame("/app/src/shop/cart.py", 2, "return sum(i.price for i in c)")], release="v1.0.0")
+        add_event(
+            con,
+            f"e{i}",
+            [frame("/app/src/shop/cart.py", 2, "return sum(i.price for i in c)")],
+            release="v1.0.0",
+        )
     add_event(con, "tp", [frame("/usr/lib/python3.11/decimal.py", 10, "x", in_app=False)], release="v1.0.0")
     add_cluster(con, "C-1", ["e0", "e1", "e2"])
     con.close()
@@ -36,8 +41,10 @@ def _world(tmp_path, warehouse_path):
 
 def test_assets_materialize_incrementally_with_checks(tmp_path, warehouse_path):
     toml = _world(tmp_path, warehouse_path)
-    resources = {"duckdb": DuckDBResource(database=str(warehouse_path)),
-                 "hindsight": HindsightConfigResource(config_path=str(toml))}
+    resources = {
+        "duckdb": DuckDBResource(database=str(warehouse_path)),
+        "hindsight": HindsightConfigResource(config_path=str(toml)),
+    }
     defs = [*stage.assets, *stage.asset_checks]
     first = dg.materialize(defs, resources=resources)
     assert first.success
@@ -49,7 +56,11 @@ def test_assets_materialize_incrementally_with_checks(tmp_path, warehouse_path):
 
     second = dg.materialize(defs, resources=resources)
     meta = second.asset_materializations_for_node("frame_attribution")[0].metadata
-    assert meta["frames_new"].value == 0 and meta["files_blamed"].value == 0 and meta["blame_cache_hits"].value == 1
+    assert (
+        meta["frames_new"].value == 0
+        and meta["files_blamed"].value == 0
+        and meta["blame_cache_hits"].value == 1
+    )
     rates = second.asset_materializations_for_node("ai_failure_rates")[0].metadata["rates"].value
     assert rates[0]["tool"] == "unknown/human" and rates[0]["failures"] == 1
 

@@ -7,7 +7,7 @@ import pytest
 
 from models.attribution import resolve_frames
 from models.attribution.paths import apply_mappings, is_hostile
-from models.config import PathMapping
+from models.config import PathMapping, RepositoryConfig
 from models.history import ingest_repository
 
 from .helpers import GitRepoBuilder, add_event, config_for, frame, repo_config
@@ -39,8 +39,12 @@ def test_mapped_basename_and_site_packages_frames_resolve_and_verify(shop, wareh
     line = "        s += i['price']"
     add_event(warehouse, "mapped", [frame("/app/src/shop/cart.py", 4, line)], release="v1.0.0")
     add_event(warehouse, "basename", [frame("cart.py", 4, "s += i['price']")], release="1.0.0")
-    add_event(warehouse, "sitepkg",
-              [frame("/usr/local/lib/python3.11/site-packages/shop/cart.py", 4, line, in_app=False)], release="v1.0.0")
+    add_event(
+        warehouse,
+        "sitepkg",
+        [frame("/usr/local/lib/python3.11/site-packages/shop/cart.py", 4, line, in_app=False)],
+        release="v1.0.0",
+    )
     add_event(warehouse, "other_cart", [frame("cart.py", 4, "    return x.value")], release="v1.0.0")
     counts = resolve_frames(warehouse, config)
     assert counts["events"] == 4
@@ -58,11 +62,28 @@ def test_context_mismatch_missing_file_and_third_party_are_unresolved_with_reaso
     add_event(warehouse, "basename_mismatch", [frame("cart.py", 2, "completely different")])
     add_event(warehouse, "beyond_eof", [frame("cart.py", 400, "s += 1")])
     add_event(warehouse, "missing", [frame("/app/src/shop/payment.py", 3, "pay()")])
-    add_event(warehouse, "requests", [frame("/usr/lib/python3/dist-packages/requests/api.py", 59, "return x", in_app=False)])
-    add_event(warehouse, "stdlib", [frame("/usr/lib/python3.11/json/decoder.py", 355, "raise JSONDecodeError", in_app=False)])
+    add_event(
+        warehouse,
+        "requests",
+        [frame("/usr/lib/python3/dist-packages/requests/api.py", 59, "return x", in_app=False)],
+    )
+    add_event(
+        warehouse,
+        "stdlib",
+        [frame("/usr/lib/python3.11/json/decoder.py", 355, "raise JSONDecodeError", in_app=False)],
+    )
     add_event(warehouse, "frozen", [frame("<frozen importlib._bootstrap>", 241, None)])
     add_event(warehouse, "no_line", [frame("/app/src/shop/cart.py", None, "s = 0")])
-    for e in ("mismatch", "basename_mismatch", "beyond_eof", "missing", "requests", "stdlib", "frozen", "no_line"):
+    for e in (
+        "mismatch",
+        "basename_mismatch",
+        "beyond_eof",
+        "missing",
+        "requests",
+        "stdlib",
+        "frozen",
+        "no_line",
+    ):
         warehouse.execute("UPDATE core.events SET release = 'v1.0.0' WHERE event_id = ?", [e])
     resolve_frames(warehouse, config)
     got = {k: v[:2] for k, v in outcomes(warehouse).items()}
@@ -113,7 +134,12 @@ def test_identical_lines_in_same_named_files_use_module_and_neighbours(tmp_path,
     ingest_repository(warehouse, cfg)
     line = "return json.loads(s)"
     add_event(warehouse, "by_module", [frame("util.py", 4, line, module="b.util")], release="v1.0.0")
-    add_event(warehouse, "by_neighbours", [frame("util.py", 4, line, pre_context=["", "def load(s):"])], release="v1.0.0")
+    add_event(
+        warehouse,
+        "by_neighbours",
+        [frame("util.py", 4, line, pre_context=["", "def load(s):"])],
+        release="v1.0.0",
+    )
     add_event(warehouse, "ambiguous", [frame("util.py", 4, line)], release="v1.0.0")
     resolve_frames(warehouse, config_for(cfg))
     got = outcomes(warehouse)
@@ -123,8 +149,17 @@ def test_identical_lines_in_same_named_files_use_module_and_neighbours(tmp_path,
 
 
 def test_path_rules():
-    assert is_hostile("a/../b.py") and is_hostile("-x.py") and is_hostile("a\x00b") and not is_hostile("/app/src/a.py")
-    maps = (PathMapping("/app/src/", "src/"), PathMapping("site-packages/shop/", "src/shop/"), PathMapping("/app/", ""))
+    assert (
+        is_hostile("a/../b.py")
+        and is_hostile("-x.py")
+        and is_hostile("a\x00b")
+        and not is_hostile("/app/src/a.py")
+    )
+    maps = (
+        PathMapping("/app/src/", "src/"),
+        PathMapping("site-packages/shop/", "src/shop/"),
+        PathMapping("/app/", ""),
+    )
     assert apply_mappings("/app/src/shop/cart.py", maps) == "src/shop/cart.py"  # longest stack root wins
     assert apply_mappings("/venv/lib/python3.11/site-packages/shop/cart.py", maps) == "src/shop/cart.py"
     assert apply_mappings("/app/manage.py", maps) == "manage.py"
@@ -155,3 +190,49 @@ def test_releases_without_mapping_and_time_fallback(tmp_path, warehouse):
     assert got["no_release"][0] == "resolved" and got["no_release"][5] == "time_fallback"
     assert rev["no_release"] == first and rev["unknown"] == first
     assert got["table"][5] == "release" and rev["table"] == second
+
+
+def test_events_are_routed_to_the_repository_of_their_service(tmp_path, warehouse):
+    api = GitRepoBuilder(tmp_path / "api")
+    api_sha = api.commit({"app.py": "x = 1\n"}, "api")
+    api.tag("v1.0.0")
+    worker = GitRepoBuilder(tmp_path / "worker")
+    worker_sha = worker.commit({"app.py": "x = 1\n"}, "worker")
+    worker.tag("v1.0.0")
+    api_cfg = RepositoryConfig(
+        name="api", path=api.path, release_pattern="v{version}", services=("shop-api",)
+    )
+    worker_cfg = RepositoryConfig(
+        name="worker", path=worker.path, release_pattern="v{version}", services=("shop-worker",)
+    )
+    for cfg in (api_cfg, worker_cfg):
+        ingest_repository(warehouse, cfg)
+    add_event(warehouse, "a", [frame("app.py", 1, "x = 1")], release="v1.0.0", service="shop-api")
+    add_event(warehouse, "w", [frame("app.py", 1, "x = 1")], release="v1.0.0", service="shop-worker")
+    add_event(warehouse, "?", [frame("app.py", 1, "x = 1")], release="v1.0.0", service="billing")
+    resolve_frames(warehouse, config_for(api_cfg, worker_cfg))
+    got = {
+        r[0]: r[1:]
+        for r in warehouse.execute(
+            "SELECT event_id, repo, revision, status, reason FROM core.frame_resolutions"
+        ).fetchall()
+    }
+    assert got["a"] == ("api", api_sha, "resolved", None)
+    assert got["w"] == ("worker", worker_sha, "resolved", None)
+    assert got["?"] == (None, None, "unresolved", "no_repo")
+
+
+def test_event_is_re_resolved_once_its_release_becomes_known(tmp_path, warehouse):
+    repo = GitRepoBuilder(tmp_path / "shop")
+    repo.commit({"app.py": "a = 1\n"}, "one")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "late_tag", [frame("app.py", 1, "a = 1")], release="2.0.0")
+    resolve_frames(warehouse, config_for(cfg))
+    assert outcomes(warehouse)["late_tag"][:2] == ("unresolved", "unknown_release")
+    assert resolve_frames(warehouse, config_for(cfg))["events"] == 0  # nothing new: not retried
+
+    repo.tag("v2.0.0")  # the release is tagged later; the history ingest picks it up
+    ingest_repository(warehouse, cfg)
+    assert resolve_frames(warehouse, config_for(cfg))["events"] == 1
+    assert outcomes(warehouse)["late_tag"][:2] == ("resolved", None)

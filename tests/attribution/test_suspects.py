@@ -14,16 +14,25 @@ HANDLER = "from lib import load\n\ndef handle(req):\n    return load(req)\n"
 
 def test_suspects_rank_crash_site_commit_above_outer_frames(tmp_path, warehouse):
     repo = GitRepoBuilder(tmp_path / "repo")
-    c1 = repo.commit({"app.py": HANDLER, "lib.py": "def load(req):\n    return 1\n\ndef other():\n    pass\n"}, "base")
-    c2 = repo.commit({"lib.py": "def load(req):\n    return req['body']['id']\n\ndef other():\n    pass\n"},
-                     "parse body\n\nCo-Authored-By: Claude <noreply@anthropic.com>")
-    c3 = repo.commit({"lib.py": "def load(req):\n    return req['body']['id']\n\ndef other():\n    return None.x\n"}, "other")
+    c1 = repo.commit(
+        {"app.py": HANDLER, "lib.py": "def load(req):\n    return 1\n\ndef other():\n    pass\n"}, "base"
+    )
+    c2 = repo.commit(
+        {"lib.py": "def load(req):\n    return req['body']['id']\n\ndef other():\n    pass\n"},
+        "parse body\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+    )
+    c3 = repo.commit(
+        {"lib.py": "def load(req):\n    return req['body']['id']\n\ndef other():\n    return None.x\n"},
+        "other",
+    )
     repo.tag("v1.0.0")
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
     outer = frame("app.py", 4, "return load(req)")
     for i in range(3):
-        add_event(warehouse, f"a{i}", [outer, frame("lib.py", 2, "return req['body']['id']")], release="v1.0.0")
+        add_event(
+            warehouse, f"a{i}", [outer, frame("lib.py", 2, "return req['body']['id']")], release="v1.0.0"
+        )
     add_event(warehouse, "a3", [outer, frame("lib.py", 5, "return None.x")], release="v1.0.0")
     add_cluster(warehouse, "C-1", ["a0", "a1", "a2", "a3"])
     result = attribute(warehouse, config_for(cfg))
@@ -41,7 +50,14 @@ def test_suspects_rank_crash_site_commit_above_outer_frames(tmp_path, warehouse)
 
 def test_fix_release_records_fix_commit_and_szz_introducer(tmp_path, warehouse):
     repo = GitRepoBuilder(tmp_path / "repo")
-    repo.commit({"app.py": HANDLER, "svc.py": "def get(d):\n    return d\n", "other.py": "def o(x):\n    return x[0]\n"}, "base")
+    repo.commit(
+        {
+            "app.py": HANDLER,
+            "svc.py": "def get(d):\n    return d\n",
+            "other.py": "def o(x):\n    return x[0]\n",
+        },
+        "base",
+    )
     bug = repo.commit({"svc.py": "def get(d):\n    key = 'id'\n    return d[key]\n"}, "lookup by key")
     repo.tag("v1.0.0")
     repo.commit({"README.md": "docs\n"}, "docs")
@@ -50,10 +66,21 @@ def test_fix_release_records_fix_commit_and_szz_introducer(tmp_path, warehouse):
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
     for i in range(3):  # the failing cluster, only on v1.0.0
-        add_event(warehouse, f"k{i}", [frame("app.py", 4, "return load(req)"), frame("svc.py", 3, "return d[key]")],
-                  release="v1.0.0", ts=f"2026-02-0{i + 1} 10:00:00")
+        add_event(
+            warehouse,
+            f"k{i}",
+            [frame("app.py", 4, "return load(req)"), frame("svc.py", 3, "return d[key]")],
+            release="v1.0.0",
+            ts=f"2026-02-0{i + 1} 10:00:00",
+        )
     for i in range(2):  # another cluster keeps occurring on v1.1.0: the release did run
-        add_event(warehouse, f"o{i}", [frame("other.py", 2, "return x[0]")], release="v1.1.0", ts=f"2026-02-1{i} 10:00:00")
+        add_event(
+            warehouse,
+            f"o{i}",
+            [frame("other.py", 2, "return x[0]")],
+            release="v1.1.0",
+            ts=f"2026-02-1{i} 10:00:00",
+        )
     add_cluster(warehouse, "C-key", ["k0", "k1", "k2"])
     add_cluster(warehouse, "C-other", ["o0", "o1"])
     result = attribute(warehouse, config_for(cfg))
@@ -64,10 +91,16 @@ def test_fix_release_records_fix_commit_and_szz_introducer(tmp_path, warehouse):
     ).fetchall()[0]
     assert top[:3] == (bug, "szz", fix)
     szz = json.loads(top[3])["szz"]
-    assert szz["fix_release"] == "1.1.0" and szz["candidates"] == {bug: 2}  # both deleted lines came from `bug`
+    assert szz["fix_release"] == "1.1.0" and szz["candidates"] == {
+        bug: 2
+    }  # both deleted lines came from `bug`
     # The other cluster did not stop: no fix recorded.
-    assert warehouse.execute(
-        "SELECT count(*) FROM suspect_commits WHERE cluster_id = 'C-other' AND fix_commit IS NOT NULL").fetchall()[0][0] == 0
+    assert (
+        warehouse.execute(
+            "SELECT count(*) FROM suspect_commits WHERE cluster_id = 'C-other' AND fix_commit IS NOT NULL"
+        ).fetchall()[0][0]
+        == 0
+    )
 
 
 def test_reformat_between_releases_is_not_a_fix(tmp_path, warehouse):
@@ -82,11 +115,17 @@ def test_reformat_between_releases_is_not_a_fix(tmp_path, warehouse):
     repo.tag("v1.1.0")
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
-    add_event(warehouse, "k", [frame("svc.py", 2, "return d['id']")], release="v1.0.0", ts="2026-02-01 10:00:00")
-    add_event(warehouse, "o", [frame("other.py", 2, "return x[0]")], release="v1.1.0", ts="2026-02-10 10:00:00")
+    add_event(
+        warehouse, "k", [frame("svc.py", 2, "return d['id']")], release="v1.0.0", ts="2026-02-01 10:00:00"
+    )
+    add_event(
+        warehouse, "o", [frame("other.py", 2, "return x[0]")], release="v1.1.0", ts="2026-02-10 10:00:00"
+    )
     add_cluster(warehouse, "C-key", ["k"])
     add_cluster(warehouse, "C-other", ["o"])
     result = attribute(warehouse, config_for(cfg))
     assert result["suspects"]["fixes"] == 0
-    top = warehouse.execute("SELECT commit_sha, method, fix_commit FROM suspect_commits WHERE cluster_id = 'C-key'").fetchall()
+    top = warehouse.execute(
+        "SELECT commit_sha, method, fix_commit FROM suspect_commits WHERE cluster_id = 'C-key'"
+    ).fetchall()
     assert top == [(bug, "blame", None)]

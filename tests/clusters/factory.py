@@ -2,14 +2,11 @@
 
 Events follow Sentry's layout: `exception.values` cause first / main last, frames outermost first,
 the crashing frame last (`is_innermost`). Fingerprints come from the signatures stage's
-`fingerprint_events` when it exists; until then `fingerprint` below stands in with Sentry's rule
-(type + in-app module-or-file/function/context line, never line numbers; message when no frames).
+`fingerprint_events` (models/signatures).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,45 +101,12 @@ def add_incident(
     )  # fmt: skip
 
 
-def _standin_fingerprints(con) -> None:
-    """Sentry's rule, for the events that have no fingerprint yet (used only until the real one exists)."""
-    rows = con.execute(
-        """
-        SELECT e.event_id, e.exception_type, e.exception_value, e.message,
-               list(CASE WHEN fr.in_app THEN coalesce(fr.module, regexp_extract(fr.filename, '[^/]+$'))
-                         || '|' || coalesce(fr.function, '') || '|' || coalesce(fr.context_line, '') END
-                    ORDER BY fr.exception_index, fr.frame_index) AS parts
-        FROM core.events e
-        LEFT JOIN core.frames fr USING (event_id)
-        WHERE e.event_id NOT IN (SELECT event_id FROM core.event_fingerprints)
-        GROUP BY ALL
-        """
-    ).fetchall()
-    for event_id, etype, evalue, message, parts in rows:
-        frames = [p for p in parts if p]
-        short = (etype or "").rsplit(".", 1)[-1]
-        if frames:
-            comps, variant = [short, *frames], "app"
-        else:
-            comps, variant = [short, evalue or message or ""], "message"
-        digest = hashlib.md5("\x00".join(comps).encode()).hexdigest()
-        title = f"{short}: {evalue}" if short else (message or "")
-        con.execute(
-            "INSERT INTO core.event_fingerprints VALUES (?, ?, ?, ?, ?)",
-            [event_id, digest, variant, title[:200], json.dumps(comps)],
-        )
-
-
 def fingerprint(con, config=None) -> None:
-    """Fill core.event_fingerprints with the signatures stage's function (or the stand-in)."""
-    try:
-        from models.signatures import fingerprint_events
-    except ImportError:
-        _standin_fingerprints(con)
-    else:
-        from models.config import Config
+    """Fill core.event_fingerprints with the signatures stage's own function."""
+    from models.config import Config
+    from models.signatures import fingerprint_events
 
-        fingerprint_events(con, config or Config())
+    fingerprint_events(con, config or Config())
 
 
 # Frames reused across tests -------------------------------------------------------------------

@@ -207,9 +207,9 @@ class Released:
     result: object
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def released(tmp_path_factory):
-    """One world with its pack released, shared by the read-only tests of a module (saves semgrep runs)."""
+    """One world with its pack released, shared by tests that only read it (saves semgrep runs)."""
     from models.feedback import release_rules
     from models.warehouse import connect
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 from typer.testing import CliRunner
 
@@ -51,3 +53,20 @@ def test_commits_command_errors_are_clear(tmp_path):
     toml.write_text(toml.read_text().replace('default_branch = "main"', 'default_branch = "trunk"'))
     result = runner.invoke(app, ["--config", str(toml), "--warehouse", wh, "commits"])
     assert result.exit_code == 1 and "default branch 'trunk' not found" in result.output
+
+
+def test_classify_commit_command_shows_every_match(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit(
+        "Add [bot] support\n\nCo-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>\n",
+        committer="Paul Gauthier (aider) <paul@example.com>",
+    )
+    toml = write_config(tmp_path, repo)
+    runner = CliRunner()
+    result = runner.invoke(app, ["--config", str(toml), "classify-commit", "HEAD"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["origin"], out["tool"], out["evidence_kind"]) == ("ai_authored", "copilot_agent", "trailer")
+    assert [m["marker_id"] for m in out["matches"]] == ["copilot_agent.co_author", "aider.committer"]
+    bad = runner.invoke(app, ["--config", str(toml), "classify-commit", "no-such-rev"])
+    assert bad.exit_code == 1 and "no commit 'no-such-rev'" in bad.output

@@ -165,7 +165,7 @@ def test_release_commits_follow_new_and_deleted_tags(tmp_path):
 
 
 def test_revision_to_release_without_the_repository_on_disk(released):
-    repo, con, c, hotfix = released
+    repo, con, c, _hotfix = released
     ingest_repository(con, repo.config(release_pattern="v{version}"), MARKERS)
     repo.path.rename(repo.path.with_name("moved"))
     # only the release that first shipped it is known from the warehouse alone

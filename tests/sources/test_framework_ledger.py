@@ -29,20 +29,18 @@ def test_file_is_recorded_once_with_its_counts(warehouse, tmp_path):
 def test_exception_rolls_back_everything(warehouse, tmp_path):
     p = tmp_path / "f.txt"
     p.write_text("x\n")
-    with pytest.raises(RuntimeError):
-        with file_load(warehouse, p, "logs", "text") as load:
-            load.quarantine([Reject(1, 0, "malformed_json", "bad", "raw")])
-            raise RuntimeError("reader crashed")
+    with pytest.raises(RuntimeError), file_load(warehouse, p, "logs", "text") as load:
+        load.quarantine([Reject(1, 0, "malformed_json", "bad", "raw")])
+        raise RuntimeError("reader crashed")
     assert _count(warehouse, "ingest_files") == 0 and _count(warehouse, "quarantine") == 0
 
 
 def test_counts_must_add_up_before_commit(warehouse, tmp_path):
     p = tmp_path / "f.txt"
     p.write_text("x\n")
-    with pytest.raises(AssertionError):
-        with file_load(warehouse, p, "logs", "text") as load:
-            load.add_read(5)
-            load.add_loaded(4)
+    with pytest.raises(AssertionError), file_load(warehouse, p, "logs", "text") as load:
+        load.add_read(5)
+        load.add_loaded(4)
     assert _count(warehouse, "ingest_files") == 0
 
 

@@ -9,6 +9,7 @@ import time
 from benchmarks.sources import write_ndjson_events
 from models.sources import ingest_path
 from models.warehouse import connect
+
 PROJECT_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 SCRIPT = """

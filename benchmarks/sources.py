@@ -157,6 +157,7 @@ def _read_json_seconds(path: Path, db: Path) -> float:
         "exception": "JSON", "tags": "JSON", "contexts": "JSON", "breadcrumbs": "JSON", "sdk": "JSON",
     }
     con = duckdb.connect(str(db))
+    con.execute("SET enable_progress_bar = false")
     started = time.perf_counter()
     con.execute(
         "CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited', columns = "

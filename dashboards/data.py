@@ -31,9 +31,19 @@ def database_file() -> Path | None:
     return snap if snap.exists() else None
 
 
-def data_version() -> float:
+def data_version() -> tuple[str, int]:
+    """Cache key of the current data: the snapshot's path and modification time (a new snapshot misses the cache)."""
     db = database_file()
-    return db.stat().st_mtime if db else 0.0
+    return (str(db), db.stat().st_mtime_ns) if db else ("", 0)
+
+
+def snapshot_age() -> str:
+    """How long ago the snapshot was published, for the freshness line."""
+    db = database_file()
+    if db is None:
+        return "never"
+    minutes = max(0, int((time.time() - db.stat().st_mtime) // 60))
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
 
 
 def _connect(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
@@ -52,11 +62,10 @@ def _connect(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(sql: str, params: tuple, version: float) -> pl.DataFrame:
-    db = database_file()
-    if db is None:
+def _cached_query(sql: str, params: tuple, version: tuple[str, int]) -> pl.DataFrame:
+    if not version[0]:
         return pl.DataFrame()
-    con = _connect(db)
+    con = _connect(Path(version[0]))
     try:
         return con.sql(sql, params=list(params) if params else None).pl()
     finally:
@@ -82,12 +91,19 @@ def run_user_sql(sql: str, limit: int = 5000) -> pl.DataFrame:
         con.close()
 
 
+def to_csv(frame: pl.DataFrame) -> str:
+    """CSV of a result; nested columns (lists, structs) become their JSON-ish text, which CSV can hold."""
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    if nested:
+        frame = frame.with_columns(pl.col(nested).map_elements(str, return_dtype=pl.String))
+    return frame.write_csv()
+
+
 @st.cache_data(show_spinner=False)
-def _existing_views(version: float) -> frozenset[str]:
-    db = database_file()
-    if db is None:
+def _existing_views(version: tuple[str, int]) -> frozenset[str]:
+    if not version[0]:
         return frozenset()
-    con = _connect(db)
+    con = _connect(Path(version[0]))
     try:
         rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
         return frozenset(r[0] for r in rows)

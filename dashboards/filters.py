@@ -82,7 +82,7 @@ def sidebar_filters() -> Filters:
         "service": _options("SELECT DISTINCT service FROM events ORDER BY 1") if have_events else [],
         "env": _options("SELECT DISTINCT environment FROM events ORDER BY 1") if have_events else [],
         "release": _options("SELECT DISTINCT release FROM events ORDER BY 1") if have_events else [],
-        "tool": (_options("SELECT DISTINCT ai_tool FROM ai_commits WHERE ai_tool IS NOT NULL ORDER BY 1")
+        "tool": (_options("SELECT DISTINCT tool FROM ai_commits WHERE tool IS NOT NULL ORDER BY 1")
                  if data.has_views("ai_commits") else []) + ["unknown/human"],
     }
     chosen: dict[str, list[str]] = {}

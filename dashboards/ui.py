@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import polars as pl
 import streamlit as st
 
 from dashboards import data
@@ -32,6 +35,29 @@ def require_data(*views: str, step: str) -> bool:
     return True
 
 
+def _filter_suffix() -> str:
+    """The current filters as a query-string tail, so a drill-down link keeps the view's filters."""
+    keep = [(k, v) for k in ("start", "end", "service", "env", "release", "tool") for v in st.query_params.get_all(k)]
+    return "".join(f"&{k}={quote(v, safe='')}" for k, v in keep)
+
+
 def cluster_link(cluster_id: str) -> str:
-    """URL of the cluster page (keeps only the cluster parameter; filters are re-read from the sidebar)."""
-    return f"/cluster?cluster={cluster_id}"
+    """Relative URL of the cluster page for `cluster_id`, keeping the current filters."""
+    return f"cluster?cluster={quote(cluster_id, safe='')}{_filter_suffix()}"
+
+
+def with_cluster_links(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add a `cluster` link column (rendered by `cluster_table_config`) in front of `frame`."""
+    if not frame.height:
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("cluster"))
+    links = pl.concat_str([pl.lit("cluster?cluster="), pl.col("cluster_id"), pl.lit(_filter_suffix())]).alias("cluster")
+    return frame.select(links, pl.all())
+
+
+def cluster_table_config() -> dict:
+    return {"cluster": st.column_config.LinkColumn("cluster", display_text=r"cluster=([^&]*)")}
+
+
+def plain_label(text: object, limit: int = 80) -> str:
+    """A widget label built from production text: labels render Markdown, so keep only inert characters."""
+    return "".join(ch for ch in str(text or "?") if ch.isalnum() or ch in " -_.:@/")[:limit] or "?"

@@ -76,8 +76,8 @@ def suspect_commits_asset(
 )
 def ai_failure_rates_asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_connection(duckdb) as con:
-        rows = con.sql("SELECT * FROM ai_failure_rates ORDER BY repo, tool").fetchall()
-        cols = [d[0] for d in con.sql("SELECT * FROM ai_failure_rates LIMIT 0").description]
+        rel = con.sql(read_sql("queries/attribution/select_ai_failure_rates"))
+        cols, rows = rel.columns, rel.fetchall()
     table = [{c: (v.isoformat() if hasattr(v, "isoformat") else v) for c, v in zip(cols, r)} for r in rows]
     return dg.MaterializeResult(metadata={"tools": len(table), "rates": dg.MetadataValue.json(table)})
 

@@ -1,7 +1,5 @@
 """Dagster definitions of the signatures stage: error fingerprints and log templates (both incremental)."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 

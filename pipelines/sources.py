@@ -11,6 +11,7 @@ is a clean unit of recomputation.
 """
 
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, hindsight: HindsightConf
         if new:
             requests.append(
                 dg.RunRequest(
-                    run_key=f"{source}:{len(new)}:{abs(hash(tuple((p, files[p]) for p in new)))}",
+                    run_key=f"{source}:" + hashlib.md5(json.dumps([(p, files[p]) for p in new]).encode()).hexdigest(),
                     asset_selection=[dg.AssetKey(ASSET_OF_SOURCE[source])],
                     tags={"hindsight/source": source, "hindsight/new_files": str(len(new))},
                 )

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
+FORMAT_HELP = (
+    "Loghub line format, e.g. '<Date> <Time> <Level> <Component>: <Content>' [default: the whole line is the content]"
+)
+OUT_HELP = "CSV to write: LineId,EventId,EventTemplate (one row per input line)."
+
 
 def templates(
-    logfile: Path = typer.Argument(..., help="A plain-text log file."),
-    line_format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="Loghub line format, e.g. '<Date> <Time> <Level> <Component>: <Content>' "
-        "[default: the whole line is the content]",
-    ),
-    out: Path = typer.Option(..., "--out", "-o", help="CSV to write: LineId,EventId,EventTemplate (one row per line)."),
+    logfile: Annotated[Path, typer.Argument(help="A plain-text log file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=OUT_HELP)],
+    line_format: Annotated[str | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
 ) -> None:
     """Mine log templates of one file (no warehouse): the Loghub evaluation shape, LineId 1-based."""
     from models.signatures.templates import mine_file

@@ -364,7 +364,7 @@ def resolve_frames(
         con.execute("BEGIN TRANSACTION")
         run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         con.execute("COMMIT")
-        frames = con.execute("SELECT count(*) FROM attr_pending_frames").fetchall()[0][0]
+        frames = con.sql(read_sql("queries/attribution/count_pending_frames")).fetchall()[0][0]
         con.unregister("attr_key_results")
         con.unregister("attr_event_revisions")
         con.execute("DROP TABLE IF EXISTS attr_pending_frames")

@@ -40,7 +40,7 @@ def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list
     intro = result.introducer if result else None
     if intro is None:
         return rows
-    top = rows[0]["score"] if rows else 1.0
+    top = rows[0]["score"]
     match = next((r for r in rows if r["commit_sha"] == intro), None)
     szz_evidence = {
         "fix_commit": fix,
@@ -49,9 +49,8 @@ def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list
         "lines": result.lines[:10],
     }
     if match is None:
-        match = (
-            {**rows[0], "commit_sha": intro, "evidence": json.dumps({"szz": szz_evidence})} if rows else None
-        )
+        # Not among the blame candidates: a new row (rows is never empty: only scored clusters get here).
+        match = {**rows[0], "commit_sha": intro, "evidence": json.dumps({"szz": szz_evidence})}
         rows.insert(0, match)
     else:
         rows.remove(match)
@@ -65,7 +64,7 @@ def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list
     return rows
 
 
-SCORING_VERSION = 2  # bump when scoring or fix detection changes: stored scores are then recomputed
+SCORING_VERSION = 3  # bump when scoring or fix detection changes: stored scores are then recomputed
 
 
 def _digest(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
@@ -93,10 +92,7 @@ def score_suspects(
     s = _settings(config, overrides)
     stored = con.execute(read_sql("queries/attribution/select_state"), ["suspects"]).fetchall()
     if not force and stored and stored[0][0] == _digest(con, s):
-        n = con.sql(
-            "SELECT count(DISTINCT cluster_id), count(*), count(DISTINCT cluster_id) FILTER (fix_commit IS NOT NULL),"
-            " count(*) FILTER (method = 'szz') FROM core.suspect_commit_scores"
-        ).fetchall()[0]
+        n = con.sql(read_sql("queries/attribution/count_suspect_scores")).fetchall()[0]
         return {"clusters": n[0], "suspects": n[1], "fixes": n[2], "szz_refined": n[3], "skipped": True}
     scores = con.sql(read_sql("queries/attribution/select_suspect_scores"), params=s).pl()
     by_cluster: dict[str, list[dict]] = {}

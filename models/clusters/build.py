@@ -4,8 +4,9 @@
 - New signatures are joined to similar signatures (see `similarity`); a group that touches no
   existing cluster gets the next id `C-000001`, `C-000002`, ...
 - When a new signature joins two existing clusters, the younger cluster is merged into the oldest:
-  it keeps its row with status 'merged' and `merged_into`, and the merge is recorded in
-  `core.cluster_merges`. `merged_into` always names the surviving cluster (chains are flattened).
+  it keeps its row with status 'merged' and `merged_into`, the merge is recorded in
+  `core.cluster_merges`, and its member signatures move to the survivor. `merged_into` always names
+  the surviving cluster (chains are flattened).
 """
 
 from __future__ import annotations
@@ -112,12 +113,14 @@ def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) 
     now = _now()
     con.execute("BEGIN TRANSACTION")
     try:
-        for cid in a.new_clusters:
+        if a.new_clusters:
+            con.register("_new_clusters", pa.table({"cluster_id": a.new_clusters}))
             con.execute(
                 "INSERT INTO core.clusters (cluster_id, status, failure_class, created_at, updated_at)"
-                " VALUES (?, 'active', 'unknown', ?, ?)",
-                [cid, now, now],
+                " SELECT cluster_id, 'active', 'unknown', ?, ? FROM _new_clusters",
+                [now, now],
             )
+            con.unregister("_new_clusters")
         if a.new_members:
             sig, kind, cid = (list(x) for x in zip(*a.new_members, strict=True))
             con.register(
@@ -131,6 +134,10 @@ def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) 
                 [survivor, now, old],
             )
             con.execute("UPDATE core.clusters SET merged_into = ? WHERE merged_into = ?", [survivor, old])
+            # members move to the survivor, so a plain join members -> active clusters stays right
+            con.execute(
+                "UPDATE core.cluster_members SET cluster_id = ? WHERE cluster_id = ?", [survivor, old]
+            )
             con.execute("INSERT INTO core.cluster_merges VALUES (?, ?, ?, ?)", [old, survivor, sim, now])
         con.register("_features", _features_table(sigs))
         run_sql_file(con, "queries/clusters/insert_signature_features.sql")

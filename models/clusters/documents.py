@@ -195,5 +195,8 @@ def load_signatures(con: duckdb.DuckDBPyConnection, error_levels: tuple[str, ...
     )
     sigs = [_fingerprint_signature(r) for r in _rows(con, fp_sql)]
     tpl_sql = read_sql("queries/clusters/select_template_signatures.sql")
-    sigs += [_template_signature(r) for r in _rows(con, tpl_sql, [list(error_levels)])]
+    for row in _rows(con, tpl_sql, [list(error_levels)]):
+        if row["n_records_without_event"] == 0 and row["linked_fingerprint"] is None:
+            continue  # a generic line over tracebacks of several bugs: its records cluster through their events
+        sigs.append(_template_signature(row))
     return sigs

@@ -6,18 +6,22 @@ from dataclasses import dataclass, fields
 
 from models.config import Config
 
-# Chosen by measurement (`.venv/bin/python -m benchmarks.run clusters`, figure `threshold_sweep`:
-# pairwise precision/recall of events vs planted bugs, worst of 3 seeds, 600 bugs, 60k events, on the
-# labelled corpus of benchmarks/clusters_corpus.py — renamed wrappers, log tracebacks vs SDK events,
-# missed message parameters, against look-alike distinct bugs):
-#   threshold  0.50   0.60   0.70   0.75   0.78   0.80   0.82   0.85   0.90   0.95
-#   precision  0.670  0.897  0.913  0.974  0.992  0.998  0.998  0.998  1.000  1.000
-#   recall     1.000  1.000  1.000  1.000  1.000  1.000  1.000  0.989  0.963  0.953
-# Below 0.78 message-only bugs of one type sharing most words (and shared helpers reached by other
-# callers) merge; above 0.82 renamed wrappers and messages with a missed parameter split. 0.80 is the
-# best point of that plateau. The blocking rules (same type, same crash line) are never relaxed.
+# Method and threshold chosen by measurement (`.venv/bin/python -m benchmarks.run clusters`, figure
+# `threshold_sweep`): pairwise precision/recall of events vs planted bugs, worst of 3 seeds (600 bugs,
+# 60k events) of the labelled corpus in benchmarks/clusters_corpus.py — renamed wrappers, reformatted
+# lines, log tracebacks vs SDK events, missed message parameters, against look-alike distinct bugs:
+#   threshold            0.30   0.50   0.60   0.70   0.75   0.78   0.80   0.82   0.85   0.90   0.95
+#   single_link  prec.   0.409  0.670  0.897  0.913  0.974  0.992  0.998  0.998  0.998  1.000  1.000
+#                recall  1.000  1.000  1.000  1.000  1.000  1.000  1.000  1.000  0.989  0.963  0.953
+#   nearest      prec.   0.995  0.996  0.997  0.999  0.999  0.999  0.999  0.999  0.999  1.000  1.000
+#                recall  0.999  0.999  0.999  0.999  0.999  0.999  0.999  0.999  0.989  0.963  0.953
+# Single link chains message-only bugs of one type that share most words below 0.78; above 0.82 renamed
+# wrappers and messages with a missed parameter split (both methods). Nearest neighbour (k=1, like
+# Sentry's Seer) barely depends on the threshold and held up at scale (1,700 bugs, 100k events:
+# nearest P 0.995 R 0.999, single link P 0.980 R 1.000), so: nearest, at 0.80 (middle of the plateau).
+# The blocking rules (same type, same crash line) are never relaxed by either.
 SIMILARITY_THRESHOLD = 0.80
-METHOD = "single_link"
+METHOD = "nearest"
 
 
 @dataclass(frozen=True)

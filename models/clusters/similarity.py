@@ -7,9 +7,10 @@ Blocking (never relaxed by any threshold): two signatures may only be joined whe
   the same function when neither has a context line. Line numbers are never compared (a moved line
   keeps its text; a renamed function keeps its line).
 So two different bugs — a different exception type, or a different crash site — are never merged.
-Inside a block, a pair is joined when the cosine similarity of their TF-IDF vectors reaches the
-threshold (single link); only pairs with at least one *new* signature are compared, so existing
-decisions are never revisited (incremental and stable).
+Inside a block, a pair may be joined when the cosine similarity of their TF-IDF vectors reaches the
+threshold: every such pair ('single_link') or, per new signature, only its most similar partner
+('nearest'). Only pairs with at least one *new* signature are compared, so existing decisions are
+never revisited (incremental and stable).
 """
 
 from __future__ import annotations

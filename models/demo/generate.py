@@ -186,14 +186,14 @@ def _crash_sites(repo: Path, events: list[dict], bug_id: str, reintroduced: str 
                     for e in events if e["bug_id"] == bug_id})
     out = []
     ignore = repo / ".git-blame-ignore-revs"
-    for release, path, lineno, line in sites:
-        def blame(*extra):
-            text = subprocess.run(["git", "blame", "-w", *extra, "--porcelain", "-L", f"{lineno},{lineno}", release,
-                                   "--", path], cwd=repo, check=True, capture_output=True, text=True).stdout
-            return text.split()[0]
+    def blame(release, path, lineno, *extra):
+        text = subprocess.run(["git", "blame", "-w", *extra, "--porcelain", "-L", f"{lineno},{lineno}", release,
+                               "--", path], cwd=repo, check=True, capture_output=True, text=True).stdout
+        return text.split()[0]
 
-        plain = blame()
-        with_ignore = blame("--ignore-revs-file", str(ignore)) if ignore.exists() else plain
+    for release, path, lineno, line in sites:
+        plain = blame(release, path, lineno)
+        with_ignore = blame(release, path, lineno, "--ignore-revs-file", str(ignore)) if ignore.exists() else plain
         intro = reintroduced if reintroduced and with_ignore == reintroduced else planted
         out.append({"release": release, "path": path, "lineno": lineno, "line_text": line,
                     "introduced_by": intro, "blame_commit": plain, "blame_ignore_revs_commit": with_ignore,

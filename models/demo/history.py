@@ -150,7 +150,7 @@ def plan() -> list[tuple[str, list[Commit]]]:
         _c(DANA, "docs: worker jobs", docs_worker=True),
     ]
     g5 = [
-        _c(BOB, "refactor(http): simplify fetch, rely on transport defaults" + CURSOR_TAIL, "cursor", b1="regressed"),
+        _c(BOB, "refactor(http): simplify fetch and shipping quotes, rely on transport defaults" + CURSOR_TAIL, "cursor", b1="regressed"),
         runbook(BOB),
         _c(ALICE, "fix(reports): pass the report path as an argument, no shell", b9="fixed"),
         runbook(DANA),

@@ -1,9 +1,9 @@
 """`--scale K`: replicate the real captured events and log records for volume benchmarks.
 
-Each real event becomes a JSON template (slimmed: no breadcrumbs, source context only on in-app
-frames) with slots for event id, time, trace id and the number in the exception message; replicas
-fill the slots from NumPy-generated arrays and are streamed to `sentry/scaled-NNN.ndjson` in chunks,
-so memory stays bounded and 1M events take seconds. Times are the original time jittered by up to
+Each real event becomes a JSON template (slimmed: no breadcrumbs, source context only around the
+crash frame) with slots for event id, time, trace id and the number in the exception message;
+replicas fill the slots from NumPy-generated arrays, chunk by chunk in worker processes, each chunk
+written to its own `sentry/scaled-NNN.ndjson`, so memory stays bounded. Times are the original time jittered by up to
 ±3 h, clipped to the window its release was deployed in, so release and spike shapes survive.
 K=1 writes nothing; K>1 writes (K-1) x (real events) events and as many JSONL log lines.
 """
@@ -11,8 +11,9 @@ K=1 writes nothing; K>1 writes (K-1) x (real events) events and as many JSONL lo
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,6 +98,70 @@ def _iso(seconds: np.ndarray) -> np.ndarray:
     return np.char.add(np.datetime_as_string(ms, unit="ms"), "Z")
 
 
+_JOB: dict = {}
+
+
+def _init_worker(job: dict) -> None:
+    _JOB.clear()
+    _JOB.update(job)
+
+
+def _map_chunks(fn, job: dict, chunks: list):
+    """Run `fn` over the chunks, in worker processes when there is more than one chunk.
+
+    Each chunk draws from its own generator seeded with (seed, chunk number), so the output does not
+    depend on how chunks are scheduled.
+    """
+    if len(chunks) <= 1 or (os.cpu_count() or 1) == 1:
+        _init_worker(job)
+        return [fn(c) for c in chunks]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(min(4, os.cpu_count() or 1), initializer=_init_worker, initargs=(job,)) as pool:
+        return pool.map(fn, chunks, chunksize=1)
+
+
+def _event_chunk(chunk: tuple[int, int, int]) -> str:
+    """Build and write one `scaled-NNN.ndjson`; returns the concatenated hex event ids."""
+    no, first, n = chunk
+    j_ = _JOB
+    templates = j_["templates"]
+    rng = np.random.default_rng([j_["seed"], no])
+    idx = np.arange(first, first + n) % len(templates)
+    ids_text = rng.bytes(16 * n).hex()
+    ids, traces = ids_text.encode(), rng.bytes(16 * n).hex().encode()
+    ts = _iso(_times(j_["base_t"][idx], j_["lo"][idx], j_["hi"][idx], rng)).astype("S")
+    nums = rng.integers(0, 10**9, size=n)
+    lines = []
+    for j in range(n):
+        parts = templates[idx[j]]
+        slots = {"EID": ids[32 * j:32 * j + 32], "TS": ts[j], "TRACE": traces[32 * j:32 * j + 32]}
+        buf = list(parts)
+        for k in range(1, len(parts), 2):
+            name = parts[k]
+            buf[k] = slots[name] if name in slots else str(nums[j] % 10 ** int(name[3:])).zfill(int(name[3:])).encode()
+        lines.append(b"".join(buf))
+    _write(j_["dir"] / f"scaled-{no:03d}.ndjson", lines)
+    return ids_text
+
+
+def _log_chunk(chunk: tuple[int, int, int]) -> int:
+    no, first, n = chunk
+    j_ = _JOB
+    templates = j_["templates"]
+    rng = np.random.default_rng([j_["seed"], 1_000_003, no])
+    idx = np.arange(first, first + n) % len(templates)
+    ts = _iso(j_["base_t"][idx] + rng.integers(-3 * 3600_000, 3 * 3600_000, size=n) / 1000.0).astype("S")
+    traces = rng.bytes(16 * n).hex().encode()
+    lines = []
+    for j in range(n):
+        p = list(templates[idx[j]])
+        for k in range(1, len(p), 2):
+            p[k] = ts[j] if p[k] == "TS" else traces[32 * j:32 * j + 32]
+        lines.append(b"".join(p))
+    _write(j_["dir"] / f"scaled-{no:03d}.jsonl", lines)
+    return n
+
+
 def write_scaled(landing: Path, captured, seed: int, scale: int, start: datetime, end: datetime) -> dict:
     result = {"events": 0, "log_lines": 0, "files": [], "by_bug": {}, "pairs": []}
     if scale <= 1 or not captured.events:
@@ -115,43 +180,18 @@ def write_scaled(landing: Path, captured, seed: int, scale: int, start: datetime
         w = windows.get(meta["release"], (start, end))
         lo.append((w[0] - EPOCH).total_seconds())
         hi.append((w[1] - EPOCH).total_seconds())
-    base_t, lo, hi = np.array(base_t), np.array(lo), np.array(hi)
     n_total = (scale - 1) * len(templates)
-    rng = np.random.default_rng(seed)
-    sentry_dir = landing / "sentry"
-    truth_chunks = []
-    writer = ThreadPoolExecutor(1)  # disk writes (GIL released) overlap building the next chunk
-    pending = None
-    for chunk_no, first in enumerate(range(0, n_total, CHUNK)):
-        n = min(CHUNK, n_total - first)
-        idx = np.arange(first, first + n) % len(templates)
-        ids_text = rng.bytes(16 * n).hex()
-        ids, traces = ids_text.encode(), rng.bytes(16 * n).hex().encode()
-        ts = _iso(_times(base_t[idx], lo[idx], hi[idx], rng)).astype("S")
-        nums = rng.integers(0, 10**9, size=n)
-        lines = []
-        for j in range(n):
-            parts = templates[idx[j]]
-            slots = {"EID": ids[32 * j:32 * j + 32], "TS": ts[j], "TRACE": traces[32 * j:32 * j + 32]}
-            buf = list(parts)
-            for k in range(1, len(parts), 2):
-                name = parts[k]
-                buf[k] = slots[name] if name in slots else str(nums[j] % 10 ** int(name[3:])).zfill(int(name[3:])).encode()
-            lines.append(b"".join(buf))
-        name = f"scaled-{chunk_no:03d}.ndjson"
-        if pending:
-            pending.result()
-        pending = writer.submit(_write, sentry_dir / name, lines)
-        result["files"].append(name)
-        b = np.array(bug_ids, dtype=object)[idx]
-        truth_chunks.append((ids_text, b))
+    job = {"templates": templates, "base_t": np.array(base_t), "lo": np.array(lo), "hi": np.array(hi),
+           "seed": seed, "dir": landing / "sentry"}
+    chunks = [(no, first, min(CHUNK, n_total - first)) for no, first in enumerate(range(0, n_total, CHUNK))]
+    labels_arr = np.array(bug_ids, dtype=object)
+    for (no, first, n), ids_text in zip(chunks, _map_chunks(_event_chunk, job, chunks)):
+        result["files"].append(f"scaled-{no:03d}.ndjson")
+        b = labels_arr[np.arange(first, first + n) % len(templates)]
+        result["pairs"].append((ids_text, b))
         for bug, count in zip(*np.unique(b.astype(str), return_counts=True)):
             result["by_bug"][bug] = result["by_bug"].get(bug, 0) + int(count)
-    if pending:
-        pending.result()
-    writer.shutdown()
     result["events"] = n_total
-    result["pairs"] = truth_chunks
     result["log_lines"] = _scale_logs(landing / "logs", seed, n_total)
     return result
 
@@ -171,30 +211,9 @@ def _scale_logs(logs_dir: Path, seed: int, n_total: int) -> int:
         r = dict(r, timestamp="\x00TS\x00", trace_id="\x00TRACE\x00")
         parts = re.split(r"\\u0000", json.dumps(r, separators=(",", ":")))
         templates.append([x.encode() if i % 2 == 0 else x for i, x in enumerate(parts)])
-    base_t = np.array(base_t)
-    rng = np.random.default_rng(seed + 1)
-    written = 0
-    writer = ThreadPoolExecutor(1)
-    pending = None
-    for chunk_no, first in enumerate(range(0, n_total, CHUNK)):
-        n = min(CHUNK, n_total - first)
-        idx = np.arange(first, first + n) % len(templates)
-        ts = _iso(base_t[idx] + rng.integers(-3 * 3600_000, 3 * 3600_000, size=n) / 1000.0).astype("S")
-        traces = rng.bytes(16 * n).hex().encode()
-        lines = []
-        for j in range(n):
-            p = list(templates[idx[j]])
-            for k in range(1, len(p), 2):
-                p[k] = ts[j] if p[k] == "TS" else traces[32 * j:32 * j + 32]
-            lines.append(b"".join(p))
-        if pending:
-            pending.result()
-        pending = writer.submit(_write, logs_dir / f"scaled-{chunk_no:03d}.jsonl", lines)
-        written += n
-    if pending:
-        pending.result()
-    writer.shutdown()
-    return written
+    job = {"templates": templates, "base_t": np.array(base_t), "seed": seed, "dir": logs_dir}
+    chunks = [(no, first, min(CHUNK, n_total - first)) for no, first in enumerate(range(0, n_total, CHUNK))]
+    return sum(_map_chunks(_log_chunk, job, chunks))
 
 
 def append_truth(fh, scaled: dict) -> None:

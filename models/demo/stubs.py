@@ -1,16 +1,19 @@
 """Local stand-ins for the services "shop" talks to (catalog, carrier, payment provider).
 
 They run on 127.0.0.1 in threads and misbehave the way the real ones did in production:
-the catalog answers retired SKUs with an error body (still HTTP 200), the carrier stalls and then
-drops the connection for some postcodes (as a load balancer does when its idle timeout fires), and
-the payment provider answers 503 to bursts while degraded and 402 to declined cards.
+the catalog answers retired SKUs with an error body (still HTTP 200), the carrier drops the
+connection without an answer for some postcodes (what the client sees when the load balancer's idle
+timeout ends a hung request), and the payment provider answers 503 to bursts while degraded and 402
+to declined cards.
+
+Determinism: "bursts" are measured on a `VirtualClock` that only moves when urllib3's retry backoff
+sleeps (the harness routes that sleep to the clock), so the outcome never depends on machine load.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -19,8 +22,26 @@ from urllib.parse import parse_qs, urlparse
 RETIRED_SKUS = ("kettle-099", "tray-098", "cup-097")
 PRICES = {"tea-001": 4.5, "mug-002": 12.0, "pot-003": 29.9, "cozy-004": 8.25, "set-005": 54.0,
           "kettle-099": 39.0, "tray-098": 15.5, "cup-097": 6.0}
-CARRIER_STALL_S = 0.3
 BURST_WINDOW_S = 0.3
+
+
+class VirtualClock:
+    """Seconds advanced only by `sleep` (used in place of urllib3's `time.sleep` during a run)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(0.0, float(seconds))
+
+    def time(self) -> float:
+        return self.t
+
+    def monotonic(self) -> float:
+        return self.t
+
+
+CLOCK = VirtualClock()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -50,7 +71,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.role == "carrier" and url.path == "/quotes":
             postcode = parse_qs(url.query).get("postcode", [""])[0]
             if postcode.startswith("9"):
-                time.sleep(CARRIER_STALL_S)
                 self.close_connection = True  # no response at all: the client sees RemoteDisconnected
                 return None
             return self._send(200, {"carrier": "dhl", "price_cents": 450 + zlib.crc32(postcode.encode()) % 300,
@@ -65,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
         if source.startswith("tok_declined"):
             return self._send(402, {"reason": "insufficient_funds"})
         if source.startswith("tok_overload"):
-            now = time.monotonic()
+            now = CLOCK.t
             with self.server.lock:
                 last = self.server.last_seen.get(key)
                 self.server.last_seen[key] = now

@@ -71,6 +71,12 @@ BANNED_APIS: dict[str, dict[str, str]] = {
 ANTECEDENT_CLASSES = frozenset({"swallowed_exception", "naive_datetime", "retry_without_backoff"})
 
 
+# Production-failure rules are about code that runs in production: test code is excluded from the
+# pack (semgrep `paths.exclude`, ruff `extend-per-file-ignores`).
+SEMGREP_TEST_EXCLUDES = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+RUFF_TEST_GLOBS = ("**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
+
+
 @dataclass(frozen=True)
 class CatalogRule:
     failure_class: str

@@ -68,9 +68,11 @@ class Evaluation:
     unfailed_findings: int
     head_findings: int
     head_kloc: float
+    head_unfailed: int = 0  # HEAD findings on code that never failed (no crash site's construct there)
     rules: dict[str, RuleScore] = field(default_factory=dict)
     missed_sites: list[str] = field(default_factory=list)
     flagged_fixes: list[str] = field(default_factory=list)
+    unfailed_locations: list[str] = field(default_factory=list)  # rule repo:path:line of never-failed findings
 
     @property
     def recall(self) -> float | None:
@@ -83,6 +85,10 @@ class Evaluation:
     @property
     def unfailed_share(self) -> float | None:
         return self.unfailed_findings / self.failing_findings if self.failing_findings else None
+
+    @property
+    def head_unfailed_share(self) -> float | None:
+        return self.head_unfailed / self.head_findings if self.head_findings else None
 
     def summary(self) -> dict:
         return {
@@ -97,6 +103,8 @@ class Evaluation:
             "findings_on_never_failed_code": self.unfailed_findings,
             "never_failed_share": self.unfailed_share,
             "head_findings": self.head_findings,
+            "head_findings_on_never_failed_code": self.head_unfailed,
+            "head_never_failed_share": self.head_unfailed_share,
             "head_kloc": round(self.head_kloc, 3),
             "demoted": sorted(r for r, s in self.rules.items() if s.demoted),
         }
@@ -150,6 +158,21 @@ def _function_span(source: str | None, line: int) -> tuple[int, int] | None:
             if best is None or n.lineno >= best[0]:
                 best = (n.lineno, n.end_lineno)
     return best
+
+
+def _function_name(source: str | None, line: int) -> str | None:
+    if not source:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    best = None
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or 0):
+            if best is None or n.lineno >= best.lineno:
+                best = n
+    return best.name if best else None
 
 
 def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines: tuple[int, int], span) -> bool:
@@ -220,12 +243,13 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
             dest.write_text(new, encoding="utf-8")
 
         # HEAD of every configured repository.
-        head_kloc = {}
+        head_kloc, head_rev = {}, {}
         for name, path in repos.items():
             if not (path / ".git").exists() and not path.name.endswith(".git"):
                 continue
             branch = next((r.default_branch for r in config.repositories if r.name == name), "HEAD")
             rev = branch if git(path, "rev-parse", "--verify", "--quiet", branch, check=False).strip() else "HEAD"
+            head_rev[_d(name)] = (name, rev)
             git_archive(path, rev, scan / "head" / _d(name))
             head_kloc[name] = _kloc(scan / "head" / _d(name))
 
@@ -242,7 +266,7 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
             buckets[(kind, repo, rev, rel)].append((rid, f))
 
     scores = {r.rule_id: RuleScore() for r in pack.rules}
-    ev = Evaluation(version, len(sites), 0, len(fixed_lines), 0, 0, 0, 0, sum(head_kloc.values()), scores)
+    ev = Evaluation(version, len(sites), 0, len(fixed_lines), 0, 0, 0, 0, sum(head_kloc.values()), rules=scores)
     failed_findings: set[tuple] = set()
     for s in sites:
         span = _function_span(sources.get(s.repo, s.revision, s.path), s.line)
@@ -273,6 +297,7 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
     # Findings at failing revisions that are not on a crash site: code that never failed (deduplicated
     # across revisions by rule, file and line text, since unchanged files repeat in every revision).
     seen: dict[tuple, bool] = {}
+    where: dict[tuple, str] = {}
     for key, pairs in buckets.items():
         if key[0] != "fail":
             continue
@@ -288,18 +313,42 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
             dedupe = (rid, repo, rel, line_text, nth)
             on_failure = (repo, rev, rel, rid, f.start_line) in failed_findings
             seen[dedupe] = seen.get(dedupe, False) or on_failure
-    for (rid, *_), on_failure in seen.items():
+            where.setdefault(dedupe, f"{rid} {repo}:{rel}:{n}@{rev_short[:8]}")
+    for key, on_failure in seen.items():
+        rid = key[0]
         ev.failing_findings += 1
         scores[rid].failing_findings += 1
         if not on_failure:
             ev.unfailed_findings += 1
             scores[rid].unfailed_findings += 1
+            ev.unfailed_locations.append(where[key])
 
+    # HEAD: a finding is on failed code when its lines hold a crash site's line (same path, same text)
+    # or, for classes whose defect precedes the crash, when it sits in the crash site's function.
+    crash_texts, crash_functions = set(), set()
+    for s in sites:
+        text = sources.get(s.repo, s.revision, s.path)
+        lines = text.splitlines() if text else []
+        if 0 < s.line <= len(lines):
+            crash_texts.add((s.repo, s.path, lines[s.line - 1].strip()))
+        crash_functions.add((s.repo, s.path, s.failure_class, _function_name(text, s.line)))
     for key, pairs in buckets.items():
-        if key[0] == "head":
-            for rid, _ in pairs:
-                scores[rid].repo_findings += 1
-                ev.head_findings += 1
+        if key[0] != "head":
+            continue
+        repo, rev = head_rev.get(key[1], (key[1], "HEAD"))
+        for rid, f in pairs:
+            scores[rid].repo_findings += 1
+            ev.head_findings += 1
+            rel = f.path.split("/", 2)[2] if f.path.count("/") >= 2 else f.path
+            text = sources.get(repo, rev, rel)
+            lines = text.splitlines() if text else []
+            covered = {lines[i - 1].strip() for i in range(f.start_line, f.end_line + 1) if 0 < i <= len(lines)}
+            cls = rule_class.get(rid, ("", None))[0]
+            failed = any((repo, rel, t) in crash_texts for t in covered) or (
+                cls in ANTECEDENT_CLASSES and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
+            if not failed:
+                ev.head_unfailed += 1
+                ev.unfailed_locations.append(f"{rid} {repo}:{rel}:{f.start_line}@HEAD")
     for score in scores.values():
         score.repo_kloc = round(ev.head_kloc, 3)
         score.demoted, score.demotion_reason = _demotion(score)
@@ -334,5 +383,5 @@ def record_evaluation(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> None:
         read_sql("queries/feedback/insert_pack_evaluation"),
         [ev.pack_version, now, ev.crash_sites, ev.crash_sites_flagged, s["recall"], ev.fixed_sites,
          ev.fixed_sites_flagged, s["fixed_fp_rate"], ev.failing_findings, ev.unfailed_findings,
-         s["never_failed_share"], ev.head_findings, ev.head_kloc],
+         s["never_failed_share"], ev.head_findings, ev.head_kloc, ev.head_unfailed, s["head_never_failed_share"]],
     )

@@ -159,12 +159,33 @@ def _resource(tree, fn, line):
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _spans(node, line) and isinstance(node.value, ast.Call):
             callee = _callee(node.value)
+            if callee and _attr(node.value) in OPENERS and isinstance(node.targets[0], ast.Subscript):
+                # a handle cached in a container: nothing in this scope will close it
+                body = {"patterns": [{"pattern": f"$CACHE[$KEY] = {callee}(...)"},
+                                     {"pattern-not-inside": "with $CTX:\n    ...\n"}]}
+                return Construct(f"res:cache:{callee}", body, node.lineno,
+                                 f"`cache[key] = {callee}(...)` never closed", fn)
             if callee and _attr(node.value) in OPENERS:
                 body = {"patterns": [{"pattern": f"$F = {callee}(...)"},
                                      {"pattern-not-inside": f"$F = {callee}(...)\n...\n$F.close()\n"},
                                      {"pattern-not-inside": f"$F = {callee}(...)\n...\nreturn $F\n"},
                                      {"pattern-not-inside": "with $CTX:\n    ...\n"}]}
                 return Construct(f"res:{callee}", body, node.lineno, f"`x = {callee}(...)` never closed", fn)
+    return None
+
+
+def _retry(tree, fn, line):
+    for call in _calls_on(tree, line):
+        callee = _callee(call)
+        if not callee or not callee.split(".")[-1] == "Retry":
+            continue
+        factor = _kw(call, "backoff_factor")
+        if factor is None:
+            body = {"patterns": [{"pattern": f"{callee}(...)"}, {"pattern-not": f"{callee}(..., backoff_factor=$B, ...)"}]}
+            return Construct(f"retry:{callee}:none", body, call.lineno, f"`{callee}(...)` without `backoff_factor`", fn)
+        if isinstance(factor.value, ast.Constant) and factor.value.value == 0:
+            return Construct(f"retry:{callee}:0", {"pattern": f"{callee}(..., backoff_factor=0, ...)"}, call.lineno,
+                             f"`{callee}(..., backoff_factor=0)`", fn)
     return None
 
 
@@ -260,6 +281,7 @@ EXTRACTORS = {
     "naive_datetime": _naive,
     "unbounded_load": _unbounded,
     "missing_idempotency": _idempotency,
+    "retry_without_backoff": _retry,
 }
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from models.feedback.catalog import RUFF_TEST_GLOBS
+
 SEMGREP_FILE = "hindsight-semgrep.yaml"
 RUFF_FILE = "hindsight-ruff.toml"
 PYPROJECT_SNIPPET = "pyproject-snippet.toml"
@@ -31,6 +33,11 @@ def _toml_str(text: str) -> str:
 
 def _lint_body(pack, prefix: str) -> str:
     lines = [f"[{prefix}lint]", "extend-select = [" + ", ".join(_toml_str(c) for c in pack.ruff_codes) + "]", ""]
+    if pack.ruff_codes:
+        lines.append(f"[{prefix}lint.extend-per-file-ignores]  # test code does not run in production")
+        codes = "[" + ", ".join(_toml_str(c) for c in pack.ruff_codes) + "]"
+        lines += [f"{_toml_str(glob)} = {codes}" for glob in RUFF_TEST_GLOBS]
+        lines.append("")
     if pack.banned_api:
         lines.append(f"[{prefix}lint.flake8-tidy-imports.banned-api]")
         for api, msg in sorted(pack.banned_api.items()):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import BANNED_APIS, RUFF_CODES, TITLES, load_catalog
+from models.feedback.catalog import BANNED_APIS, RUFF_CODES, SEMGREP_TEST_EXCLUDES, TITLES, load_catalog
 from models.feedback.evidence import (
     ClassEvidence,
     ClusterImpact,
@@ -122,6 +122,7 @@ def _catalog_rule(cls: str, ev: ClassEvidence, demotions: dict[str, str]) -> Rul
     message = f"{cat.rule['message']} {_production_note(ev, ids)} Fix: {meta.get('fix', '')}".strip()
     body["message"] = message
     body["severity"] = severity
+    body["paths"] = {"exclude": list(SEMGREP_TEST_EXCLUDES)}
     meta.update({"hindsight-origin": "catalog", "hindsight-evidence": _yaml_safe(ev.summary()),
                  "hindsight-severity-reason": why})
     example = cat.example_path.read_text(encoding="utf-8") if cat.example_path.exists() else None
@@ -268,6 +269,7 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, demotions: dict[str, s
                 "hindsight-severity-reason": why,
                 **({"cwe": cat.meta["cwe"]} if cat and "cwe" in cat.meta else {}),
             },
+            "paths": {"exclude": list(SEMGREP_TEST_EXCLUDES)},
             "pattern-either": [c.body for c, _, _ in constructs.values()],
         }
         examples = [

@@ -33,11 +33,22 @@ from models.signatures.rules import (
 from models.warehouse import read_sql, run_sql_file
 
 Q = "queries/signatures/"
-_TEMP = ("fp_todo", "fp_frames_base", "fp_stack_keys", "fp_stacks", "fp_exceptions", "fp_selection", "fp_default", "fp_rule_match")
+_TEMP = (
+    "fp_todo",
+    "fp_frames_base",
+    "fp_stack_keys",
+    "fp_stacks",
+    "fp_exceptions",
+    "fp_selection",
+    "fp_default",
+    "fp_rule_match",
+)
 
 
 def _direction_window(column: str, direction: str) -> str:
-    frame = "UNBOUNDED PRECEDING AND 1 PRECEDING" if direction == "^" else "1 FOLLOWING AND UNBOUNDED FOLLOWING"
+    frame = (
+        "UNBOUNDED PRECEDING AND 1 PRECEDING" if direction == "^" else "1 FOLLOWING AND UNBOUNDED FOLLOWING"
+    )
     # only generated when a rule uses ^ / v (a window over the frames is costly, so not by default)
     return (
         f"coalesce(bool_or({column}) OVER (PARTITION BY event_id, exception_index ORDER BY frame_index "
@@ -57,7 +68,11 @@ def frames_sql(rules: list[StacktraceRule]) -> tuple[str, list]:
             cond = f"m{k}" if not action.direction else _direction_window(f"m{k}", action.direction)
             cases[action.flag].append(f"WHEN {cond} THEN {str(action.value).lower()}")
     # the last rule that applies wins: test rules from last to first
-    app = "CASE " + " ".join(reversed(cases["app"])) + " ELSE coalesce(in_app, false) END" if cases["app"] else "coalesce(in_app, false)"
+    app = (
+        "CASE " + " ".join(reversed(cases["app"])) + " ELSE coalesce(in_app, false) END"
+        if cases["app"]
+        else "coalesce(in_app, false)"
+    )
     grp = "CASE " + " ".join(reversed(cases["group"])) + " ELSE true END" if cases["group"] else "true"
     sql = read_sql(Q + "create_fp_stack_keys").format(matches="".join(matches), app=app, grp=grp)
     return sql, params
@@ -155,14 +170,17 @@ def fingerprint_events(con: duckdb.DuckDBPyConnection, config: Config | None = N
                 sel = _exception_group_selection(groups)
                 con.register(
                     "fp_group_sel",
-                    pa.table({
-                        "event_id": [s[0] for s in sel],
-                        "exception_index": pa.array([s[1] for s in sel], pa.int32()),
-                        "ord": pa.array([s[2] for s in sel], pa.int32()),
-                    }),
+                    pa.table(
+                        {
+                            "event_id": [s[0] for s in sel],
+                            "exception_index": pa.array([s[1] for s in sel], pa.int32()),
+                            "ord": pa.array([s[2] for s in sel], pa.int32()),
+                        }
+                    ),
                 )
-                con.execute("DELETE FROM fp_selection WHERE event_id IN (SELECT DISTINCT event_id FROM fp_group_sel)")
-                con.execute("INSERT INTO fp_selection SELECT event_id, exception_index, ord FROM fp_group_sel")
+                con.execute(
+                    "INSERT INTO fp_selection SELECT event_id, exception_index, ord FROM fp_group_sel"
+                )
                 con.unregister("fp_group_sel")
             run_sql_file(con, Q + "create_fp_default")
             con.register("fp_rule_values", _rule_match(con, fp_rules))

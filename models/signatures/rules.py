@@ -23,14 +23,31 @@ DEFAULT = "{{ default }}"
 _MATCHER = re.compile(r'(!?)([A-Za-z_.]+):("(?:[^"\\]|\\.)*"|\S+)')
 _ACTION = re.compile(r"^([v^]?)([+-])(app|group)$")
 _EVENT_FIELDS = {
-    "type": "type", "error.type": "type", "value": "value", "error.value": "value", "message": "message",
-    "logger": "logger", "level": "level", "release": "release", "environment": "environment",
+    "type": "type",
+    "error.type": "type",
+    "value": "value",
+    "error.value": "value",
+    "message": "message",
+    "logger": "logger",
+    "level": "level",
+    "release": "release",
+    "environment": "environment",
     "service": "service",
 }
 _FRAME_FIELDS = {
-    "path": "path", "stack.abs_path": "path", "stack.path": "path", "abs_path": "path", "module": "module",
-    "stack.module": "module", "function": "function", "stack.function": "function", "package": "package",
-    "stack.package": "package", "family": "family", "app": "app", "stack.app": "app",
+    "path": "path",
+    "stack.abs_path": "path",
+    "stack.path": "path",
+    "abs_path": "path",
+    "module": "module",
+    "stack.module": "module",
+    "function": "function",
+    "stack.function": "function",
+    "package": "package",
+    "stack.package": "package",
+    "family": "family",
+    "app": "app",
+    "stack.app": "app",
 }
 
 
@@ -158,7 +175,9 @@ def frame_predicate(m: Matcher, alias: str = "") -> tuple[str, list]:
         )
         params = [rx, rx]
     else:
-        column = {"module": "module", "function": "function", "package": "package", "family": "family"}[m.field]
+        column = {"module": "module", "function": "function", "package": "package", "family": "family"}[
+            m.field
+        ]
         sql, params = f"regexp_full_match(coalesce({a}{column}, ''), ?)", [glob_to_regex(m.pattern)]
     return (f"NOT ({sql})" if m.negated else sql), params
 

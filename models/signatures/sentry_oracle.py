@@ -26,34 +26,67 @@ def _rule_text(rule: dict) -> str:
 def fixture_config(event: dict) -> Config:
     rules = tuple(_rule_text(r) for r in event.get("_fingerprinting_rules") or [])
     enh = (event.get("_grouping") or {}).get("enhancements") or ""
-    st_rules = tuple(line.strip() for line in enh.splitlines() if line.strip() and not line.strip().startswith("#"))
+    st_rules = tuple(
+        line.strip() for line in enh.splitlines() if line.strip() and not line.strip().startswith("#")
+    )
     return Config(fingerprint_rules=rules, stacktrace_rules=st_rules)
 
 
-def fingerprint_fixture(path: Path) -> dict:
-    """The fingerprint row of one fixture event (ingested into a throwaway warehouse)."""
+def fingerprint_fixtures(paths: list[Path]) -> dict[str, dict]:
+    """Fingerprint rows of the fixtures, keyed by stem. Fixtures that share a configuration (and no
+    event id) share one throwaway warehouse, so the 30 fixtures need only a handful of warehouses."""
     from models.sources.ingest import ingest_path
 
-    event = json.loads(path.read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory() as tmp:
-        con = connect(Path(tmp) / "w.duckdb")
-        try:
-            ingest_path(con, path, source="sentry")
-            fingerprint_events(con, fixture_config(event))
-            row = con.execute(
-                "SELECT fingerprint, variant, title, components FROM core.event_fingerprints"
-            ).fetchone()
-        finally:
-            con.close()
-    if row is None:  # the ingest quarantined it (e.g. no event fields at all): a group of its own
-        return {"fingerprint": f"not-ingested:{path.stem}", "variant": None, "title": None, "components": []}
-    return {"fingerprint": row[0], "variant": row[1], "title": row[2], "components": json.loads(row[3])}
+    batches: list[tuple[Config, set, list[Path]]] = []
+    for path in paths:
+        event = json.loads(path.read_text(encoding="utf-8"))
+        config, event_id = fixture_config(event), event.get("event_id") or path.stem
+        for cfg, ids, members in batches:
+            if cfg == config and event_id not in ids:
+                ids.add(event_id)
+                members.append(path)
+                break
+        else:
+            batches.append((config, {event_id}, [path]))
+    out: dict[str, dict] = {}
+    for config, _, members in batches:
+        with tempfile.TemporaryDirectory() as tmp:
+            con = connect(Path(tmp) / "w.duckdb")
+            try:
+                for path in members:
+                    ingest_path(con, path, source="sentry")
+                fingerprint_events(con, config)
+                rows = con.execute(
+                    "SELECT i.path, f.fingerprint, f.variant, f.title, f.components FROM core.event_fingerprints f "
+                    "JOIN core.events e USING (event_id) JOIN core.ingest_files i USING (file_id)"
+                ).fetchall()
+            finally:
+                con.close()
+        for path_text, fp, variant, title, comps in rows:
+            out[Path(path_text).stem] = {
+                "fingerprint": fp,
+                "variant": variant,
+                "title": title,
+                "components": json.loads(comps),
+            }
+        for path in members:  # the ingest quarantined it (no event fields at all): a group of its own
+            out.setdefault(
+                path.stem,
+                {
+                    "fingerprint": f"not-ingested:{path.stem}",
+                    "variant": None,
+                    "title": None,
+                    "components": [],
+                },
+            )
+    return out
 
 
 def score(dataset: Path) -> dict:
     """Agreement with Sentry's same/different decisions and each disagreement."""
     dataset = Path(dataset)
-    ours = {p.stem.replace("-", "_"): fingerprint_fixture(p) for p in sorted((dataset / "inputs").glob("*.json"))}
+    rows = fingerprint_fixtures(sorted((dataset / "inputs").glob("*.json")))
+    ours = {stem.replace("-", "_"): row for stem, row in rows.items()}
     expected_hashes = json.loads((dataset / "expected_hashes_newstyle_2023_01_11.json").read_text())
     pairs = json.loads((dataset / "pairwise_expectations.json").read_text())["pairs"]
     agree, disagreements = 0, []

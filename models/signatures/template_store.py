@@ -42,7 +42,9 @@ def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None)
         mined.select("pattern", "template_id").unique("pattern").filter(~pl.col("pattern").is_in(list(known)))
     )
     run_templates = run.group_by("template_id").agg(
-        pl.col("template").first(), pl.len().alias("n"), pl.col("ts").min().alias("first_seen"),
+        pl.col("template").first(),
+        pl.len().alias("n"),
+        pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
     )
     con.execute("BEGIN")

@@ -49,7 +49,11 @@ def mask_expr(expr: pl.Expr) -> pl.Expr:
     e = expr.fill_null("").str.slice(0, _MAX_PATTERN_CHARS)
     for regex, replacement in _MASKS:
         e = e.str.replace_all(regex, replacement)
-    return e.str.replace_all(r"(?:<\*>){2,}", WILDCARD, literal=False).str.replace_all(r"\s+", " ").str.strip_chars()
+    return (
+        e.str.replace_all(r"(?:<\*>){2,}", WILDCARD, literal=False)
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
 
 
 def tokenize(pattern: str) -> list[str]:

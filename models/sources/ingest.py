@@ -129,6 +129,7 @@ def ingest_path(
 ) -> list[FileReport]:
     """Ingest a file, or every file under a folder. `on_file(path)` may return a progress callback."""
     reports = []
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     for file in list_files(path):
         src = source or sniff_source(file)
         progress = on_file(file) if on_file else None

@@ -15,6 +15,9 @@ the (few) records with a traceback. Text is scrubbed in SQL with `scrub_sql` bef
 
 from __future__ import annotations
 
+import functools
+import queue
+import threading
 from datetime import UTC, datetime
 
 import duckdb
@@ -192,6 +195,7 @@ def _level_sql(j: str) -> str:
     )
 
 
+@functools.cache
 def _jsonl_sql() -> tuple[str, str]:
     paths, ix = _path_table()
     consumed = "[" + ", ".join(map(_sql_str, _CONSUMED)) + "]"
@@ -240,9 +244,10 @@ def _jsonl_sql() -> tuple[str, str]:
     return parse, stage
 
 
-def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 2000) -> str | None:
-    """The timestamp expression for this file: the shapes that parse its first matching lines, best first
-    (None when the format has no time fields or none of the shapes fits).
+def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 2000) -> str | None | bool:
+    """The timestamp expression for this file: the shapes that parse the first matching lines of the
+    chunk in log_lines, best first. None when the format has no time fields or no shape fits; False
+    when no line matches yet (decide on a later chunk).
 
     Trying every known shape on every line costs more than the rest of the parse; one file almost
     always uses one shape, so it is chosen once from a sample.
@@ -253,9 +258,11 @@ def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 200
     cands = time_candidates(text)
     names = "[" + ", ".join(map(_sql_str, fmt.fields)) + "]"
     sample_sql = read_sql("queries/sources/sample_text_log_headers").format(names=names, sample=int(sample))
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count({c})" for c in cands) + f" FROM ({sample_sql})", [fmt.regex]
+    matched, *counts = con.execute(
+        "SELECT count(*), " + ", ".join(f"count({c})" for c in cands) + f" FROM ({sample_sql})", [fmt.regex]
     ).fetchone()
+    if not matched:
+        return False
     best = sorted((i for i in range(len(cands)) if counts[i]), key=lambda i: -counts[i])
     if not best:
         return None
@@ -278,38 +285,84 @@ def _text_sql(fmt: LineFormat) -> str:
     )
 
 
-def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat) -> None:
-    """log_lines -> log_marked (header flags, record numbers, header fields and time); log_lines is dropped."""
-    ts_expr = _time_sql(con, fmt)
+def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | None) -> None:
+    """log_lines -> log_marked (header flags, record numbers, header fields and time)."""
     names = "[" + ", ".join(map(_sql_str, ("__line__", *fmt.fields))) + "]"
     whole = "^(" + fmt.regex[1:-1] + ")$"  # group 1 = the whole line, then one group per field
     sql = read_sql("queries/sources/mark_text_log_lines").format(
         names=names, ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)", ts_required="true" if ts_expr else "false"
     )
     con.execute(sql, [whole])
-    con.execute("DROP TABLE log_lines")  # bounded memory: each stage keeps one copy of the file
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection, load: FileLoad, path, batch_lines: int) -> None:
-    """Reader batches -> temp table log_lines; unreadable pieces are quarantined on the way."""
-    run_sql_file(con, "queries/sources/create_log_lines")
-    for batch in iter_line_batches(path, batch_lines=batch_lines):
-        if batch.rejects:
-            load.quarantine(batch.rejects)
-        if batch.lines:
-            table = pa.table(
-                {
-                    "line_no": pa.array(batch.line_nos, pa.int64()),
-                    "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
-                    "line": pa.array(batch.lines, pa.string()),
-                }
-            )
-            con.register("_hs_log_batch", table)
+def _stage_batch(con: duckdb.DuckDBPyConnection, batch) -> None:
+    """Carried lines + one reader batch -> temp table log_lines (the chunk)."""
+    table = pa.table(
+        {
+            "line_no": pa.array(batch.line_nos, pa.int64()),
+            "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
+            "line": pa.array(batch.lines, pa.string()),
+        }
+    )
+    con.register("_hs_log_batch", table)
+    try:
+        run_sql_file(con, "queries/sources/create_log_lines")
+    finally:
+        con.unregister("_hs_log_batch")
+
+
+def _prefetched(items, depth: int = 1):
+    """Iterate `items` in a background thread, `depth` items ahead: the reader decodes the next batch
+    (Python, holding the GIL) while DuckDB works on the current one (native, GIL released)."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
             try:
-                con.execute("INSERT INTO log_lines SELECT line_no, byte_offset, line FROM _hs_log_batch")
-            finally:
-                con.unregister("_hs_log_batch")
-            load.progress(batch.byte_offsets[-1])
+                out.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((done, exc))
+            return
+        put((done, None))
+
+    thread = threading.Thread(target=produce, name="log-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = out.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _with_last(items):
+    """(item, is_last) pairs: one item of look-ahead."""
+    it = iter(items)
+    try:
+        prev = next(it)
+    except StopIteration:
+        return
+    for item in it:
+        yield prev, False
+        prev = item
+    yield prev, True
 
 
 def _rejects(rows, reason: str | None, detail: str) -> list[Reject]:
@@ -346,7 +399,7 @@ def load_log_file(
     line_format: str | None = None,
     service: str | None = None,
     *,
-    batch_lines: int = 100_000,
+    batch_lines: int = 200_000,
 ) -> None:
     """Load one log file inside the open file transaction (`load` from `ledger.file_load`).
 
@@ -368,34 +421,68 @@ def load_log_file(
         raise ValueError(f"{path}: unknown log format {fmt!r} (expected 'jsonl' or 'text')")
     load.fmt = kind
 
-    _stage_lines(con, load, path, batch_lines)
-    if kind == "jsonl":
-        parse, stage = _jsonl_sql()
-        con.execute(parse)
-        con.execute("DROP TABLE log_lines")
-        problems = con.execute(read_sql("queries/sources/select_jsonl_log_problems")).fetchall()
-        blank = [r for r in problems if r[2] == "blank"]
-        load.add_ignored("blank_line", len(blank))
-        bad = [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"]
-        load.quarantine(bad)
-        con.execute(stage)
-        con.execute("DROP TABLE log_json")
-    else:
-        _mark_text(con, compiled)
-        load.add_ignored(
-            "blank_line", con.execute(read_sql("queries/sources/count_text_log_blank_lead")).fetchone()[0]
-        )
-        headerless = con.execute(read_sql("queries/sources/select_text_log_headerless")).fetchall()
-        load.quarantine(
-            _rejects(
-                headerless,
-                "no_record_header",
-                f"line does not match the line format {line_format!r} and no record precedes it",
-            )
-        )
-        con.execute(_text_sql(compiled), [TRACE_ID_TEXT_RE])
-        con.execute("DROP TABLE log_marked")
+    run_sql_file(con, "queries/sources/create_log_seen")
+    con.execute("CREATE OR REPLACE TEMP TABLE log_carry (line_no BIGINT, byte_offset BIGINT, line VARCHAR)")
+    ts_expr: str | None | bool = False  # text: chosen on the first chunk with a matching line
+    try:
+        for batch, last in _with_last(_prefetched(iter_line_batches(path, batch_lines=batch_lines))):
+            load.quarantine(batch.rejects)
+            _stage_batch(con, batch)
+            if kind == "jsonl":
+                _stage_jsonl_chunk(con, load)
+            else:
+                if ts_expr is False:
+                    ts_expr = _time_sql(con, compiled)
+                _stage_text_chunk(con, load, compiled, ts_expr, last)
+            _insert_chunk(con, load, kind, service)
+            if batch.byte_offsets:
+                load.progress(batch.byte_offsets[-1])
+    finally:
+        for table in (
+            "log_lines",
+            "log_carry",
+            "log_marked",
+            "log_json",
+            "log_staged",
+            "log_events",
+            "log_seen",
+        ):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
+
+def _stage_jsonl_chunk(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
+    parse, stage = _jsonl_sql()
+    con.execute(parse)
+    problems = con.execute(read_sql("queries/sources/select_jsonl_log_problems")).fetchall()
+    load.add_ignored("blank_line", sum(1 for r in problems if r[2] == "blank"))
+    load.quarantine(
+        [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"]
+    )
+    con.execute(stage)
+
+
+def _stage_text_chunk(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, fmt: LineFormat, ts_expr: str | None | bool, last: bool
+) -> None:
+    """log_lines -> log_staged; the chunk's last record is carried over unless this is the file's end."""
+    if ts_expr is False:  # no matching line yet: every line is headerless
+        ts_expr = None
+    _mark_text(con, fmt, ts_expr)
+    load.add_ignored(
+        "blank_line", con.execute(read_sql("queries/sources/count_text_log_blank_lead")).fetchone()[0]
+    )
+    headerless = con.execute(read_sql("queries/sources/select_text_log_headerless")).fetchall()
+    detail = f"line does not match the line format {fmt.text!r} and no record precedes it"
+    load.quarantine(_rejects(headerless, "no_record_header", detail))
+    last_rec = con.execute("SELECT coalesce(max(rec_no), 0) FROM log_marked").fetchone()[0]
+    cut = last_rec if last else last_rec - 1
+    con.execute(read_sql("queries/sources/select_text_log_carry"), [0 if last else last_rec])
+    con.execute(_text_sql(fmt), [TRACE_ID_TEXT_RE, cut])
+
+
+def _insert_chunk(con: duckdb.DuckDBPyConnection, load: FileLoad, kind: str, service: str | None) -> None:
+    """log_staged -> core.log_records (+ traceback events); counts new and duplicate records."""
+    run_sql_file(con, "queries/sources/update_log_seen")
     staged = con.execute("SELECT count(*) FROM log_staged").fetchone()[0]
     now = datetime.now(UTC).replace(tzinfo=None)
     new = run_sql_file(
@@ -403,8 +490,6 @@ def load_log_file(
     ).fetchone()[0]
     load.add_loaded(new, staged - new)
     _load_traceback_events(con, load, service)
-    for table in ("log_lines", "log_marked", "log_json", "log_staged", "log_events"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _load_traceback_events(con: duckdb.DuckDBPyConnection, load: FileLoad, service: str | None) -> int:

@@ -103,7 +103,8 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         ),
         "deep": _deep_flags(raw),
     }
-    con.register("_hs_staged", pa.table(cols))
+    # many small record batches: DuckDB scans an Arrow table in parallel by batch
+    con.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
     try:
         con.execute(_sql("scrub_sentry_batch"))
     finally:

@@ -65,3 +65,6 @@ CREATE TABLE IF NOT EXISTS core.pack_evaluations (
     head_findings       INTEGER NOT NULL,
     head_kloc           DOUBLE
 );
+-- HEAD findings on code that never failed (no crash site's construct there), and their share.
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS head_unfailed_findings INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS head_unfailed_share DOUBLE;

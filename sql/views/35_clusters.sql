@@ -5,7 +5,6 @@ CREATE OR REPLACE VIEW cluster_signatures AS
 SELECT m.signature,
        m.signature_kind,
        coalesce(c.merged_into, m.cluster_id) AS cluster_id,
-       m.cluster_id AS assigned_cluster_id,
        m.assigned_at,
        sf.title,
        sf.failure_class,

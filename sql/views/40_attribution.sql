@@ -28,16 +28,23 @@ site AS (  -- crash site: innermost frame of the main exception placed in the re
     WHERE in_main_exception
     GROUP BY ALL
 ),
+line_ai AS (  -- git-ai verdict on blamed lines covered by a note range (in the file at the blamed commit)
+    SELECT b.repo, b.revision, b.path, b.line,
+           CASE WHEN bool_or(a.author_kind = 'ai') THEN 'ai' ELSE 'human' END AS author_kind,
+           arg_max(a.ai_tool, a.line_start) FILTER (WHERE a.author_kind = 'ai') AS ai_tool
+    FROM core.blame_lines b
+    JOIN core.ai_line_ranges a
+      ON a.repo = b.repo AND a.sha = b.commit_sha AND a.path = b.orig_path
+     AND b.orig_line BETWEEN a.line_start AND a.line_end
+    GROUP BY ALL
+),
 blamed AS (
-    SELECT fr.*, b.commit_sha, b.orig_path, b.orig_line, a.author_kind AS line_author_kind, a.ai_tool AS line_ai_tool
+    SELECT fr.*, b.commit_sha, b.orig_path, b.orig_line, la.author_kind AS line_author_kind, la.ai_tool AS line_ai_tool
     FROM fr
     LEFT JOIN core.blame_lines b
            ON b.repo = fr.repo AND b.revision = fr.revision AND b.path = fr.repo_path AND b.line = fr.line
-    LEFT JOIN core.ai_line_ranges a
-           ON a.repo = b.repo AND a.sha = b.commit_sha AND a.path = b.orig_path
-          AND b.orig_line BETWEEN a.line_start AND a.line_end
-    QUALIFY row_number() OVER (PARTITION BY fr.event_id, fr.exception_index, fr.frame_index
-                               ORDER BY a.author_kind = 'ai' DESC NULLS LAST, a.line_end - a.line_start) = 1
+    LEFT JOIN line_ai la
+           ON la.repo = b.repo AND la.revision = b.revision AND la.path = b.path AND la.line = b.line
 )
 SELECT bl.event_id, bl.exception_index, bl.frame_index, bl.repo, bl.revision, bl.revision_source,
        bl.repo_path, bl.line, bl.function, bl.commit_sha, bl.orig_path, bl.orig_line,

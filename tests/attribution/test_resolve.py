@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from models.attribution import resolve_frames
-from models.attribution.paths import apply_mappings, is_hostile
+from models.attribution.paths import (
+    apply_mappings,
+    installed_package_path,
+    is_hostile,
+    is_stdlib,
+    module_path,
+)
 from models.config import PathMapping, RepositoryConfig
 from models.history import ingest_repository
 
@@ -164,6 +170,14 @@ def test_path_rules():
     assert apply_mappings("/venv/lib/python3.11/site-packages/shop/cart.py", maps) == "src/shop/cart.py"
     assert apply_mappings("/app/manage.py", maps) == "manage.py"
     assert apply_mappings("/elsewhere/x.py", maps) is None
+    assert (
+        installed_package_path("/venv/lib/python3.12/site-packages/shop/api/views.py") == "shop/api/views.py"
+    )
+    assert is_stdlib("/usr/lib/python3.11/json/decoder.py") and not is_stdlib(
+        "/usr/lib/python3/dist-packages/x/y.py"
+    )
+    assert module_path("shop.cart", "cart.py") == "shop/cart.py"
+    assert module_path("shop.cart", "__init__.py") == "shop/cart/__init__.py"
 
 
 def test_releases_without_mapping_and_time_fallback(tmp_path, warehouse):

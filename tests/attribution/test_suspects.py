@@ -129,3 +129,29 @@ def test_reformat_between_releases_is_not_a_fix(tmp_path, warehouse):
         "SELECT commit_sha, method, fix_commit FROM suspect_commits WHERE cluster_id = 'C-key'"
     ).fetchall()
     assert top == [(bug, "blame", None)]
+
+
+def test_chained_exception_frames_weigh_less_than_the_main_exception(tmp_path, warehouse):
+    repo = GitRepoBuilder(tmp_path / "repo")
+    cause = repo.commit({"db.py": "def q():\n    raise IOError('db down')\n"}, "db")
+    wrapper = repo.commit({"svc.py": "def s():\n    raise RuntimeError('wrapped')\n"}, "svc")
+    repo.tag("v1.0.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "e", [frame("svc.py", 2, "raise RuntimeError('wrapped')")], release="v1.0.0")
+    # The cause (raised first, Sentry order: index 0) is in db.py; the main exception is index 1.
+    warehouse.execute("UPDATE core.exceptions SET exception_index = 1 WHERE event_id = 'e'")
+    warehouse.execute("UPDATE core.frames SET exception_index = 1 WHERE event_id = 'e'")
+    warehouse.execute(
+        "INSERT INTO core.exceptions (event_id, exception_index, is_main, type) VALUES ('e', 0, false, 'OSError')"
+    )
+    warehouse.execute(
+        "INSERT INTO core.frames (event_id, exception_index, frame_index, is_innermost, filename, abs_path, lineno,"
+        " context_line, in_app) VALUES ('e', 0, 0, true, 'db.py', 'db.py', 2, 'raise IOError(''db down'')', true)"
+    )
+    add_cluster(warehouse, "C-1", ["e"])
+    attribute(warehouse, config_for(cfg))
+    rows = warehouse.execute("SELECT commit_sha, score FROM suspect_commits ORDER BY rank").fetchall()
+    assert rows == [(wrapper, 1.0), (cause, 0.5)]
+    site = warehouse.execute("SELECT repo_path FROM frame_attribution WHERE is_crash_site").fetchall()
+    assert site == [("svc.py",)]

@@ -171,12 +171,13 @@ COMMON = [("routes", "dispatch", "return h(req)"), ("middleware", "wrap", "retur
           ("orders", "submit", "return place(order)"), ("billing", "pay", "return charge(order)")]  # fmt: skip
 API = [("api", "post_order", "return submit(order)")]
 WORKER = [("worker", "run_job", "return submit(job.order)")]
-AT_08 = Config(raw={"clusters": {"similarity_threshold": 0.8}})
+AT_08 = Config(raw={"clusters": {"similarity_threshold": 0.8, "method": "single_link"}})
 
 
 def test_merge_of_two_existing_clusters_is_recorded(warehouse):
     """One bug reached by two call paths looks like two clusters (cosine 0.79 < 0.8) until a signature
-    close to both (0.88) arrives: the younger cluster is merged into the older, its id stays (merged)."""
+    close to both (0.88) arrives: with single linkage the younger cluster is merged into the older,
+    its id stays (merged). (Nearest-neighbour assignment would join the new signature to one of them.)"""
     con = warehouse
     add_event(
         con,
@@ -214,12 +215,12 @@ def test_merge_of_two_existing_clusters_is_recorded(warehouse):
     ).fetchall()
     assert merge[:2] == (younger, older) and 0.8 <= merge[2] <= 1.0
     assert con.execute("SELECT event_count FROM clusters WHERE cluster_id = ?", [older]).fetchall()[0][0] == 3
-    # the member rows keep the cluster they were assigned to (history); views resolve to the survivor
+    # the members moved to the survivor; the younger id stays, merged, and the merge is the history
     assert (
         con.execute("SELECT count(*) FROM core.cluster_members WHERE cluster_id = ?", [younger]).fetchall()[
             0
         ][0]
-        == 1
+        == 0
     )
     assert con.execute("SELECT count(*) FROM core.clusters").fetchall()[0][0] == 2  # no id disappeared
 
@@ -240,3 +241,15 @@ def test_error_log_templates_are_signatures(warehouse):
     assert [(r[0], r[1]) for r in rows] == [("T-refused", "template")]
     assert con.execute("SELECT event_count FROM clusters").fetchall() == [(3,)]
     assert con.execute("SELECT sum(events), sum(log_records) FROM cluster_daily").fetchall() == [(3, 3)]
+
+
+def test_bad_settings_are_a_clear_error(warehouse):
+    import pytest
+
+    for raw, match in [
+        ({"similarity_treshold": 0.5}, "unknown \\[clusters\\] settings"),
+        ({"similarity_threshold": 0}, "similarity_threshold"),
+        ({"method": "kmeans"}, "method"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            build_clusters(warehouse, Config(raw={"clusters": raw}))

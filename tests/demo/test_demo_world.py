@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from models.config import load_config
+from models.demo import scale as scaling
 from models.demo import secrets as planted
 from models.demo.generate import generate
 from models.demo.scale import read_envelope
@@ -21,8 +22,16 @@ from models.demo.scale import read_envelope
 SEED, SCALE = 11, 3
 
 
+@pytest.fixture(scope="module", autouse=True)
+def small_chunks():
+    """Several scaled chunks even at a small scale, so the multi-process path is exercised."""
+    saved, scaling.CHUNK = scaling.CHUNK, 400
+    yield
+    scaling.CHUNK = saved
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
+def world(tmp_path_factory, small_chunks) -> Path:
     out = tmp_path_factory.mktemp("demo") / "world"
     generate(out, seed=SEED, scale=SCALE)
     return out
@@ -252,6 +261,7 @@ def test_scaled_output_counts(world, truth):
             ids.add(ev["event_id"])
             n += 1
     assert n == (SCALE - 1) * real == truth["events"]["scaled"] and len(ids) == n
+    assert len(list(sentry.glob("scaled-*.ndjson"))) >= 3
     with (world / "ground_truth_events.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == real * SCALE

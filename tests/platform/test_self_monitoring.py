@@ -46,7 +46,7 @@ def test_own_crash_is_written_as_envelope_and_ingested(tmp_path):
 
     con = connect(tmp_path / "wh.duckdb")
     reports = ingest_path(con, out, source="sentry")
-    assert sum(r.records_loaded for r in reports) == 1
+    assert sum(r.loaded for r in reports) == 1
     row = con.execute("SELECT service, exception_type FROM core.events").fetchone()
     assert row == ("hindsight-cli", "RuntimeError")
     con.close()

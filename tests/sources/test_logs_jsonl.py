@@ -261,3 +261,22 @@ def test_plain_text_file_without_line_format_is_a_clear_error(warehouse):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_small_batches_give_the_same_records(tmp_path):
+    from models.sources.ledger import file_load
+    from models.sources.logs import load_log_file
+
+    path = tmp_path / "mixed.jsonl"
+    body = (SAMPLES / "broken_structured.jsonl").read_text() + (SAMPLES / "app_structured.jsonl").read_text()
+    path.write_text(body * 2, encoding="utf-8")  # identical lines repeat across batches
+    results = []
+    for batch_lines in (1_000_000, 3):
+        con = connect(tmp_path / f"w{batch_lines}.duckdb")
+        with file_load(con, path, "logs") as load:
+            load_log_file(con, load, path, "jsonl", batch_lines=batch_lines)
+        rows = set(con.execute("SELECT record_id, line_no, message, event_id FROM core.log_records").fetchall())
+        results.append((rows, load.report.loaded, load.report.quarantined, load.report.ignored))
+        con.close()
+    assert results[0] == results[1]
+    assert results[0][1:] == (14, 10, 2) and len({r[0] for r in results[0][0]}) == 14

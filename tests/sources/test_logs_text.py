@@ -209,3 +209,38 @@ def test_secrets_in_text_log_lines_are_scrubbed(warehouse_path, tmp_path):
     raw = warehouse_path.read_bytes()
     for secret in (secret_pw, secret_key, secret_mail):
         assert secret not in dump and secret.encode() not in raw
+
+
+def _load_with_batches(path: Path, warehouse_path: Path, batch_lines: int, **kwargs) -> tuple[set, tuple]:
+    from models.sources.ledger import file_load
+    from models.sources.logs import load_log_file
+    from models.warehouse import connect
+
+    con = connect(warehouse_path)
+    try:
+        with file_load(con, path, "logs") as load:
+            load_log_file(con, load, path, batch_lines=batch_lines, **kwargs)
+        rows = con.execute(
+            "SELECT record_id, line_no, line_count, message, exception_text, event_id FROM core.log_records"
+        ).fetchall()
+        r = load.report
+        return set(rows), (r.read, r.loaded, r.duplicate, r.ignored, r.quarantined)
+    finally:
+        con.close()
+
+
+def test_chunk_boundaries_do_not_change_records(tmp_path):
+    """Records that straddle reader batches (tracebacks), headerless lines and identical records
+    repeated across batches come out the same whatever the batch size."""
+    log = tmp_path / "mixed.log"
+    app = (SAMPLES / "app_python.log").read_text(encoding="utf-8")
+    repeated = "2026-11-24 07:00:09,000 INFO shop.payments: heartbeat\n"
+    log.write_text("preamble without header\n\n" + app + repeated * 3 + app + repeated, encoding="utf-8")
+    kwargs = {"fmt": "text", "line_format": PYTHON_FORMAT, "service": "shop"}
+    whole, whole_counts = _load_with_batches(log, tmp_path / "whole.duckdb", 1_000_000, **kwargs)
+    # identical records within one file are separate occurrences: all 16 load
+    assert whole_counts == (6 + 3 + 6 + 1 + 2, 16, 0, 1, 1)
+    assert len({r[0] for r in whole}) == 16 and sum(r[5] is not None for r in whole) == 4
+    for batch_lines in (2, 3, 7):
+        got, counts = _load_with_batches(log, tmp_path / f"b{batch_lines}.duckdb", batch_lines, **kwargs)
+        assert counts == whole_counts and got == whole, batch_lines

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks.sources import write_ndjson_events
 from models.sources import ingest_path
 from models.warehouse import connect
@@ -23,6 +25,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_kill_mid_file_then_rerun(warehouse_path, tmp_path):
     n = 24_000
     big = write_ndjson_events(tmp_path / "big.ndjson", n, seed=31)

@@ -19,3 +19,11 @@ def claim(path):
     # ok: hindsight.catalog.check_then_act_race
     if os.path.exists(path):
         print("exists")
+
+
+def ensure_spool(spool):
+    # ruleid: hindsight.catalog.check_then_act_race
+    if not spool.exists(): spool.mkdir(parents=True)
+    # ok: hindsight.catalog.check_then_act_race
+    spool.mkdir(parents=True, exist_ok=True)
+    return spool

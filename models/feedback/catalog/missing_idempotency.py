@@ -9,3 +9,5 @@ def record_payment(cur, key, amount):
     cur.execute("INSERT OR IGNORE INTO payments (key, amount) VALUES (?, ?)", [key, amount])
     # ok: hindsight.catalog.missing_idempotency
     cur.execute("SELECT 1")
+    # ok: hindsight.catalog.missing_idempotency
+    cur.execute("INSERT INTO orders (customer_id, sku, qty) VALUES (?, ?, ?)", [1, "a", 2])

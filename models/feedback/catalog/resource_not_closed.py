@@ -25,3 +25,10 @@ def opener(path):
     # ok: hindsight.catalog.resource_not_closed
     fh = open(path)
     return fh
+
+
+class Writer:
+    def handle(self, name):
+        # ruleid: hindsight.catalog.resource_not_closed
+        self._handles[name] = open(name, "a")
+        return self._handles[name]

@@ -40,3 +40,13 @@ def poll(url):
             return requests.get(url, timeout=5)
         except ConnectionError:
             pass
+
+
+def charge(url, body):
+    # ruleid: hindsight.catalog.retry_without_backoff
+    session = retrying_session(Retry(total=4, backoff_factor=0, status_forcelist=[503]))
+    # ruleid: hindsight.catalog.retry_without_backoff
+    other = retrying_session(urllib3.util.Retry(total=3))
+    # ok: hindsight.catalog.retry_without_backoff
+    good = retrying_session(Retry(total=4, backoff_factor=0.25, status_forcelist=[503]))
+    return session, other, good

@@ -11,9 +11,12 @@ WITH per_fp AS (
     JOIN core.events e USING (event_id)
     GROUP BY f.fingerprint
 ),
+app_packages AS (  -- top-level packages of frames the SDK marked in-app
+    SELECT DISTINCT split_part(module, '.', 1) AS package FROM core.frames WHERE in_app AND module IS NOT NULL
+),
 main_exc AS (
-    SELECT x.event_id, x.exception_index, x.type, x.value
-    FROM core.exceptions x
+    SELECT x.event_id, x.exception_index, x.type, x.value, e.origin
+    FROM core.exceptions x JOIN core.events e USING (event_id)
     WHERE x.is_main AND x.event_id IN (SELECT rep_event_id FROM per_fp)
 ),
 frames AS (
@@ -25,9 +28,15 @@ frames AS (
                 function := fr.function,
                 context_line := fr.context_line,
                 pre_context := fr.pre_context,
-                in_app := coalesce(fr.in_app, NOT regexp_matches(
-                    coalesce(fr.abs_path, fr.filename, ''),
-                    '(site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/)'))
+                in_app := CASE
+                    -- a log traceback only guesses in_app from the path; the app may be installed in
+                    -- site-packages: a frame of a package the SDK calls in-app is in-app
+                    WHEN m.origin = 'log' AND split_part(fr.module, '.', 1) IN (SELECT package FROM app_packages)
+                        THEN true
+                    ELSE coalesce(fr.in_app, NOT regexp_matches(
+                        coalesce(fr.abs_path, fr.filename, ''),
+                        '(site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/)'))
+                    END
            ) ORDER BY fr.frame_index) AS frames
     FROM core.frames fr
     JOIN main_exc m ON m.event_id = fr.event_id AND m.exception_index = fr.exception_index

@@ -31,12 +31,17 @@ by_trace AS (
     JOIN occ o ON o.trace_id = t.tid
     GROUP BY i.incident_id, o.cluster_id
 ),
+mentioned AS (  -- a fingerprint / template id, or a cluster id (merged ids resolve to the survivor)
+    SELECT cs.signature AS mention, cs.cluster_id FROM cluster_signatures cs
+    UNION ALL
+    SELECT c.cluster_id, coalesce(c.merged_into, c.cluster_id) FROM core.clusters c
+),
 by_fingerprint AS (
-    SELECT i.incident_id, cs.cluster_id, 'fingerprint' AS evidence,
+    SELECT i.incident_id, m.cluster_id, 'fingerprint' AS evidence,
            format('mentions {}', string_agg(DISTINCT t.fp, ', ' ORDER BY t.fp)) AS detail, 0.9 AS confidence
     FROM inc i, unnest(i.fingerprints) AS t(fp)
-    JOIN cluster_signatures cs ON cs.signature = t.fp OR cs.assigned_cluster_id = t.fp OR cs.cluster_id = t.fp
-    GROUP BY i.incident_id, cs.cluster_id
+    JOIN mentioned m ON m.mention = t.fp
+    GROUP BY i.incident_id, m.cluster_id
 ),
 inc_msgs AS (
     SELECT i.incident_id, i.win_start, i.ended_at, m.msg, hs_match_key(m.msg) AS mkey

@@ -3,6 +3,6 @@
 INSERT INTO core.events (event_id, origin, platform, level, ts, message, exception_type, exception_value,
                          file_id, line_no, ingested_at)
 SELECT md5(i::VARCHAR), 'sentry', 'python', 'error', TIMESTAMP '2026-11-01' + to_seconds(i % 86400),
-       NULL, 'Error' || (i % 1000 % 37), 'failed for user ' || (i * 7919 % 100000) || ' after ' || (i % 60) || 's',
+       NULL, 'Error' || (i % 1000), 'failed for user ' || (i * 7919 % 100000) || ' after ' || (i % 60) || 's',
        'bench', i, now()::TIMESTAMP
 FROM range(?) AS t(i);

@@ -1,40 +1,46 @@
 -- The default grouping of each event: the app variant when it has contributing values, else the
 -- system variant; events without exceptions group by their first two message lines, parameterized.
--- Most events have one selected exception: only chains are aggregated (large strings aggregate slowly).
+-- Most events have a single exception and are taken as they are; only chains are aggregated, and every
+-- join has a small build side (large strings make 1M x 1M joins and aggregates slow).
 CREATE OR REPLACE TEMP TABLE fp_default AS
-WITH counts AS (
-    SELECT event_id, count(*) AS n FROM fp_selection GROUP BY event_id
-), sel AS (
-    SELECT s.event_id, s.ord, c.n, x.app_vals, x.sys_vals, x.is_main, x.value_v
-    FROM fp_selection AS s
-    JOIN counts AS c USING (event_id)
-    JOIN fp_exceptions AS x USING (event_id, exception_index)
+WITH grouped AS (
+    SELECT DISTINCT event_id FROM fp_selection
+), ex AS (
+    SELECT x.event_id, x.type, x.app_vals, x.sys_vals, x.is_main, x.value_v, x.n_exc,
+           coalesce(s.ord, x.exception_index) AS ord, g.event_id IS NOT NULL AS in_group
+    FROM fp_exceptions AS x
+    LEFT JOIN fp_selection AS s USING (event_id, exception_index)
+    LEFT JOIN grouped AS g USING (event_id)
+    WHERE g.event_id IS NULL OR s.event_id IS NOT NULL
 ), multi AS (
     SELECT event_id,
            list_sort(list(struct_pack(o := ord, a := app_vals, s := sys_vals))) AS xs,
+           any_value(type) FILTER (WHERE is_main) AS main_type,
            any_value(value_v) FILTER (WHERE is_main) AS main_value_v
-    FROM sel WHERE n > 1
+    FROM ex WHERE n_exc > 1 OR in_group
     GROUP BY event_id
 ), per_event AS (
-    SELECT event_id, app_vals, sys_vals, CASE WHEN is_main THEN value_v END AS main_value_v FROM sel WHERE n = 1
+    SELECT event_id, app_vals, sys_vals, type AS main_type, value_v AS main_value_v
+    FROM ex WHERE n_exc = 1 AND NOT in_group
     UNION ALL
     SELECT event_id,
            nullif(array_to_string(list_filter(list_transform(xs, lambda x: x.a), lambda v: v IS NOT NULL), chr(31)), ''),
            nullif(array_to_string(list_filter(list_transform(xs, lambda x: x.s), lambda v: v IS NOT NULL), chr(31)), ''),
-           main_value_v
+           main_type, main_value_v
     FROM multi
 ), msg AS (
     SELECT event_id,
            CASE WHEN nullif(trim(message), '') IS NOT NULL
                 THEN nullif(replace(hs_parameterize(hs_first_two_lines(message)), chr(31), ' '), '') END AS message_v
-    FROM fp_todo
+    FROM fp_todo AS t
+    WHERE NOT EXISTS (SELECT 1 FROM fp_exceptions AS x WHERE x.event_id = t.event_id)
 )
-SELECT t.event_id, p.main_value_v, m.message_v,
-       CASE WHEN p.app_vals IS NOT NULL THEN 'app'
-            WHEN p.sys_vals IS NOT NULL THEN 'system'
-            WHEN m.message_v IS NOT NULL THEN 'message'
-            ELSE 'fallback' END AS variant,
-       coalesce(p.app_vals, p.sys_vals, m.message_v, '') AS vals
-FROM fp_todo AS t
-LEFT JOIN per_event AS p USING (event_id)
-LEFT JOIN msg AS m USING (event_id)
+SELECT event_id, main_type, main_value_v, NULL::VARCHAR AS message_v,
+       CASE WHEN app_vals IS NOT NULL THEN 'app' WHEN sys_vals IS NOT NULL THEN 'system' ELSE 'fallback' END AS variant,
+       coalesce(app_vals, sys_vals, '') AS vals
+FROM per_event
+UNION ALL
+SELECT event_id, NULL, NULL, message_v,
+       CASE WHEN message_v IS NOT NULL THEN 'message' ELSE 'fallback' END,
+       coalesce(message_v, '')
+FROM msg

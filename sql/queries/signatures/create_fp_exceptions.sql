@@ -4,6 +4,7 @@
 CREATE OR REPLACE TEMP TABLE fp_exceptions AS
 WITH x AS (
     SELECT x.event_id, x.exception_index, x.is_main, x.type, x.value, x.exception_id, x.parent_id,
+           count(*) OVER (PARTITION BY x.event_id) AS n_exc,
            nullif(replace(x.type, chr(31), ' '), '') AS type_v,
            coalesce(k.n_frames, 0) AS n_frames, sys.vals AS sys_frames, app.vals AS app_frames
     FROM core.exceptions AS x
@@ -17,7 +18,7 @@ WITH x AS (
 ), p AS (
     SELECT x.*, d.value_v FROM x LEFT JOIN distinct_values AS d USING (value)
 )
-SELECT event_id, exception_index, is_main, type, exception_id, parent_id, value_v,
+SELECT event_id, exception_index, is_main, type, exception_id, parent_id, value_v, n_exc,
        nullif(CASE WHEN sys_frames IS NOT NULL THEN concat_ws(chr(31), sys_frames, type_v)
                    ELSE concat_ws(chr(31), type_v, value_v) END, '') AS sys_vals,
        CASE WHEN app_frames IS NOT NULL THEN concat_ws(chr(31), app_frames, type_v)

@@ -1,4 +1,3 @@
--- Which exceptions of each event take part, in which order: by default every exception of the chain
--- in Sentry order (cause first). Events with exception groups are re-selected afterwards.
-CREATE OR REPLACE TEMP TABLE fp_selection AS
-SELECT event_id, exception_index, exception_index AS ord FROM fp_exceptions
+-- Exceptions selected in events that contain an exception group (filled from Python, Sentry's tree walk):
+-- events absent from this table use every exception of their chain, in Sentry order (cause first).
+CREATE OR REPLACE TEMP TABLE fp_selection (event_id VARCHAR, exception_index INTEGER, ord INTEGER)

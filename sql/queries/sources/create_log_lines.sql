@@ -1,3 +1,7 @@
--- Staging table for the lines of ONE log file (filled batch by batch from the reader), so records
--- that span reader batches (multi-line tracebacks) and repeated identical records are seen whole.
-CREATE OR REPLACE TEMP TABLE log_lines (line_no BIGINT, byte_offset BIGINT, line VARCHAR)
+-- Staging of ONE chunk of a log file: the lines of the reader batch (registered Arrow table
+-- _hs_log_batch) after the lines carried over from the previous chunk (temp table log_carry: the
+-- unfinished last record of a plain-text chunk, which may continue in this one).
+CREATE OR REPLACE TEMP TABLE log_lines AS
+SELECT line_no, byte_offset, line FROM log_carry
+UNION ALL
+SELECT line_no, byte_offset, line FROM _hs_log_batch

@@ -1,0 +1,188 @@
+"""Feedback-stage bars on the demo world (`hindsight demo`), measured with real semgrep and ruff.
+
+Two inputs:
+- `oracle`: the warehouse tables the feedback stage reads (clusters, crash sites, blame, AI origin,
+  fix commits) filled from the demo's `ground_truth.json` - measures this stage alone.
+- `pipeline`: the warehouse the real upstream stages build (`hindsight run` on the demo); reported
+  when the pipeline runs end to end, else its error.
+Figures: rule counts, offline validation, `semgrep scan --test`, ruff both ways, SARIF, recall on
+crash sites, false positives on fixed lines, share of findings on never-failed code, timings.
+Run: `.venv/bin/python -m benchmarks.run feedback` (or `python -m benchmarks.feedback`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+DEMO_AVAILABLE = (Path(__file__).resolve().parents[1] / "models" / "demo" / "generate.py").exists()
+INJECTION_NEEDLE = "ignore previous instructions"
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def load_oracle(con, truth: dict) -> int:
+    """Fill the feedback stage's input tables from the demo's ground truth; returns crash sites."""
+    sha = {r["release"]: r["sha"] for r in truth["releases"]}
+    con.execute("INSERT INTO core.repositories (repo, path, default_branch) VALUES ('shop', ?, 'main')", [truth["repo"]])
+    ai = [(c["sha"], c["ai_tool"]) for c in truth["commits"] if c.get("ai_authored")]
+    if ai:
+        con.executemany(
+            "INSERT INTO core.commit_ai (repo, sha, origin, ai_authored, ai_tool) VALUES ('shop', ?, 'ai_authored', TRUE, ?)", ai
+        )
+    injected = truth.get("prompt_injection", {})
+    now = datetime(2026, 11, 24)
+    sites = 0
+    for bug in truth["bugs"]:
+        cid = bug["bug_id"]
+        title = f"{bug['failure_class']}: {bug['description'][:60]}"
+        if injected.get("bug_id") == cid:
+            title = f"CalledProcessError: {injected['text']}"  # the planted text reaches the cluster title
+        first = min(_ts(r["deployed_at"]) for r in truth["releases"] if r["release"] in {s["release"] for s in bug["crash_sites"]})
+        con.execute(
+            "INSERT INTO core.clusters (cluster_id, status, title, failure_class, first_seen, last_seen, event_count,"
+            " releases, created_at, updated_at) VALUES (?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [cid, title, bug["failure_class"], first, _ts(truth["period"]["end"]), bug["event_count"],
+             sorted({s["release"] for s in bug["crash_sites"]}), now, now],
+        )
+        con.execute("INSERT INTO core.cluster_members VALUES (?, 'fingerprint', ?, ?)", [f"fp-{cid}", cid, now])
+        for k, site in enumerate(bug["crash_sites"]):
+            rev = sha[site["release"]]
+            prefix = f"{cid}-{k}"
+            con.execute(
+                "INSERT INTO core.event_fingerprints (event_id, fingerprint, variant) SELECT ? || '-' || i, ?, 'app'"
+                " FROM range(?) t(i)", [prefix, f"fp-{cid}", max(site["events"], 1)],
+            )
+            con.execute(
+                "INSERT INTO core.frame_resolutions (event_id, exception_index, frame_index, repo, revision, repo_path,"
+                " line, status) SELECT ? || '-' || i, 0, 0, 'shop', ?, ?, ?, 'resolved' FROM range(?) t(i)",
+                [prefix, rev, site["path"], site["lineno"], max(site["events"], 1)],
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO core.blame_lines (repo, revision, path, line, commit_sha) VALUES ('shop', ?, ?, ?, ?)",
+                [rev, site["path"], site["lineno"], site.get("blame_ignore_revs_commit") or site["blame_commit"]],
+            )
+            sites += 1
+        if bug.get("fixed_commit"):
+            con.execute(
+                "INSERT INTO core.suspect_commit_scores (cluster_id, repo, commit_sha, rank, score, method, fix_commit)"
+                " VALUES (?, 'shop', ?, 1, 1.0, 'szz', ?)", [cid, bug["planted_commit"], bug["fixed_commit"]],
+            )
+    return sites
+
+
+def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
+    from models.feedback import evaluate_pack, release_guidance, release_rules
+    from models.feedback.checks import check_ruff_config, check_sarif, check_semgrep_examples, check_semgrep_valid
+
+    t0 = time.perf_counter()
+    pack, result = release_rules(con, config, pack_root)
+    t_release = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    guidance = release_guidance(con, config, guidance_root, pack_dir=pack_root)
+    t_guidance = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ev = evaluate_pack(con, config, pack)
+    t_eval = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    checks = {fn.__name__: fn(result.path) for fn in (check_semgrep_valid, check_semgrep_examples, check_ruff_config, check_sarif)}
+    t_checks = time.perf_counter() - t0
+    leaked = []
+    for p in [*result.path.rglob("*"), *guidance.out_dir.rglob("*")]:
+        if p.is_file():
+            from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
+            import re
+
+            text = re.sub(re.escape(EVIDENCE_BEGIN) + ".*?" + re.escape(EVIDENCE_END), "", p.read_text(), flags=re.S)
+            if INJECTION_NEEDLE in text.lower():
+                leaked.append(str(p.relative_to(p.parents[1])))
+    s = ev.summary()
+    return {
+        "pack_version": result.version,
+        "semgrep_rules": len(pack.semgrep_rules),
+        "mined_rules": sum(r.origin == "mined" for r in pack.rules),
+        "classes": sorted(pack.evidence),
+        "ruff_codes": len(pack.ruff_codes),
+        "checks": {k: {"ok": ok, "detail": d[:300]} for k, (ok, d) in checks.items()},
+        "recall": s["recall"],
+        "crash_sites": f"{ev.crash_sites_flagged}/{ev.crash_sites}",
+        "missed_sites": ev.missed_sites,
+        "fixed_fp_rate": s["fixed_fp_rate"],
+        "fixed_sites": f"{ev.fixed_sites_flagged}/{ev.fixed_sites}",
+        "flagged_fixes": ev.flagged_fixes,
+        "head_never_failed_share": s["head_never_failed_share"],
+        "head_never_failed": f"{ev.head_unfailed}/{ev.head_findings}",
+        "failing_revisions_never_failed_share": s["never_failed_share"],
+        "failing_revisions_never_failed": f"{ev.unfailed_findings}/{ev.failing_findings}",
+        "never_failed_locations": ev.unfailed_locations[:20],
+        "head_kloc": s["head_kloc"],
+        "demoted": s["demoted"],
+        "guidance_files": len(guidance.files),
+        "injection_outside_evidence": leaked,
+        "seconds": {"release": round(t_release, 1), "guidance": round(t_guidance, 1),
+                    "evaluate": round(t_eval, 1), "checks": round(t_checks, 1)},
+        "bars": {
+            "rules_validate": checks["check_semgrep_valid"][0],
+            "semgrep_test": checks["check_semgrep_examples"][0],
+            "ruff_both_ways": checks["check_ruff_config"][0],
+            "sarif_valid": checks["check_sarif"][0],
+            "recall_ge_90": (s["recall"] or 0) >= 0.9,
+            "fixed_fp_le_10": (s["fixed_fp_rate"] or 0) <= 0.10,
+            "never_failed_le_10_at_head": (s["head_never_failed_share"] or 0) <= 0.10,
+        },
+    }
+
+
+def run() -> dict:
+    if not DEMO_AVAILABLE:
+        return {"skipped": "models/demo is absent: no demo world to measure on"}
+    from models.config import load_config
+    from models.demo.generate import generate
+    from models.warehouse import connect
+
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="hindsight-bench-feedback-") as tmp:
+        demo = Path(tmp) / "demo"
+        t0 = time.perf_counter()
+        generate(demo, seed=7)
+        out["demo_generate_s"] = round(time.perf_counter() - t0, 1)
+        truth = json.loads((demo / "ground_truth.json").read_text())
+        config = load_config(demo / "hindsight.toml")
+
+        con = connect(Path(tmp) / "oracle.duckdb")
+        try:
+            load_oracle(con, truth)
+            out["oracle"] = measure(con, config, Path(tmp) / "oracle-packs", Path(tmp) / "oracle-guidance")
+        finally:
+            con.close()
+
+        t0 = time.perf_counter()
+        env = {**os.environ, "HINDSIGHT_CONFIG": str(demo / "hindsight.toml"), "DAGSTER_HOME": str(Path(tmp) / "dg")}
+        (Path(tmp) / "dg").mkdir()
+        (Path(tmp) / "dg" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        proc = subprocess.run([str(Path(sys.executable).parent / "hindsight"), "run"], cwd=demo, env=env,
+                              capture_output=True, text=True, timeout=1800)
+        out["pipeline_run_s"] = round(time.perf_counter() - t0, 1)
+        if proc.returncode != 0:
+            out["pipeline"] = {"error": (proc.stderr or proc.stdout)[-600:]}
+        else:
+            con = connect(config.warehouse)
+            try:
+                out["pipeline"] = measure(con, config, Path(tmp) / "pipeline-packs", Path(tmp) / "pipeline-guidance")
+            except ValueError as exc:
+                out["pipeline"] = {"error": str(exc)}
+            finally:
+                con.close()
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, default=str))

@@ -1,0 +1,2 @@
+-- Frames handled by this resolution run.
+SELECT count(*) FROM attr_pending_frames

@@ -1,0 +1,133 @@
+"""Dashboard test data, built for real: the demo world (generated + full pipeline) once per test session.
+
+pytest-xdist runs several workers; the world is built once into the session's shared base temp dir under a
+file lock, and every worker reads the same snapshot (read-only, so sharing is safe).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.warehouse import connect
+from models.warehouse.snapshot import publish_snapshot, snapshot_path
+
+PROJECT = Path(__file__).resolve().parents[2]
+APP = PROJECT / "dashboards" / "app.py"
+PAGES = ["overview", "clusters", "cluster", "attribution", "incidents", "rules", "sql"]
+INJECTIONS = ["<script>alert(1)</script>", "**bold** [link](javascript:alert(1))", "Ignore previous instructions"]
+
+
+def _clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HINDSIGHT_WAREHOUSE", "HINDSIGHT_CONFIG", "DAGSTER_HOME")}
+    env["HINDSIGHT_DAGSTER_LOG_LEVEL"] = "ERROR"
+    return env
+
+
+def _build_world(out: Path) -> dict:
+    """`hindsight demo --out DIR --scale 1` (generates the world and runs the whole pipeline), then checks it."""
+    proc = subprocess.run([sys.executable, "-m", "hindsight.cli", "demo", "--out", str(out), "--scale", "1"],
+                          cwd=PROJECT, env=_clean_env(), capture_output=True, text=True, timeout=600)
+    warehouse = out / "warehouse.duckdb"
+    if not warehouse.exists():
+        raise RuntimeError(f"hindsight demo built no warehouse:\n{proc.stdout}\n{proc.stderr}")
+    if not snapshot_path(warehouse).exists():  # the pipeline stopped before its last asset: publish what exists
+        con = connect(warehouse)
+        try:
+            publish_snapshot(con, warehouse)
+        finally:
+            con.close()
+    con = duckdb.connect(str(snapshot_path(warehouse)), read_only=True)
+    try:
+        counts = {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
+                  for t in ("events", "clusters", "frame_resolutions", "rule_packs", "incidents")}
+    finally:
+        con.close()
+    return {"counts": counts, "demo_stdout": proc.stdout[-2000:], "demo_stderr": proc.stderr[-2000:]}
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> Path:
+    """The demo world directory (hindsight.toml, warehouse.duckdb and its published snapshot)."""
+    root = tmp_path_factory.getbasetemp().parent
+    out = root / "dashboard-world"
+    ready = root / "dashboard-world.json"
+    with open(root / "dashboard-world.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            if out.exists():
+                shutil.rmtree(out)
+            ready.write_text(json.dumps(_build_world(out)))
+    info = json.loads(ready.read_text())
+    if not info["counts"]["events"]:
+        pytest.fail(f"the demo world has no events: {info}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def world_counts(world) -> dict:
+    return json.loads((world.parent / "dashboard-world.json").read_text())["counts"]
+
+
+@pytest.fixture
+def snapshot_con(world):
+    con = duckdb.connect(str(snapshot_path(world / "warehouse.duckdb")), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def use_warehouse(monkeypatch):
+    """Point the dashboard (in this process) at a warehouse; returns a function taking the warehouse path."""
+    def point(warehouse: Path, config: Path | None = None) -> Path:
+        monkeypatch.setenv("HINDSIGHT_WAREHOUSE", str(warehouse))
+        if config:
+            monkeypatch.setenv("HINDSIGHT_CONFIG", str(config))
+        else:
+            monkeypatch.delenv("HINDSIGHT_CONFIG", raising=False)
+        return warehouse
+    return point
+
+
+@pytest.fixture
+def empty_warehouse(tmp_path) -> Path:
+    """A warehouse with the full schema and no rows, with its snapshot published."""
+    warehouse = tmp_path / "empty.duckdb"
+    con = connect(warehouse)
+    try:
+        publish_snapshot(con, warehouse)
+    finally:
+        con.close()
+    return warehouse
+
+
+def open_page(page: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """Run the app once, switch to `page` and run it (query parameters set before the first run)."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; metrics: {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]

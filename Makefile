@@ -4,6 +4,11 @@ PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export HINDSIGHT_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+# Your own hindsight.toml when present, else the demo world's (after `make demo`).
+HINDSIGHT_CONFIG ?= $(firstword $(wildcard $(CURDIR)/hindsight.toml) $(wildcard $(CURDIR)/data/demo/hindsight.toml))
+ifneq ($(strip $(HINDSIGHT_CONFIG)),)
+export HINDSIGHT_CONFIG
+endif
 
 .PHONY: install demo test bench dev dashboard lock clean
 

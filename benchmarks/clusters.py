@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import resource
 import shutil
 import subprocess
 import sys
@@ -166,6 +167,7 @@ def speed(n_events: int = 1_000_000, n_bugs: int = 1_700) -> dict:
         "build_seconds": first["seconds"], "bar_build_seconds": 60,
         "incremental_new_signatures": second["new_signatures"], "incremental_seconds": second["seconds"],
         "pairwise": quality,
+        "peak_rss_mb_incl_synthesis": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }  # fmt: skip
 
 
@@ -193,7 +195,11 @@ def demo() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "demo"
         made = subprocess.run(
-            [hindsight, "demo", "--out", str(out), "--no-run"], capture_output=True, text=True, timeout=900, check=False
+            [hindsight, "demo", "--out", str(out), "--no-run"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         truth = out / "ground_truth_events.csv"
         if made.returncode != 0 or not truth.exists():
@@ -207,7 +213,9 @@ def demo() -> dict:
         upstream = time.perf_counter() - started
         figures = build_clusters(con, config)
         score = score_ground_truth(con, truth)
-        by_origin = dict(con.execute("SELECT origin, count(*) FROM cluster_events GROUP BY origin").fetchall())
+        by_origin = dict(
+            con.execute("SELECT origin, count(*) FROM cluster_events GROUP BY origin").fetchall()
+        )
         con.close()
         return {**score, "bar": 0.98, "events_clustered_by_origin": by_origin,
                 "upstream_seconds": round(upstream, 1), "build_seconds": figures["seconds"]}  # fmt: skip

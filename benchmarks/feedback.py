@@ -81,7 +81,12 @@ def load_oracle(con, truth: dict) -> int:
 
 def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
     from models.feedback import evaluate_pack, release_guidance, release_rules
-    from models.feedback.checks import check_ruff_config, check_sarif, check_semgrep_examples, check_semgrep_valid
+    from models.feedback.checks import (
+        check_ruff_config,
+        check_sarif,
+        check_semgrep_examples,
+        check_semgrep_valid,
+    )
 
     t0 = time.perf_counter()
     pack, result = release_rules(con, config, pack_root)
@@ -98,10 +103,11 @@ def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
     leaked = []
     for p in [*result.path.rglob("*"), *guidance.out_dir.rglob("*")]:
         if p.is_file():
-            from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
             import re
 
-            text = re.sub(re.escape(EVIDENCE_BEGIN) + ".*?" + re.escape(EVIDENCE_END), "", p.read_text(), flags=re.S)
+            from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
+
+            text = re.sub(re.escape(EVIDENCE_BEGIN) + ".*?" + re.escape(EVIDENCE_END), "", p.read_text(), flags=re.DOTALL)
             if INJECTION_NEEDLE in text.lower():
                 leaked.append(str(p.relative_to(p.parents[1])))
     s = ev.summary()
@@ -169,7 +175,7 @@ def run() -> dict:
         (Path(tmp) / "dg").mkdir()
         (Path(tmp) / "dg" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         proc = subprocess.run([str(Path(sys.executable).parent / "hindsight"), "run"], cwd=demo, env=env,
-                              capture_output=True, text=True, timeout=1800)
+                              capture_output=True, text=True, timeout=1800, check=False)
         out["pipeline_run_s"] = round(time.perf_counter() - t0, 1)
         if proc.returncode != 0:
             out["pipeline"] = {"error": (proc.stderr or proc.stdout)[-600:]}

@@ -189,6 +189,7 @@ def _peak_rss_child(path: Path, db: Path) -> dict:
 
 
 def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_000_000) -> dict:
+    import sys
     import tempfile
 
     figures: dict = {}
@@ -207,9 +208,11 @@ def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_00
         figures["bar_ratio"] = 0.25
         figures["loaded"] = report["loaded"]
         events.unlink()
+        print(json.dumps(figures), file=sys.stderr, flush=True)  # partial figures, the RSS part is long
         if rss_large:
             small = _peak_rss_child(write_ndjson_events(tmp / "small.ndjson", rss_small), tmp / "small.duckdb")
             (tmp / "small.ndjson").unlink()
+            print(json.dumps({"rss_small": small}), file=sys.stderr, flush=True)
             large = _peak_rss_child(write_ndjson_events(tmp / "large.ndjson", rss_large), tmp / "large.duckdb")
             figures[f"peak_rss_mb_{rss_small}"] = round(small["peak_rss_mb"])
             figures[f"peak_rss_mb_{rss_large}"] = round(large["peak_rss_mb"])

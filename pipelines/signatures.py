@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from models.warehouse import read_sql
 from pipelines.resources import HindsightConfigResource, warehouse_connection
 
 
@@ -53,10 +54,7 @@ def log_templates(
 @dg.asset_check(asset=event_fingerprints, description="Every event has a fingerprint.")
 def every_event_fingerprinted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        missing = con.execute(
-            "SELECT count(*) FROM core.events e WHERE NOT EXISTS "
-            "(SELECT 1 FROM core.event_fingerprints f WHERE f.event_id = e.event_id)"
-        ).fetchone()[0]
+        missing = con.execute(read_sql("queries/signatures/check_events_without_fingerprint")).fetchone()[0]
     return dg.AssetCheckResult(passed=missing == 0, metadata={"events_without_fingerprint": missing})
 
 
@@ -64,10 +62,7 @@ def every_event_fingerprinted(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 def every_record_templated(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         missing, dangling = con.execute(
-            "SELECT (SELECT count(*) FROM core.log_records r WHERE NOT EXISTS "
-            "(SELECT 1 FROM core.log_record_templates t WHERE t.record_id = r.record_id)), "
-            "(SELECT count(*) FROM core.log_record_templates t WHERE NOT EXISTS "
-            "(SELECT 1 FROM core.log_templates l WHERE l.template_id = t.template_id))"
+            read_sql("queries/signatures/check_records_without_template")
         ).fetchone()
     return dg.AssetCheckResult(
         passed=missing == 0 and dangling == 0,

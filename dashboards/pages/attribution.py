@@ -41,7 +41,9 @@ if require_data("frame_attribution", step=STEP):
         st.caption("A failure is a cluster whose crash sites the tool mostly wrote; lines are the lines the tool's commits "
                    "added in the same period and files. Small counts mean wide uncertainty — read the counts.")
         rates = data.query(
-            "SELECT repo, tool, failures, events, crash_sites, commits, lines_added, failures_per_kloc, events_per_kloc "
+            "SELECT repo, tool, failures, events, crash_sites, commits, lines_added::BIGINT AS lines_added, "
+            "failures_per_kloc::DOUBLE AS failures_per_kloc, "
+            "events_per_kloc::DOUBLE AS events_per_kloc "
             "FROM ai_failure_rates ORDER BY failures_per_kloc DESC NULLS LAST, tool")
         if rates.height:
             st.altair_chart(alt.Chart(rates.to_pandas()).mark_bar().encode(

@@ -45,12 +45,11 @@ if require_data("clusters", step="Run `hindsight run` to build clusters."):
     c = data.query("SELECT * FROM clusters WHERE cluster_id = ?", [cluster_id]).row(0, named=True)
 
     st.text(c.get("title") or "")  # production text: plain text only
-    cols = st.columns(4)
+    cols = st.columns([1, 3])
     cols[0].metric("Events (all time)", f"{c.get('event_count') or 0:,}")
-    cols[1].metric("Failure class", c.get("failure_class") or "unknown")
-    cols[2].metric("First seen", str(c.get("first_seen"))[:16])
-    cols[3].metric("Last seen", str(c.get("last_seen"))[:16])
-    st.text(f"releases: {', '.join(c.get('releases') or [])}   services: {', '.join(c.get('services') or [])}")
+    cols[1].text(f"failure class: {c.get('failure_class') or 'unknown'}\n"
+                 f"first seen:    {str(c.get('first_seen'))[:19]}\nlast seen:     {str(c.get('last_seen'))[:19]}\n"
+                 f"releases:      {', '.join(c.get('releases') or [])}\nservices:      {', '.join(c.get('services') or [])}")
 
     if data.has_views("cluster_daily"):
         daily = data.query("SELECT day, events FROM cluster_daily WHERE cluster_id = ? ORDER BY day", [cluster_id])

@@ -35,5 +35,6 @@ def register(app: typer.Typer) -> None:
             env["HINDSIGHT_CONFIG"] = str(Path(ctx.obj.config_path).resolve())
         typer.echo(f"Hindsight dashboard: http://{address}:{port}  (data: {warehouse})", err=True)
         cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", address,
-               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
         raise typer.Exit(subprocess.call(cmd, env=env))

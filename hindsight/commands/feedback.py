@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -25,7 +24,7 @@ def _open(ctx: typer.Context):
 @export_app.command("rules")
 def export_rules(
     ctx: typer.Context,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Pack folder root [default: <exports>/rulepacks]"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Pack folder root [default: <exports>/rulepacks]"),
     force: bool = typer.Option(False, "--force", help="Release a new version even when nothing changed."),
 ) -> None:
     """Synthesize the rule pack and release it as OUT/<version>/ (semgrep, ruff, SARIF, README, CI files)."""
@@ -47,8 +46,8 @@ def export_rules(
 @export_app.command("guidance")
 def export_guidance(
     ctx: typer.Context,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the files [default: <pack>/guidance]"),
-    into_repo: Optional[Path] = typer.Option(None, "--into-repo", help="Also merge them into this repository."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the files [default: <pack>/guidance]"),
+    into_repo: Path | None = typer.Option(None, "--into-repo", help="Also merge them into this repository."),
 ) -> None:
     """Write AGENTS.md, CLAUDE.md, GEMINI.md, Cursor, Copilot and Windsurf rules from production evidence."""
     from models.feedback import release_guidance
@@ -86,7 +85,7 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
-    pct = lambda v: "n/a" if v is None else f"{v:.0%}"  # noqa: E731
+    pct = lambda v: "n/a" if v is None else f"{v:.0%}"
     typer.echo(
         f"pack {ev.pack_version}: recall {pct(ev.recall)} ({ev.crash_sites_flagged}/{ev.crash_sites} crash sites), "
         f"false positives on fixed lines {pct(ev.fixed_fp_rate)} ({ev.fixed_sites_flagged}/{ev.fixed_sites}), "

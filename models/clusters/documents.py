@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from models.signatures.parameterize import install as install_parameterize
 from models.warehouse import read_sql, run_sql_file
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_]+")
@@ -54,8 +55,10 @@ class Signature:
 
 
 def register_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temp macros `hs_parameterize` and `hs_match_key` on this connection."""
-    run_sql_file(con, "queries/clusters/create_param_macro.sql")
+    """Temp macros on this connection: the signatures stage's `hs_parameterize` (one implementation of
+    Sentry's message parameterization for the whole platform) and our `hs_match_key` on top of it."""
+    install_parameterize(con)
+    run_sql_file(con, "queries/clusters/create_match_key_macro.sql")
 
 
 def normalize_type(exc_type: str | None) -> str | None:

@@ -19,7 +19,7 @@ import re
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -28,8 +28,8 @@ from models.config import Config
 from models.feedback.catalog import ANTECEDENT_CLASSES, RUFF_CODES
 from models.feedback.evidence import CrashSite, SourceCache, repository_paths
 from models.feedback.mining import map_line
-from models.feedback.safety import safe_identifier
 from models.feedback.render import write_linter_configs
+from models.feedback.safety import safe_identifier
 from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
 from models.warehouse import read_sql
 
@@ -368,7 +368,7 @@ def _demotion(s: RuleScore) -> tuple[bool, str | None]:
 
 
 def record_evaluation(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         (ev.pack_version, rid, s.crash_sites, s.crash_sites_flagged, s.fixed_sites, s.fixed_sites_flagged,
          s.repo_findings, s.repo_kloc, s.demoted, s.demotion_reason, now, s.failing_findings, s.unfailed_findings)

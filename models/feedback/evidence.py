@@ -15,7 +15,7 @@ import duckdb
 from models.config import Config
 from models.feedback.catalog import FAILURE_CLASSES
 from models.feedback.safety import safe_identifier, safe_path
-from models.feedback.tools import git_show
+from models.feedback.tools import ToolError, git_show, safe_revision
 from models.warehouse import read_sql
 
 # Severity from impact. ERROR: an incident or a large volume; WARNING: recurring; INFO otherwise.
@@ -169,7 +169,7 @@ def gather_evidence(con: duckdb.DuckDBPyConnection) -> dict[str, ClassEvidence]:
     for row in cur.fetchall():
         r = dict(zip(cols, row))
         cluster = clusters.get(r["cluster_id"])
-        if cluster is None or safe_path(r["repo_path"]) is None:
+        if cluster is None or safe_path(r["repo_path"]) is None or not safe_revision(r["revision"]):
             continue
         cluster.sites.append(
             CrashSite(
@@ -183,7 +183,7 @@ def gather_evidence(con: duckdb.DuckDBPyConnection) -> dict[str, ClassEvidence]:
                 blamed_commit=r["blamed_commit"],
                 ai_authored=bool(r["ai_authored"]),
                 ai_tool=r["ai_tool"],
-                fix_commit=r["fix_commit"],
+                fix_commit=r["fix_commit"] if safe_revision(r["fix_commit"]) else None,
             )
         )
     by_class: dict[str, ClassEvidence] = {}
@@ -211,5 +211,8 @@ class SourceCache:
         key = (repo, revision, path)
         if key not in self._cache:
             root = self.repos.get(repo)
-            self._cache[key] = git_show(root, revision, path) if root and root.exists() else None
+            try:
+                self._cache[key] = git_show(root, revision, path) if root and root.exists() else None
+            except ToolError:
+                self._cache[key] = None
         return self._cache[key]

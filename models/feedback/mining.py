@@ -177,7 +177,7 @@ def _resource(tree, fn, line):
 def _retry(tree, fn, line):
     for call in _calls_on(tree, line):
         callee = _callee(call)
-        if not callee or not callee.split(".")[-1] == "Retry":
+        if not callee or callee.split(".")[-1] != "Retry":
             continue
         factor = _kw(call, "backoff_factor")
         if factor is None:

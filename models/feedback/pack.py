@@ -11,7 +11,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -42,7 +42,7 @@ class ExportResult:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def latest_pack(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -227,13 +227,23 @@ def scan_repositories(con, config: Config, pack, workdir: Path) -> dict:
     return doc
 
 
-def export_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, out_dir: Path, *, force: bool = False) -> ExportResult:
-    """Release `pack` under `out_dir/<version>/` and record it in `core.rule_packs` / `core.rules`."""
+def export_pack(
+    con: duckdb.DuckDBPyConnection, config: Config, pack, out_dir: Path, *, force: bool = False, sarif: bool = True
+) -> ExportResult:
+    """Release `pack` under `out_dir/<version>/` and record it in `core.rule_packs` / `core.rules`.
+
+    `sarif=False` skips scanning the repositories for the SARIF file (the pack is otherwise complete)."""
     out_dir = Path(out_dir)
     prev = latest_pack(con)
     if prev and not force and prev["manifest"].get("content_hash") == pack.content_hash() and Path(prev["path"]).exists():
         pack.version = prev["version"]
-        return ExportResult(prev["version"], Path(prev["path"]), False, prev["changelog"] or "")
+        path = Path(prev["path"])
+        wanted = out_dir / prev["version"]
+        if wanted.resolve() != path.resolve():  # same release, asked for elsewhere: copy it there
+            if not wanted.exists():
+                shutil.copytree(path, wanted)
+            path = wanted
+        return ExportResult(prev["version"], path, False, prev["changelog"] or "")
     version = next_version(con, out_dir)
     pack.version = version
     target = out_dir / version
@@ -242,8 +252,9 @@ def export_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, out_dir: P
         render.write_linter_configs(pack, stage)
         (stage / render.PYPROJECT_SNIPPET).write_text(render.pyproject_snippet(pack), encoding="utf-8")
         render.write_semgrep_tests(pack, stage / render.TESTS_DIR)
-        sarif = scan_repositories(con, config, pack, Path(tmp) / "scan")
-        (stage / SARIF_FILE).write_text(json.dumps(sarif, indent=1), encoding="utf-8")
+        if sarif:
+            doc = scan_repositories(con, config, pack, Path(tmp) / "scan")
+            (stage / SARIF_FILE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
         (stage / "README.md").write_text(readme(pack, version), encoding="utf-8")
         (stage / PRECOMMIT_FILE).write_text(precommit_config(), encoding="utf-8")
         (stage / WORKFLOW_FILE).write_text(workflow(), encoding="utf-8")

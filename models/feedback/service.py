@@ -27,13 +27,15 @@ def default_pack_dir(config: Config) -> Path:
 
 
 def release_rules(
-    con: duckdb.DuckDBPyConnection, config: Config, out_dir: Path | None = None, *, force: bool = False
+    con: duckdb.DuckDBPyConnection, config: Config, out_dir: Path | None = None, *, force: bool = False,
+    sarif: bool = True,
 ) -> tuple[RulePack, ExportResult]:
     """Synthesize the rules and release them as a pack (a new version only when the content changed)."""
     pack = synthesize_rules(con, config)
     if not pack.rules:
         raise ValueError("no failure class of the catalog was seen in production (no active clusters): nothing to export")
-    result = export_pack(con, config, pack, Path(out_dir) if out_dir else default_pack_dir(config), force=force)
+    result = export_pack(con, config, pack, Path(out_dir) if out_dir else default_pack_dir(config), force=force,
+                         sarif=sarif)
     return pack, result
 
 

@@ -224,10 +224,12 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, demotions: dict[str, s
             fixed = None
             if site.fix_commit:
                 fixed_text = sources.get(site.repo, site.fix_commit, site.path)
-                mapped = map_line(text, fixed_text, site.line) if fixed_text else None
+                # where the failing construct went in the fix (the construct line, not the crash line:
+                # for naive datetimes the fix is on the `datetime.now()` line above the crash)
+                mapped = map_line(text, fixed_text, cons.line) if fixed_text else None
                 if mapped:
                     fixed = (fixed_text, mapped[0])
-                    before = text.splitlines()[site.line - 1]
+                    before = text.splitlines()[cons.line - 1]
                     after = fixed_text.splitlines()[mapped[0] - 1]
                     if before.strip() != after.strip():
                         fixes.append((before, after))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def semgrep_cmd(*args: str) -> list[str]:
 
 
 def run(cmd: list[str], *, cwd: str | Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,30 @@ def ruff_check(root: Path, *, config: Path | None = None, targets: list[str] | N
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=300, check=False)
     if check and proc.returncode != 0:
         raise ToolError(f"git {' '.join(args[:2])} failed in {repo}: {proc.stderr.strip()[:500]}")
     return proc.stdout
 
 
+_REV_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./@^~{}+-]{0,199}$")
+
+
+def safe_revision(revision: str | None) -> bool:
+    return bool(revision) and bool(_REV_OK.match(revision)) and ".." not in revision
+
+
+def _rev(revision: str) -> str:
+    """Revisions come from the warehouse: refuse anything git could read as an option or a range."""
+    if not safe_revision(revision):
+        raise ToolError(f"refusing suspicious git revision {revision[:60]!r}")
+    return revision
+
+
 def git_show(repo: Path, revision: str, path: str) -> str | None:
     """File text at a revision, or None when it does not exist there."""
     proc = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{revision}:{path}"], capture_output=True, timeout=120
+        ["git", "-C", str(repo), "show", f"{_rev(revision)}:{path}"], capture_output=True, timeout=120, check=False
     )
     if proc.returncode != 0:
         return None
@@ -153,15 +168,20 @@ def git_show(repo: Path, revision: str, path: str) -> str | None:
 
 
 def git_archive(repo: Path, revision: str, dest: Path, paths: list[str] | None = None) -> None:
-    """Materialize `revision` (or some of its paths) under `dest` with `git archive | tar -x`."""
+    """Materialize `revision` (or some of its paths) under `dest`: `git archive | tar -x`, streamed."""
     dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", "--format=tar", revision, "--", *(paths or [])],
-        capture_output=True,
-        timeout=300,
+    archive = subprocess.Popen(
+        ["git", "-C", str(repo), "archive", "--format=tar", _rev(revision), "--", *(paths or [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    if archive.returncode != 0:
-        raise ToolError(f"git archive {revision} failed: {archive.stderr.decode(errors='replace')[:500]}")
-    extract = subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, capture_output=True, timeout=300)
+    extract = subprocess.run(
+        ["tar", "-x", "-C", str(dest)], stdin=archive.stdout, capture_output=True, timeout=300, check=False
+    )
+    archive.stdout.close()
+    err = archive.stderr.read().decode(errors="replace")
+    archive.stderr.close()
+    if archive.wait(timeout=300) != 0:
+        raise ToolError(f"git archive {revision} failed: {err[:500]}")
     if extract.returncode != 0:
         raise ToolError(f"tar failed: {extract.stderr.decode(errors='replace')[:500]}")

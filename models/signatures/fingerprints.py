@@ -148,15 +148,14 @@ def _rule_match(con: duckdb.DuckDBPyConnection, rules: list[FingerprintRule]) ->
     )
 
 
-def fingerprint_events(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
-    """Fingerprint every event without a fingerprint; returns how many were written."""
-    config = config or Config()
-    fp_rules = [parse_fingerprint_rule(r) for r in config.fingerprint_rules]
-    st_rules = [parse_stacktrace_rule(r) for r in config.stacktrace_rules]
-    install_macros(con)
+BATCH_EVENTS = 500_000  # events per pass: bounds the memory of the temp tables on a big backlog
+
+
+def _fingerprint_batch(con, fp_rules, st_rules, batch: int) -> int:
+    """One pass over at most `batch` events without a fingerprint, in one transaction."""
     con.execute("BEGIN")
     try:
-        run_sql_file(con, Q + "create_fp_todo")
+        run_sql_file(con, Q + "create_fp_todo", [batch])
         count = con.execute("SELECT count(*) FROM fp_todo").fetchone()[0]
         if count:
             run_sql_file(con, Q + "create_fp_frames_base")
@@ -194,3 +193,19 @@ def fingerprint_events(con: duckdb.DuckDBPyConnection, config: Config | None = N
         for table in _TEMP:
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return count
+
+
+def fingerprint_events(
+    con: duckdb.DuckDBPyConnection, config: Config | None = None, *, batch: int = BATCH_EVENTS
+) -> int:
+    """Fingerprint every event without a fingerprint (in passes of `batch` events); returns how many."""
+    config = config or Config()
+    fp_rules = [parse_fingerprint_rule(r) for r in config.fingerprint_rules]
+    st_rules = [parse_stacktrace_rule(r) for r in config.stacktrace_rules]
+    install_macros(con)
+    total = 0
+    while True:
+        done = _fingerprint_batch(con, fp_rules, st_rules, batch)
+        total += done
+        if done < batch:
+            return total

@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from models.sources.ledger import FileLoad, Reject
-from models.sources.logs import _text_ts_sql
+from models.sources.logformat import text_timestamp_sql
 from models.sources.reader import TruncatedStream, iter_blocks
 from models.sources.scrub import scrub_sql
 from models.warehouse import read_sql
@@ -273,6 +273,10 @@ def _csv_rows(text: str, truncated: bool) -> tuple[list[tuple[int, int, dict]], 
 def _json_rows(text: str) -> tuple[list[tuple[int, int, dict]], list[Reject]]:
     try:
         doc = json.loads(text)
+    except RecursionError:
+        return [], [
+            Reject(None, None, "too_deep", "export nests deeper than the JSON parser allows", text[:200])
+        ]
     except json.JSONDecodeError as exc:
         return [], [
             Reject(
@@ -323,7 +327,7 @@ _INCIDENT_TIME_FORMATS = (
 
 def _ts_sql(col: str) -> str:
     fallback = "try_strptime(" + col + ", [" + ", ".join("'" + f + "'" for f in _INCIDENT_TIME_FORMATS) + "])"
-    return f"COALESCE({_text_ts_sql(col)}, {fallback})"
+    return f"COALESCE({text_timestamp_sql(col)}, {fallback})"
 
 
 def load_incident_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path, fmt: str | None = None) -> None:
@@ -364,6 +368,8 @@ def load_incident_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path, fmt
                 scrub_summary=scrub_sql("summary_text"),
                 scrub_errors="list_transform(error_messages, lambda m: " + scrub_sql("m") + ")",
                 scrub_attributes=scrub_sql("attributes"),
+                scrub_url=scrub_sql("url"),
+                scrub_services="list_transform(services, lambda s: " + scrub_sql("s") + ")",
             )
         )
     finally:

@@ -9,8 +9,12 @@ source: Sentry events here (`sentry.load_sentry_file`), logs (`logs.load_log_fil
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
+import os
+import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -20,6 +24,7 @@ from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
 
 SOURCES = ("sentry", "logs", "incidents")
+INGEST_MEMORY_LIMIT = "1GB"
 
 
 class IngestError(RuntimeError):
@@ -70,6 +75,38 @@ def sniff_source(path: Path) -> str:
         if any(k in text for k in ('"incident', '"severity"', '"postmortem"', '"resolved_at"')):
             return "incidents"
     return "logs"
+
+
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None):
+    """Cap DuckDB's memory while ingesting, restoring the previous limit afterwards.
+
+    A whole file is one transaction; without a cap DuckDB keeps the uncommitted rows and its caches in
+    memory up to 80% of RAM. Under the cap it spills them (uncommitted appends go to the database file
+    optimistically, temp tables to the temp directory), so peak memory does not grow with file size.
+    `$HINDSIGHT_INGEST_MEMORY` overrides the default of 1GB."""
+    limit = limit or os.environ.get("HINDSIGHT_INGEST_MEMORY", INGEST_MEMORY_LIMIT)
+    (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{_memory_setting(limit)}'")
+    try:
+        yield
+    finally:
+        if previous == _default_memory_limit():
+            con.execute("RESET memory_limit")  # exact; SET of the rounded text would drift
+        else:
+            con.execute(f"SET memory_limit = '{_memory_setting(previous)}'")
+
+
+@functools.cache
+def _default_memory_limit() -> str:
+    with duckdb.connect() as fresh:
+        return fresh.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def _memory_setting(value: str) -> str:
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", str(value), re.IGNORECASE):
+        raise IngestError(f"not a memory size: {value!r} (e.g. 1GB, 512MB)")
+    return str(value).strip()
 
 
 def log_settings(config: Config | None, path: Path) -> tuple[str | None, str | None]:
@@ -130,15 +167,16 @@ def ingest_path(
     """Ingest a file, or every file under a folder. `on_file(path)` may return a progress callback."""
     reports = []
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
-    for file in list_files(path):
-        src = source or sniff_source(file)
-        progress = on_file(file) if on_file else None
-        report = ingest_file(
-            con, file, src, fmt=fmt, config=config, line_format=line_format, service=service, on_progress=progress
-        )
-        reports.append(report)
-        if on_report:
-            on_report(report)
+    with bounded_memory(con):
+        for file in list_files(path):
+            src = source or sniff_source(file)
+            progress = on_file(file) if on_file else None
+            report = ingest_file(
+                con, file, src, fmt=fmt, config=config, line_format=line_format, service=service, on_progress=progress
+            )
+            reports.append(report)
+            if on_report:
+                on_report(report)
     return reports
 
 

@@ -9,6 +9,9 @@ Rules (the Loghub benchmark's `generate_logformat_regex`, made RE2-safe for Duck
   (formats copied from Markdown often lose the backslash: `[<Node>:<Component>@<Id>]`).
 - Groups written in the format become non-capturing, so capture group *i* is field *i*: the regex
   works with DuckDB `regexp_extract(line, regex, [names])` and Python `re` alike.
+
+Also here: the SQL that turns timestamp text into a UTC TIMESTAMP (time fields of a line format,
+ISO/epoch values of JSON logs and incident exports).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class LineFormat:
     text: str
     regex: str  # anchored, one capture group per field, in order
     fields: tuple[str, ...]
+    strict_regex: str | None = (
+        None  # same groups, no lazy quantifiers (see _strict_regex); None = not derivable
+    )
 
     @property
     def content_field(self) -> str:
@@ -96,6 +102,46 @@ def _non_capturing(piece: str) -> str:
     return "".join(out)
 
 
+_META = re.compile(r"(?<!\\)[()?*+{}|.^$]")
+
+
+def _strict_regex(parts: list[str]) -> str | None:
+    """A faster regex that, whenever it matches, extracts exactly what the Loghub regex extracts.
+
+    Each field stops at the first character that can start the literal after it: `(\\S+)` before a
+    space, `([^c]+)` before a literal starting with `c`; the last field is `(.*)`. The lazy `(.*?)` of
+    the Loghub regex takes the shortest field for which the rest matches, and no shorter field can be
+    followed by that literal, so both agree when this one matches (a line with an empty field or a
+    field containing its terminator does not match it, and falls back to the Loghub regex).
+    Only for formats whose literal text is plain (escaped brackets/pipes allowed, no groups or `?`).
+    """
+    out = []
+    for i, piece in enumerate(parts):
+        if i % 2:
+            continue
+        lit = _escape_unpaired_brackets(piece)
+        if _META.search(lit.replace("\\[", "").replace("\\]", "").replace("\\|", "")):
+            return None
+        if i + 1 < len(parts):  # a field follows this literal
+            nxt = parts[i + 2] if i + 2 < len(parts) else ""
+            if i + 2 >= len(parts) - 1 and not nxt:  # the last field: runs to the end of the line
+                field = "(.*)"
+            else:
+                nxt_lit = _escape_unpaired_brackets(nxt)
+                if not nxt_lit:
+                    return None  # two fields without a separator
+                first = nxt_lit[:2] if nxt_lit.startswith("\\") else nxt_lit[0]
+                if first == " ":
+                    field = r"(\S+)"
+                else:
+                    field = f"([^{first}]+)"
+            out.append(re.sub(" +", r"\\s+", lit))
+            out.append(field)
+        else:
+            out.append(re.sub(" +", r"\\s+", lit))
+    return "^" + "".join(out) + "$"
+
+
 def compile_line_format(text: str) -> LineFormat:
     """Turn a Loghub line format into a `LineFormat` (raises `LogFormatError` when it is unusable)."""
     if not text or not text.strip():
@@ -121,7 +167,7 @@ def compile_line_format(text: str) -> LineFormat:
         raise LogFormatError(f"log line format {text!r} is not a valid regex: {exc}") from exc
     if compiled.groups != len(fields):
         raise LogFormatError(f"log line format {text!r}: {compiled.groups} groups for {len(fields)} fields")
-    return LineFormat(text=text, regex=pattern, fields=fields)
+    return LineFormat(text=text, regex=pattern, fields=fields, strict_regex=_strict_regex(parts))
 
 
 # Timestamp text shapes tried in order on the time fields joined by a space (DuckDB strptime).
@@ -177,3 +223,32 @@ def time_candidates(text: str, year: str = "year(current_date)") -> list[str]:
         f"CASE WHEN regexp_full_match({text}, '\\d{{13}}') THEN epoch_ms(TRY_CAST({text} AS BIGINT)) END"
     )
     return out
+
+
+def text_timestamp_sql(s: str) -> str:
+    """TIMESTAMP (UTC) from timestamp text: ISO with or without offset, Python asctime, epoch digits."""
+    return (
+        f"CASE WHEN regexp_matches({s}, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
+        f"WHEN regexp_full_match({s}, '\\d+(\\.\\d+)?') THEN {epoch_sql(f'TRY_CAST({s} AS DOUBLE)')} "
+        f"ELSE COALESCE(TRY_CAST({s} AS TIMESTAMP), try_strptime({s}, [{', '.join(map(_sql_str, TIME_FORMATS_WITH_YEAR))}])) END"
+    )
+
+
+def epoch_sql(x: str) -> str:
+    """Epoch seconds, ms, us or ns (told apart by magnitude) -> TIMESTAMP."""
+    return (
+        f"CASE WHEN {x} > 1e17 THEN make_timestamp(CAST({x} / 1000 AS BIGINT)) "
+        f"WHEN {x} > 1e14 THEN make_timestamp(CAST({x} AS BIGINT)) "
+        f"WHEN {x} > 1e11 THEN make_timestamp(CAST({x} * 1000 AS BIGINT)) "
+        f"ELSE make_timestamp(CAST({x} * 1000000 AS BIGINT)) END"
+    )
+
+
+def epoch_int_sql(x: str) -> str:
+    """Integer epoch seconds, ms, us or ns -> TIMESTAMP without going through floating point."""
+    return (
+        f"CASE WHEN {x} > 100000000000000000 THEN make_timestamp({x} // 1000) "
+        f"WHEN {x} > 100000000000000 THEN make_timestamp({x}) "
+        f"WHEN {x} > 100000000000 THEN make_timestamp({x} * 1000) "
+        f"ELSE make_timestamp({x} * 1000000) END"
+    )

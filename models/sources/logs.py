@@ -8,9 +8,13 @@ Two formats:
 - `text`: plain lines described by a Loghub line format (`models.sources.logformat`). Lines that do
   not match the header regex continue the record above them (multi-line tracebacks).
 
-All parsing happens in DuckDB over the whole file staged in a temp table (`log_lines`), so records
-spanning reader batches and repeated identical records are handled in one place; Python only touches
-the (few) records with a traceback. Text is scrubbed in SQL with `scrub_sql` before it is stored.
+All parsing happens in DuckDB. The file is read in chunks (reader batches, decoded in a background
+thread while DuckDB works): each chunk is staged in a temp table (`log_lines`) and parsed in SQL; the
+last, possibly unfinished record of a plain-text chunk is carried into the next chunk, and a per-file
+table of record-text hashes (`log_seen`) keeps the occurrence index of repeated identical records
+exact across chunks. Memory is bounded by the chunk size (plus the rows the file's transaction adds).
+Python only touches the (few) records with a traceback. Text is scrubbed in SQL (`scrub_sql`) before
+it is stored.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from models.sources.ledger import FileLoad, Reject
 from models.sources.logformat import (
     LEVEL_FIELDS,
     LOGGER_FIELDS,
-    TIME_FORMATS_WITH_YEAR,
     LineFormat,
     compile_line_format,
+    epoch_int_sql,
+    epoch_sql,
+    text_timestamp_sql,
     time_candidates,
     time_text_sql,
 )
@@ -151,35 +157,6 @@ def _first_text(idx: list[int]) -> str:
     return f"({_first_json(idx)}) ->> '$'"
 
 
-def _text_ts_sql(s: str) -> str:
-    """TIMESTAMP (UTC) from timestamp text: ISO with or without offset, Python asctime, epoch digits."""
-    return (
-        f"CASE WHEN regexp_matches({s}, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
-        f"WHEN regexp_full_match({s}, '\\d+(\\.\\d+)?') THEN {_epoch_sql(f'TRY_CAST({s} AS DOUBLE)')} "
-        f"ELSE COALESCE(TRY_CAST({s} AS TIMESTAMP), try_strptime({s}, [{', '.join(map(_sql_str, TIME_FORMATS_WITH_YEAR))}])) END"
-    )
-
-
-def _epoch_sql(x: str) -> str:
-    """Epoch seconds, ms, us or ns (told apart by magnitude) -> TIMESTAMP."""
-    return (
-        f"CASE WHEN {x} > 1e17 THEN make_timestamp(CAST({x} / 1000 AS BIGINT)) "
-        f"WHEN {x} > 1e14 THEN make_timestamp(CAST({x} AS BIGINT)) "
-        f"WHEN {x} > 1e11 THEN make_timestamp(CAST({x} * 1000 AS BIGINT)) "
-        f"ELSE make_timestamp(CAST({x} * 1000000 AS BIGINT)) END"
-    )
-
-
-def _epoch_int_sql(x: str) -> str:
-    """Integer epoch seconds, ms, us or ns -> TIMESTAMP without going through floating point."""
-    return (
-        f"CASE WHEN {x} > 100000000000000000 THEN make_timestamp({x} // 1000) "
-        f"WHEN {x} > 100000000000000 THEN make_timestamp({x}) "
-        f"WHEN {x} > 100000000000 THEN make_timestamp({x} * 1000) "
-        f"ELSE make_timestamp({x} * 1000000) END"
-    )
-
-
 def _level_sql(j: str) -> str:
     """Normalised lower-case level name; pino/bunyan (10..60) and OpenTelemetry (1..24) numbers mapped."""
     n = f"TRY_CAST({j} ->> '$' AS INTEGER)"
@@ -223,11 +200,11 @@ def _jsonl_sql() -> tuple[str, str]:
         attributes_expr=attrs,
         ts_expr=(
             "CASE WHEN json_type(ts_j) = 'VARCHAR' THEN "
-            + _text_ts_sql("(ts_j ->> '$')")
+            + text_timestamp_sql("(ts_j ->> '$')")
             + " WHEN json_type(ts_j) IN ('UBIGINT', 'BIGINT') THEN "
-            + _epoch_int_sql("TRY_CAST(ts_j AS BIGINT)")
+            + epoch_int_sql("TRY_CAST(ts_j AS BIGINT)")
             + " WHEN json_type(ts_j) = 'DOUBLE' THEN "
-            + _epoch_sql("CAST(ts_j AS DOUBLE)")
+            + epoch_sql("CAST(ts_j AS DOUBLE)")
             + " END"
         ),
         level_expr=_level_sql("level_j"),
@@ -288,11 +265,22 @@ def _text_sql(fmt: LineFormat) -> str:
 def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | None) -> None:
     """log_lines -> log_marked (header flags, record numbers, header fields and time)."""
     names = "[" + ", ".join(map(_sql_str, ("__line__", *fmt.fields))) + "]"
-    whole = "^(" + fmt.regex[1:-1] + ")$"  # group 1 = the whole line, then one group per field
+
+    def whole(regex: str) -> str:  # group 1 = the whole line, then one group per field
+        return _sql_str("^(" + regex[1:-1] + ")$")
+
+    extract = f"regexp_extract(line, {whole(fmt.regex)}, {names})"
+    if fmt.strict_regex:  # fast path; same fields whenever it matches (logformat._strict_regex)
+        extract = (
+            f"CASE WHEN regexp_full_match(line, {_sql_str(fmt.strict_regex)}) "
+            f"THEN regexp_extract(line, {whole(fmt.strict_regex)}, {names}) ELSE {extract} END"
+        )
     sql = read_sql("queries/sources/mark_text_log_lines").format(
-        names=names, ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)", ts_required="true" if ts_expr else "false"
+        extract=extract,
+        ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)",
+        ts_required="true" if ts_expr else "false",
     )
-    con.execute(sql, [whole])
+    con.execute(sql)
 
 
 def _stage_batch(con: duckdb.DuckDBPyConnection, batch) -> None:
@@ -377,10 +365,8 @@ _JSONL_DETAIL = {
 }
 
 
-def sniff_log_format(path, line_format: str | None = None) -> str:
-    """'jsonl' when the first non-blank line starts with `{`, else 'text' (a given line format wins)."""
-    if line_format:
-        return "text"
+def sniff_log_format(path) -> str:
+    """'jsonl' when the first non-blank byte is `{`, else 'text'."""
     try:
         for block in iter_blocks(path, 65536):
             head = block.lstrip()
@@ -395,7 +381,7 @@ def load_log_file(
     con: duckdb.DuckDBPyConnection,
     load: FileLoad,
     path,
-    fmt: str,
+    fmt: str | None,
     line_format: str | None = None,
     service: str | None = None,
     *,
@@ -403,11 +389,12 @@ def load_log_file(
 ) -> None:
     """Load one log file inside the open file transaction (`load` from `ledger.file_load`).
 
-    fmt: 'jsonl' (also 'json', 'ndjson') or 'text' (needs `line_format`, a Loghub line format).
+    fmt: 'jsonl' (also 'json', 'ndjson') or 'text' (needs `line_format`, a Loghub line format); None =
+    sniffed (a first non-blank `{` means JSON lines).
     Counts records: loaded/duplicate (record_id already stored), ignored (blank lines outside a record),
     quarantined (reader rejects, bad JSON lines, lines before the first header).
     """
-    fmt = fmt or sniff_log_format(path, line_format)
+    fmt = fmt or sniff_log_format(path)
     if fmt in ("jsonl", "json", "ndjson"):
         kind = "jsonl"
     elif fmt == "text":
@@ -438,16 +425,18 @@ def load_log_file(
             if batch.byte_offsets:
                 load.progress(batch.byte_offsets[-1])
     finally:
-        for table in (
-            "log_lines",
-            "log_carry",
-            "log_marked",
-            "log_json",
-            "log_staged",
-            "log_events",
-            "log_seen",
-        ):
+        _drop_temp_tables(con)
+
+
+_TEMP_TABLES = ("log_lines", "log_carry", "log_marked", "log_json", "log_staged", "log_events", "log_seen")
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error:
+        pass  # the transaction failed: the caller rolls back, which discards the temp tables too
 
 
 def _stage_jsonl_chunk(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:

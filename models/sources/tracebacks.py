@@ -118,15 +118,35 @@ def _split_type(qualname: str) -> tuple[str, str | None]:
     return qualname, None
 
 
+_GROUP_HEADER = re.compile(r"^\s*\+ Exception Group Traceback \(most recent call last\):\s*$")
+_GROUP_TOP = re.compile(r"^  \| ?(.*)$")
+
+
+def _flatten_exception_group(lines: list[str]) -> list[str]:
+    """Keep the top level of an exception group (`+ Exception Group Traceback`, `  | ` lines) as a plain
+    traceback; the nested sub-exception tracebacks (deeper `|` levels, `+---` separators) are dropped."""
+    out = []
+    for line in lines:
+        if _GROUP_HEADER.match(line):
+            out.append(TRACEBACK_HEADER)
+        elif m := _GROUP_TOP.match(line):
+            out.append(m[1])
+        elif not re.match(r"^\s+[|+]", line):
+            out.append(line)
+    return out
+
+
 def parse_traceback(text: str | None) -> list[ParsedException]:
     """Every exception of the traceback chain in `text`, cause first (Sentry order); [] when none.
 
     Lines before the first `Traceback (most recent call last):` are ignored. A chained exception
     printed without frames (raised from code that left no traceback) is kept with no frames.
     """
-    if not text or TRACEBACK_HEADER not in text:
+    if not text or (TRACEBACK_HEADER not in text and "Exception Group Traceback" not in text):
         return []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "+ Exception Group Traceback" in text:
+        lines = _flatten_exception_group(lines)
     start = next(
         i
         for i, line in enumerate(lines)

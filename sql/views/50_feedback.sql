@@ -40,6 +40,8 @@ SELECT
     e.fixed_fp_rate,
     e.unfailed_share,
     e.head_findings,
+    e.head_unfailed_findings,
+    e.head_unfailed_share,
     e.head_kloc,
     e.evaluated_at
 FROM core.rule_packs AS p

@@ -73,20 +73,28 @@ def test_quiet_gap_is_a_regression_and_first_day_is_new(warehouse):
 def test_reappearing_after_its_crash_site_file_changed_is_a_regression(warehouse):
     con = warehouse
     add_release(con, "shop@1.0.0", NOW - DAY)
-    add_commit(con, "a" * 40, NOW + 2 * DAY, ["src/shop/payments.py"])  # touches the timeout's crash site
-    add_release(con, "shop@1.1.0", NOW + 3 * DAY)
-    for i, (offset, release) in enumerate([(0, "shop@1.0.0"), (1, "shop@1.0.0"), (4, "shop@1.1.0")]):
+    add_commit(con, "a" * 40, NOW + 2 * DAY, ["src/shop/payments.py", "src/shop/orders.py"])  # a fix attempt
+    add_release(con, "shop@1.1.0", NOW + 2.5 * DAY)
+    add_commit(con, "b" * 40, NOW + 5 * DAY, ["src/shop/payments.py", "src/shop/orders.py"])  # touched again
+    add_release(con, "shop@1.2.0", NOW + 6 * DAY)
+    orders = [F("shop/orders.py", "total", "return sum(i.price for i in items)", 8, "shop.orders")]
+    for i, (offset, release) in enumerate([(0, "shop@1.0.0"), (1, "shop@1.0.0"), (7, "shop@1.2.0")]):
+        # the timeout: quiet during 1.1.0, back in 1.2.0 after its crash-site file changed
         add_event(con, f"t{i}", ts=NOW + offset * DAY, exc_type="ReadTimeout", value=TIMEOUT,
                   frames=checkout_frames(), release=release)  # fmt: skip
-        # control: its crash-site file (catalog.py) did not change; same releases, same days
+        # control: same days and releases, but its crash-site file (catalog.py) never changed
         add_event(con, f"s{i}", ts=NOW + offset * DAY, exc_type="OperationalError", value="near",
                   frames=sql_frames(), release=release)  # fmt: skip
+    for i, (offset, release) in enumerate([(0, "shop@1.0.0"), (3, "shop@1.1.0"), (7, "shop@1.2.0")]):
+        # control: its file changed too, but it never went away (no release without it): not a regression
+        add_event(con, f"o{i}", ts=NOW + offset * DAY, exc_type="AttributeError", value="'NoneType' object",
+                  frames=orders, release=release)  # fmt: skip
     fingerprint(con)
     build_clusters(con)
     flag_clusters(con)
-    assert flags(con) == {("t0", "new", 0), ("t0", "regression", 4), ("s0", "new", 0)}
+    assert {f for f in flags(con) if f[1] == "regression"} == {("t0", "regression", 7)}
     detail = con.execute("SELECT detail FROM cluster_flags WHERE flag = 'regression'").fetchall()[0][0]
-    assert "shop@1.1.0" in detail and "aaaaaaaaaaaa" in detail and "src/shop/payments.py" in detail
+    assert "shop@1.2.0" in detail and "bbbbbbbbbbbb" in detail and "src/shop/payments.py" in detail
 
 
 def test_seen_after_a_fix_commit_is_a_regression(warehouse):

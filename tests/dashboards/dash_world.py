@@ -37,7 +37,7 @@ def _clean_env() -> dict:
 def _build_world(out: Path) -> dict:
     """`hindsight demo --out DIR --scale 1` (generates the world and runs the whole pipeline), then checks it."""
     proc = subprocess.run([sys.executable, "-m", "hindsight.cli", "demo", "--out", str(out), "--scale", "1"],
-                          cwd=PROJECT, env=_clean_env(), capture_output=True, text=True, timeout=600)
+                          check=False, cwd=PROJECT, env=_clean_env(), capture_output=True, text=True, timeout=600)
     warehouse = out / "warehouse.duckdb"
     if not warehouse.exists():
         raise RuntimeError(f"hindsight demo built no warehouse:\n{proc.stdout}\n{proc.stderr}")
@@ -47,19 +47,31 @@ def _build_world(out: Path) -> dict:
             publish_snapshot(con, warehouse)
         finally:
             con.close()
+    return {"counts": _counts(warehouse), "demo_stdout": proc.stdout[-2000:], "demo_stderr": proc.stderr[-2000:]}
+
+
+def _counts(warehouse: Path) -> dict:
     con = duckdb.connect(str(snapshot_path(warehouse)), read_only=True)
     try:
-        counts = {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
-                  for t in ("events", "clusters", "frame_resolutions", "rule_packs", "incidents")}
+        return {t: con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]
+                for t in ("events", "clusters", "frame_resolutions", "rule_packs", "incidents")}
     finally:
         con.close()
-    return {"counts": counts, "demo_stdout": proc.stdout[-2000:], "demo_stderr": proc.stderr[-2000:]}
 
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> Path:
-    """The demo world directory (hindsight.toml, warehouse.duckdb and its published snapshot)."""
-    root = tmp_path_factory.getbasetemp().parent
+    """The demo world directory (hindsight.toml, warehouse.duckdb and its published snapshot).
+
+    Built once per session: xdist workers share `getbasetemp().parent` (the session's temp dir). Developers
+    may point HINDSIGHT_DASHBOARD_WORLD at an existing `hindsight demo --out DIR` to skip the ~1-3 min build.
+    """
+    if os.environ.get("HINDSIGHT_DASHBOARD_WORLD"):
+        out = Path(os.environ["HINDSIGHT_DASHBOARD_WORLD"]).resolve()
+        (out / "dashboard-world.json").write_text(json.dumps({"counts": _counts(out / "warehouse.duckdb")}))
+        return out
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = root / "dashboard-world"
     ready = root / "dashboard-world.json"
     with open(root / "dashboard-world.lock", "w") as lock:
@@ -71,12 +83,13 @@ def world(tmp_path_factory) -> Path:
     info = json.loads(ready.read_text())
     if not info["counts"]["events"]:
         pytest.fail(f"the demo world has no events: {info}")
+    (out / "dashboard-world.json").write_text(json.dumps(info))
     return out
 
 
 @pytest.fixture(scope="session")
 def world_counts(world) -> dict:
-    return json.loads((world.parent / "dashboard-world.json").read_text())["counts"]
+    return json.loads((world / "dashboard-world.json").read_text())["counts"]
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import shutil
 
 import duckdb
 import pytest
+from dash_world import INJECTIONS, no_exceptions, open_page
 
 from models.warehouse.snapshot import publish_snapshot
-from dash_world import INJECTIONS, no_exceptions, open_page
 
 PAYLOAD = " | ".join(INJECTIONS)
 
@@ -42,7 +42,7 @@ def _rendered_as_markup(at) -> list[str]:
     for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning", "error", "success",
                  "latex", "html"):
         texts += [str(e.value) for e in at.get(kind)]
-    texts += [m.label for m in at.metric]
+    texts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]  # metric values render Markdown too
     texts += [e.label for e in at.expander]
     for kind in ("selectbox", "multiselect", "text_area", "button", "download_button", "date_input"):
         texts += [w.label for w in at.get(kind)]
@@ -52,7 +52,6 @@ def _rendered_as_markup(at) -> list[str]:
 def _rendered_as_text(at) -> str:
     parts = [t.value for t in at.text] + [c.value for c in at.code]
     parts += [d.value.to_csv() for d in at.dataframe]
-    parts += [str(m.value) for m in at.metric]
     parts += [str(o) for s in at.selectbox for o in s.options]
     return "\n".join(parts)
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import duckdb
 import pytest
+from dash_world import PAGES, metric, no_exceptions, open_page
 
 from models.warehouse.snapshot import snapshot_path
-from dash_world import PAGES, metric, no_exceptions, open_page
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_overview_shows_the_periods_real_numbers(demo, snapshot_con):
     clusters = snapshot_con.execute("SELECT count(DISTINCT cluster_id) FROM cluster_events WHERE ts >= ? AND ts < ?",
                                     [start, end + timedelta(days=1)]).fetchone()[0]
     assert metric(at, "Active clusters") == str(clusters)
-    assert len(at.get("arrow_vega_lite_chart")) >= 1  # the error volume trend is a chart
+    assert len(at.get("vega_lite_chart")) >= 1  # the error volume trend is a chart
     assert metric(at, "Last pipeline run").startswith("success")
 
 
@@ -77,7 +77,7 @@ def test_filters_in_query_params_change_the_numbers(demo, snapshot_con):
     assert metric(all_at, "Error events") == f"{total:,}"
     assert metric(one_at, "Error events") == f"{one:,}"
     assert one < total
-    assert one_at.query_params["service"] == [services[0]]  # the filter stays in the URL (bookmarkable)
+    assert one_at.query_params["service"] in (services[0], [services[0]])  # the filter stays in the URL
     # a narrower time range: one day
     day = snapshot_con.execute("SELECT ts::DATE, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchone()
     day_at = open_page("overview", {"start": day[0].isoformat(), "end": day[0].isoformat()})

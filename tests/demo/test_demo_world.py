@@ -24,7 +24,7 @@ SEED, SCALE = 11, 3
 
 @pytest.fixture(scope="module", autouse=True)
 def small_chunks():
-    """Several scaled chunks even at a small scale, so the multi-process path is exercised."""
+    """Several scaled chunks even at a small scale, so chunking (ids, seeds, files) is exercised."""
     saved, scaling.CHUNK = scaling.CHUNK, 400
     yield
     scaling.CHUNK = saved

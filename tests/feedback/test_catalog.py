@@ -20,8 +20,8 @@ def test_every_catalog_class_has_a_rule_with_positive_and_negative_examples():
         assert rule.meta["hindsight-class"] == cls
         assert rule.meta["fix"] and rule.meta["do"] and rule.meta["dont"]
         example = rule.example_path.read_text()
-        assert len(re.findall(rf"# ruleid: {re.escape(rule.rule_id)}$", example, re.M)) >= 1, cls
-        assert len(re.findall(rf"# ok: {re.escape(rule.rule_id)}$", example, re.M)) >= 1, cls
+        assert len(re.findall(rf"# ruleid: {re.escape(rule.rule_id)}$", example, re.MULTILINE)) >= 1, cls
+        assert len(re.findall(rf"# ok: {re.escape(rule.rule_id)}$", example, re.MULTILINE)) >= 1, cls
         yaml.safe_load(rule.example_path.with_suffix(".yaml").read_text())
 
 

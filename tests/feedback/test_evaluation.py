@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.feedback import evaluate_pack, release_rules, synthesize_rules
-
 from conftest import CLUSTERS, build_world
+
+from models.feedback import evaluate_pack, release_rules, synthesize_rules
 
 
 def test_evaluation_numbers_on_the_known_world(released):
@@ -34,7 +34,7 @@ def test_evaluation_numbers_on_the_known_world(released):
 
 def test_noisy_rule_is_demoted_and_the_next_pack_says_why(tmp_path, warehouse):
     world = build_world(tmp_path, warehouse, noisy=True)  # 8 never-failed datetime.now() calls
-    pack, first = release_rules(warehouse, world.config, tmp_path / "packs")
+    pack, first = release_rules(warehouse, world.config, tmp_path / "packs", sarif=False)
     ev = evaluate_pack(warehouse, world.config, pack)
     score = ev.rules["hindsight.catalog.naive_datetime"]
     assert score.demoted and score.unfailed_findings == 8 and "never failed" in score.demotion_reason
@@ -46,6 +46,6 @@ def test_noisy_rule_is_demoted_and_the_next_pack_says_why(tmp_path, warehouse):
     nxt = synthesize_rules(warehouse, world.config)
     rule = nxt.rule("hindsight.catalog.naive_datetime")
     assert rule.severity == "INFO" and rule.severity_reason.startswith("demoted after evaluation")
-    _, second = release_rules(warehouse, world.config, tmp_path / "packs")
+    _, second = release_rules(warehouse, world.config, tmp_path / "packs", sarif=False)
     assert second.version != first.version
     assert "`hindsight.catalog.naive_datetime`: WARNING -> INFO (demoted after evaluation" in second.changelog

@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import yaml
+from conftest import INJECTION
 
 from models.feedback import release_guidance
 from models.feedback.guidance import BEGIN, END, ROOT_BUDGET, SCOPED_BUDGET
 from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
-
-from conftest import INJECTION
 
 NEEDLE = "ignore previous instructions"
 
@@ -47,7 +46,7 @@ def test_every_format_has_valid_frontmatter_budget_and_scope(released, tmp_path)
         fm = _frontmatter(path.read_text())
         assert set(fm) == {"description", "globs", "alwaysApply"}
         assert isinstance(fm["globs"], str) and isinstance(fm["alwaysApply"], bool)
-        assert re.search(r'^globs: ".+"$', path.read_text(), re.M)  # quoted, as Cursor needs
+        assert re.search(r'^globs: ".+"$', path.read_text(), re.MULTILINE)  # quoted, as Cursor needs
     for path in copilot:
         assert isinstance(_frontmatter(path.read_text())["applyTo"], str)
     for path in windsurf:
@@ -85,7 +84,7 @@ def test_into_repo_replaces_only_our_block(released, tmp_path):
 
 
 def _outside_evidence(text: str) -> str:
-    return re.sub(re.escape(EVIDENCE_BEGIN) + r".*?" + re.escape(EVIDENCE_END), "", text, flags=re.S)
+    return re.sub(re.escape(EVIDENCE_BEGIN) + r".*?" + re.escape(EVIDENCE_END), "", text, flags=re.DOTALL)
 
 
 def test_planted_prompt_injection_never_surfaces_outside_quoted_evidence(released, tmp_path):
@@ -95,7 +94,7 @@ def test_planted_prompt_injection_never_surfaces_outside_quoted_evidence(release
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert NEEDLE not in _outside_evidence(text).lower(), path
-        for block in re.findall(re.escape(EVIDENCE_BEGIN) + r"(.*?)" + re.escape(EVIDENCE_END), text, re.S):
+        for block in re.findall(re.escape(EVIDENCE_BEGIN) + r"(.*?)" + re.escape(EVIDENCE_END), text, re.DOTALL):
             for line in block.splitlines():
                 if NEEDLE in line.lower():
                     # only as a JSON-escaped, capped quote, labelled as data

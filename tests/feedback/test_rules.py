@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from conftest import CLUSTERS
 
 from models.feedback import release_rules, synthesize_rules
 from models.feedback.checks import (
@@ -20,8 +21,6 @@ from models.feedback.checks import (
 from models.feedback.render import write_linter_configs
 from models.feedback.sarif import validate_sarif
 from models.feedback.tools import _tool, git_archive, run, semgrep_scan
-
-from conftest import CLUSTERS
 
 
 def test_pack_has_catalog_and_mined_rule_for_each_observed_class(world, warehouse):
@@ -133,15 +132,15 @@ def test_invalid_rule_fails_offline_validation(tmp_path):
 
 def test_pack_versions_and_changelog(world, warehouse, tmp_path):
     out = tmp_path / "packs"
-    _, first = release_rules(warehouse, world.config, out)
+    _, first = release_rules(warehouse, world.config, out, sarif=False)
     assert first.released and first.version.endswith(".1") and "First pack" in first.changelog
-    _, again = release_rules(warehouse, world.config, out)
+    _, again = release_rules(warehouse, world.config, out, sarif=False)
     assert not again.released and again.version == first.version  # unchanged content: no new release
 
     # Production moved: the subprocess cluster exploded (severity up), the SQL cluster was merged away.
     warehouse.execute("UPDATE core.clusters SET event_count = 500 WHERE cluster_id = 'C-000005'")
     warehouse.execute("UPDATE core.clusters SET status = 'merged' WHERE cluster_id = 'C-000003'")
-    _, second = release_rules(warehouse, world.config, out)
+    _, second = release_rules(warehouse, world.config, out, sarif=False)
     assert second.released and second.version.endswith(".2")
     log = (second.path / "CHANGELOG.md").read_text()
     assert f"Compared with {first.version}" in log
@@ -165,3 +164,13 @@ def test_released_pack_passes_real_semgrep_scan_test(released):
     ok, detail = check_semgrep_examples(released.result.path)
     n = len(released.pack.semgrep_rules)
     assert ok and f"{n}/{n}: ✓ All tests passed" in detail, detail
+
+
+def test_hostile_revision_and_path_are_dropped_not_passed_to_git(world, warehouse):
+    """A crash site whose revision looks like a git option, or whose path escapes the repo, is ignored."""
+    warehouse.execute("UPDATE core.frame_resolutions SET revision = '--output=/tmp/x' WHERE event_id = 'C-000001-e0'")
+    warehouse.execute("UPDATE core.frame_resolutions SET repo_path = '../../etc/passwd' WHERE event_id = 'C-000002-e0'")
+    pack = synthesize_rules(warehouse, world.config)
+    sites = [s for ev in pack.evidence.values() for s in ev.sites]
+    assert all(not s.revision.startswith("-") and ".." not in s.path for s in sites)
+    assert len(sites) == len(CLUSTERS)  # the other events of those clusters still give their sites

@@ -279,3 +279,10 @@ def test_sentry_grouping_oracle(shared_datasets):
     assert result["pairs"] == 435
     assert result["agreement"] >= 0.99, result["disagreements"]
     assert result["exact_hash_matches"] >= 20  # same md5 as Sentry's own snapshots
+
+
+def test_batches_give_the_same_result(warehouse, tmp_path):
+    msgs = [f"job {i} failed on worker {i % 3}" if i % 2 else f"disk {i} full" for i in range(7)]
+    ingest_events(warehouse, tmp_path, [event(f"{i:032x}", message=m) for i, m in enumerate(msgs)])
+    assert fingerprint_events(warehouse, Config(), batch=2) == 7  # four passes
+    assert len({r[1] for r in fingerprints(warehouse)}) == 2

@@ -182,3 +182,11 @@ def test_alias_mapping_unit():
     out = canonical_row(row)
     assert (out["incident_id"], out["title"], out["summary"], out["severity"]) == ("X-1", "t", "d", "SEV2")
     assert out["services"] == ["a", "b"] and out["fingerprints"] == ["fp1", "fp2"]
+
+
+def test_too_deep_json_export_is_quarantined(warehouse, tmp_path):
+    deep = tmp_path / "deep_incidents.json"
+    deep.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]")
+    (report,) = ingest_path(warehouse, deep, source="incidents")
+    assert (report.read, report.loaded, report.quarantined) == (1, 0, 1)
+    assert warehouse.execute("SELECT reason FROM core.quarantine").fetchone()[0] == "too_deep"

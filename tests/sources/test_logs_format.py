@@ -70,3 +70,24 @@ def test_unusable_formats_are_clear_errors():
     for bad in ("", "no fields at all", "<A> <A>"):
         with pytest.raises(LogFormatError):
             compile_line_format(bad)
+
+
+@pytest.mark.parametrize("system", sorted(ANCHOR_FORMATS))
+def test_strict_fast_path_extracts_what_the_loghub_regex_extracts(system, shared_datasets):
+    src = shared_datasets / "loghub-2k" / system / f"{system}_2k.log"
+    if not src.exists():
+        pytest.skip(f"{src} absent")
+    fmt = compile_line_format(ANCHOR_FORMATS[system][0])
+    if fmt.strict_regex is None:
+        assert system in ("Linux", "Mac")  # optional groups in the format: no fast path
+        return
+    loose, strict = re.compile(fmt.regex), re.compile(fmt.strict_regex)
+    lines = [line.rstrip() for line in src.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines += [line.replace(" ", "  ", 2) for line in lines[:50]] + ["", "x", "a b", ":: ::", "| | |"]
+    fast = 0
+    for line in lines:
+        s = strict.match(line)
+        if s is not None:
+            fast += 1
+            assert s.groups() == loose.match(line).groups(), line
+    assert fast >= 1900  # the fast path serves (nearly) every real line

@@ -275,8 +275,59 @@ def test_small_batches_give_the_same_records(tmp_path):
         con = connect(tmp_path / f"w{batch_lines}.duckdb")
         with file_load(con, path, "logs") as load:
             load_log_file(con, load, path, "jsonl", batch_lines=batch_lines)
-        rows = set(con.execute("SELECT record_id, line_no, message, event_id FROM core.log_records").fetchall())
+        rows = set(
+            con.execute("SELECT record_id, line_no, message, event_id FROM core.log_records").fetchall()
+        )
         results.append((rows, load.report.loaded, load.report.quarantined, load.report.ignored))
         con.close()
     assert results[0] == results[1]
     assert results[0][1:] == (14, 10, 2) and len({r[0] for r in results[0][0]}) == 14
+
+
+def test_guarded_scrub_equals_the_full_rule_list():
+    import duckdb
+
+    from models.sources.logs import scrub_guarded
+    from models.sources.scrub import scrub_text
+
+    samples = [
+        "nothing to see",
+        'payload {"password": "p@ss", "user": "x"}',
+        "GET /?api_key=abc123&x=1",
+        "Authorization: Bearer abcdefghijklmnop",
+        "AKIAIOSFODNN7EXAMPLE in env",
+        "mail ops@example.com now",
+        "card 4111111111111111 charged",
+        "postgres://admin:pw123@db/app",
+        "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+        "",
+        None,
+    ]
+    con = duckdb.connect()
+    got = con.execute(
+        f"SELECT {scrub_guarded('s')} FROM (SELECT unnest($1) AS s, generate_subscripts($1, 1) AS i) ORDER BY i",
+        [samples],
+    ).fetchall()
+    assert [g[0] for g in got] == [scrub_text(s) for s in samples]
+
+
+def test_overlong_line_is_quarantined_and_neighbours_load(warehouse, tmp_path):
+    path = tmp_path / "long.jsonl"
+    huge = json.dumps({"ts": 1759400000, "msg": "x" * 1_200_000})
+    path.write_text(
+        json.dumps({"ts": 1759400001, "msg": "before"})
+        + "\n"
+        + huge
+        + "\n"
+        + json.dumps({"ts": 1759400002, "msg": "after"})
+        + "\n"
+    )
+    (report,) = ingest_path(warehouse, path, source="logs")
+    assert (report.read, report.loaded, report.quarantined) == (3, 2, 1)
+    assert warehouse.execute("SELECT line_no, reason FROM core.quarantine").fetchall() == [
+        (2, "line_too_long")
+    ]
+    assert [
+        r[0] for r in warehouse.execute("SELECT message FROM core.log_records ORDER BY line_no").fetchall()
+    ] == ["before", "after"]

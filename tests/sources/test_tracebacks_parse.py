@@ -122,3 +122,18 @@ def test_sentry_event_shape():
     assert [v["type"] for v in values] == ["KeyError", "RuntimeError", "ZeroDivisionError"]
     assert values[0]["stacktrace"]["frames"][-1]["function"] == "_inner"
     json.dumps(event)  # serialisable
+
+
+def _raise_group():
+    raise ExceptionGroup("batch failed", [ValueError("row 1"), KeyError("row 2")])
+
+
+def test_exception_group_keeps_the_group_and_its_frames():
+    try:
+        _raise_group()
+    except ExceptionGroup as exc:
+        text = traceback.format_exc()
+        frames = traceback.extract_tb(exc.__traceback__)
+    (group,) = parse_traceback("ERROR batch: failed\n" + text)
+    assert (group.type, group.value) == ("ExceptionGroup", "batch failed (2 sub-exceptions)")
+    assert [(f.function, f.lineno) for f in group.frames] == [(f.name, f.lineno) for f in frames]

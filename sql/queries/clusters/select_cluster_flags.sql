@@ -1,8 +1,8 @@
 -- Every flag of every active cluster, recomputed from the data (so flagging is idempotent):
 --   new        - the cluster's first day
 --   regression - reappears after more than $1 quiet days;
---              - or reappears in a release that contains a commit changing its crash-site file made
---                after the release it last crashed in;
+--              - or reappears in a release (at least one release went by without it) that contains a
+--                commit changing its crash-site file made after the release it last crashed in;
 --              - or is seen in a release cut after a known fix commit (suspect_commit_scores.fix_commit)
 --   spike      - a day with >= $5 events, >= $3 x and >= mean + $4 x stddev of the trailing $2 days
 --                (zero days included), when at least 3 earlier days exist.
@@ -47,10 +47,14 @@ code_flags AS (
     JOIN crash_paths cp USING (cluster_id)
     JOIN changes ch ON (ch.path = cp.crash_path OR ends_with(cp.crash_path, '/' || ch.path)
                         OR ends_with(ch.path, '/' || cp.crash_path))
-    LEFT JOIN release_times now_rel ON now_rel.release = rp.release
-    LEFT JOIN release_times prev_rel ON prev_rel.release = rp.prev_release
-    WHERE ch.at > coalesce(prev_rel.released_at, rp.prev_ts)
-      AND ch.at <= coalesce(now_rel.released_at, rp.first_ts)
+    JOIN release_times now_rel ON now_rel.release = rp.release
+    JOIN release_times prev_rel ON prev_rel.release = rp.prev_release
+    WHERE ch.at > prev_rel.released_at
+      AND ch.at <= now_rel.released_at
+      AND EXISTS (  -- it *reappears*: at least one release in between went by without it
+          SELECT 1 FROM release_times mid
+          WHERE mid.released_at > prev_rel.released_at AND mid.released_at < now_rel.released_at
+      )
     GROUP BY rp.cluster_id, rp.release, rp.first_ts, rp.prev_release
 ),
 fixes AS (

@@ -1,6 +1,6 @@
 -- Links between incidents and (surviving) clusters, one row per (incident, cluster, evidence).
 -- $1 / $2: minutes before the incident starts / after it ends (or starts, when unresolved) that
--- count as "during the incident". Needs the temp macros of create_param_macro.sql.
+-- count as "during the incident". Needs the temp macros of models.clusters.documents.register_macros.
 -- Confidence: trace id 0.95 · fingerprint or cluster id 0.9 · message equal after parameterization
 -- 0.85 (0.6 when the cluster has no event within a day of the incident), message contained 0.7 (0.45)
 -- · service and time overlap 0.2 + 0.4 x the cluster's share of the services' errors in the window,

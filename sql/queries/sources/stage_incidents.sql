@@ -41,7 +41,7 @@ SELECT row_no, line_no, raw, problem, problem_detail,
        status,
        started_ts AS started_at,
        resolved_ts AS resolved_at,
-       list_sort(list_distinct(list_filter(services, lambda s: s <> ''))) AS services,
+       list_sort(list_distinct(list_filter({scrub_services}, lambda s: s <> ''))) AS services,
        {scrub_summary} AS summary,
        list_sort(list_distinct(list_concat(
            list_transform(trace_ids, lambda t: lower(replace(t, '-', ''))),
@@ -49,6 +49,6 @@ SELECT row_no, line_no, raw, problem, problem_detail,
        ))) AS trace_ids,
        {scrub_errors} AS error_messages,
        fingerprints,
-       url,
+       {scrub_url} AS url,
        CAST({scrub_attributes} AS JSON) AS attributes
 FROM checked

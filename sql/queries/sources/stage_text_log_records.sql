@@ -19,13 +19,13 @@ WITH multi AS (
     FROM log_marked
     WHERE rec_no BETWEEN 1 AND $2 AND NOT single
     GROUP BY rec_no
-), records AS MATERIALIZED (
+), records AS (
     SELECT rec_no, line_no, byte_offset, 1 AS line_count, line AS header, f, ts, '' AS continuation
     FROM log_marked
     WHERE single AND rec_no <= $2
     UNION ALL
     SELECT * FROM multi
-), parsed AS MATERIALIZED (
+), parsed AS (
     SELECT *, header || CASE WHEN continuation <> '' THEN chr(10) || continuation ELSE '' END AS raw_text
     FROM records
 ), counted AS (

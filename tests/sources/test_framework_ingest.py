@@ -1,0 +1,45 @@
+"""Entry points: source from the landing layout or sniffed, hidden files skipped, memory cap restored."""
+
+import json
+
+import pytest
+
+from models.sources.ingest import IngestError, bounded_memory, ingest_path, list_files, sniff_source
+
+
+def test_source_from_folder_or_content(tmp_path):
+    (tmp_path / "landing" / "incidents").mkdir(parents=True)
+    inc = tmp_path / "landing" / "incidents" / "export.json"
+    inc.write_text("[]")
+    ev = tmp_path / "dump.json"
+    ev.write_text(json.dumps({"event_id": "a" * 32, "exception": {"values": []}}))
+    envelope = tmp_path / "x.envelope"
+    envelope.write_text("{}\n")
+    assert sniff_source(inc) == "incidents"
+    assert sniff_source(ev) == "sentry" and sniff_source(envelope) == "sentry"
+    (tmp_path / "app.log").write_text("2026-01-01 INFO hello\n")
+    assert sniff_source(tmp_path / "app.log") == "logs"
+
+
+def test_list_files_skips_hidden_and_rejects_missing(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.ndjson").write_text("{}\n")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "x.ndjson").write_text("{}\n")
+    (tmp_path / ".hidden.ndjson").write_text("{}\n")
+    assert list_files(tmp_path) == [tmp_path / "a" / "one.ndjson"]
+    with pytest.raises(IngestError, match="no such file"):
+        list_files(tmp_path / "missing")
+
+
+def test_memory_cap_is_restored(warehouse, tmp_path):
+    before = warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with bounded_memory(warehouse, "512MB"):
+        assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("488.2 MiB", "512.0 MB")
+    p = tmp_path / "e.ndjson"
+    p.write_text('{"message": "hi"}\n')
+    (report,) = ingest_path(warehouse, p, source="sentry")
+    assert report.loaded == 1
+    assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    with pytest.raises(IngestError, match="not a memory size"), bounded_memory(warehouse, "1GB'; DROP TABLE x; --"):
+        pass

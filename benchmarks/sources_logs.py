@@ -1,7 +1,7 @@
 """Benchmark: plain-text log ingest (Loghub line format + multi-line tracebacks) into a fresh warehouse.
 
 `bench_text_logs()` writes ~1M lines (Loghub-HDFS-shaped records, 1 in 2,000 carrying a 7-line Python
-traceback) to a temp file and ingests it through `ingest_path`, measuring lines/s and the process's
+traceback, 5% carrying a secret) to a temp file and ingests it through `ingest_path`, measuring lines/s and the process's
 peak RSS. Run: `.venv/bin/python -m benchmarks.sources_logs` (or `-m benchmarks.run sources_logs`).
 """
 
@@ -22,8 +22,9 @@ _TEMPLATES = (
     "Receiving block blk_{b} src: /10.251.{n}.{m}:{p} dest: /10.251.{m}.{n}:50010",
     "BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.{n}.{m}:50010 is added to blk_{b} size {p}",
     "Verification succeeded for blk_{b}",
-    "Served block blk_{b} to /10.251.{n}.{m} token=abc{p} password=hunter{n}",
+    "Served block blk_{b} to /10.251.{n}.{m}",
 )
+_SECRET = " token=abc{p} password=hunter{n}"  # on 5% of the lines: they take the full scrub
 _TRACEBACK = (
     "Traceback (most recent call last):\n"
     '  File "/app/dfs/datanode.py", line {n}, in serve\n'
@@ -51,6 +52,8 @@ def write_text_log(path: Path, n_lines: int, seed: int = 7) -> int:
             }
             level = "INFO"
             content = rng.choice(_TEMPLATES).format(**vals)
+            if rng.random() < 0.05:
+                content += _SECRET.format(**vals)
             extra = ""
             if rng.random() < 1 / 2000:
                 level, extra = "ERROR", "\n" + _TRACEBACK.format(**vals)

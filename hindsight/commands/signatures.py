@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-FORMAT_HELP = (
-    "Loghub line format, e.g. '<Date> <Time> <Level> <Component>: <Content>' [default: the whole line is the content]"
-)
+FORMAT_HELP = "Loghub line format, e.g. '<Date> <Time> <Level> <Component>: <Content>' [default: the whole line is the content]"
 OUT_HELP = "CSV to write: LineId,EventId,EventTemplate (one row per input line)."
 
 

@@ -25,7 +25,8 @@ def test_grouping_accuracy_on_loghub(shared_datasets, system):
 
 def test_line_format_parsing():
     df = split_lines(
-        pl.Series(["2015-10-18 18:01:47,978 INFO [main] org.X: Created MRAppMaster 1", "garbage"]), FORMATS["Hadoop"]
+        pl.Series(["2015-10-18 18:01:47,978 INFO [main] org.X: Created MRAppMaster 1", "garbage"]),
+        FORMATS["Hadoop"],
     )
     assert df["Content"].to_list() == ["Created MRAppMaster 1", "garbage"]  # unmatched lines keep their text
     assert df["Process"].to_list() == ["main", None]  # a bare [ ] in a Loghub format is literal

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 DEMO_AVAILABLE = (Path(__file__).resolve().parents[1] / "models" / "demo" / "generate.py").exists()
@@ -26,7 +26,8 @@ INJECTION_NEEDLE = "ignore previous instructions"
 
 
 def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    parsed = datetime.fromisoformat(value)  # 3.11 reads a trailing Z
+    return parsed.replace(tzinfo=None) - (parsed.utcoffset() or timedelta(0))
 
 
 def load_oracle(con, truth: dict) -> int:

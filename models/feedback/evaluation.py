@@ -14,7 +14,6 @@ before the crash line, also counts.
 
 from __future__ import annotations
 
-import ast
 import re
 import tempfile
 from collections import defaultdict
@@ -27,7 +26,7 @@ import duckdb
 from models.config import Config
 from models.feedback.catalog import ANTECEDENT_CLASSES, RUFF_CODES
 from models.feedback.evidence import CrashSite, SourceCache, repository_paths
-from models.feedback.mining import map_line
+from models.feedback.mining import enclosing_function, map_line
 from models.feedback.render import write_linter_configs
 from models.feedback.safety import safe_identifier
 from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
@@ -146,33 +145,13 @@ def _rule_class(pack) -> dict[str, tuple[str, set[str] | None]]:
 
 
 def _function_span(source: str | None, line: int) -> tuple[int, int] | None:
-    if not source:
-        return None
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    best = None
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or 0):
-            if best is None or n.lineno >= best[0]:
-                best = (n.lineno, n.end_lineno)
-    return best
+    fn = enclosing_function(source, line)
+    return (fn.lineno, fn.end_lineno) if fn else None
 
 
 def _function_name(source: str | None, line: int) -> str | None:
-    if not source:
-        return None
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    best = None
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or 0):
-            if best is None or n.lineno >= best.lineno:
-                best = n
-    return best.name if best else None
+    fn = enclosing_function(source, line)
+    return fn.name if fn else None
 
 
 def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines: tuple[int, int], span) -> bool:

@@ -36,12 +36,8 @@ class Construct:
 
 
 def _enclosing_function(tree: ast.AST, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    best = None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
-            if best is None or node.lineno >= best.lineno:
-                best = node
-    return best
+    spans = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _spans(n, line)]
+    return max(spans, key=lambda n: n.lineno, default=None)  # the innermost one
 
 
 def _spans(node: ast.AST, line: int) -> bool:
@@ -68,13 +64,9 @@ def _has_star_kwargs(call: ast.Call) -> bool:
 
 def _assignment_of(scope: ast.AST, name: str, before: int) -> ast.Assign | None:
     """The last `name = ...` in `scope` before line `before`."""
-    found = None
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and node.lineno < before:
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                if found is None or node.lineno > found.lineno:
-                    found = node
-    return found
+    found = [n for n in ast.walk(scope) if isinstance(n, ast.Assign) and n.lineno < before
+             and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+    return max(found, key=lambda n: n.lineno, default=None)
 
 
 def _sql_arg_kind(arg: ast.AST) -> str | None:
@@ -85,9 +77,9 @@ def _sql_arg_kind(arg: ast.AST) -> str | None:
             return '"..." % $X'
         if isinstance(arg.op, ast.Add):
             return '"..." + $X'
-    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format":
-        if isinstance(arg.func.value, ast.Constant):
-            return '"...".format(...)'
+    if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format"
+            and isinstance(arg.func.value, ast.Constant)):
+        return '"...".format(...)'
     return None
 
 
@@ -254,6 +246,16 @@ def _idempotency(tree, fn, line):
 
 def fn_node(tree: ast.AST, line: int):
     return _enclosing_function(tree, line)
+
+
+def enclosing_function(source: str | None, line: int):
+    """The innermost function of `source` spanning `line` (None when none or unparsable)."""
+    if not source:
+        return None
+    try:
+        return _enclosing_function(ast.parse(source), line)
+    except (SyntaxError, ValueError):
+        return None
 
 
 def _antecedent_line(cls: str, tree: ast.AST, scope: ast.AST, line: int) -> int | None:

@@ -24,7 +24,7 @@ from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
 
 SOURCES = ("sentry", "logs", "incidents")
-INGEST_MEMORY_LIMIT = "1GB"
+INGEST_MEMORY_LIMIT = "512MB"
 
 
 class IngestError(RuntimeError):
@@ -84,7 +84,7 @@ def bounded_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None):
     A whole file is one transaction; without a cap DuckDB keeps the uncommitted rows and its caches in
     memory up to 80% of RAM. Under the cap it spills them (uncommitted appends go to the database file
     optimistically, temp tables to the temp directory), so peak memory does not grow with file size.
-    `$HINDSIGHT_INGEST_MEMORY` overrides the default of 1GB."""
+    `$HINDSIGHT_INGEST_MEMORY` overrides the default of 512MB."""
     limit = limit or os.environ.get("HINDSIGHT_INGEST_MEMORY", INGEST_MEMORY_LIMIT)
     (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.execute(f"SET memory_limit = '{_memory_setting(limit)}'")

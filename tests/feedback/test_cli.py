@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
+from conftest import build_world, write_config
 from typer.testing import CliRunner
 
 from hindsight.cli import app
 from models.warehouse import connect
-
-from conftest import build_world, write_config
 
 
 def test_export_guidance_into_repo_and_evaluate(tmp_path, warehouse_path):

@@ -33,7 +33,7 @@ print("done", flush=True)
 
 @pytest.mark.slow
 def test_kill_mid_file_then_rerun(warehouse_path, tmp_path):
-    n = 20_000  # ~68 MB: two NDJSON batches (sentry.BATCH_BYTES = 48 MB)
+    n = 20_000  # ~68 MB: several NDJSON batches (sentry.BATCH_BYTES = 24 MB)
     big = write_ndjson_events(tmp_path / "big.ndjson", n, seed=31)
     small = write_ndjson_events(tmp_path / "small.ndjson", 10, seed=32)
     con = connect(warehouse_path)

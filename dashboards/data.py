@@ -105,8 +105,9 @@ def _existing_views(version: tuple[str, int]) -> frozenset[str]:
         return frozenset()
     con = _connect(Path(version[0]))
     try:
-        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
-        return frozenset(r[0] for r in rows)
+        rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                           "WHERE table_schema IN ('main', 'dash')").fetchall()
+        return frozenset(name if schema == "main" else f"{schema}.{name}" for schema, name in rows)
     finally:
         con.close()
 
@@ -114,6 +115,17 @@ def _existing_views(version: tuple[str, int]) -> frozenset[str]:
 def has_views(*names: str) -> bool:
     views = _existing_views(data_version())
     return all(n in views for n in names)
+
+
+# Relations the snapshot may carry precomputed (models/warehouse/snapshot.py MATERIALIZED), with the view
+# expression to fall back to on a snapshot published without them.
+_FALLBACK = {"crash_sites": "(SELECT * FROM frame_attribution WHERE is_crash_site)",
+             "cluster_attribution": "cluster_attribution", "ai_failure_rates": "ai_failure_rates"}
+
+
+def relation(name: str) -> str:
+    """SQL for a heavy relation: the snapshot's precomputed `dash.<name>` table, else the live view."""
+    return f"dash.{name}" if has_views(f"dash.{name}") else _FALLBACK[name]
 
 
 def has_rows(view: str) -> bool:

@@ -12,15 +12,20 @@ st.title("AI attribution")
 f = filters()
 where, params = f.events_where("e")
 tool_where, tool_params = f.tool_where("fa.ai_tool")
+sites = data.relation("crash_sites")  # crash-site frames with blame and author (precomputed in the snapshot)
 STEP = "Configure a repository in hindsight.toml and run `hindsight run` (history → attribution)."
 
-if require_data("frame_attribution", step=STEP):
+ready = require_data("events", "frame_attribution", step=STEP)
+if ready and not data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {sites} LIMIT 1)")["n"][0]:
+    st.info(f"No crash site has been resolved in the repository yet. {STEP}")
+    ready = False
+if ready:
     # Author of each crashing line: the AI tool, or 'unknown/human' when no AI marker covers it.
     by_tool = data.query(
         f"""SELECT CASE WHEN fa.ai_authored THEN coalesce(fa.ai_tool, 'generic') ELSE 'unknown/human' END AS author,
                    count(*) AS events, count(DISTINCT fa.repo_path || ':' || fa.line) AS crash_sites,
                    count(DISTINCT fa.commit_sha) AS commits
-            FROM frame_attribution fa JOIN events e USING (event_id)
+            FROM {sites} fa JOIN events e USING (event_id)
             WHERE fa.is_crash_site AND fa.commit_sha IS NOT NULL AND {where} AND {tool_where}
             GROUP BY ALL ORDER BY events DESC""", [*params, *tool_params])
     st.subheader("Failures by who wrote the crashing line")
@@ -44,7 +49,7 @@ if require_data("frame_attribution", step=STEP):
             "SELECT repo, tool, failures, events, crash_sites, commits, lines_added::BIGINT AS lines_added, "
             "failures_per_kloc::DOUBLE AS failures_per_kloc, "
             "events_per_kloc::DOUBLE AS events_per_kloc "
-            "FROM ai_failure_rates ORDER BY failures_per_kloc DESC NULLS LAST, tool")
+            f"FROM {data.relation('ai_failure_rates')} ORDER BY failures_per_kloc DESC NULLS LAST, tool")
         if rates.height:
             st.altair_chart(alt.Chart(rates.to_pandas()).mark_bar().encode(
                 x=alt.X("failures_per_kloc:Q", title="failing clusters per 1,000 lines added"),
@@ -59,7 +64,7 @@ if require_data("frame_attribution", step=STEP):
     top = data.query(
         f"""SELECT fa.repo_path, fa.line, fa.function, any_value(fr.context_line) AS code, fa.ai_tool, fa.commit_sha,
                    count(*) AS events, min(e.ts) AS first_seen, max(e.ts) AS last_seen
-            FROM frame_attribution fa JOIN events e USING (event_id)
+            FROM {sites} fa JOIN events e USING (event_id)
             JOIN frames fr USING (event_id, exception_index, frame_index)
             WHERE fa.is_crash_site AND fa.ai_authored AND {where} AND {tool_where}
             GROUP BY fa.repo_path, fa.line, fa.function, fa.ai_tool, fa.commit_sha
@@ -73,7 +78,7 @@ if require_data("frame_attribution", step=STEP):
     rel = data.query(
         f"""SELECT e.release, min(e.ts) AS first_event,
                    CASE WHEN fa.ai_authored THEN 'AI-written' ELSE 'human / unknown' END AS author, count(*) AS events
-            FROM frame_attribution fa JOIN events e USING (event_id)
+            FROM {sites} fa JOIN events e USING (event_id)
             WHERE fa.is_crash_site AND fa.commit_sha IS NOT NULL AND e.release IS NOT NULL AND {where}
             GROUP BY ALL ORDER BY first_event""", params)
     if rel.height:

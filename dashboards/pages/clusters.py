@@ -27,7 +27,7 @@ if require_data("clusters", "cluster_events", step="Run `hindsight run` to build
             GROUP BY ALL ORDER BY events DESC, c.cluster_id""",
         [f.start, f.end, *params])
     if data.has_views("cluster_attribution") and table.height:
-        ai = data.query("SELECT cluster_id, ai_event_share, dominant_tool FROM cluster_attribution")
+        ai = data.query(f"SELECT cluster_id, ai_event_share, dominant_tool FROM {data.relation('cluster_attribution')}")
         table = table.join(ai, on="cluster_id", how="left")
     classes = sorted(set(table["failure_class"].to_list())) if table.height else []
     picked = st.multiselect("Failure class", classes, key="clusters_class")

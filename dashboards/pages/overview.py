@@ -76,7 +76,7 @@ if require_data("events", step="Ingest error events with `hindsight ingest PATH`
             f"""SELECT date_trunc('week', e.ts)::DATE AS week,
                        avg(CASE WHEN fa.ai_authored THEN 1.0 ELSE 0.0 END)::DOUBLE AS ai_share,
                        count(*) FILTER (WHERE fa.ai_authored) AS ai_events, count(*) AS attributed_events
-                FROM events e JOIN frame_attribution fa ON fa.event_id = e.event_id AND fa.is_crash_site
+                FROM events e JOIN {data.relation("crash_sites")} fa ON fa.event_id = e.event_id
                 WHERE {where} AND fa.commit_sha IS NOT NULL AND {tool_where} GROUP BY ALL ORDER BY 1""",
             [*params, *tool_params])
         st.subheader("Share of failures whose crashing line AI wrote (per week)")

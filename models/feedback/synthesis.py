@@ -241,7 +241,7 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, demotions: dict[str, s
         severity, why = severity_for(cluster.event_count, cluster.incident_count, cluster.days_span)
         if rule_id in demotions:
             severity, why = "INFO", f"demoted after evaluation: {demotions[rule_id]}"
-        descriptions = [c.description for c, _, _ in constructs.values()]
+        descriptions = [c.description[:120] for c, _, _ in constructs.values()]  # code identifiers, capped
         locations = example_locations(cluster.sites)
         fix = cat.meta.get("fix", "") if cat else ""
         message = (

@@ -70,6 +70,7 @@ def macro_sql() -> str:
     return (
         f"CREATE OR REPLACE TEMP MACRO hs_parameterize(s) AS {expr};\n"
         f"CREATE OR REPLACE TEMP MACRO hs_first_two_lines(s) AS {first_two};\n"
+        "CREATE OR REPLACE TEMP MACRO hs_literal_replacement(s) AS replace(s, '\\', '\\\\');\n"
     )
 
 

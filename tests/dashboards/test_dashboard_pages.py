@@ -148,3 +148,13 @@ def test_every_page_has_an_empty_state(page, empty_warehouse, use_warehouse, tmp
     at = open_page(page)
     no_exceptions(at)
     assert any("hindsight ingest" in i.value for i in at.info)
+
+
+def test_snapshot_carries_the_heavy_views_precomputed(snapshot_con):
+    """publish_snapshot materializes frame_attribution's crash sites etc. into schema dash, equal to the views."""
+    for table, view in (("dash.crash_sites", "(SELECT * FROM frame_attribution WHERE is_crash_site)"),
+                        ("dash.cluster_attribution", "cluster_attribution"), ("dash.ai_failure_rates", "ai_failure_rates")):
+        n_table = snapshot_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        n_view = snapshot_con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        assert n_table == n_view, table
+    assert snapshot_con.execute("SELECT count(*) FROM dash.crash_sites WHERE ai_authored").fetchone()[0] > 0

@@ -286,3 +286,17 @@ def test_batches_give_the_same_result(warehouse, tmp_path):
     ingest_events(warehouse, tmp_path, [event(f"{i:032x}", message=m) for i, m in enumerate(msgs)])
     assert fingerprint_events(warehouse, Config(), batch=2) == 7  # four passes
     assert len({r[1] for r in fingerprints(warehouse)}) == 2
+
+
+def test_fingerprint_variables_take_the_event_values_as_data(warehouse, tmp_path):
+    e1 = event(
+        "a1" * 16,
+        exc=[{"type": "IOError", "value": r"path C:\1\x failed"}],
+        fingerprint=["{{ message }}", "io"],
+    )
+    e2 = event("a2" * 16, exc=[{"type": "IOError", "value": "other"}], fingerprint=["{{type}}", "io"])
+    ingest_events(warehouse, tmp_path, [e1, e2])
+    fingerprint_events(warehouse, Config())
+    r1, r2 = fingerprints(warehouse)
+    assert json.loads(r1[4]) == [r"path C:\1\x failed", "io"]  # a backslash is not a back-reference
+    assert r2[1] == hashlib.md5(b"IOErrorio").hexdigest() and r2[2] == "custom"

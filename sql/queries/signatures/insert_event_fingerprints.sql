@@ -1,10 +1,11 @@
 -- Final fingerprint of each event. Precedence (as in Sentry): a server-side fingerprint rule, then the
--- SDK's fingerprint, then the default grouping. `{{ default }}` mixes the default values in.
+-- SDK's fingerprint, then the default grouping. `{{ default }}` mixes the default values in; the
+-- variables {{ message }}, {{ type }}, {{ logger }}, {{ level }} are replaced by the event's values.
 -- Registered relation `fp_rule_values(rule_no, vals, has_default)` holds the rules' fingerprints.
 -- Values are chr(31)-separated; the hash is md5 of their concatenation (Sentry's hash_from_values).
 INSERT INTO core.event_fingerprints (event_id, fingerprint, variant, title, components)
-WITH custom AS (  -- the few events with a rule match or an SDK fingerprint (small join side)
-    SELECT t.event_id,
+WITH custom_raw AS (  -- the few events with a rule match or an SDK fingerprint (small join side)
+    SELECT t.event_id, t.message, t.exception_type, t.exception_value, t.logger, t.level,
            coalesce(array_to_string(r.vals, chr(31)),
                     CASE WHEN t.sdk_fingerprint IS NOT NULL AND t.sdk_fingerprint <> ['{{ default }}']
                          THEN array_to_string(list_filter(t.sdk_fingerprint, lambda v: v <> '{{ default }}'), chr(31))
@@ -14,6 +15,15 @@ WITH custom AS (  -- the few events with a rule match or an SDK fingerprint (sma
     LEFT JOIN fp_rule_match AS m USING (event_id)
     LEFT JOIN fp_rule_values AS r ON r.rule_no = m.rule_no
     WHERE m.rule_no IS NOT NULL OR t.sdk_fingerprint IS NOT NULL
+), custom AS (  -- Sentry's fingerprint variables: {{ message }}, {{ type }}, {{ logger }}, {{ level }}
+    -- (hs_literal_replacement: event text is data: a backslash in it must not act as a regexp back-reference)
+    SELECT event_id, has_default,
+           regexp_replace(regexp_replace(regexp_replace(regexp_replace(custom_vals,
+               '\{\{\s*message\s*\}\}', hs_literal_replacement(replace(coalesce(message, exception_value, ''), chr(31), ' ')), 'g'),
+               '\{\{\s*type\s*\}\}', hs_literal_replacement(coalesce(exception_type, '')), 'g'),
+               '\{\{\s*logger\s*\}\}', hs_literal_replacement(coalesce(logger, '')), 'g'),
+               '\{\{\s*level\s*\}\}', hs_literal_replacement(coalesce(level, '')), 'g') AS custom_vals
+    FROM custom_raw
 ), final AS (
     SELECT d.event_id,
            CASE WHEN c.custom_vals IS NULL OR c.has_default THEN d.variant ELSE 'custom' END AS variant,

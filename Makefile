@@ -2,6 +2,7 @@
 VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
+DEMO_DIR ?= data/demo
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export HINDSIGHT_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 # Your own hindsight.toml when present, else the demo world's (after `make demo`).
@@ -21,7 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/hindsight demo --out data/demo
+	$(VENV)/bin/hindsight demo --out $(DEMO_DIR)
 
 test: install
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

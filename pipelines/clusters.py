@@ -34,7 +34,8 @@ def clusters(duckdb: DuckDBResource, hindsight: HindsightConfigResource) -> dg.M
     return dg.MaterializeResult(metadata=_metadata(figures))
 
 
-@dg.asset(group_name=GROUP, deps=[clusters], description="New clusters, regressions and spikes per day.")
+@dg.asset(group_name=GROUP, deps=[clusters, "suspect_commits"],
+          description="New clusters, regressions (quiet gap, or recurrence after a fix commit) and spikes per day.")
 def cluster_flags(duckdb: DuckDBResource, hindsight: HindsightConfigResource) -> dg.MaterializeResult:
     with warehouse_connection(duckdb) as con:
         figures = flag_clusters(con, hindsight.load())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hindsight.cli import app
 from hindsight.commands.demo import warehouse_counts
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_bad_options_are_refused(tmp_path):
@@ -31,16 +36,22 @@ def test_warehouse_counts_reads_core_tables(warehouse, warehouse_path):
 
 
 @pytest.mark.slow
-def test_make_demo_end_to_end(tmp_path, monkeypatch):
-    """What `make demo` runs: generate, materialize every asset, print counts and where to look."""
+def test_make_demo_end_to_end(tmp_path):
+    """`make demo` itself: generate the world, materialize every asset, print counts and where to look."""
     out = tmp_path / "demo"
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # ephemeral Dagster instance
-    monkeypatch.setenv("HINDSIGHT_CONFIG", str(out / "hindsight.toml"))  # restored after the test
-    monkeypatch.delenv("HINDSIGHT_WAREHOUSE", raising=False)
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    assert "hindsight --config" in result.output and "make dev" in result.output
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HINDSIGHT_", "MAKE", "MFLAGS"))}
+    env.update(DAGSTER_HOME=str(home), HINDSIGHT_WAREHOUSE=str(out / "warehouse.duckdb"))
+    result = subprocess.run(["make", "-s", "demo", f"DEMO_DIR={out}"], cwd=PROJECT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "hindsight --config" in result.stdout and "make dev" in result.stdout
     truth = json.loads((out / "ground_truth.json").read_text())
     counts = warehouse_counts(out / "warehouse.duckdb")
     assert counts.get("events", 0) >= truth["events"]["real"]
     assert counts.get("commits", 0) == len(truth["commits"])
+    assert counts.get("clusters", 0) >= len(truth["bugs"])
+    assert counts.get("rules", 0) > 0 and counts.get("guidance_files", 0) > 0
+    assert (out / "warehouse.snapshot.duckdb").exists()  # published for the dashboard

@@ -9,6 +9,10 @@ import pytest
 
 from models.warehouse import connect
 
+# Tests choose their own warehouse, config and Dagster instance: never the developer's (or make's) ones.
+for _var in ("HINDSIGHT_WAREHOUSE", "HINDSIGHT_CONFIG", "DAGSTER_HOME", "SENTRY_DSN", "HINDSIGHT_SELF_EVENTS"):
+    os.environ.pop(_var, None)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = Path(os.environ.get("HINDSIGHT_SHARED_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets"))
 

@@ -24,7 +24,7 @@ from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
 
 SOURCES = ("sentry", "logs", "incidents")
-INGEST_MEMORY_LIMIT = "512MB"
+INGEST_MEMORY_LIMIT = "1GB"
 
 
 class IngestError(RuntimeError):
@@ -84,7 +84,9 @@ def bounded_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None):
     A whole file is one transaction; without a cap DuckDB keeps the uncommitted rows and its caches in
     memory up to 80% of RAM. Under the cap it spills them (uncommitted appends go to the database file
     optimistically, temp tables to the temp directory), so peak memory does not grow with file size.
-    `$HINDSIGHT_INGEST_MEMORY` overrides the default of 512MB."""
+    `$HINDSIGHT_INGEST_MEMORY` overrides the default of 1GB. A file that does not fit
+    (DuckDB OutOfMemory: the primary-key indexes of the open transaction stay in memory) is rolled back
+    and loaded again without the cap, see `ingest_file`."""
     limit = limit or os.environ.get("HINDSIGHT_INGEST_MEMORY", INGEST_MEMORY_LIMIT)
     (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.execute(f"SET memory_limit = '{_memory_setting(limit)}'")
@@ -131,6 +133,20 @@ def ingest_file(
     """Ingest one file of a known source in one transaction and return its counts."""
     if source not in SOURCES:
         raise IngestError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})")
+    try:
+        return _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress)
+    except duckdb.OutOfMemoryException:
+        (capped,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        if capped == _default_memory_limit():
+            raise
+        con.execute("RESET memory_limit")  # the file was rolled back: load it again without the cap
+        try:
+            return _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress)
+        finally:
+            con.execute(f"SET memory_limit = '{_memory_setting(capped)}'")
+
+
+def _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress) -> FileReport:
     try:
         with file_load(con, path, source, fmt, on_progress=on_progress) as load:
             if not load.already_ingested:

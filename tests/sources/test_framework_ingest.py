@@ -43,3 +43,15 @@ def test_memory_cap_is_restored(warehouse, tmp_path):
     assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
     with pytest.raises(IngestError, match="not a memory size"), bounded_memory(warehouse, "1GB'; DROP TABLE x; --"):
         pass
+
+
+def test_file_too_big_for_the_cap_is_reloaded_without_it(warehouse, tmp_path, monkeypatch):
+    from benchmarks.sources import write_ndjson_events
+
+    monkeypatch.setenv("HINDSIGHT_INGEST_MEMORY", "4MB")
+    before = warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    p = write_ndjson_events(tmp_path / "e.ndjson", 3000, seed=71)
+    (report,) = ingest_path(warehouse, p, source="sentry")
+    assert (report.read, report.loaded) == (3000, 3000)
+    assert warehouse.execute("SELECT count(*) FROM core.ingest_files").fetchone()[0] == 1
+    assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before

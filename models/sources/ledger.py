@@ -139,7 +139,10 @@ class FileLoad:
         try:
             self.con.execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
         finally:
-            self.con.unregister("_hs_rejects")
+            try:
+                self.con.unregister("_hs_rejects")
+            except duckdb.TransactionException:
+                pass  # the insert failed and aborted the transaction: keep its error
         self.quarantined += len(rejects)
 
     def progress(self, done_bytes: int) -> None:

@@ -108,7 +108,10 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     try:
         con.execute(_sql("scrub_sentry_batch"))
     finally:
-        con.unregister("_hs_staged")
+        try:
+            con.unregister("_hs_staged")
+        except duckdb.TransactionException:
+            pass  # the statement failed and aborted the transaction: keep its error, the caller rolls back
     con.execute(_sql("stage_sentry_batch"))
     con.execute("DROP TABLE _hs_scrubbed")
     try:

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"no warehouse at {warehouse}: run `hindsight ingest` or `make demo` first", err=True)
             raise typer.Exit(2)
         try:
-            table = query_read_only(warehouse, query, limit=limit if output == "table" else None)
+            table = _query(warehouse, query, limit=limit if output == "table" else None)
         except WriteRefused as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(3) from None
@@ -56,6 +56,22 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(frame.write_json() + "\n")
         else:
             _print_table(frame)
+
+
+def _query(warehouse, query: str, limit: int | None):
+    """Query the warehouse; while a pipeline holds its write lock, read the last published snapshot."""
+    import duckdb
+
+    from models.warehouse.snapshot import snapshot_path
+
+    try:
+        return query_read_only(warehouse, query, limit=limit)
+    except duckdb.IOException as exc:
+        snapshot = snapshot_path(warehouse)
+        if "lock" not in str(exc).lower() or not snapshot.exists():
+            raise
+        typer.echo(f"warehouse busy (a pipeline is writing): reading the last published snapshot {snapshot}", err=True)
+        return query_read_only(snapshot, query, limit=limit)
 
 
 def _print_table(frame: pl.DataFrame) -> None:

@@ -88,3 +88,30 @@ def test_missing_warehouse_says_what_to_do(tmp_path):
 def test_listing_views_without_a_query(filled_warehouse):
     result = _sql(filled_warehouse)
     assert result.exit_code == 0, result.output
+
+
+def test_reads_the_snapshot_while_a_writer_holds_the_lock(filled_warehouse, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from models.warehouse.snapshot import publish_snapshot
+
+    con = connect(filled_warehouse)
+    publish_snapshot(con, filled_warehouse)
+    con.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+         str(filled_warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        result = _sql(filled_warehouse, "--format", "csv", "SELECT count(*) AS n FROM core.incidents")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines() == ["n", "2"]
+        assert "snapshot" in result.stderr
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()

@@ -34,7 +34,7 @@ def build_snapshot_asset() -> dg.AssetsDefinition:
             con.execute(
                 "INSERT OR REPLACE INTO core.pipeline_runs VALUES (?, coalesce(to_timestamp(?)::TIMESTAMP, now()::TIMESTAMP), "
                 "now()::TIMESTAMP, 'success', ?, ?)",
-                [context.run_id, _run_start(context), context.run.tags.get("dagster/schedule_name") and "schedule" or "dagster",
+                [context.run.run_id, _run_start(context), context.run.tags.get("dagster/schedule_name") and "schedule" or "dagster",
                  json.dumps(detail)],
             )
             con.execute("CHECKPOINT")
@@ -46,7 +46,7 @@ def build_snapshot_asset() -> dg.AssetsDefinition:
 
 def _run_start(context) -> float | None:
     try:
-        return context.instance.get_run_stats(context.run_id).start_time
+        return context.instance.get_run_stats(context.run.run_id).start_time
     except Exception:  # noqa: BLE001 - the start time is informative only
         return None
 

@@ -138,11 +138,11 @@ def _ingest_seconds(path: Path, db: Path) -> tuple[float, dict]:
     from models.warehouse import connect
 
     con = connect(db)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     (report,) = ingest_path(con, path, source="sentry", fmt="ndjson")
     seconds = time.perf_counter() - started
     con.close()
-    return seconds, report.__dict__
+    return seconds, {**report.__dict__, "cpu_seconds": time.process_time() - cpu}
 
 
 def _read_json_seconds(path: Path, db: Path) -> float:
@@ -158,13 +158,14 @@ def _read_json_seconds(path: Path, db: Path) -> float:
     }
     con = duckdb.connect(str(db))
     con.execute("SET enable_progress_bar = false")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     con.execute(
         "CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited', columns = "
         + "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "})",
         [str(path)],
     )
     seconds = time.perf_counter() - started
+    _read_json_seconds.cpu_seconds = time.process_time() - cpu
     con.close()
     return seconds
 
@@ -206,6 +207,11 @@ def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_00
         figures["hindsight_events_per_s"] = round(n_events / ours)
         figures["ratio_vs_read_json"] = round(base / ours, 3)
         figures["bar_ratio"] = 0.25
+        # CPU seconds (all threads of the process): comparable when the machine is shared (load_avg_1m)
+        figures["duckdb_read_json_cpu_s"] = round(_read_json_seconds.cpu_seconds, 2)
+        figures["hindsight_ingest_cpu_s"] = round(report["cpu_seconds"], 2)
+        figures["ratio_cpu_vs_read_json"] = round(_read_json_seconds.cpu_seconds / report["cpu_seconds"], 3)
+        figures["load_avg_1m"] = round(__import__("os").getloadavg()[0], 2)
         figures["loaded"] = report["loaded"]
         events.unlink()
         print(json.dumps(figures), file=sys.stderr, flush=True)  # partial figures, the RSS part is long

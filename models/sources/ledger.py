@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +32,7 @@ from models.sources.scrub import scrub_sql
 from models.warehouse import read_sql
 
 EXCERPT_CHARS = 200
+SCRATCH_MEMORY_LIMIT = "512MB"  # the per-batch transform DB (`FileLoad.scratch`); $HINDSIGHT_SCRATCH_MEMORY overrides
 _SCRUB_WINDOW = 2000  # scrub this much, then cut to EXCERPT_CHARS: a secret cut in half would escape the rules
 
 
@@ -96,6 +100,35 @@ class FileLoad:
         self._read: int | None = None
         self.seconds = 0.0
         self.on_progress = None  # Callable[[int], None] | None, set by callers that show progress
+        self._scratch: duckdb.DuckDBPyConnection | None = None
+        self._scratch_dir: str | None = None
+
+    # -- the scratch database -----------------------------------------------------------------
+    def scratch(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB for the per-batch transforms of this file, opened on first use.
+
+        Why: the file's transaction on the warehouse spans every batch, and catalog changes are
+        transactional, so temp tables created and dropped per batch there would stay alive until COMMIT
+        (memory grew with the file). The scratch DB is autocommit: its temp tables are freed per batch;
+        the warehouse only receives the finished Arrow rows. It holds scrubbed text only after the scrub
+        step; its spill directory is a private temp dir, removed with the connection."""
+        if self._scratch is None:
+            self._scratch_dir = tempfile.mkdtemp(prefix="hs-scratch-")
+            self._scratch = duckdb.connect(config={
+                "memory_limit": os.environ.get("HINDSIGHT_SCRATCH_MEMORY", SCRATCH_MEMORY_LIMIT),
+                "threads": max(1, os.cpu_count() or 1),
+                "temp_directory": self._scratch_dir,
+            })
+            self._scratch.execute("SET enable_progress_bar = false")
+        return self._scratch
+
+    def close_scratch(self) -> None:
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+            self._scratch_dir = None
 
     # -- counting -----------------------------------------------------------------------------
     def add_loaded(self, new: int, duplicate: int = 0) -> None:
@@ -135,14 +168,10 @@ class FileLoad:
         sql = read_sql("queries/sources/insert_quarantine").format(
             scrub_excerpt=scrub_sql("raw"), scrub_detail=scrub_sql("detail"), excerpt_chars=EXCERPT_CHARS
         )
-        self.con.register("_hs_rejects", table)
-        try:
-            self.con.execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
-        finally:
-            try:
-                self.con.unregister("_hs_rejects")
-            except duckdb.TransactionException:
-                pass  # the insert failed and aborted the transaction: keep its error
+        # read by the SQL through DuckDB's replacement scan of this local: no register/unregister, i.e. no
+        # catalog change that would live until the file's COMMIT
+        _hs_rejects = table
+        self.con.execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
         self.quarantined += len(rejects)
 
     def progress(self, done_bytes: int) -> None:
@@ -213,4 +242,5 @@ def file_load(
         con.execute("ROLLBACK")
         raise
     finally:
+        load.close_scratch()
         load.seconds = time.perf_counter() - started

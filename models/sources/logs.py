@@ -9,10 +9,12 @@ Two formats:
   not match the header regex continue the record above them (multi-line tracebacks).
 
 All parsing happens in DuckDB. The file is read in chunks (reader batches, decoded in a background
-thread while DuckDB works): each chunk is staged in a temp table (`log_lines`) and parsed in SQL; the
-last, possibly unfinished record of a plain-text chunk is carried into the next chunk, and a per-file
-table of record-text hashes (`log_seen`) keeps the occurrence index of repeated identical records
-exact across chunks. Memory is bounded by the chunk size (plus the rows the file's transaction adds).
+thread while DuckDB works): each chunk is staged in a table (`log_lines`) of a per-file scratch
+in-memory connection and parsed in SQL there; the last, possibly unfinished record of a plain-text
+chunk is carried into the next chunk, and a per-file table of record-text hashes (`log_seen`) keeps
+the occurrence index of repeated identical records exact across chunks. Only the final rows cross
+into the warehouse connection (as Arrow), applied by one writer thread while the next chunk is
+parsed. Memory is bounded by the chunk size (plus the rows the file's transaction adds).
 Python only touches the (few) records with a traceback. Text is scrubbed in SQL (`scrub_sql`) before
 it is stored.
 """
@@ -22,6 +24,8 @@ from __future__ import annotations
 import functools
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
@@ -269,34 +273,28 @@ def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | N
     def whole(regex: str) -> str:  # group 1 = the whole line, then one group per field
         return _sql_str("^(" + regex[1:-1] + ")$")
 
-    extract = f"regexp_extract(line, {whole(fmt.regex)}, {names})"
+    extract, fallback = f"regexp_extract(line, {whole(fmt.regex)}, {names})", "f0"
     if fmt.strict_regex:  # fast path; same fields whenever it matches (logformat._strict_regex)
-        extract = (
-            f"CASE WHEN regexp_full_match(line, {_sql_str(fmt.strict_regex)}) "
-            f"THEN regexp_extract(line, {whole(fmt.strict_regex)}, {names}) ELSE {extract} END"
-        )
+        extract, fallback = f"regexp_extract(line, {whole(fmt.strict_regex)}, {names})", extract
     sql = read_sql("queries/sources/mark_text_log_lines").format(
         extract=extract,
+        fallback=fallback,
         ts_expr=ts_expr or "CAST(NULL AS TIMESTAMP)",
         ts_required="true" if ts_expr else "false",
     )
     con.execute(sql)
 
 
-def _stage_batch(con: duckdb.DuckDBPyConnection, batch) -> None:
-    """Carried lines + one reader batch -> temp table log_lines (the chunk)."""
-    table = pa.table(
+def _stage_batch(scratch: duckdb.DuckDBPyConnection, batch) -> None:
+    """Carried lines + one reader batch -> temp table log_lines of the scratch connection (the chunk)."""
+    _hs_log_batch = pa.table(
         {
             "line_no": pa.array(batch.line_nos, pa.int64()),
             "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
             "line": pa.array(batch.lines, pa.string()),
         }
     )
-    con.register("_hs_log_batch", table)
-    try:
-        run_sql_file(con, "queries/sources/create_log_lines")
-    finally:
-        con.unregister("_hs_log_batch")
+    scratch.execute(read_sql("queries/sources/create_log_lines"))
 
 
 def _prefetched(items, depth: int = 1):
@@ -408,80 +406,125 @@ def load_log_file(
         raise ValueError(f"{path}: unknown log format {fmt!r} (expected 'jsonl' or 'text')")
     load.fmt = kind
 
-    run_sql_file(con, "queries/sources/create_log_seen")
-    con.execute("CREATE OR REPLACE TEMP TABLE log_carry (line_no BIGINT, byte_offset BIGINT, line VARCHAR)")
-    ts_expr: str | None | bool = False  # text: chosen on the first chunk with a matching line
+    # The per-chunk transform runs in a scratch in-memory connection (autocommit, one per file): its
+    # per-chunk tables are freed at once, whereas temp tables replaced inside the warehouse's long file
+    # transaction stay alive until COMMIT (catalog changes are transactional). Only the final rows
+    # cross into the warehouse connection, as Arrow.
+    scratch = duckdb.connect()
     try:
-        for batch, last in _with_last(_prefetched(iter_line_batches(path, batch_lines=batch_lines))):
-            load.quarantine(batch.rejects)
-            _stage_batch(con, batch)
-            if kind == "jsonl":
-                _stage_jsonl_chunk(con, load)
-            else:
-                if ts_expr is False:
-                    ts_expr = _time_sql(con, compiled)
-                _stage_text_chunk(con, load, compiled, ts_expr, last)
-            _insert_chunk(con, load, kind, service)
-            if batch.byte_offsets:
-                load.progress(batch.byte_offsets[-1])
+        scratch.execute("SET enable_progress_bar = false")  # long chunk queries would draw a bar on stdout
+        run_sql_file(scratch, "queries/sources/create_log_seen")
+        scratch.execute(
+            "CREATE OR REPLACE TEMP TABLE log_carry (line_no BIGINT, byte_offset BIGINT, line VARCHAR)"
+        )
+        ts_expr: str | None | bool = False  # text: chosen on the first chunk with a matching line
+        # Two-stage pipeline: this thread transforms chunk N+1 in the scratch connection while one
+        # writer thread applies chunk N to the warehouse (the only thread touching `con` and `load`,
+        # chunks in order). Both stages run in DuckDB with the GIL released; one chunk in flight.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-writer") as writer:
+            pending = None
+            try:
+                for batch, last in _with_last(_prefetched(iter_line_batches(path, batch_lines=batch_lines))):
+                    _stage_batch(scratch, batch)
+                    if kind == "jsonl":
+                        ignored, rejects = _stage_jsonl_chunk(scratch)
+                    else:
+                        if ts_expr is False:
+                            ts_expr = _time_sql(scratch, compiled)
+                        ignored, rejects = _stage_text_chunk(scratch, compiled, ts_expr, last)
+                    run_sql_file(scratch, "queries/sources/update_log_seen")
+                    staged = scratch.sql("SELECT * FROM log_staged").to_arrow_table(_ARROW_BATCH_ROWS)
+                    chunk = _Chunk(
+                        batch.rejects + rejects,
+                        ignored,
+                        staged,
+                        batch.byte_offsets[-1] if batch.byte_offsets else None,
+                    )
+                    if pending is not None:
+                        pending.result()  # raises the writer's error, if any
+                    pending = writer.submit(_apply_chunk, con, load, kind, service, chunk)
+                if pending is not None:
+                    pending.result()
+                    pending = None
+            finally:
+                if pending is not None:  # an error here: let the writer finish before the caller rolls back
+                    wait([pending])
     finally:
-        _drop_temp_tables(con)
+        scratch.close()
 
 
-_TEMP_TABLES = ("log_lines", "log_carry", "log_marked", "log_json", "log_staged", "log_events", "log_seen")
+@dataclass
+class _Chunk:
+    """One chunk's results from the scratch connection, to be applied to the warehouse."""
+
+    rejects: list[Reject]
+    blank_lines: int
+    staged: pa.Table
+    done_bytes: int | None
 
 
-def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        for table in _TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-    except duckdb.Error:
-        pass  # the transaction failed: the caller rolls back, which discards the temp tables too
+def _apply_chunk(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, kind: str, service: str | None, chunk: _Chunk
+) -> None:
+    """Writer thread: quarantine, ignored counts, records (+ traceback events), progress."""
+    load.quarantine(chunk.rejects)
+    load.add_ignored("blank_line", chunk.blank_lines)
+    _insert_chunk(con, load, kind, service, chunk.staged)
+    if chunk.done_bytes is not None:
+        load.progress(chunk.done_bytes)
 
 
-def _stage_jsonl_chunk(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
+# Arrow record batch size of a staged chunk: several batches per chunk let DuckDB scan it on every thread.
+_ARROW_BATCH_ROWS = 50_000
+
+
+def _stage_jsonl_chunk(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Reject]]:
+    """log_lines -> log_staged; returns (blank lines, rejects)."""
     parse, stage = _jsonl_sql()
     con.execute(parse)
     problems = con.execute(read_sql("queries/sources/select_jsonl_log_problems")).fetchall()
-    load.add_ignored("blank_line", sum(1 for r in problems if r[2] == "blank"))
-    load.quarantine(
-        [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"]
-    )
     con.execute(stage)
+    return (
+        sum(1 for r in problems if r[2] == "blank"),
+        [Reject(r[0], r[1], r[2], _JSONL_DETAIL[r[2]], r[3]) for r in problems if r[2] != "blank"],
+    )
 
 
 def _stage_text_chunk(
-    con: duckdb.DuckDBPyConnection, load: FileLoad, fmt: LineFormat, ts_expr: str | None | bool, last: bool
-) -> None:
-    """log_lines -> log_staged; the chunk's last record is carried over unless this is the file's end."""
+    con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | None | bool, last: bool
+) -> tuple[int, list[Reject]]:
+    """log_lines -> log_staged; the chunk's last record is carried over unless this is the file's end.
+    Returns (blank lines before the first record, rejects)."""
     if ts_expr is False:  # no matching line yet: every line is headerless
         ts_expr = None
     _mark_text(con, fmt, ts_expr)
-    load.add_ignored(
-        "blank_line", con.execute(read_sql("queries/sources/count_text_log_blank_lead")).fetchone()[0]
-    )
+    blank = con.execute(read_sql("queries/sources/count_text_log_blank_lead")).fetchone()[0]
     headerless = con.execute(read_sql("queries/sources/select_text_log_headerless")).fetchall()
     detail = f"line does not match the line format {fmt.text!r} and no record precedes it"
-    load.quarantine(_rejects(headerless, "no_record_header", detail))
+    rejects = _rejects(headerless, "no_record_header", detail)
     last_rec = con.execute("SELECT coalesce(max(rec_no), 0) FROM log_marked").fetchone()[0]
     cut = last_rec if last else last_rec - 1
     con.execute(read_sql("queries/sources/select_text_log_carry"), [0 if last else last_rec])
     con.execute(_text_sql(fmt), [TRACE_ID_TEXT_RE, cut])
+    return blank, rejects
 
 
-def _insert_chunk(con: duckdb.DuckDBPyConnection, load: FileLoad, kind: str, service: str | None) -> None:
-    """log_staged -> core.log_records (+ traceback events); counts new and duplicate records."""
-    run_sql_file(con, "queries/sources/update_log_seen")
-    staged = con.execute("SELECT count(*) FROM log_staged").fetchone()[0]
+def _insert_chunk(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, kind: str, service: str | None, log_staged: pa.Table
+) -> None:
+    """Staged records (Arrow, read by the SQL as `log_staged` through DuckDB's replacement scan) ->
+    core.log_records (+ traceback events); counts new and duplicate records."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    new = run_sql_file(
-        con, "queries/sources/insert_log_records", [kind, service, load.file_id, now]
+    new = con.execute(
+        read_sql("queries/sources/insert_log_records"), [kind, service, load.file_id, now]
     ).fetchone()[0]
-    load.add_loaded(new, staged - new)
-    _load_traceback_events(con, load, service)
+    load.add_loaded(new, log_staged.num_rows - new)
+    _load_traceback_events(con, load, service, log_staged)
 
 
-def _load_traceback_events(con: duckdb.DuckDBPyConnection, load: FileLoad, service: str | None) -> int:
+def _load_traceback_events(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, service: str | None, log_staged: pa.Table
+) -> int:
     """Records with a Python traceback -> Sentry-shaped events (part A's insert_sentry_events), linked back."""
     rows = con.execute(read_sql("queries/sources/select_log_tracebacks"), [service, load.file_id]).fetchall()
     staged = {"line_no": [], "byte_offset": [], "raw": [], "origin": [], "log_record_id": []}
@@ -524,12 +567,8 @@ def _load_traceback_events(con: duckdb.DuckDBPyConnection, load: FileLoad, servi
     if not links["record_id"]:
         return 0
     insert_sentry_events(con, _EventLoad(load), pa.table(staged))
-    con.register("_hs_log_events", pa.table(links))
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE log_events AS SELECT * FROM _hs_log_events")
-    finally:
-        con.unregister("_hs_log_events")
-    run_sql_file(con, "queries/sources/update_log_record_events")
+    log_events = pa.table(links)  # noqa: F841 - read by the SQL through DuckDB's replacement scan
+    con.execute(read_sql("queries/sources/update_log_record_events"))
     return len(links["record_id"])
 
 

@@ -41,6 +41,10 @@ class ScrubRule:
     # Case-insensitive rule: consecutive such rules run together, only on rows whose text contains one
     # of _CI_GUARDS in any case.
     ci_group: bool = False
+    # Optional regex every match contains, starting with a literal (RE2 then skips ahead with memchr):
+    # in SQL the rule only runs on rows it matches, e.g. `://user:pw@` for url_credentials, which saves a
+    # full regex pass on the many rows holding URLs without credentials. Python ignores it (same result).
+    prefilter: str | None = None
 
 
 SCRUB_RULES: tuple[ScrubRule, ...] = (
@@ -56,6 +60,7 @@ SCRUB_RULES: tuple[ScrubRule, ...] = (
         r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@",
         r"\1<secret:basic_auth>@",
         ("://",),
+        prefilter=r"://[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@",
     ),
     # "password": "...", 'token': '...', \"api_key\": \"...\" (JSON, Python reprs, JSON inside JSON strings)
     ScrubRule(
@@ -135,8 +140,10 @@ def scrub_sql(expr: str) -> str:
             lowered = f"regexp_matches(x, {_sql_literal('(?i)' + '|'.join(_CI_GUARDS))})"
             out = f"list_transform([{out}], lambda x: CASE WHEN {lowered} THEN {chain} ELSE x END)[1]"
             continue
-        if rule.guards:
-            test = " OR ".join(f"contains(x, {_sql_literal(g)})" for g in rule.guards)
+        if rule.guards or rule.prefilter:
+            test = " OR ".join(f"contains(x, {_sql_literal(g)})" for g in rule.guards) or "true"
+            if rule.prefilter:
+                test = f"({test}) AND regexp_matches(x, {_sql_literal(rule.prefilter)})"
             out = f"list_transform([{out}], lambda x: CASE WHEN {test} THEN {_regexp(rule, 'x')} ELSE x END)[1]"
         else:
             out = _regexp(rule, out)

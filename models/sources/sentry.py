@@ -9,12 +9,18 @@ scrub the text (scrub.py rules as nested regexp_replace), parse it ONCE with a d
 event_id (md5 of the scrubbed record when absent) inside the batch (QUALIFY) and against the warehouse
 (anti-join), and unnest the exception chain and frames in SQL. The raw text is only ever in memory
 (a registered Arrow table); what reaches a table has been scrubbed.
+
+Memory: the transform runs in the load's scratch in-memory DuckDB (`FileLoad.scratch`, autocommit), and
+the warehouse connection, inside the file's single transaction, only anti-joins and appends the
+resulting Arrow rows. Per-batch temp tables in the warehouse transaction were kept alive until COMMIT
+(catalog changes are transactional), so memory grew with the file (17 GB for 1M events).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -29,7 +35,7 @@ from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # records per batch for the whole-file formats
-BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB)
+BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
 MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
@@ -53,7 +59,7 @@ def _sql(name: str) -> str:
         text = read_sql(f"queries/sources/{name}")
         # NDJSON values keep their line ending (zero-copy Arrow), so it is trimmed before scrubbing
         scrub = scrub_sql("rtrim(raw, chr(13) || chr(10))")
-        if name in ("scrub_sentry_batch", "stage_sentry_batch"):
+        if name == "stage_sentry_batch":
             text = text.format(scrub_raw=scrub, exception_struct=EXCEPTION_STRUCT)
         _SQL_CACHE[name] = text
     return _SQL_CACHE[name]
@@ -71,26 +77,29 @@ def json_depth(text: str) -> int:
     return best
 
 
-def _deep_flags(raw: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """True where the record nests deeper than MAX_DEPTH; exact check only on bracket-heavy records."""
-    brackets = pc.add(pc.count_substring(raw, "{"), pc.count_substring(raw, "["))
-    suspicious = pc.greater(pc.fill_null(brackets, 0), SUSPICIOUS_BRACKETS)
-    flags = [False] * len(raw)
-    if pc.any(suspicious).as_py():
-        idx = pc.indices_nonzero(suspicious).to_pylist()
-        for i in idx:  # only the few bracket-heavy records
-            flags[i] = json_depth(raw[i].as_py() or "") > MAX_DEPTH
-    return pa.array(flags, pa.bool_())
+def _deep_rids(scratch: duckdb.DuckDBPyConnection) -> list[int]:
+    """rids of `_hs_staged` nesting deeper than MAX_DEPTH. Depth <= number of `{` + `[`, so DuckDB counts
+    them (in parallel) and only the few bracket-heavy records get the exact check in Python."""
+    heavy = scratch.execute(
+        "SELECT rid, raw FROM _hs_staged WHERE strlen(raw) - strlen(replace(replace(raw, '{', ''), '[', '')) > ?",
+        [SUSPICIOUS_BRACKETS],
+    ).fetchall()
+    return [rid for rid, raw in heavy if json_depth(raw or "") > MAX_DEPTH]
 
 
-def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> tuple[int, int]:
-    """Load a batch of raw event JSON texts; returns (new, duplicate). Bad records are quarantined.
+def _scratch_for(load) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """The load's scratch DB (reused for the whole file), or a private one for loads without it."""
+    scratch = getattr(load, "scratch", None)
+    if callable(scratch):
+        return scratch(), False
+    return duckdb.connect(config={"memory_limit": "512MB"}), True
 
-    `staged` columns: line_no int64, byte_offset int64, raw string (one event JSON), optional
-    origin string (default 'sentry') and log_record_id string."""
+
+def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> dict[str, pa.Table]:
+    """Scrub, validate, parse and unnest one batch in the scratch DB (autocommit: its temp tables are
+    freed here, per batch). Returns Arrow tables: rejects, events, exceptions, frames; the events are
+    deduped within the batch, not yet against the warehouse."""
     n = staged.num_rows
-    if n == 0:
-        return 0, 0
     raw = staged.column("raw")
     cols = {
         "rid": pa.array(range(n), pa.int64()),
@@ -101,41 +110,69 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         "log_record_id": (
             staged.column("log_record_id") if "log_record_id" in staged.column_names else pa.nulls(n, pa.string())
         ),
-        "deep": _deep_flags(raw),
     }
     # many small record batches: DuckDB scans an Arrow table in parallel by batch
-    con.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
+    scratch.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
     try:
-        con.execute(_sql("scrub_sentry_batch"))
+        scratch.execute("SET VARIABLE hs_deep = CAST(? AS BIGINT[])", [_deep_rids(scratch)])
+        scratch.execute(_sql("stage_sentry_batch"))  # scrub (first), validate, parse
     finally:
-        try:
-            con.unregister("_hs_staged")
-        except duckdb.TransactionException:
-            pass  # the statement failed and aborted the transaction: keep its error, the caller rolls back
-    con.execute(_sql("stage_sentry_batch"))
-    con.execute("DROP TABLE _hs_scrubbed")
+        scratch.unregister("_hs_staged")
     try:
-        bad, valid = con.execute("SELECT count(reason), count(*) - count(reason) FROM _hs_ev").fetchone()
-        if bad:
-            now = load.started_at
-            con.execute(_sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, now])
-            load.add_quarantined(bad)
-        if not valid:
-            return 0, 0
-        con.execute(_sql("select_new_sentry_events"))
-        (new,) = con.execute("SELECT count(*) FROM _hs_new").fetchone()
-        if new:
-            con.execute(_sql("stage_sentry_exceptions"))
-            con.execute(_sql("insert_sentry_events"), [load.file_id, load.started_at])
-            con.execute(_sql("insert_sentry_exceptions"))
-            con.execute(_sql("insert_sentry_frames"))
-        load.add_loaded(new, valid - new)
-        return new, valid - new
+        out = {"rejects": scratch.sql(_sql("select_sentry_rejects")).to_arrow_table()}
+        scratch.execute(_sql("select_new_sentry_events"))
+        scratch.execute(_sql("stage_sentry_exceptions"))
+        out["events"] = scratch.sql(_sql("select_sentry_event_rows"), params=[load.file_id, load.started_at]).to_arrow_table()
+        out["exceptions"] = scratch.sql(_sql("select_sentry_exception_rows")).to_arrow_table()
+        out["frames"] = scratch.sql(_sql("select_sentry_frame_rows")).to_arrow_table()
+        (out["valid"],) = scratch.execute("SELECT count(*) FROM _hs_ev WHERE reason IS NULL").fetchone()
+        return out
     finally:
-        try:
-            con.execute("DROP TABLE IF EXISTS _hs_exc; DROP TABLE IF EXISTS _hs_new; DROP TABLE IF EXISTS _hs_ev")
-        except duckdb.TransactionException:
-            pass  # the transaction failed: the caller rolls back, which discards the temp tables too
+        scratch.execute(
+            "DROP TABLE IF EXISTS _hs_exc; DROP TABLE IF EXISTS _hs_new; DROP TABLE IF EXISTS _hs_ev"
+        )
+
+
+def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> tuple[int, int]:
+    """Load a batch of raw event JSON texts; returns (new, duplicate). Bad records are quarantined.
+
+    `staged` columns: line_no int64, byte_offset int64, raw string (one event JSON), optional
+    origin string (default 'sentry') and log_record_id string.
+
+    The transform runs in the load's scratch DB (`FileLoad.scratch`); the warehouse connection `con`
+    (inside the file's transaction) only runs an anti-join and appends, reading the Arrow rows through
+    DuckDB's replacement scan of the local variables below: no temp table, no register, so no catalog
+    change accumulates in the long transaction."""
+    if staged.num_rows == 0:
+        return 0, 0
+    scratch, own = _scratch_for(load)
+    try:
+        batch = _transform_batch(scratch, load, staged)
+    finally:
+        if own:
+            scratch.close()
+    _hs_reject_rows = batch["rejects"]  # read by insert_sentry_rejects.sql (replacement scan)
+    if _hs_reject_rows.num_rows:
+        con.execute(_sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, load.started_at])
+        load.add_quarantined(_hs_reject_rows.num_rows)
+    valid = batch["valid"]
+    if not valid:
+        return 0, 0
+    _hs_event_rows = batch["events"]  # read by select_sentry_event_ids_new.sql
+    new_ids = con.sql(_sql("select_sentry_event_ids_new")).to_arrow_table().column("event_id")
+    new = len(new_ids)
+    if new:
+        events, exceptions, frames = batch["events"], batch["exceptions"], batch["frames"]
+        if new < events.num_rows:  # some were loaded before (earlier file or batch)
+            events = events.filter(pc.is_in(events.column("event_id"), value_set=new_ids))
+            exceptions = exceptions.filter(pc.is_in(exceptions.column("event_id"), value_set=new_ids))
+            frames = frames.filter(pc.is_in(frames.column("event_id"), value_set=new_ids))
+        _hs_new_events, _hs_new_exceptions, _hs_new_frames = events, exceptions, frames  # read by insert_sentry_*.sql
+        con.execute(_sql("insert_sentry_events"))
+        con.execute(_sql("insert_sentry_exceptions"))
+        con.execute(_sql("insert_sentry_frames"))
+    load.add_loaded(new, valid - new)
+    return new, valid - new
 
 
 # -- file formats ---------------------------------------------------------------------------------
@@ -198,9 +235,9 @@ def _staged(rows: list[tuple[int, int, str]]) -> pa.Table:
     )
 
 
-def _load_ndjson(con, load: FileLoad, path: Path) -> None:
+def _ndjson_batches(path: Path) -> Iterator[tuple[object, pa.Table]]:
     for batch in iter_arrow_line_batches(path, batch_bytes=BATCH_BYTES, max_line_bytes=MAX_LINE_BYTES):
-        load.quarantine(batch.rejects)
+        table = None
         if len(batch.lines):
             table = pa.table(
                 {
@@ -210,7 +247,15 @@ def _load_ndjson(con, load: FileLoad, path: Path) -> None:
                 }
             )
             blank = pc.match_substring_regex(table.column("raw"), r"^\s*$")
-            insert_sentry_events(con, load, table.filter(pc.invert(blank)))
+            table = table.filter(pc.invert(blank))
+        yield batch, table
+
+
+def _load_ndjson(con, load: FileLoad, path: Path) -> None:
+    for batch, table in _ndjson_batches(path):
+        load.quarantine(batch.rejects)
+        if table is not None:
+            insert_sentry_events(con, load, table)
             load.progress(batch.end_offset)
 
 

@@ -14,6 +14,9 @@ CASES = [
     ("password=hunter2&user=bob", "password=<secret:password>&user=bob"),
     ("mail alice@example.com now", "mail <pii:email> now"),
     ("postgres://bob:pw123@db.example.com:5432/x", "postgres://<secret:basic_auth>@db.example.com:5432/x"),
+    # url_credentials runs in SQL only where its prefilter (`://user:pw@`) matches: same result either way
+    ("see https://example.com/a?b=c and redis://u:p@cache:6379", "see https://example.com/a?b=c and redis://<secret:basic_auth>@cache:6379"),
+    ("https://host:8080/path then ftp://x@y", "https://host:8080/path then ftp://x@y"),
     ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic <secret:basic_auth>"),
     ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "<secret:api_key>"),
     ("xoxb-1234567890-abcdefghij", "<secret:api_key>"),

@@ -1,6 +1,5 @@
--- Records of the batch that cannot be loaded -> core.quarantine (the excerpt is already scrubbed).
--- Params: file_id, path, source, quarantined_at.
+-- Rejected records of a Sentry batch -> core.quarantine (the excerpt was scrubbed in the scratch DB).
+-- Params: file_id, path, source, quarantined_at. Input: Arrow table _hs_reject_rows (a local of sentry.py).
 INSERT INTO core.quarantine (file_id, path, source, line_no, byte_offset, reason, detail, excerpt, quarantined_at)
 SELECT ?, ?, ?, line_no, byte_offset, reason, detail, excerpt, ?
-FROM _hs_ev
-WHERE reason IS NOT NULL
+FROM _hs_reject_rows

@@ -2,7 +2,11 @@
 -- Types of the top-level fields come from one json_type call (one cheap
 -- parse); the record is then transformed once into the declared structure (exception chain and frames
 -- included). Output: temp table _hs_ev (one row per record; reason NULL = loadable).
--- Step 1 (scrub_sentry_batch.sql) wrote the scrubbed text to temp table _hs_scrubbed.
+-- The raw text is scrubbed FIRST, in the innermost subquery, before anything is parsed or stored; the
+-- input is the registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, origin, log_record_id)
+-- of the scratch DB, variable hs_deep = rids nesting too deep (sentry._deep_rids); {scrub_raw} is
+-- generated from models/sources/scrub.py SCRUB_RULES. One query (no temp table between scrub and parse): DuckDB scans Arrow in parallel by record batch, while a
+-- small temp table (one row group) would be scanned by one thread.
 CREATE OR REPLACE TEMP TABLE _hs_ev AS
 WITH checked AS (
     SELECT *,
@@ -12,7 +16,11 @@ WITH checked AS (
             '$.transaction', '$.logger', '$.message', '$.logentry', '$.tags', '$.extra', '$.contexts',
             '$.breadcrumbs', '$.sdk', '$.fingerprint', '$.exception', '$.stacktrace', '$.threads', '$.received'])
         END AS t
-    FROM _hs_scrubbed
+    FROM (
+        SELECT rid, line_no, byte_offset, origin, log_record_id,
+            list_contains(getvariable('hs_deep'), rid) AS deep, {scrub_raw} AS raw
+        FROM _hs_staged
+    ) AS scrubbed
 ),
 parsed AS (
     SELECT *,

@@ -56,29 +56,31 @@ class LineFormat:
         return tuple(f for f in self.fields if f.lower() in TIME_FIELDS)
 
 
+def _tokens(piece: str):
+    """Characters of a regex fragment, with each backslash escape kept as one two-character token."""
+    i = 0
+    while i < len(piece):
+        step = 2 if piece[i] == "\\" and i + 1 < len(piece) else 1
+        yield i, piece[i : i + step]
+        i += step
+
+
 def _escape_unpaired_brackets(piece: str) -> str:
     """Escape `[`/`]` that are not escaped and have no partner inside this literal piece."""
     out: list[str] = []
     open_at: list[int] = []
-    i = 0
-    while i < len(piece):
-        ch = piece[i]
-        if ch == "\\" and i + 1 < len(piece):
-            out.append(piece[i : i + 2])
-            i += 2
-            continue
-        if ch == "[":
+    for _, tok in _tokens(piece):
+        if tok == "[":
             open_at.append(len(out))
-            out.append(ch)
-        elif ch == "]":
+            out.append(tok)
+        elif tok == "]":
             if open_at:
                 open_at.pop()
-                out.append(ch)
+                out.append(tok)
             else:
                 out.append("\\]")
         else:
-            out.append(ch)
-        i += 1
+            out.append(tok)
     for pos in open_at:
         out[pos] = "\\["
     return "".join(out)
@@ -86,20 +88,7 @@ def _escape_unpaired_brackets(piece: str) -> str:
 
 def _non_capturing(piece: str) -> str:
     """`(` that opens a plain group becomes `(?:` (escaped and `(?...` groups stay)."""
-    out: list[str] = []
-    i = 0
-    while i < len(piece):
-        ch = piece[i]
-        if ch == "\\" and i + 1 < len(piece):
-            out.append(piece[i : i + 2])
-            i += 2
-            continue
-        if ch == "(" and not piece.startswith("(?", i):
-            out.append("(?:")
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    return "".join("(?:" if tok == "(" and not piece.startswith("(?", i) else tok for i, tok in _tokens(piece))
 
 
 _META = re.compile(r"(?<!\\)[()?*+{}|.^$]")

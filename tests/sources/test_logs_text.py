@@ -26,8 +26,7 @@ LOGHUB = {
 @pytest.mark.parametrize("system", sorted(LOGHUB))
 def test_loghub_every_line_is_a_record_with_its_content(warehouse, tmp_path, shared_datasets, system):
     src = shared_datasets / "loghub-2k" / system / f"{system}_2k.log"
-    if not src.exists():
-        pytest.skip(f"{src} absent")
+    assert src.exists(), f"{src} missing from the shared datasets"
     log = tmp_path / src.name
     shutil.copy(src, log)
     (report,) = ingest_path(
@@ -161,8 +160,7 @@ def test_headerless_lines_and_bad_bytes_are_quarantined(warehouse):
 
 def test_overlapping_renamed_files_do_not_duplicate_records(warehouse, tmp_path, shared_datasets):
     src = shared_datasets / "loghub-2k" / "HDFS" / "HDFS_2k.log"
-    if not src.exists():
-        pytest.skip(f"{src} absent")
+    assert src.exists(), f"{src} missing from the shared datasets"
     lines = src.read_bytes().splitlines(keepends=True)
     (tmp_path / "part1.log").write_bytes(b"".join(lines[:1200]))
     (tmp_path / "part2-rotated.log").write_bytes(b"".join(lines[800:]))

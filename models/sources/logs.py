@@ -44,7 +44,7 @@ from models.sources.logformat import (
     time_text_sql,
 )
 from models.sources.reader import iter_blocks, iter_line_batches
-from models.sources.scrub import SCRUB_RULES, scrub_sql
+from models.sources.scrub import scrub_sql
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
 from models.warehouse import read_sql, run_sql_file
@@ -107,15 +107,6 @@ JSON_FIELDS: dict[str, tuple[str, ...]] = {
 _CONSUMED = sorted(
     {key for name, keys in JSON_FIELDS.items() if name not in ("release", "environment") for key in keys}
 )
-
-
-# Any scrub rule at all, as one RE2 alternation: rows that cannot contain a secret skip the ten passes.
-_ANY_SECRET = "|".join(f"(?:{rule.pattern})" for rule in SCRUB_RULES)
-
-
-def scrub_guarded(expr: str) -> str:
-    """`scrub_sql(expr)`, evaluated only for values where some rule matches (same result, much faster)."""
-    return f"CASE WHEN regexp_matches({expr}, {_sql_str(_ANY_SECRET)}) THEN {scrub_sql(expr)} ELSE {expr} END"
 
 
 def _json_path(key: str) -> list[str]:
@@ -214,13 +205,13 @@ def _jsonl_sql() -> tuple[str, str]:
         level_expr=_level_sql("level_j"),
     )
     stage = read_sql("queries/sources/stage_jsonl_log_records").format(
-        scrub_logger=scrub_guarded("logger"),
-        scrub_message=scrub_guarded("message"),
-        scrub_exception=scrub_guarded("exception_text"),
-        scrub_attributes=scrub_guarded("attributes_text"),
-        scrub_service=scrub_guarded("service_field"),
-        scrub_release=scrub_guarded("release"),
-        scrub_environment=scrub_guarded("environment"),
+        scrub_logger=scrub_sql("logger"),
+        scrub_message=scrub_sql("message"),
+        scrub_exception=scrub_sql("exception_text"),
+        scrub_attributes=scrub_sql("attributes_text"),
+        scrub_service=scrub_sql("service_field"),
+        scrub_release=scrub_sql("release"),
+        scrub_environment=scrub_sql("environment"),
     )
     return parse, stage
 
@@ -260,9 +251,9 @@ def _text_sql(fmt: LineFormat) -> str:
     return read_sql("queries/sources/stage_text_log_records").format(
         level_expr=f"NULLIF(trim(f.\"{level}\"), '')" if level else "CAST(NULL AS VARCHAR)",
         logger_expr=f"NULLIF(trim(f.\"{logger}\"), '')" if logger else "CAST(NULL AS VARCHAR)",
-        message_expr=scrub_guarded(f'f."{content}"'),
-        exception_expr=scrub_guarded("continuation"),
-        attributes_expr=scrub_guarded(f"CAST({attrs} AS VARCHAR)"),
+        message_expr=scrub_sql(f'f."{content}"'),
+        exception_expr=scrub_sql("continuation"),
+        attributes_expr=scrub_sql(f"CAST({attrs} AS VARCHAR)"),
     )
 
 

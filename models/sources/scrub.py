@@ -1,10 +1,21 @@
 """Secret and PII scrubbing: ONE list of rules, applied in Python (`scrub_text`) or in DuckDB (`scrub_sql`).
 
-Every rule is a regex in the common subset of RE2 (DuckDB `regexp_replace`) and Python `re`: no
-look-around, no back-references in the pattern; `\\1` in the replacement refers to group 1 in both.
-Placeholders are typed (`<secret:jwt>`, `<pii:email>` ...) and contain neither `"` nor `\\`, so
-scrubbing the text of a JSON document leaves it valid JSON. Order matters: field rules first (they
-replace the whole value whatever it looks like), then token shapes, then PII.
+Every rule is a regex in the common subset of RE2 (DuckDB) and Python `re`: no look-around, no
+back-references in the pattern; `\\1` in the replacement refers to group 1 in both. Placeholders are typed
+(`<secret:jwt>`, `<pii:email>` ...) and contain neither `"` nor `\\`, so scrubbing the text of a JSON
+document leaves it valid JSON.
+
+How a text is scrubbed (the same steps in Python and SQL, so both give the same result):
+1. ONE regex pass with all rules joined as an alternation (`ANY_SECRET`, capture groups made
+   non-capturing so RE2 can stay on its DFA) finds every match, leftmost-first: where two rules could
+   start at the same place the earlier rule wins, so field rules (which take the whole value whatever it
+   looks like) beat token shapes, and token shapes beat PII.
+2. Each distinct match (a short string) gets its placeholder by running the rules in order on it alone
+   (`redact`); a match no rule rewrites alone becomes `<secret:redacted>`.
+3. Every occurrence of each match is replaced, longest match first.
+One pass over the text instead of one per rule is what makes ingest fast: the text is megabytes, the
+matches a few bytes. Step 3 may also hide a copy of a secret that no rule would have matched on its own
+(e.g. a bare password repeated elsewhere in the text): over-scrubbing, by design.
 
 Known limits (documented, not hidden): a password value containing a quote or backslash is cut at
 that character; the card rule only knows the common issuer prefixes (Visa, Mastercard, Amex,
@@ -21,30 +32,14 @@ _FIELD_KEYS = (
     r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
     r"|client[_-]?secret|credentials?|auth[_-]?token|session[_-]?id|cookie)"
 )
-
-# Literals (any case), one of which any match of a case-insensitive rule contains: one regex pass decides
-# whether the whole case-insensitive group runs.
-_CI_GUARDS = (
-    "passw", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key", "access-key", "accesskey",
-    "private_key", "private-key", "privatekey", "credential", "session", "cookie", "basic", "bearer",
-)
+FALLBACK_PLACEHOLDER = "<secret:redacted>"
 
 
 @dataclass(frozen=True)
 class ScrubRule:
     name: str
-    pattern: str  # RE2/Python common subset
+    pattern: str  # RE2/Python common subset; may start with (?i)
     replacement: str  # may use \1 for group 1
-    # Literal substrings, one of which every match contains (case-sensitive). In SQL the regex only runs
-    # on rows containing one of them: a cheap memchr-speed test instead of a full regex pass. () = always.
-    guards: tuple[str, ...] = ()
-    # Case-insensitive rule: consecutive such rules run together, only on rows whose text contains one
-    # of _CI_GUARDS in any case.
-    ci_group: bool = False
-    # Optional regex every match contains, starting with a literal (RE2 then skips ahead with memchr):
-    # in SQL the rule only runs on rows it matches, e.g. `://user:pw@` for url_credentials, which saves a
-    # full regex pass on the many rows holding URLs without credentials. Python ignores it (same result).
-    prefilter: str | None = None
 
 
 SCRUB_RULES: tuple[ScrubRule, ...] = (
@@ -52,43 +47,28 @@ SCRUB_RULES: tuple[ScrubRule, ...] = (
         "private_key",
         r"-----BEGIN[A-Z ]*PRIVATE KEY( BLOCK)?-----[A-Za-z0-9+/=\s\\]*(?:-----END[A-Z ]*PRIVATE KEY( BLOCK)?-----)?",
         "<secret:private_key>",
-        ("PRIVATE KEY",),
     ),
-    ScrubRule("jwt", r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "<secret:jwt>", ("eyJ",)),
+    ScrubRule("jwt", r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "<secret:jwt>"),
     ScrubRule(
-        "url_credentials",
-        r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@",
-        r"\1<secret:basic_auth>@",
-        ("://",),
-        prefilter=r"://[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@",
+        "url_credentials", r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@", r"\1<secret:basic_auth>@"
     ),
     # "password": "...", 'token': '...', \"api_key\": \"...\" (JSON, Python reprs, JSON inside JSON strings)
     ScrubRule(
         "password_field",
         r"(?i)([\"'][\w.-]*" + _FIELD_KEYS + r"[\w.-]*\\?[\"']\s*:\s*\\?[\"'])(?:'[^'\"\\]*'|[^\"'\\]*)",
         r"\1<secret:password>",
-        ci_group=True,
     ),
     # password=..., api_key=... in text, query strings and DSNs
-    ScrubRule(
-        "password_kv",
-        r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*=)[^\s&\"',;<>\\]+",
-        r"\1<secret:password>",
-        ci_group=True,
-    ),
-    ScrubRule("basic_auth", r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}={0,2}", r"\1<secret:basic_auth>", ci_group=True),
-    ScrubRule("bearer", r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", r"\1<secret:bearer>", ci_group=True),
-    ScrubRule(
-        "aws_key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[0-9A-Z]{16}\b", "<secret:aws_key>",
-        ("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA"),
-    ),
+    ScrubRule("password_kv", r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*=)[^\s&\"',;<>\\]+", r"\1<secret:password>"),
+    ScrubRule("basic_auth", r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}={0,2}", r"\1<secret:basic_auth>"),
+    ScrubRule("bearer", r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", r"\1<secret:bearer>"),
+    ScrubRule("aws_key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[0-9A-Z]{16}\b", "<secret:aws_key>"),
     ScrubRule(
         "api_key",
         r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}"
         r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|sk-ant-[A-Za-z0-9_-]{20,}"
         r"|sk-(?:proj-)?[A-Za-z0-9_-]{20,})",
         "<secret:api_key>",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "sk_", "rk_", "AIza", "sk-"),
     ),
     ScrubRule(
         "card",
@@ -96,18 +76,60 @@ SCRUB_RULES: tuple[ScrubRule, ...] = (
         r"|3[47]\d{2}(?:\d{11}|-\d{6}-\d{5}| \d{6} \d{5}))\b",
         "<pii:card>",
     ),
-    ScrubRule("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", "<pii:email>", ("@",)),
+    ScrubRule("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", "<pii:email>"),
 )
 
+
+def _non_capturing(pattern: str) -> str:
+    """`pattern` with every capture group made non-capturing and a leading (?i) scoped to it: it can then
+    be one branch of an alternation, and RE2 finds whole matches on its fast DFA (no submatches)."""
+    if pattern.startswith("(?i)"):
+        pattern = "(?i:" + pattern[4:] + ")"
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif char == "[":  # a character class: copied as is (a `(` inside is a literal)
+            j = i + 2 if pattern[i + 1 : i + 2] == "]" else i + 1
+            while pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            out.append(pattern[i : j + 1])
+            i = j + 1
+        elif char == "(" and pattern[i + 1 : i + 2] != "?":
+            out.append("(?:")
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+ANY_SECRET = "|".join(f"(?:{_non_capturing(rule.pattern)})" for rule in SCRUB_RULES)
+_ANY = re.compile(ANY_SECRET)
 _COMPILED = tuple((re.compile(rule.pattern), rule.replacement) for rule in SCRUB_RULES)
+
+
+def redact(match: str) -> str:
+    """The placeholder text for one match of ANY_SECRET: the rules applied in order to it alone."""
+    out = match
+    for regex, replacement in _COMPILED:
+        out = regex.sub(replacement, out)
+    return out if out != match else FALLBACK_PLACEHOLDER
+
+
+def _longest_first(matches) -> list[str]:
+    # the same order as the SQL: (-length, text); UTF-8 byte order equals code point order
+    return sorted(set(matches), key=lambda m: (-len(m.encode("utf-8", "surrogatepass")), m))
 
 
 def scrub_text(s: str | None) -> str | None:
     """Replace every secret/PII match in `s` by its typed placeholder (None stays None)."""
     if not s:
         return s
-    for regex, replacement in _COMPILED:
-        s = regex.sub(replacement, s)
+    for match in _longest_first(m.group() for m in _ANY.finditer(s)):
+        s = s.replace(match, redact(match))
     return s
 
 
@@ -115,37 +137,26 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _regexp(rule: ScrubRule, arg: str) -> str:
-    return f"regexp_replace({arg}, {_sql_literal(rule.pattern)}, {_sql_literal(rule.replacement)}, 'g')"
+def _redact_sql(arg: str) -> str:
+    out = arg
+    for rule in SCRUB_RULES:
+        out = f"regexp_replace({out}, {_sql_literal(rule.pattern)}, {_sql_literal(rule.replacement)}, 'g')"
+    return f"list_transform([{out}], lambda _hs_r: CASE WHEN _hs_r = {arg} THEN {_sql_literal(FALLBACK_PLACEHOLDER)} ELSE _hs_r END)[1]"
 
 
 def scrub_sql(expr: str) -> str:
-    """A DuckDB SQL expression applying SCRUB_RULES to the VARCHAR expression `expr`.
+    """A DuckDB SQL expression scrubbing the VARCHAR expression `expr`, equal to `scrub_text`.
 
-    Nested `regexp_replace(..., 'g')` in rule order, so the result equals `scrub_text`. A guarded rule
-    runs only where one of its literals occurs. The guard needs the text twice, so each guarded layer
-    binds it once through a one-element-list lambda (keeps the SQL linear in the number of rules).
-    """
-    out, i, rules = expr, 0, SCRUB_RULES
-    while i < len(rules):
-        rule = rules[i]
-        if rule.ci_group:
-            group = []
-            while i < len(rules) and rules[i].ci_group:
-                group.append(rules[i])
-                i += 1
-            chain = "x"
-            for r in group:
-                chain = _regexp(r, chain)
-            lowered = f"regexp_matches(x, {_sql_literal('(?i)' + '|'.join(_CI_GUARDS))})"
-            out = f"list_transform([{out}], lambda x: CASE WHEN {lowered} THEN {chain} ELSE x END)[1]"
-            continue
-        if rule.guards or rule.prefilter:
-            test = " OR ".join(f"contains(x, {_sql_literal(g)})" for g in rule.guards) or "true"
-            if rule.prefilter:
-                test = f"({test}) AND regexp_matches(x, {_sql_literal(rule.prefilter)})"
-            out = f"list_transform([{out}], lambda x: CASE WHEN {test} THEN {_regexp(rule, 'x')} ELSE x END)[1]"
-        else:
-            out = _regexp(rule, out)
-        i += 1
-    return out
+    Rows without any match cost one regexp_matches pass and nothing else. Values are bound once through
+    one-element-list lambdas, so `expr` is evaluated once; lambda parameters are prefixed `_hs_` so they
+    never shadow a column of the caller's query."""
+    any_secret = _sql_literal(ANY_SECRET)
+    ordered = (
+        f"list_transform(list_sort(list_distinct(list_transform(regexp_extract_all(_hs_x, {any_secret}), "
+        "lambda _hs_m: {'k': -strlen(_hs_m), 'm': _hs_m}))), lambda _hs_s: _hs_s.m)"
+    )
+    replaced = f"list_reduce({ordered}, lambda _hs_acc, _hs_m: replace(_hs_acc, _hs_m, {_redact_sql('_hs_m')}), _hs_x)"
+    return (
+        f"list_transform([{expr}], lambda _hs_x: "
+        f"CASE WHEN regexp_matches(_hs_x, {any_secret}) THEN {replaced} ELSE _hs_x END)[1]"
+    )

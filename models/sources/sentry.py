@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -57,10 +58,10 @@ EXCEPTION_STRUCT = (
 def _sql(name: str) -> str:
     if name not in _SQL_CACHE:
         text = read_sql(f"queries/sources/{name}")
-        # NDJSON values keep their line ending (zero-copy Arrow), so it is trimmed before scrubbing
-        scrub = scrub_sql("rtrim(raw, chr(13) || chr(10))")
-        if name == "stage_sentry_batch":
-            text = text.format(scrub_raw=scrub, exception_struct=EXCEPTION_STRUCT)
+        if name == "select_sentry_batch":
+            # NDJSON values keep their line ending (zero-copy Arrow): JSON parsing ignores it, and the
+            # excerpt and the md5 fallback id trim it
+            text = text.format(scrub_raw=scrub_sql("raw"), exception_struct=EXCEPTION_STRUCT)
         _SQL_CACHE[name] = text
     return _SQL_CACHE[name]
 
@@ -95,17 +96,62 @@ def _scratch_for(load) -> tuple[duckdb.DuckDBPyConnection, bool]:
     return duckdb.connect(config={"memory_limit": "512MB"}), True
 
 
-def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> dict[str, pa.Table]:
-    """Scrub, validate, parse and unnest one batch in the scratch DB (autocommit: its temp tables are
-    freed here, per batch). Returns Arrow tables: rejects, events, exceptions, frames; the events are
-    deduped within the batch, not yet against the warehouse."""
+def _positions(lists: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """For the flattened values of a list array: (parent row, 0-based index in its list, list length)."""
+    parents = pc.list_parent_indices(lists)
+    lengths = pc.fill_null(pc.list_value_length(lists), 0)
+    starts = pc.subtract(pc.cumulative_sum(lengths), lengths)
+    index = pc.subtract(pa.array(np.arange(len(parents), dtype=np.int64)), pc.take(starts, parents))
+    return parents, index.cast(pa.int32()), pc.take(lengths, parents)
+
+
+def _chain_rows(events: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """core.exceptions and core.frames rows from the events' `exc_values` (Sentry order: cause first,
+    raised last; frames outermost first), flattened with Arrow compute: no Python loop, no DuckDB unnest."""
+    chains = events.column("exc_values").combine_chunks()
+    exc = pc.list_flatten(chains)
+    parents, index, count = _positions(chains)
+    event_ids = pc.take(events.column("event_id").combine_chunks(), parents)
+    mechanism = pc.struct_field(exc, "mechanism")
+    exceptions = pa.table({
+        "event_id": event_ids, "exception_index": index, "is_main": pc.equal(index, pc.subtract(count, 1)),
+        "type": pc.struct_field(exc, "type"), "value": pc.struct_field(exc, "value"),
+        "module": pc.struct_field(exc, "module"), "mechanism_type": pc.struct_field(mechanism, "type"),
+        "handled": pc.struct_field(mechanism, "handled"), "exception_id": pc.struct_field(mechanism, "exception_id"),
+        "parent_id": pc.struct_field(mechanism, "parent_id"),
+    })
+    frame_lists = pc.struct_field(pc.struct_field(exc, "stacktrace"), "frames")
+    frame = pc.list_flatten(frame_lists)
+    owners, frame_index, depth = _positions(frame_lists)
+    frames = {
+        "event_id": pc.take(event_ids, owners), "exception_index": pc.take(index, owners),
+        "frame_index": frame_index, "is_innermost": pc.equal(frame_index, pc.subtract(depth, 1)),
+    }
+    for name in ("filename", "abs_path", "module", "function", "lineno", "colno", "context_line", "pre_context",
+                 "post_context", "in_app", "package", "vars"):
+        frames[name] = pc.struct_field(frame, name)
+    frames["vars"] = frames["vars"].cast(pa.string())
+    return exceptions, pa.table(frames)
+
+
+def _first_per_event(valid: pa.Table) -> pa.Table:
+    """The first record (lowest rid) of each event_id: duplicates inside one batch load once."""
+    if pc.count_distinct(valid.column("event_id")).as_py() == valid.num_rows:
+        return valid
+    firsts = valid.group_by("event_id", use_threads=False).aggregate([("rid", "min")]).column("rid_min")
+    return valid.filter(pc.is_in(valid.column("rid"), value_set=firsts))
+
+
+def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> dict:
+    """Scrub, validate and parse one batch in ONE query of the scratch DB (select_sentry_batch.sql), then
+    split it with Arrow: rejects, events (deduped within the batch, not yet against the warehouse),
+    exceptions and frames."""
     n = staged.num_rows
-    raw = staged.column("raw")
     cols = {
         "rid": pa.array(range(n), pa.int64()),
         "line_no": staged.column("line_no").cast(pa.int64()),
         "byte_offset": staged.column("byte_offset").cast(pa.int64()),
-        "raw": raw,
+        "raw": staged.column("raw"),
         "origin": staged.column("origin") if "origin" in staged.column_names else pa.nulls(n, pa.string()),
         "log_record_id": (
             staged.column("log_record_id") if "log_record_id" in staged.column_names else pa.nulls(n, pa.string())
@@ -115,22 +161,17 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     scratch.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
     try:
         scratch.execute("SET VARIABLE hs_deep = CAST(? AS BIGINT[])", [_deep_rids(scratch)])
-        scratch.execute(_sql("stage_sentry_batch"))  # scrub (first), validate, parse
+        rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
     finally:
         scratch.unregister("_hs_staged")
-    try:
-        out = {"rejects": scratch.sql(_sql("select_sentry_rejects")).to_arrow_table()}
-        scratch.execute(_sql("select_new_sentry_events"))
-        scratch.execute(_sql("stage_sentry_exceptions"))
-        out["events"] = scratch.sql(_sql("select_sentry_event_rows"), params=[load.file_id, load.started_at]).to_arrow_table()
-        out["exceptions"] = scratch.sql(_sql("select_sentry_exception_rows")).to_arrow_table()
-        out["frames"] = scratch.sql(_sql("select_sentry_frame_rows")).to_arrow_table()
-        (out["valid"],) = scratch.execute("SELECT count(*) FROM _hs_ev WHERE reason IS NULL").fetchone()
-        return out
-    finally:
-        scratch.execute(
-            "DROP TABLE IF EXISTS _hs_exc; DROP TABLE IF EXISTS _hs_new; DROP TABLE IF EXISTS _hs_ev"
-        )
+    rejected = pc.is_valid(rows.column("reason"))
+    out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
+    valid = rows.filter(pc.invert(rejected))
+    out["valid"] = valid.num_rows
+    events = _first_per_event(valid)
+    out["exceptions"], out["frames"] = _chain_rows(events)
+    out["events"] = events.drop_columns(["rid", "byte_offset", "reason", "detail", "excerpt", "exc_values"])
+    return out
 
 
 def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> tuple[int, int]:

@@ -70,3 +70,55 @@ def test_json_fields_scrubbed_and_json_stays_valid():
 def test_placeholders_never_contain_quote_or_backslash():
     for rule in SCRUB_RULES:
         assert '"' not in rule.replacement and "\\" not in rule.replacement.replace("\\1", "")
+
+
+def _sql_column(values):
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT {scrub_sql('s')} FROM (SELECT unnest($1) AS s, generate_subscripts($1, 1) AS i) ORDER BY i", [values]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_a_column_scrubs_like_python_row_by_row():
+    samples = [
+        "nothing to see", 'payload {"password": "p@ss", "user": "x"}', "GET /?api_key=abc123&x=1",
+        "AKIAIOSFODNN7EXAMPLE in env", "card 4111111111111111 charged", "", None,
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "ünïcode ops@example.com ✓",
+    ]
+    assert _sql_column(samples) == [scrub_text(s) for s in samples]
+
+
+def test_repeated_nested_and_adjacent_secrets():
+    text = (
+        '{"password": "a@b.io", "note": "ops@example.com, ops@example.com;boss.ops@example.com",'
+        ' "auth": "Bearer abcdefghijkl1234 Bearer abcdefghijkl1234"}'
+    )
+    out = scrub_text(text)
+    assert _sql_column([text]) == [out]
+    parsed = json.loads(out)
+    assert parsed["password"] == "<secret:password>"
+    assert parsed["note"] == "<pii:email>, <pii:email>;<pii:email>"
+    assert parsed["auth"] == "Bearer <secret:bearer> Bearer <secret:bearer>"
+
+
+def test_random_documents_agree_and_leak_nothing():
+    """Secrets dropped at random places into random JSON-ish text: SQL equals Python and none survives."""
+    import random
+
+    secrets = [
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "AKIAQWERTYUIOPASDFGH", "4111 1111 1111 1111",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "planted.person@example.org", "sk_live_abcdefghijklmnop1234",
+    ]
+    words = ["error", "id=42", '"k": "v"', "/srv/app.py", "line 12", "::", "x@y", "http://h:80/p", "—", "\\n"]
+    rng = random.Random(5)
+    docs = []
+    for _ in range(300):
+        parts = [rng.choice(words) for _ in range(rng.randrange(1, 30))]
+        for _ in range(rng.randrange(0, 4)):
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(secrets))
+        docs.append(" ".join(parts))
+    expected = [scrub_text(d) for d in docs]
+    assert _sql_column(docs) == expected
+    for out in expected:
+        assert not any(s in out for s in secrets)

@@ -1,2 +1,2 @@
--- Append the batch's new events (Arrow rows built in the scratch DB, see select_sentry_event_rows.sql).
+-- Append the batch's new events (Arrow rows built in the scratch DB, see select_sentry_batch.sql).
 INSERT INTO core.events BY NAME SELECT * FROM _hs_new_events

@@ -1,13 +1,14 @@
--- Parse one batch of Sentry event JSON ONCE, after scrubbing, and classify every record.
--- Types of the top-level fields come from one json_type call (one cheap
--- parse); the record is then transformed once into the declared structure (exception chain and frames
--- included). Output: temp table _hs_ev (one row per record; reason NULL = loadable).
--- The raw text is scrubbed FIRST, in the innermost subquery, before anything is parsed or stored; the
--- input is the registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, origin, log_record_id)
--- of the scratch DB, variable hs_deep = rids nesting too deep (sentry._deep_rids); {scrub_raw} is
--- generated from models/sources/scrub.py SCRUB_RULES. One query (no temp table between scrub and parse): DuckDB scans Arrow in parallel by record batch, while a
--- small temp table (one row group) would be scanned by one thread.
-CREATE OR REPLACE TEMP TABLE _hs_ev AS
+-- One batch of Sentry event JSON -> one row per record, in ONE query of the scratch DB (sentry.py).
+-- The raw text is scrubbed FIRST, in the innermost subquery, before anything is parsed; then each record
+-- is checked (json_valid, one json_type call for the types of the top-level fields) and parsed ONCE into
+-- the declared structure (from_json). The result goes to Arrow as is: loadable rows carry the core.events
+-- columns plus `exc_values`, the exception chain with its frames, which sentry.py flattens into
+-- core.exceptions / core.frames rows with Arrow compute (no unnest, no temp table: materialising nested
+-- structs in DuckDB cost more than everything else). Rejected rows carry reason, detail and excerpt.
+-- Input: registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, origin, log_record_id);
+-- variable hs_deep = rids nesting too deep (sentry._deep_rids); {scrub_raw} is generated from
+-- models/sources/scrub.py; params: file_id, ingested_at. The host name is kept only as an md5 prefix and
+-- removed from the tags; `modules`, `user`, `request` are not kept.
 WITH checked AS (
     SELECT *,
         NOT deep AND json_valid(raw) AS valid,
@@ -62,37 +63,77 @@ typed AS (
         CASE WHEN t[2] = 'VARCHAR' THEN coalesce(
                 to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC',
                 try_cast(j.timestamp AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
-            WHEN t[2] IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN to_timestamp(CAST(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC'
+            WHEN t[2] IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC'
         END AS ts_parsed
     FROM parsed
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN deep THEN 'too_deep'
+            WHEN NOT valid THEN 'malformed_json'
+            WHEN t IS NULL THEN 'not_an_object'
+            WHEN type_errors <> '' THEN 'wrong_type'
+            WHEN t[2] IS NOT NULL AND ts_parsed IS NULL THEN 'wrong_type'
+            WHEN t[18] IS NULL AND t[10] IS NULL AND t[11] IS NULL AND t[19] IS NULL AND t[20] IS NULL THEN 'missing_field'
+        END AS reason
+    FROM typed
+),
+loadable AS (
+    SELECT *,
+        CASE WHEN reason IS NULL AND t[12] = 'ARRAY'
+            THEN list_filter(from_json(j.tags, '[["VARCHAR"]]'), lambda p: len(p) = 2) END AS tag_pairs,
+        CASE WHEN reason IS NULL THEN
+            CASE WHEN t[18] = 'ARRAY' THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
+                 ELSE j.exception.values END
+        END AS exc_values
+    FROM classified
 )
 SELECT
-    rid, line_no, byte_offset, origin, log_record_id,
-    CASE
-        WHEN deep THEN 'too_deep'
-        WHEN NOT valid THEN 'malformed_json'
-        WHEN t IS NULL THEN 'not_an_object'
-        WHEN type_errors <> '' THEN 'wrong_type'
-        WHEN t[2] IS NOT NULL AND ts_parsed IS NULL THEN 'wrong_type'
-        WHEN t[18] IS NULL AND t[10] IS NULL AND t[11] IS NULL AND t[19] IS NULL AND t[20] IS NULL THEN 'missing_field'
-    END AS reason,
+    rid, line_no, byte_offset, reason,
     CASE
         WHEN deep THEN 'JSON nesting deeper than the limit'
         WHEN NOT valid THEN 'not valid JSON'
         WHEN t IS NULL THEN 'the record is not a JSON object'
         WHEN type_errors <> '' THEN type_errors
         WHEN t[2] IS NOT NULL AND ts_parsed IS NULL THEN 'timestamp is not a date: ' || left(j.timestamp, 60)
-        ELSE 'an error event needs exception, message, logentry, stacktrace or threads'
+        WHEN reason IS NOT NULL THEN 'an error event needs exception, message, logentry, stacktrace or threads'
     END AS detail,
-    left(raw, 200) AS excerpt,
-    CASE WHEN t[1] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(raw) END AS event_id,
+    CASE WHEN reason IS NOT NULL THEN left(rtrim(raw, chr(13) || chr(10)), 200) END AS excerpt,
+    CASE WHEN t[1] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(rtrim(raw, chr(13) || chr(10))) END AS event_id,
+    coalesce(origin, 'sentry') AS origin,
+    j.platform AS platform,
+    j.level AS level,
     coalesce(ts_parsed,
         to_timestamp(try_cast(j.received AS DOUBLE)) AT TIME ZONE 'UTC',
         try_cast(j.received AS TIMESTAMPTZ) AT TIME ZONE 'UTC',
         CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)) AS ts,
-    t[10] AS message_type,
-    t[12] AS tags_type,
-    CASE WHEN t[18] = 'ARRAY' THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
-         ELSE j.exception.values END AS exc_values,
-    j
-FROM typed
+    j.release AS release,
+    j.environment AS environment,
+    coalesce(j.tags ->> '$.service', list_filter(tag_pairs, lambda p: p[1] = 'service')[1][2]) AS service,
+    left(md5(coalesce(j.server_name, j.tags ->> '$.server_name',
+        list_filter(tag_pairs, lambda p: p[1] = 'server_name')[1][2])), 12) AS server_hash,
+    j.transaction AS transaction_name,
+    j.logger AS logger,
+    coalesce(j.logentry.formatted, j.logentry.message,
+        CASE t[10] WHEN 'VARCHAR' THEN j.message ->> '$'
+            ELSE coalesce(j.message ->> '$.formatted', j.message ->> '$.message') END) AS message,
+    exc_values[-1].type AS exception_type,
+    exc_values[-1].value AS exception_value,
+    j.contexts ->> '$.trace.trace_id' AS trace_id,
+    j.contexts ->> '$.trace.span_id' AS span_id,
+    j.fingerprint AS sdk_fingerprint,
+    CAST(CASE t[12]
+        WHEN 'OBJECT' THEN json_remove(j.tags, '$.server_name')
+        WHEN 'ARRAY' THEN to_json(list_filter(tag_pairs, lambda p: p[1] <> 'server_name'))
+    END AS VARCHAR) AS tags,
+    CAST(j.extra AS VARCHAR) AS extra,
+    CAST(j.contexts AS VARCHAR) AS contexts,
+    CAST(j.breadcrumbs AS VARCHAR) AS breadcrumbs,
+    j.sdk.name AS sdk_name,
+    j.sdk.version AS sdk_version,
+    log_record_id,
+    CAST(? AS VARCHAR) AS file_id,
+    CAST(? AS TIMESTAMP) AS ingested_at,
+    exc_values
+FROM loadable

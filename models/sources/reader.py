@@ -286,3 +286,45 @@ def iter_arrow_line_batches(
                 rej = Reject(line_no, offset, "truncated_gzip", f"stream ends early: {truncated}", pending[:400])
                 yield ArrowLineBatch(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64), [rej])
             return
+
+
+def prefetched(items: Iterator, depth: int = 1) -> Iterator:
+    """Yield from `items`, produced by a background thread up to `depth` items ahead.
+
+    Reading and splitting the next batch (file I/O, gunzip, numpy: they release the GIL) then overlaps
+    the transform of the current one in DuckDB. Exceptions of the producer are re-raised in order; a
+    consumer that stops early stops the producer at its next item."""
+    import queue
+    import threading
+
+    done = object()
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                slots.put((item, None))
+            slots.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+            slots.put((done, exc))
+
+    worker = threading.Thread(target=produce, name="hindsight-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)

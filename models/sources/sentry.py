@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from models.sources.envelope import looks_like_envelope, parse_envelopes
 from models.sources.ledger import FileLoad, Reject
-from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
+from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks, prefetched
 from models.sources.scrub import scrub_sql
 from models.warehouse import read_sql
 
@@ -293,7 +293,7 @@ def _ndjson_batches(path: Path) -> Iterator[tuple[object, pa.Table]]:
 
 
 def _load_ndjson(con, load: FileLoad, path: Path) -> None:
-    for batch, table in _ndjson_batches(path):
+    for batch, table in prefetched(_ndjson_batches(path)):
         load.quarantine(batch.rejects)
         if table is not None:
             insert_sentry_events(con, load, table)

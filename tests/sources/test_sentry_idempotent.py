@@ -32,6 +32,11 @@ def test_overlapping_export_and_in_file_duplicates(warehouse, tmp_path):
     assert warehouse.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchone() == (60, 60)
     frames_per_event = warehouse.execute("SELECT count(*) / count(DISTINCT event_id) FROM frames").fetchone()[0]
     assert frames_per_event == 4  # no frame was inserted twice
+    # the chain tables have no index of their own: their keys stay unique because rows come with new events
+    assert warehouse.execute(
+        "SELECT count(*) = count(DISTINCT (event_id, exception_index)) FROM core.exceptions").fetchone()[0]
+    assert warehouse.execute(
+        "SELECT count(*) = count(DISTINCT (event_id, exception_index, frame_index)) FROM core.frames").fetchone()[0]
 
 
 def test_events_without_id_dedupe_on_content(warehouse, tmp_path):

@@ -22,8 +22,6 @@ it is stored.
 from __future__ import annotations
 
 import functools
-import queue
-import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,7 +41,7 @@ from models.sources.logformat import (
     time_candidates,
     time_text_sql,
 )
-from models.sources.reader import iter_blocks, iter_line_batches
+from models.sources.reader import iter_blocks, iter_line_batches, prefetched
 from models.sources.scrub import scrub_sql
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
@@ -288,47 +286,6 @@ def _stage_batch(scratch: duckdb.DuckDBPyConnection, batch) -> None:
     scratch.execute(read_sql("queries/sources/create_log_lines"))
 
 
-def _prefetched(items, depth: int = 1):
-    """Iterate `items` in a background thread, `depth` items ahead: the reader decodes the next batch
-    (Python, holding the GIL) while DuckDB works on the current one (native, GIL released)."""
-    out: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            put((done, exc))
-            return
-        put((done, None))
-
-    thread = threading.Thread(target=produce, name="log-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, exc = out.get()
-            if exc is not None:
-                raise exc
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-
-
 def _with_last(items):
     """(item, is_last) pairs: one item of look-ahead."""
     it = iter(items)
@@ -415,7 +372,7 @@ def load_log_file(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-writer") as writer:
             pending = None
             try:
-                for batch, last in _with_last(_prefetched(iter_line_batches(path, batch_lines=batch_lines))):
+                for batch, last in _with_last(prefetched(iter_line_batches(path, batch_lines=batch_lines))):
                     _stage_batch(scratch, batch)
                     if kind == "jsonl":
                         ignored, rejects = _stage_jsonl_chunk(scratch)

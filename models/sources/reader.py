@@ -10,6 +10,8 @@ buffered whole.
 from __future__ import annotations
 
 import gzip
+import queue
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -289,42 +291,42 @@ def iter_arrow_line_batches(
 
 
 def prefetched(items: Iterator, depth: int = 1) -> Iterator:
-    """Yield from `items`, produced by a background thread up to `depth` items ahead.
-
-    Reading and splitting the next batch (file I/O, gunzip, numpy: they release the GIL) then overlaps
-    the transform of the current one in DuckDB. Exceptions of the producer are re-raised in order; a
-    consumer that stops early stops the producer at its next item."""
-    import queue
-    import threading
-
-    done = object()
-    slots: queue.Queue = queue.Queue(maxsize=depth)
+    """Iterate `items` in a background thread, `depth` items ahead: the reader decodes the next batch
+    (file I/O, gunzip, numpy) while DuckDB works on the current one (native, GIL released). Exceptions
+    of the producer are raised in the consumer, in order; a consumer that stops early stops the producer."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
+    done = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for item in items:
-                if stop.is_set():
+                if not put((item, None)):
                     return
-                slots.put((item, None))
-            slots.put((done, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-            slots.put((done, exc))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((done, exc))
+            return
+        put((done, None))
 
-    worker = threading.Thread(target=produce, name="hindsight-prefetch", daemon=True)
-    worker.start()
+    thread = threading.Thread(target=produce, name="hindsight-prefetch", daemon=True)
+    thread.start()
     try:
         while True:
-            item, error = slots.get()
-            if error is not None:
-                raise error
+            item, exc = out.get()
+            if exc is not None:
+                raise exc
             if item is done:
                 return
             yield item
     finally:
         stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                slots.get_nowait()
-            except queue.Empty:
-                worker.join(0.01)
+        thread.join(timeout=5)

@@ -36,7 +36,7 @@ from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # records per batch for the whole-file formats
-BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
+BATCH_BYTES = 48 << 20  # NDJSON batch size (~14k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
 MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
@@ -78,9 +78,20 @@ def json_depth(text: str) -> int:
     return best
 
 
-def _deep_rids(scratch: duckdb.DuckDBPyConnection) -> list[int]:
-    """rids of `_hs_staged` nesting deeper than MAX_DEPTH. Depth <= number of `{` + `[`, so DuckDB counts
-    them (in parallel) and only the few bracket-heavy records get the exact check in Python."""
+def bracket_counts(raw: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Number of `{` plus `[` of each record (Arrow compute, GIL released: NDJSON batches get it in the
+    prefetch thread, overlapping the previous batch's transform)."""
+    return pc.add(pc.count_substring(raw, "{"), pc.count_substring(raw, "["))
+
+
+def _deep_rids(scratch: duckdb.DuckDBPyConnection, staged: pa.Table) -> list[int]:
+    """rids of `_hs_staged` nesting deeper than MAX_DEPTH. Depth <= number of `{` + `[`, so only the few
+    bracket-heavy records get the exact check in Python; the counts come with the batch (`brackets`)
+    or DuckDB computes them in parallel."""
+    if "brackets" in staged.column_names:
+        rids = pc.indices_nonzero(pc.greater(staged.column("brackets"), SUSPICIOUS_BRACKETS).combine_chunks())
+        raws = staged.column("raw").take(rids).to_pylist()
+        return [rid for rid, raw in zip(rids.to_pylist(), raws) if json_depth(raw or "") > MAX_DEPTH]
     heavy = scratch.execute(
         "SELECT rid, raw FROM _hs_staged WHERE strlen(raw) - strlen(replace(replace(raw, '{', ''), '[', '')) > ?",
         [SUSPICIOUS_BRACKETS],
@@ -160,7 +171,7 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     # many small record batches: DuckDB scans an Arrow table in parallel by batch
     scratch.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
     try:
-        scratch.execute("SET VARIABLE hs_deep = CAST(? AS BIGINT[])", [_deep_rids(scratch)])
+        scratch.execute("SET VARIABLE hs_deep = CAST(? AS BIGINT[])", [_deep_rids(scratch, staged)])
         rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
     finally:
         scratch.unregister("_hs_staged")
@@ -289,6 +300,7 @@ def _ndjson_batches(path: Path) -> Iterator[tuple[object, pa.Table]]:
             )
             blank = pc.match_substring_regex(table.column("raw"), r"^\s*$")
             table = table.filter(pc.invert(blank))
+            table = table.append_column("brackets", bracket_counts(table.column("raw")))
         yield batch, table
 
 

@@ -36,7 +36,7 @@ from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # records per batch for the whole-file formats
-BATCH_BYTES = 48 << 20  # NDJSON batch size (~14k events of 3.4 KB); the scratch DB holds a few times this
+BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
 MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)

@@ -145,8 +145,18 @@ def _ingest_seconds(path: Path, db: Path) -> tuple[float, dict]:
     return seconds, {**report.__dict__, "cpu_seconds": time.process_time() - cpu}
 
 
-def _read_json_seconds(path: Path, db: Path) -> float:
-    """DuckDB's own loader: read_json with declared columns into a table (the same top-level fields)."""
+_EXCEPTION_SQL_TYPE = (
+    'STRUCT("values" STRUCT(type VARCHAR, value VARCHAR, module VARCHAR, mechanism STRUCT(type VARCHAR, '
+    "handled BOOLEAN, exception_id INTEGER, parent_id INTEGER), stacktrace STRUCT(frames STRUCT(filename VARCHAR, "
+    'abs_path VARCHAR, module VARCHAR, "function" VARCHAR, lineno INTEGER, colno INTEGER, context_line VARCHAR, '
+    "pre_context VARCHAR[], post_context VARCHAR[], in_app BOOLEAN, package VARCHAR, vars JSON)[]))[])"
+)
+
+
+def _read_json_seconds(path: Path, db: Path, *, nested: bool = False) -> float:
+    """DuckDB's own loader: read_json with declared columns into a table (the same top-level fields).
+    `nested=True` declares `exception` with the full structure we parse (frames included) instead of JSON:
+    an informative second yardstick (the issue's bar uses the first)."""
     import time
 
     import duckdb
@@ -154,7 +164,8 @@ def _read_json_seconds(path: Path, db: Path) -> float:
     columns = {
         "event_id": "VARCHAR", "timestamp": "VARCHAR", "level": "VARCHAR", "platform": "VARCHAR",
         "release": "VARCHAR", "environment": "VARCHAR", "server_name": "VARCHAR", "transaction": "VARCHAR",
-        "exception": "JSON", "tags": "JSON", "contexts": "JSON", "breadcrumbs": "JSON", "sdk": "JSON",
+        "exception": _EXCEPTION_SQL_TYPE if nested else "JSON", "tags": "JSON", "contexts": "JSON",
+        "breadcrumbs": "JSON", "sdk": "JSON",
     }
     con = duckdb.connect(str(db))
     con.execute("SET enable_progress_bar = false")
@@ -200,6 +211,9 @@ def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_00
         figures["events"] = n_events
         figures["file_mb"] = round(events.stat().st_size / 1e6, 1)
         base = _read_json_seconds(events, tmp / "base.duckdb")
+        base_cpu = _read_json_seconds.cpu_seconds
+        nested = _read_json_seconds(events, tmp / "nested.duckdb", nested=True)
+        figures["duckdb_read_json_nested_exception_s"] = round(nested, 2)
         ours, report = _ingest_seconds(events, tmp / "ours.duckdb")
         figures["duckdb_read_json_s"] = round(base, 2)
         figures["duckdb_read_json_events_per_s"] = round(n_events / base)
@@ -208,9 +222,9 @@ def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_00
         figures["ratio_vs_read_json"] = round(base / ours, 3)
         figures["bar_ratio"] = 0.25
         # CPU seconds (all threads of the process): comparable when the machine is shared (load_avg_1m)
-        figures["duckdb_read_json_cpu_s"] = round(_read_json_seconds.cpu_seconds, 2)
+        figures["duckdb_read_json_cpu_s"] = round(base_cpu, 2)
         figures["hindsight_ingest_cpu_s"] = round(report["cpu_seconds"], 2)
-        figures["ratio_cpu_vs_read_json"] = round(_read_json_seconds.cpu_seconds / report["cpu_seconds"], 3)
+        figures["ratio_cpu_vs_read_json"] = round(base_cpu / report["cpu_seconds"], 3)
         figures["load_avg_1m"] = round(__import__("os").getloadavg()[0], 2)
         figures["loaded"] = report["loaded"]
         events.unlink()

@@ -329,4 +329,4 @@ def prefetched(items: Iterator, depth: int = 1) -> Iterator:
             yield item
     finally:
         stop.set()
-        thread.join(timeout=5)
+        thread.join()  # the producer checks `stop` between items and while waiting to put

@@ -3,12 +3,13 @@
 Formats: a single event JSON (`json_event`, pretty-printed or not; several concatenated objects are
 accepted too), a JSON array export (`json_array`), newline-delimited events (`ndjson`) and sentry-sdk
 envelopes (`envelope`, see envelope.py). Every format ends in `insert_sentry_events`, which takes a
-batch of raw event texts as an Arrow table and lets DuckDB do all the work, with no loop per event:
-scrub the text (scrub.py rules as nested regexp_replace), parse it ONCE with a declared structure
-(`from_json`), check field types with `json_type`, quarantine what cannot be loaded, dedupe on
-event_id (md5 of the scrubbed record when absent) inside the batch (QUALIFY) and against the warehouse
-(anti-join), and unnest the exception chain and frames in SQL. The raw text is only ever in memory
-(a registered Arrow table); what reaches a table has been scrubbed.
+batch of raw event texts as an Arrow table, with no loop per event: ONE DuckDB query
+(select_sentry_batch.sql) scrubs the text (scrub.py: one regex pass for all rules), checks field types
+with `json_type` and parses it ONCE with a declared structure (`from_json`); Arrow compute then splits
+the result into rejects (quarantined), events deduped on event_id (md5 of the scrubbed record when
+absent) inside the batch and, by an anti-join, against the warehouse, and the exception chain and
+frames, flattened from the parsed lists (`_chain_rows`). The raw text is only ever in memory (a
+registered Arrow table); what reaches a table has been scrubbed.
 
 Memory: the transform runs in the load's scratch in-memory DuckDB (`FileLoad.scratch`, autocommit), and
 the warehouse connection, inside the file's single transaction, only anti-joins and appends the

@@ -46,14 +46,24 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 _SQL_CACHE: dict[str, str] = {}
 # Declared structure of one exception of `exception.values` (from_json), frames included.
+FRAME_STRUCT = (
+    '{"filename": "VARCHAR", "abs_path": "VARCHAR", "module": "VARCHAR", '
+    '"function": "VARCHAR", "lineno": "INTEGER", "colno": "INTEGER", "context_line": "VARCHAR", '
+    '"pre_context": ["VARCHAR"], "post_context": ["VARCHAR"], "in_app": "BOOLEAN", "package": "VARCHAR", '
+    '"vars": "JSON"}'
+)
 EXCEPTION_STRUCT = (
     '{"type": "VARCHAR", "value": "VARCHAR", "module": "VARCHAR", '
     '"mechanism": {"type": "VARCHAR", "handled": "BOOLEAN", "exception_id": "INTEGER", "parent_id": "INTEGER"}, '
-    '"stacktrace": {"frames": [{"filename": "VARCHAR", "abs_path": "VARCHAR", "module": "VARCHAR", '
-    '"function": "VARCHAR", "lineno": "INTEGER", "colno": "INTEGER", "context_line": "VARCHAR", '
-    '"pre_context": ["VARCHAR"], "post_context": ["VARCHAR"], "in_app": "BOOLEAN", "package": "VARCHAR", '
-    '"vars": "JSON"}]}}'
+    '"stacktrace": {"frames": [' + FRAME_STRUCT + ']}}'
 )
+# A thread of `threads.values` (message events with attach_stacktrace, native crashes): its stack.
+THREAD_STRUCT = (
+    '{"id": "VARCHAR", "name": "VARCHAR", "crashed": "BOOLEAN", "current": "BOOLEAN", '
+    '"stacktrace": {"frames": [' + FRAME_STRUCT + ']}}'
+)
+FRAME_FIELDS = ("filename", "abs_path", "module", "function", "lineno", "colno", "context_line", "pre_context",
+                "post_context", "in_app", "package", "vars")
 
 
 def _sql(name: str) -> str:
@@ -62,7 +72,8 @@ def _sql(name: str) -> str:
         if name == "select_sentry_batch":
             # NDJSON values keep their line ending (zero-copy Arrow): JSON parsing ignores it, and the
             # excerpt and the md5 fallback id trim it
-            text = text.format(scrub_raw=scrub_sql("raw"), exception_struct=EXCEPTION_STRUCT)
+            text = text.format(scrub_raw=scrub_sql("raw"), exception_struct=EXCEPTION_STRUCT,
+                               frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT)
         _SQL_CACHE[name] = text
     return _SQL_CACHE[name]
 
@@ -139,11 +150,48 @@ def _chain_rows(events: pa.Table) -> tuple[pa.Table, pa.Table]:
         "event_id": pc.take(event_ids, owners), "exception_index": pc.take(index, owners),
         "frame_index": frame_index, "is_innermost": pc.equal(frame_index, pc.subtract(depth, 1)),
     }
-    for name in ("filename", "abs_path", "module", "function", "lineno", "colno", "context_line", "pre_context",
-                 "post_context", "in_app", "package", "vars"):
-        frames[name] = pc.struct_field(frame, name)
-    frames["vars"] = frames["vars"].cast(pa.string())
+    frames.update(_frame_columns(frame))
     return exceptions, pa.table(frames)
+
+
+def _frame_columns(frame: pa.Array) -> dict[str, pa.Array]:
+    columns = {name: pc.struct_field(frame, name) for name in FRAME_FIELDS}
+    columns["vars"] = columns["vars"].cast(pa.string())
+    return columns
+
+
+def _thread_frame_rows(events: pa.Table) -> pa.Table:
+    """core.thread_frames rows: the frames of each event's top-level `stacktrace` (thread_index -1) and
+    of every thread in `threads.values`, flattened like `_chain_rows`."""
+    event_ids = events.column("event_id").combine_chunks()
+    parts = []
+    top = events.column("stack_frames").combine_chunks()
+    frame = pc.list_flatten(top)
+    owners, frame_index, depth = _positions(top)
+    n = len(frame)
+    parts.append(pa.table({
+        "event_id": pc.take(event_ids, owners), "thread_index": pa.array(np.full(n, -1, np.int32)),
+        "thread_id": pa.nulls(n, pa.string()), "thread_name": pa.nulls(n, pa.string()),
+        "crashed": pa.nulls(n, pa.bool_()), "current": pa.nulls(n, pa.bool_()),
+        "frame_index": frame_index, "is_innermost": pc.equal(frame_index, pc.subtract(depth, 1)),
+        **_frame_columns(frame),
+    }))
+    threads = events.column("threads").combine_chunks()
+    thread = pc.list_flatten(threads)
+    parents, thread_index, _ = _positions(threads)
+    frame_lists = pc.struct_field(pc.struct_field(thread, "stacktrace"), "frames")
+    frame = pc.list_flatten(frame_lists)
+    owners, frame_index, depth = _positions(frame_lists)
+    parts.append(pa.table({
+        "event_id": pc.take(pc.take(event_ids, parents), owners), "thread_index": pc.take(thread_index, owners),
+        "thread_id": pc.take(pc.struct_field(thread, "id"), owners),
+        "thread_name": pc.take(pc.struct_field(thread, "name"), owners),
+        "crashed": pc.take(pc.struct_field(thread, "crashed"), owners),
+        "current": pc.take(pc.struct_field(thread, "current"), owners),
+        "frame_index": frame_index, "is_innermost": pc.equal(frame_index, pc.subtract(depth, 1)),
+        **_frame_columns(frame),
+    }))
+    return pa.concat_tables(parts)
 
 
 def _first_per_event(valid: pa.Table) -> pa.Table:
@@ -182,7 +230,10 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     out["valid"] = valid.num_rows
     events = _first_per_event(valid)
     out["exceptions"], out["frames"] = _chain_rows(events)
-    out["events"] = events.drop_columns(["rid", "byte_offset", "reason", "detail", "excerpt", "exc_values"])
+    out["thread_frames"] = _thread_frame_rows(events)
+    out["events"] = events.drop_columns(
+        ["rid", "byte_offset", "reason", "detail", "excerpt", "exc_values", "stack_frames", "threads"]
+    )
     return out
 
 
@@ -215,15 +266,22 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     new_ids = con.sql(_sql("select_sentry_event_ids_new")).to_arrow_table().column("event_id")
     new = len(new_ids)
     if new:
-        events, exceptions, frames = batch["events"], batch["exceptions"], batch["frames"]
+        events, exceptions, frames, thread_frames = (
+            batch["events"], batch["exceptions"], batch["frames"], batch["thread_frames"]
+        )
         if new < events.num_rows:  # some were loaded before (earlier file or batch)
-            events = events.filter(pc.is_in(events.column("event_id"), value_set=new_ids))
-            exceptions = exceptions.filter(pc.is_in(exceptions.column("event_id"), value_set=new_ids))
-            frames = frames.filter(pc.is_in(frames.column("event_id"), value_set=new_ids))
-        _hs_new_events, _hs_new_exceptions, _hs_new_frames = events, exceptions, frames  # read by insert_sentry_*.sql
+            events, exceptions, frames, thread_frames = (
+                t.filter(pc.is_in(t.column("event_id"), value_set=new_ids))
+                for t in (events, exceptions, frames, thread_frames)
+            )
+        # read by insert_sentry_*.sql (replacement scan)
+        _hs_new_events, _hs_new_exceptions, _hs_new_frames = events, exceptions, frames
+        _hs_new_thread_frames = thread_frames
         con.execute(_sql("insert_sentry_events"))
         con.execute(_sql("insert_sentry_exceptions"))
         con.execute(_sql("insert_sentry_frames"))
+        if thread_frames.num_rows:
+            con.execute(_sql("insert_sentry_thread_frames"))
     load.add_loaded(new, valid - new)
     return new, valid - new
 

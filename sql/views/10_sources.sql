@@ -17,6 +17,11 @@ SELECT f.event_id, f.exception_index, f.frame_index, f.is_innermost, x.is_main A
 FROM core.frames AS f
 JOIN core.exceptions AS x USING (event_id, exception_index);
 
+CREATE OR REPLACE VIEW thread_frames AS
+SELECT event_id, thread_index, thread_id, thread_name, crashed, current, frame_index, is_innermost, filename,
+    abs_path, module, function, lineno, colno, context_line, pre_context, post_context, in_app, package, vars
+FROM core.thread_frames;
+
 CREATE OR REPLACE VIEW log_records AS
 SELECT record_id, format, ts, level, logger, service, message, exception_text, trace_id, attributes, event_id,
     file_id, line_no, line_count, ingested_at

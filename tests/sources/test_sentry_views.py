@@ -3,7 +3,7 @@
 from benchmarks.sources import write_ndjson_events, write_sdk_envelopes
 from models.sources import ingest_path
 
-VIEWS = ("events", "exceptions", "frames", "log_records", "incidents", "ingest_files", "quarantine")
+VIEWS = ("events", "exceptions", "frames", "thread_frames", "log_records", "incidents", "ingest_files", "quarantine")
 
 
 def test_views_exist_and_answer_questions(warehouse, tmp_path):

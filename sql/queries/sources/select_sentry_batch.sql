@@ -3,7 +3,8 @@
 -- is checked (json_valid, one json_type call for the types of the top-level fields) and parsed ONCE into
 -- the declared structure (from_json). The result goes to Arrow as is: loadable rows carry the core.events
 -- columns plus `exc_values`, the exception chain with its frames, which sentry.py flattens into
--- core.exceptions / core.frames rows with Arrow compute (no unnest, no temp table: materialising nested
+-- core.exceptions / core.frames rows with Arrow compute (and `stack_frames`, `threads` into
+-- core.thread_frames) (no unnest, no temp table: materialising nested
 -- structs in DuckDB cost more than everything else). Rejected rows carry reason, detail and excerpt.
 -- Input: registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, origin, log_record_id);
 -- variable hs_deep = rids nesting too deep (sentry._deep_rids); {scrub_raw} is generated from
@@ -32,7 +33,8 @@ parsed AS (
             "logentry": {{"message": "VARCHAR", "formatted": "VARCHAR"}},
             "tags": "JSON", "extra": "JSON", "contexts": "JSON", "breadcrumbs": "JSON",
             "sdk": {{"name": "VARCHAR", "version": "VARCHAR"}}, "fingerprint": ["VARCHAR"],
-            "exception": {{"values": [{exception_struct}]}}
+            "exception": {{"values": [{exception_struct}]}},
+            "stacktrace": {{"frames": [{frame_struct}]}}, "threads": {{"values": [{thread_struct}]}}
         }}') END AS j
     FROM checked
 ),
@@ -135,5 +137,7 @@ SELECT
     log_record_id,
     CAST(? AS VARCHAR) AS file_id,
     CAST(? AS TIMESTAMP) AS ingested_at,
-    exc_values
+    exc_values,
+    CASE WHEN reason IS NULL THEN j.stacktrace.frames END AS stack_frames,
+    CASE WHEN reason IS NULL THEN j.threads."values" END AS threads
 FROM loadable

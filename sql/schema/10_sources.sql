@@ -97,28 +97,14 @@ CREATE TABLE IF NOT EXISTS core.frames (
 -- Stacks outside the exception chain: an event's top-level `stacktrace` and the stacks of `threads.values`
 -- (sentry-sdk's attach_stacktrace on message events, native crashes). Kept apart from core.frames, whose
 -- rows all belong to an exception.
-CREATE TABLE IF NOT EXISTS core.thread_frames (
-    event_id        VARCHAR NOT NULL,
-    thread_index    INTEGER NOT NULL,         -- position in threads.values; -1 = the top-level stacktrace
-    thread_id       VARCHAR,
-    thread_name     VARCHAR,
-    crashed         BOOLEAN,
-    current         BOOLEAN,
-    frame_index     INTEGER NOT NULL,         -- outermost first
-    is_innermost    BOOLEAN NOT NULL,
-    filename        VARCHAR,
-    abs_path        VARCHAR,
-    module          VARCHAR,
-    function        VARCHAR,
-    lineno          INTEGER,
-    colno           INTEGER,
-    context_line    VARCHAR,
-    pre_context     VARCHAR[],
-    post_context    VARCHAR[],
-    in_app          BOOLEAN,
-    package         VARCHAR,
-    vars            JSON                      -- scrubbed
-);
+-- Its frame columns are those of core.frames (one definition): thread_index is the position in
+-- threads.values, -1 = the top-level stacktrace; thread_id, thread_name, crashed, current are the thread's.
+CREATE TABLE IF NOT EXISTS core.thread_frames AS
+SELECT event_id, CAST(NULL AS INTEGER) AS thread_index, CAST(NULL AS VARCHAR) AS thread_id,
+    CAST(NULL AS VARCHAR) AS thread_name, CAST(NULL AS BOOLEAN) AS crashed, CAST(NULL AS BOOLEAN) AS current,
+    * EXCLUDE (event_id, exception_index)
+FROM core.frames
+LIMIT 0;
 
 CREATE TABLE IF NOT EXISTS core.log_records (
     record_id       VARCHAR PRIMARY KEY,      -- md5 of the record's raw text + its file-independent position key

@@ -195,6 +195,7 @@ class ArrowLineBatch:
     byte_offsets: np.ndarray
     rejects: list[Reject]
     end_offset: int = 0
+    line_count: int = 0  # lines read, rejected ones included
 
 
 def _arrow_lines(data: bytes, line_no: int, offset: int, max_line_bytes: int) -> ArrowLineBatch:
@@ -239,7 +240,7 @@ def _arrow_lines(data: bytes, line_no: int, offset: int, max_line_bytes: int) ->
         arr = pa.array([data[value_offsets[k] : value_offsets[k + 1]].decode("utf-8") for k in good], pa.string())
         starts, nos = starts[idx] if len(idx) else starts[:0], nos[idx] if len(idx) else nos[:0]
         rejects += bad_rejects
-    return ArrowLineBatch(arr, nos, offset + starts.astype(np.int64), rejects)
+    return ArrowLineBatch(arr, nos, offset + starts.astype(np.int64), rejects, line_count=len(lengths))
 
 
 def iter_arrow_line_batches(
@@ -247,7 +248,8 @@ def iter_arrow_line_batches(
 ) -> Iterator[ArrowLineBatch]:
     """Like iter_line_batches, but each batch is an Arrow array made without a Python str per line.
     Lines keep their line ending (see ArrowLineBatch); blank lines are left for the caller to drop."""
-    pending = b""
+    parts: list[bytes] = []  # the pending bytes, joined once per batch (`+=` would copy them per block)
+    size, newline_seen = 0, False
     line_no, offset = 1, 0
     blocks = iter_blocks(path, CHUNK_BYTES)
     skipping = False
@@ -264,25 +266,29 @@ def iter_arrow_line_batches(
                 continue
             offset, line_no, block, skipping = offset + cut + 1, line_no + 1, block[cut + 1 :], False
         if block:
-            pending += block
-            if len(pending) < batch_bytes and (pending.rfind(b"\n") >= 0 or len(pending) <= max_line_bytes):
+            parts.append(block)
+            size += len(block)
+            newline_seen = newline_seen or b"\n" in block
+            if size < batch_bytes and (newline_seen or size <= max_line_bytes):
                 continue
         # end of stream (block empty), a full batch, or a line over the limit without a newline yet
+        pending = b"".join(parts)
         last = pending.rfind(b"\n")
         if not block and truncated is None:
             last = len(pending) - 1  # the final line needs no newline
         if last < 0 and pending and block:  # over-long line still growing
             rej = Reject(line_no, offset, "line_too_long", f"line longer than {max_line_bytes} bytes", pending[:400])
-            offset, pending, skipping = offset + len(pending), b"", True
+            offset, parts, size, skipping = offset + len(pending), [], 0, True
             yield ArrowLineBatch(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64), [rej])
             continue
         if last >= 0:
             data, pending = pending[: last + 1], pending[last + 1 :]
             batch = _arrow_lines(data, line_no, offset, max_line_bytes)
-            line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            line_no += batch.line_count
             offset += len(data)
             batch.end_offset = offset
             yield batch
+        parts, size, newline_seen = ([pending] if pending else []), len(pending), False
         if not block:
             if truncated is not None:
                 rej = Reject(line_no, offset, "truncated_gzip", f"stream ends early: {truncated}", pending[:400])

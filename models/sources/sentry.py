@@ -41,7 +41,6 @@ BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch 
 MAX_LINE_BYTES = 1_048_576
 MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
-SUSPICIOUS_BRACKETS = MAX_DEPTH  # depth <= number of `{`+`[`: only records with more get the exact check
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 _SQL_CACHE: dict[str, str] = {}
@@ -73,13 +72,15 @@ def _sql(name: str) -> str:
             # NDJSON values keep their line ending (zero-copy Arrow): JSON parsing ignores it, and the
             # excerpt and the md5 fallback id trim it
             text = text.format(scrub_raw=scrub_sql("raw"), exception_struct=EXCEPTION_STRUCT,
-                               frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT)
+                               frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT, max_depth=MAX_DEPTH,
+                               depth_ok=depth_at_most_pattern(MAX_DEPTH).replace("'", "''"))
         _SQL_CACHE[name] = text
     return _SQL_CACHE[name]
 
 
 def json_depth(text: str) -> int:
-    """Maximum nesting depth of a JSON text (strings skipped); no recursion, so absurd depth is safe."""
+    """Maximum nesting depth of a JSON text (strings skipped); no recursion, so absurd depth is safe.
+    The reference for `depth_at_most_pattern` (tests compare the two)."""
     depth = best = 0
     for m in _BRACKETS.finditer(_STRINGS.sub("", text)):
         if m.group() in "[{":
@@ -90,25 +91,31 @@ def json_depth(text: str) -> int:
     return best
 
 
+def depth_at_most_pattern(limit: int) -> str:
+    """RE2 pattern that fully matches a valid JSON text iff it nests at most `limit` deep. Level k is
+    `(atom | string | open level(k-1) close)*`: the pattern grows linearly with `limit` and RE2 runs it
+    as a DFA (its state is the depth), one pass at regex speed, strings (with escapes) skipped."""
+    atoms = r'[^\[\]{}"]|"(?:[^"\\]|\\.)*"'
+    level = f"(?:{atoms})*"
+    for _ in range(limit):
+        level = f"(?:{atoms}|[\\[{{]{level}[\\]}}])*"
+    return "(?s)" + level
+
+
 def bracket_counts(raw: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Number of `{` plus `[` of each record (Arrow compute, GIL released: NDJSON batches get it in the
-    prefetch thread, overlapping the previous batch's transform)."""
-    return pc.add(pc.count_substring(raw, "{"), pc.count_substring(raw, "["))
-
-
-def _deep_rids(scratch: duckdb.DuckDBPyConnection, staged: pa.Table) -> list[int]:
-    """rids of `_hs_staged` nesting deeper than MAX_DEPTH. Depth <= number of `{` + `[`, so only the few
-    bracket-heavy records get the exact check in Python; the counts come with the batch (`brackets`)
-    or DuckDB computes them in parallel."""
-    if "brackets" in staged.column_names:
-        rids = pc.indices_nonzero(pc.greater(staged.column("brackets"), SUSPICIOUS_BRACKETS).combine_chunks())
-        raws = staged.column("raw").take(rids).to_pylist()
-        return [rid for rid, raw in zip(rids.to_pylist(), raws) if json_depth(raw or "") > MAX_DEPTH]
-    heavy = scratch.execute(
-        "SELECT rid, raw FROM _hs_staged WHERE strlen(raw) - strlen(replace(replace(raw, '{', ''), '[', '')) > ?",
-        [SUSPICIOUS_BRACKETS],
-    ).fetchall()
-    return [rid for rid, raw in heavy if json_depth(raw or "") > MAX_DEPTH]
+    """Number of `{` plus `[` of each value of a string array, an upper bound of its nesting depth: the
+    positions of the brackets in the data buffer (numpy), then one binary search per value boundary.
+    NDJSON batches get it in the prefetch thread."""
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if len(raw) == 0:
+        return pa.array([], pa.int64())
+    width = np.int64 if pa.types.is_large_string(raw.type) else np.int32
+    _, offsets_buf, data_buf = raw.buffers()
+    offsets = np.frombuffer(offsets_buf, width)[raw.offset : raw.offset + len(raw) + 1].astype(np.int64)
+    data = np.frombuffer(data_buf, np.uint8)[offsets[0] : offsets[-1]] if data_buf is not None else np.zeros(0, np.uint8)
+    opens = np.flatnonzero((data == ord("{")) | (data == ord("[")))
+    return pa.array(np.diff(np.searchsorted(opens, offsets - offsets[0])))
 
 
 def _scratch_for(load) -> tuple[duckdb.DuckDBPyConnection, bool]:
@@ -212,6 +219,7 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         "line_no": staged.column("line_no").cast(pa.int64()),
         "byte_offset": staged.column("byte_offset").cast(pa.int64()),
         "raw": staged.column("raw"),
+        "brackets": staged.column("brackets") if "brackets" in staged.column_names else bracket_counts(staged.column("raw")),
         "origin": staged.column("origin") if "origin" in staged.column_names else pa.nulls(n, pa.string()),
         "log_record_id": (
             staged.column("log_record_id") if "log_record_id" in staged.column_names else pa.nulls(n, pa.string())
@@ -220,7 +228,6 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     # many small record batches: DuckDB scans an Arrow table in parallel by batch
     scratch.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
     try:
-        scratch.execute("SET VARIABLE hs_deep = CAST(? AS BIGINT[])", [_deep_rids(scratch, staged)])
         rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
     finally:
         scratch.unregister("_hs_staged")

@@ -1,32 +1,38 @@
 -- One batch of Sentry event JSON -> one row per record, in ONE query of the scratch DB (sentry.py).
 -- The raw text is scrubbed FIRST, in the innermost subquery, before anything is parsed; then each record
--- is checked (json_valid, one json_type call for the types of the top-level fields) and parsed ONCE into
--- the declared structure (from_json). The result goes to Arrow as is: loadable rows carry the core.events
--- columns plus `exc_values`, the exception chain with its frames, which sentry.py flattens into
--- core.exceptions / core.frames rows with Arrow compute (and `stack_frames`, `threads` into
--- core.thread_frames) (no unnest, no temp table: materialising nested
--- structs in DuckDB cost more than everything else). Rejected rows carry reason, detail and excerpt.
--- Input: registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, origin, log_record_id);
--- variable hs_deep = rids nesting too deep (sentry._deep_rids); {scrub_raw} is generated from
+-- is parsed twice, no more: one json_type call gives the type of the document and of its top-level fields
+-- (NULL when it is not valid JSON: `try`), and from_json parses it into the declared structure. The
+-- result goes to Arrow as is: loadable rows carry the core.events columns plus `exc_values`, the
+-- exception chain with its frames, which sentry.py flattens into core.exceptions / core.frames rows with
+-- Arrow compute (and `stack_frames`, `threads` into core.thread_frames) (no unnest, no temp table:
+-- materialising nested structs in DuckDB cost more than everything else). Rejected rows carry reason,
+-- detail and excerpt.
+-- Input: registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, brackets, origin, log_record_id);
+-- `brackets` = number of `{{` and `[`, an upper bound of the nesting depth: only records with more than
+-- the limit get the exact check (a regex, sentry.depth_at_most_pattern). {{scrub_raw}} is generated from
 -- models/sources/scrub.py; params: file_id, ingested_at. The host name is kept only as an md5 prefix and
 -- removed from the tags; `modules`, `user`, `request` are not kept.
 WITH checked AS (
     SELECT *,
-        NOT deep AND json_valid(raw) AS valid,
-        CASE WHEN NOT deep AND json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_type(raw, [
-            '$.event_id', '$.timestamp', '$.level', '$.platform', '$.release', '$.environment', '$.server_name',
-            '$.transaction', '$.logger', '$.message', '$.logentry', '$.tags', '$.extra', '$.contexts',
-            '$.breadcrumbs', '$.sdk', '$.fingerprint', '$.exception', '$.stacktrace', '$.threads', '$.received'])
+        -- t[1] is the document's type, t[2..] its top-level fields'; NULL: not valid JSON
+        CASE WHEN NOT deep THEN try(json_type(raw, [
+            '$', '$.event_id', '$.timestamp', '$.level', '$.platform', '$.release', '$.environment',
+            '$.server_name', '$.transaction', '$.logger', '$.message', '$.logentry', '$.tags', '$.extra',
+            '$.contexts', '$.breadcrumbs', '$.sdk', '$.fingerprint', '$.exception', '$.stacktrace', '$.threads',
+            '$.received']))
         END AS t
     FROM (
-        SELECT rid, line_no, byte_offset, origin, log_record_id,
-            list_contains(getvariable('hs_deep'), rid) AS deep, {scrub_raw} AS raw
-        FROM _hs_staged
-    ) AS scrubbed
+        SELECT *,
+            brackets > {max_depth} AND json_valid(raw) AND NOT regexp_full_match(raw, '{depth_ok}') AS deep
+        FROM (
+            SELECT rid, line_no, byte_offset, origin, log_record_id, brackets, {scrub_raw} AS raw
+            FROM _hs_staged
+        ) AS scrubbed
+    ) AS depth_checked
 ),
 parsed AS (
     SELECT *,
-        CASE WHEN t IS NOT NULL THEN from_json(raw, '{{
+        CASE WHEN t[1] = 'OBJECT' THEN from_json(raw, '{{
             "event_id": "VARCHAR", "timestamp": "VARCHAR", "received": "VARCHAR", "level": "VARCHAR",
             "platform": "VARCHAR", "release": "VARCHAR", "environment": "VARCHAR", "server_name": "VARCHAR",
             "transaction": "VARCHAR", "logger": "VARCHAR", "message": "JSON",
@@ -41,31 +47,31 @@ parsed AS (
 typed AS (
     SELECT *,
         concat_ws(', ',
-            CASE WHEN t[1] <> 'VARCHAR' OR NOT regexp_full_match(j.event_id,
+            CASE WHEN t[2] <> 'VARCHAR' OR NOT regexp_full_match(j.event_id,
                     '[0-9a-fA-F]{{8}}-?[0-9a-fA-F]{{4}}-?[0-9a-fA-F]{{4}}-?[0-9a-fA-F]{{4}}-?[0-9a-fA-F]{{12}}')
                  THEN 'event_id is not a 32-hex id' END,
-            CASE WHEN t[2] NOT IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN 'timestamp is ' || t[2] END,
-            CASE WHEN t[3] <> 'VARCHAR' THEN 'level is ' || t[3] END,
-            CASE WHEN t[4] <> 'VARCHAR' THEN 'platform is ' || t[4] END,
-            CASE WHEN t[5] <> 'VARCHAR' THEN 'release is ' || t[5] END,
-            CASE WHEN t[6] <> 'VARCHAR' THEN 'environment is ' || t[6] END,
-            CASE WHEN t[7] <> 'VARCHAR' THEN 'server_name is ' || t[7] END,
-            CASE WHEN t[8] <> 'VARCHAR' THEN 'transaction is ' || t[8] END,
-            CASE WHEN t[9] <> 'VARCHAR' THEN 'logger is ' || t[9] END,
-            CASE WHEN t[10] NOT IN ('VARCHAR', 'OBJECT') THEN 'message is ' || t[10] END,
-            CASE WHEN t[11] <> 'OBJECT' THEN 'logentry is ' || t[11] END,
-            CASE WHEN t[12] NOT IN ('OBJECT', 'ARRAY') THEN 'tags is ' || t[12] END,
-            CASE WHEN t[13] <> 'OBJECT' THEN 'extra is ' || t[13] END,
-            CASE WHEN t[14] <> 'OBJECT' THEN 'contexts is ' || t[14] END,
-            CASE WHEN t[15] NOT IN ('OBJECT', 'ARRAY') THEN 'breadcrumbs is ' || t[15] END,
-            CASE WHEN t[16] <> 'OBJECT' THEN 'sdk is ' || t[16] END,
-            CASE WHEN t[17] <> 'ARRAY' THEN 'fingerprint is ' || t[17] END,
-            CASE WHEN t[18] NOT IN ('OBJECT', 'ARRAY') THEN 'exception is ' || t[18] END
+            CASE WHEN t[3] NOT IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN 'timestamp is ' || t[3] END,
+            CASE WHEN t[4] <> 'VARCHAR' THEN 'level is ' || t[4] END,
+            CASE WHEN t[5] <> 'VARCHAR' THEN 'platform is ' || t[5] END,
+            CASE WHEN t[6] <> 'VARCHAR' THEN 'release is ' || t[6] END,
+            CASE WHEN t[7] <> 'VARCHAR' THEN 'environment is ' || t[7] END,
+            CASE WHEN t[8] <> 'VARCHAR' THEN 'server_name is ' || t[8] END,
+            CASE WHEN t[9] <> 'VARCHAR' THEN 'transaction is ' || t[9] END,
+            CASE WHEN t[10] <> 'VARCHAR' THEN 'logger is ' || t[10] END,
+            CASE WHEN t[11] NOT IN ('VARCHAR', 'OBJECT') THEN 'message is ' || t[11] END,
+            CASE WHEN t[12] <> 'OBJECT' THEN 'logentry is ' || t[12] END,
+            CASE WHEN t[13] NOT IN ('OBJECT', 'ARRAY') THEN 'tags is ' || t[13] END,
+            CASE WHEN t[14] <> 'OBJECT' THEN 'extra is ' || t[14] END,
+            CASE WHEN t[15] <> 'OBJECT' THEN 'contexts is ' || t[15] END,
+            CASE WHEN t[16] NOT IN ('OBJECT', 'ARRAY') THEN 'breadcrumbs is ' || t[16] END,
+            CASE WHEN t[17] <> 'OBJECT' THEN 'sdk is ' || t[17] END,
+            CASE WHEN t[18] <> 'ARRAY' THEN 'fingerprint is ' || t[18] END,
+            CASE WHEN t[19] NOT IN ('OBJECT', 'ARRAY') THEN 'exception is ' || t[19] END
         ) AS type_errors,
-        CASE WHEN t[2] = 'VARCHAR' THEN coalesce(
+        CASE WHEN t[3] = 'VARCHAR' THEN coalesce(
                 to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC',
                 try_cast(j.timestamp AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
-            WHEN t[2] IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC'
+            WHEN t[3] IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC'
         END AS ts_parsed
     FROM parsed
 ),
@@ -73,20 +79,20 @@ classified AS (
     SELECT *,
         CASE
             WHEN deep THEN 'too_deep'
-            WHEN NOT valid THEN 'malformed_json'
-            WHEN t IS NULL THEN 'not_an_object'
+            WHEN t IS NULL THEN 'malformed_json'
+            WHEN t[1] <> 'OBJECT' THEN 'not_an_object'
             WHEN type_errors <> '' THEN 'wrong_type'
-            WHEN t[2] IS NOT NULL AND ts_parsed IS NULL THEN 'wrong_type'
-            WHEN t[18] IS NULL AND t[10] IS NULL AND t[11] IS NULL AND t[19] IS NULL AND t[20] IS NULL THEN 'missing_field'
+            WHEN t[3] IS NOT NULL AND ts_parsed IS NULL THEN 'wrong_type'
+            WHEN t[19] IS NULL AND t[11] IS NULL AND t[12] IS NULL AND t[20] IS NULL AND t[21] IS NULL THEN 'missing_field'
         END AS reason
     FROM typed
 ),
 loadable AS (
     SELECT *,
-        CASE WHEN reason IS NULL AND t[12] = 'ARRAY'
+        CASE WHEN reason IS NULL AND t[13] = 'ARRAY'
             THEN list_filter(from_json(j.tags, '[["VARCHAR"]]'), lambda p: len(p) = 2) END AS tag_pairs,
         CASE WHEN reason IS NULL THEN
-            CASE WHEN t[18] = 'ARRAY' THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
+            CASE WHEN t[19] = 'ARRAY' THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
                  ELSE j.exception.values END
         END AS exc_values
     FROM classified
@@ -95,14 +101,14 @@ SELECT
     rid, line_no, byte_offset, reason,
     CASE
         WHEN deep THEN 'JSON nesting deeper than the limit'
-        WHEN NOT valid THEN 'not valid JSON'
-        WHEN t IS NULL THEN 'the record is not a JSON object'
+        WHEN t IS NULL THEN 'not valid JSON'
+        WHEN t[1] <> 'OBJECT' THEN 'the record is not a JSON object'
         WHEN type_errors <> '' THEN type_errors
-        WHEN t[2] IS NOT NULL AND ts_parsed IS NULL THEN 'timestamp is not a date: ' || left(j.timestamp, 60)
+        WHEN t[3] IS NOT NULL AND ts_parsed IS NULL THEN 'timestamp is not a date: ' || left(j.timestamp, 60)
         WHEN reason IS NOT NULL THEN 'an error event needs exception, message, logentry, stacktrace or threads'
     END AS detail,
     CASE WHEN reason IS NOT NULL THEN left(rtrim(raw, chr(13) || chr(10)), 200) END AS excerpt,
-    CASE WHEN t[1] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(rtrim(raw, chr(13) || chr(10))) END AS event_id,
+    CASE WHEN t[2] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(rtrim(raw, chr(13) || chr(10))) END AS event_id,
     coalesce(origin, 'sentry') AS origin,
     j.platform AS platform,
     j.level AS level,
@@ -118,14 +124,14 @@ SELECT
     j.transaction AS transaction_name,
     j.logger AS logger,
     coalesce(j.logentry.formatted, j.logentry.message,
-        CASE t[10] WHEN 'VARCHAR' THEN j.message ->> '$'
+        CASE t[11] WHEN 'VARCHAR' THEN j.message ->> '$'
             ELSE coalesce(j.message ->> '$.formatted', j.message ->> '$.message') END) AS message,
     exc_values[-1].type AS exception_type,
     exc_values[-1].value AS exception_value,
     j.contexts ->> '$.trace.trace_id' AS trace_id,
     j.contexts ->> '$.trace.span_id' AS span_id,
     j.fingerprint AS sdk_fingerprint,
-    CAST(CASE t[12]
+    CAST(CASE t[13]
         WHEN 'OBJECT' THEN json_remove(j.tags, '$.server_name')
         WHEN 'ARRAY' THEN to_json(list_filter(tag_pairs, lambda p: p[1] <> 'server_name'))
     END AS VARCHAR) AS tags,

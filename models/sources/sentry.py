@@ -234,6 +234,10 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     rejected = pc.is_valid(rows.column("reason"))
     out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
     valid = rows.filter(pc.invert(rejected))
+    if valid.num_rows and valid.column("exc_list").null_count < valid.num_rows:  # some bare-list exceptions
+        chains = pc.coalesce(valid.column("exc_values"), valid.column("exc_list"))
+        valid = valid.set_column(valid.column_names.index("exc_values"), "exc_values", chains)
+    valid = valid.drop_columns(["exc_list"])
     out["valid"] = valid.num_rows
     events = _first_per_event(valid)
     out["exceptions"], out["frames"] = _chain_rows(events)

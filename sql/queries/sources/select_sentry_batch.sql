@@ -2,7 +2,7 @@
 -- The raw text is scrubbed FIRST, in the innermost subquery, before anything is parsed; then each record
 -- is parsed twice, no more: one json_type call gives the type of the document and of its top-level fields
 -- (NULL when it is not valid JSON: `try`), and from_json parses it into the declared structure. The
--- result goes to Arrow as is: loadable rows carry the core.events columns plus `exc_values`, the
+-- result goes to Arrow as is: loadable rows carry the core.events columns plus `exc_values` (or `exc_list`), the
 -- exception chain with its frames, which sentry.py flattens into core.exceptions / core.frames rows with
 -- Arrow compute (and `stack_frames`, `threads` into core.thread_frames) (no unnest, no temp table:
 -- materialising nested structs in DuckDB cost more than everything else). Rejected rows carry reason,
@@ -23,7 +23,9 @@ WITH checked AS (
         END AS t
     FROM (
         SELECT *,
-            brackets > {max_depth} AND json_valid(raw) AND NOT regexp_full_match(raw, '{depth_ok}') AS deep
+            -- CASE, not AND: a projection evaluates every operand of an AND, CASE only the rows it selects
+            CASE WHEN brackets > {max_depth} THEN json_valid(raw) AND NOT regexp_full_match(raw, '{depth_ok}')
+                ELSE false END AS deep
         FROM (
             SELECT rid, line_no, byte_offset, origin, log_record_id, brackets, {scrub_raw} AS raw
             FROM _hs_staged
@@ -91,10 +93,10 @@ loadable AS (
     SELECT *,
         CASE WHEN reason IS NULL AND t[13] = 'ARRAY'
             THEN list_filter(from_json(j.tags, '[["VARCHAR"]]'), lambda p: len(p) = 2) END AS tag_pairs,
-        CASE WHEN reason IS NULL THEN
-            CASE WHEN t[19] = 'ARRAY' THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
-                 ELSE j.exception.values END
-        END AS exc_values
+        -- `exception` given as a bare list (old SDKs): parsed apart, NULL in every other row. No CASE
+        -- around the usual j.exception.values: CASE copies the nested lists it returns
+        CASE WHEN reason IS NULL AND t[19] = 'ARRAY'
+            THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]') END AS exc_list
     FROM classified
 )
 SELECT
@@ -126,8 +128,8 @@ SELECT
     coalesce(j.logentry.formatted, j.logentry.message,
         CASE t[11] WHEN 'VARCHAR' THEN j.message ->> '$'
             ELSE coalesce(j.message ->> '$.formatted', j.message ->> '$.message') END) AS message,
-    exc_values[-1].type AS exception_type,
-    exc_values[-1].value AS exception_value,
+    coalesce(j.exception."values"[-1].type, exc_list[-1].type) AS exception_type,
+    coalesce(j.exception."values"[-1].value, exc_list[-1].value) AS exception_value,
     j.contexts ->> '$.trace.trace_id' AS trace_id,
     j.contexts ->> '$.trace.span_id' AS span_id,
     j.fingerprint AS sdk_fingerprint,
@@ -143,7 +145,9 @@ SELECT
     log_record_id,
     CAST(? AS VARCHAR) AS file_id,
     CAST(? AS TIMESTAMP) AS ingested_at,
-    exc_values,
-    CASE WHEN reason IS NULL THEN j.stacktrace.frames END AS stack_frames,
-    CASE WHEN reason IS NULL THEN j.threads."values" END AS threads
+    -- nested lists for sentry.py to flatten (only rows without a reason are used)
+    j.exception."values" AS exc_values,
+    exc_list,
+    j.stacktrace.frames AS stack_frames,
+    j.threads."values" AS threads
 FROM loadable

@@ -38,3 +38,17 @@ def test_scratch_db_is_per_file_and_closed(warehouse, tmp_path):
     except duckdb.ConnectionException:
         closed = True
     assert closed
+
+
+def test_the_warehouse_thread_setting_is_restored_after_a_load(warehouse, tmp_path):
+    """Sentry loads append with one warehouse thread (faster, leaves the cores to the transform); the
+    instance-wide setting comes back afterwards, also when the load fails."""
+    warehouse.execute("SET threads = 3")
+    ingest_path(warehouse, write_ndjson_events(tmp_path / "t.ndjson", 4, seed=2), source="sentry")
+    assert warehouse.execute("SELECT current_setting('threads')").fetchone()[0] == 3
+    try:
+        with file_load(warehouse, tmp_path / "t.ndjson", "sentry", "ndjson") as load:
+            sentry.load_sentry_file(warehouse, load, tmp_path / "missing.ndjson", "ndjson")
+    except FileNotFoundError:
+        pass
+    assert warehouse.execute("SELECT current_setting('threads')").fetchone()[0] == 3

@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -146,9 +146,28 @@ def ingest_file(
             con.execute(f"SET memory_limit = '{_memory_setting(capped)}'")
 
 
+@contextmanager
+def single_threaded(con: duckdb.DuckDBPyConnection):
+    """One DuckDB thread for the warehouse connection, restored afterwards (the setting is per database
+    instance). Set and restored outside the file's transaction: SET fails in an aborted transaction.
+
+    Why for Sentry files: there the warehouse only anti-joins and appends Arrow rows built in the scratch
+    DB, and one thread does that faster than two (frames appends 0.96 s instead of 1.46 s per 200k
+    events, measured), leaving the cores to the scratch DB's transform."""
+    (previous,) = con.execute("SELECT current_setting('threads')").fetchone()
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(previous)}")
+
+
 def _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress) -> FileReport:
     try:
-        with file_load(con, path, source, fmt, on_progress=on_progress) as load:
+        with (
+            single_threaded(con) if source == "sentry" else nullcontext(),
+            file_load(con, path, source, fmt, on_progress=on_progress) as load,
+        ):
             if not load.already_ingested:
                 if source == "sentry":
                     from models.sources.sentry import load_sentry_file

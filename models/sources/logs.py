@@ -251,7 +251,8 @@ def _text_sql(fmt: LineFormat) -> str:
         logger_expr=f"NULLIF(trim(f.\"{logger}\"), '')" if logger else "CAST(NULL AS VARCHAR)",
         message_expr=scrub_sql(f'f."{content}"'),
         exception_expr=scrub_sql("continuation"),
-        attributes_expr=scrub_sql(f"CAST({attrs} AS VARCHAR)"),
+        attributes_text=attrs,
+        attributes_expr=scrub_sql("attributes_text"),
     )
 
 

@@ -144,19 +144,28 @@ def _redact_sql(arg: str) -> str:
     return f"list_transform([{out}], lambda _hs_r: CASE WHEN _hs_r = {arg} THEN {_sql_literal(FALLBACK_PLACEHOLDER)} ELSE _hs_r END)[1]"
 
 
+# A column or struct-field reference (`message`, `f."Content"`): cheap to repeat, so it needs no binding.
+_REFERENCE = re.compile(r'[A-Za-z_]\w*(?:\.(?:[A-Za-z_]\w*|"[^"]+"))*')
+
+
 def scrub_sql(expr: str) -> str:
     """A DuckDB SQL expression scrubbing the VARCHAR expression `expr`, equal to `scrub_text`.
 
-    Rows without any match cost one regexp_matches pass and nothing else. Values are bound once through
-    one-element-list lambdas, so `expr` is evaluated once; lambda parameters are prefixed `_hs_` so they
-    never shadow a column of the caller's query."""
+    Rows without any match cost one regexp_matches pass and nothing else (a CASE: the list work runs only
+    on the rows that match). A column reference is used as it is; any other expression is bound once
+    through a one-element-list lambda, so it is evaluated once (that binding costs about as much as the
+    regex pass on short values, hence not for plain columns). Lambda parameters are prefixed `_hs_` so
+    they never shadow a column of the caller's query."""
+    if _REFERENCE.fullmatch(expr):
+        return _scrub_value_sql(expr)
+    return f"list_transform([{expr}], lambda _hs_x: {_scrub_value_sql('_hs_x')})[1]"
+
+
+def _scrub_value_sql(value: str) -> str:
     any_secret = _sql_literal(ANY_SECRET)
     ordered = (
-        f"list_transform(list_sort(list_distinct(list_transform(regexp_extract_all(_hs_x, {any_secret}), "
+        f"list_transform(list_sort(list_distinct(list_transform(regexp_extract_all({value}, {any_secret}), "
         "lambda _hs_m: {'k': -strlen(_hs_m), 'm': _hs_m}))), lambda _hs_s: _hs_s.m)"
     )
-    replaced = f"list_reduce({ordered}, lambda _hs_acc, _hs_m: replace(_hs_acc, _hs_m, {_redact_sql('_hs_m')}), _hs_x)"
-    return (
-        f"list_transform([{expr}], lambda _hs_x: "
-        f"CASE WHEN regexp_matches(_hs_x, {any_secret}) THEN {replaced} ELSE _hs_x END)[1]"
-    )
+    replaced = f"list_reduce({ordered}, lambda _hs_acc, _hs_m: replace(_hs_acc, _hs_m, {_redact_sql('_hs_m')}), {value})"
+    return f"CASE WHEN regexp_matches({value}, {any_secret}) THEN {replaced} ELSE {value} END"

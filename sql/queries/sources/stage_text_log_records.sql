@@ -26,7 +26,8 @@ WITH multi AS (
     UNION ALL
     SELECT * FROM multi
 ), parsed AS (
-    SELECT *, header || CASE WHEN continuation <> '' THEN chr(10) || continuation ELSE '' END AS raw_text
+    SELECT *, header || CASE WHEN continuation <> '' THEN chr(10) || continuation ELSE '' END AS raw_text,
+           CAST({attributes_text} AS VARCHAR) AS attributes_text
     FROM records
 ), counted AS (
     SELECT p.*, hash(p.raw_text) AS h,

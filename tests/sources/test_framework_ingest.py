@@ -50,8 +50,11 @@ def test_file_too_big_for_the_cap_is_reloaded_without_it(warehouse, tmp_path, mo
 
     monkeypatch.setenv("HINDSIGHT_INGEST_MEMORY", "4MB")
     before = warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    threads = warehouse.execute("SELECT current_setting('threads')").fetchone()[0]
     p = write_ndjson_events(tmp_path / "e.ndjson", 3000, seed=71)
     (report,) = ingest_path(warehouse, p, source="sentry")
     assert (report.read, report.loaded) == (3000, 3000)
     assert warehouse.execute("SELECT count(*) FROM core.ingest_files").fetchone()[0] == 1
     assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    # the first attempt failed inside its transaction: the single-threaded appends setting still came back
+    assert warehouse.execute("SELECT current_setting('threads')").fetchone()[0] == threads

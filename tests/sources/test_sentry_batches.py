@@ -44,7 +44,7 @@ def test_scratch_db_is_per_file_and_closed(warehouse, tmp_path):
 
 def test_the_warehouse_thread_setting_is_restored_after_a_load(warehouse, tmp_path):
     """Sentry loads append with one warehouse thread (faster, leaves the cores to the transform); the
-    instance-wide setting comes back afterwards, also when the load fails mid-file."""
+    instance-wide setting comes back afterwards (after a failed load too: test_framework_ingest's OOM retry)."""
     warehouse.execute("SET threads = 3")
     ingest_path(warehouse, write_ndjson_events(tmp_path / "t.ndjson", 4, seed=2), source="sentry")
     assert warehouse.execute("SELECT current_setting('threads')").fetchone()[0] == 3
@@ -52,10 +52,3 @@ def test_the_warehouse_thread_setting_is_restored_after_a_load(warehouse, tmp_pa
     with single_threaded(warehouse):
         seen.append(warehouse.execute("SELECT current_setting('threads')").fetchone()[0])
     assert seen == [1]
-    broken = tmp_path / "broken.ndjson.gz"
-    broken.write_bytes(b"\x1f\x8b\x08\x00 not gzip at all")
-    try:
-        ingest_path(warehouse, broken, source="sentry")
-    except Exception:  # noqa: BLE001 - any failure: the setting must still come back
-        pass
-    assert warehouse.execute("SELECT current_setting('threads')").fetchone()[0] == 3

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 
 from models.config import PathMapping
+from models.sources.scrub import scrub_text
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _STDLIB = re.compile(r"(^|/)lib/(pypy|python)\d(\.\d+)?/(?!.*(site|dist)-packages/)")
@@ -115,9 +116,23 @@ def suffix_candidates(path: str, by_basename: dict[str, list[str]]) -> list[tupl
 
 
 def same_code(a: str | None, b: str | None) -> bool:
-    """Whitespace-normalised equality of two source lines (a trailing `...` in `a` means truncated)."""
+    """Whitespace-normalised equality of an event's source line `a` and a repository line `b` (a trailing
+    `...` in `a` means truncated). Event lines were scrubbed before storage, so a repository line holding
+    a secret literal (`token = "..."`) is compared scrubbed too."""
     if a is None or b is None:
         return False
+    na = " ".join(a.split())
+    candidates = [b]
+    scrubbed = scrub_text(b)
+    if scrubbed != b:
+        candidates.append(scrubbed)
+    for line in candidates:
+        nb = " ".join(line.split())
+        if na == nb:
+            return True
+        if na.endswith("...") and len(na) > 20 and nb.startswith(na[:-3].rstrip()):
+            return True
+    return False
     na, nb = " ".join(a.split()), " ".join(b.split())
     if na == nb:
         return True

@@ -60,6 +60,14 @@ SCRUB_RULES: tuple[ScrubRule, ...] = (
     ),
     # password=..., api_key=... in text, query strings and DSNs
     ScrubRule("password_kv", r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*=)[^\s&\"',;<>\\]+", r"\1<secret:password>"),
+    # token='...', password = "...", api_key: "..." in code and config (context lines, messages); in raw
+    # JSON text the quotes are escaped (\"), the optional backslash takes that. The value stops at a quote or
+    # backslash, so a JSON string is never cut open.
+    ScrubRule(
+        "password_quoted",
+        r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*\s*[=:]\s*\\?[\"'])[^\"'\\]+",
+        r"\1<secret:password>",
+    ),
     ScrubRule("basic_auth", r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}={0,2}", r"\1<secret:basic_auth>"),
     ScrubRule("bearer", r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", r"\1<secret:bearer>"),
     ScrubRule("aws_key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[0-9A-Z]{16}\b", "<secret:aws_key>"),

@@ -250,3 +250,32 @@ def test_event_is_re_resolved_once_its_release_becomes_known(tmp_path, warehouse
     ingest_repository(warehouse, cfg)
     assert resolve_frames(warehouse, config_for(cfg))["events"] == 1
     assert outcomes(warehouse)["late_tag"][:2] == ("resolved", None)
+
+
+def test_a_scrubbed_context_line_still_verifies_against_the_repository_line(tmp_path, warehouse):
+    """A secret literal in code reaches the warehouse scrubbed (`token = "<secret:password>"`); the
+    repository line is compared scrubbed too, so the frame still resolves as verified."""
+    import json
+
+    from models.sources import ingest_path
+
+    source = 'def call(api):\n    token = "hunter2-literal"\n    return api.get(token)\n'
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"app/client.py": source}, "init")
+    repo.tag("v2.0.0")
+    cfg = repo_config(repo.path, mappings=(("/srv/", ""),))
+    ingest_repository(warehouse, cfg)
+    event = {
+        "event_id": "ab" * 16, "timestamp": "2026-02-01T10:00:00Z", "release": "v2.0.0", "platform": "python",
+        "exception": {"values": [{"type": "KeyError", "value": "x", "stacktrace": {"frames": [{
+            "filename": "app/client.py", "abs_path": "/srv/app/client.py", "lineno": 2, "in_app": True,
+            "context_line": '    token = "hunter2-literal"', "post_context": ["    return api.get(token)"],
+        }]}}]},
+    }
+    path = tmp_path / "e.ndjson"
+    path.write_text(json.dumps(event) + "\n")
+    ingest_path(warehouse, path, source="sentry")
+    stored = warehouse.execute("SELECT context_line FROM core.frames").fetchone()[0]
+    assert stored == '    token = "<secret:password>"'
+    resolve_frames(warehouse, config_for(cfg))
+    assert outcomes(warehouse)["ab" * 16][:5] == ("resolved", None, "app/client.py", 2, True)

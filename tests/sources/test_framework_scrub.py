@@ -122,3 +122,19 @@ def test_random_documents_agree_and_leak_nothing():
     assert _sql_column(docs) == expected
     for out in expected:
         assert not any(s in out for s in secrets)
+
+
+QUOTED_VALUES = [
+    ('conn(password="hunter2")', 'conn(password="<secret:password>")'),
+    ("token='abc123' then", "token='<secret:password>' then"),
+    ('api_key: "zz9"', 'api_key: "<secret:password>"'),
+    ('{"context_line": "    secret = \\"s3cr3t\\""}', '{"context_line": "    secret = \\"<secret:password>\\""}'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), QUOTED_VALUES)
+def test_quoted_values_assigned_to_secret_names_are_scrubbed(text, expected):
+    """Secret literals in code (context lines) and config: key = "value", key='value', key: "value"."""
+    con = duckdb.connect()
+    assert scrub_text(text) == expected
+    assert con.execute(f"SELECT {scrub_sql('?')}", [text]).fetchone()[0] == expected

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from models.sources.envelope import looks_like_envelope, parse_envelopes
+from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks, prefetched
 from models.sources.scrub import scrub_sql
@@ -39,7 +40,7 @@ FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # records per batch for the whole-file formats
 BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
-MAX_FILE_BYTES = 1 << 30  # json_event / json_array / envelope files are read whole
+MAX_FILE_BYTES = 1 << 30  # envelope files are read whole (the other formats stream)
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -382,60 +383,6 @@ def _load_ndjson(con, load: FileLoad, path: Path) -> None:
             load.progress(batch.end_offset)
 
 
-def _json_values(data: bytes, array: bool) -> tuple[list[tuple[int, int, str]], list[Reject]]:
-    """Split a JSON array (or a sequence of JSON values) into element texts with their positions."""
-    text = data.decode("utf-8", "surrogateescape")
-    decoder = json.JSONDecoder()
-    rows: list[tuple[int, int, str]] = []
-    rejects: list[Reject] = []
-    ws = " \t\r\n\ufeff"
-    pos, size = 0, len(text)
-
-    def skip(p: int) -> int:
-        while p < size and text[p] in ws:
-            p += 1
-        return p
-
-    def where(p: int) -> tuple[int, int]:
-        return text.count("\n", 0, p) + 1, len(text[:p].encode("utf-8", "surrogateescape"))
-
-    pos = skip(pos)
-    if array:
-        pos = skip(pos + 1)  # the opening [
-    while pos < size:
-        if array and text[pos] == "]":
-            pos = skip(pos + 1)
-            if pos < size:
-                line, off = where(pos)
-                rejects.append(Reject(line, off, "malformed_json", "text after the closing ]", text[pos : pos + 400]))
-            break
-        try:
-            _, end = decoder.raw_decode(text, pos)
-        except RecursionError:
-            line, off = where(pos)
-            rejects.append(Reject(line, off, "too_deep", "JSON nesting too deep to read the rest of the file", text[pos : pos + 400]))
-            break
-        except json.JSONDecodeError as exc:
-            line, off = where(pos)
-            rejects.append(Reject(line, off, "malformed_json", f"{exc.msg} (rest of the file skipped)", text[pos : pos + 400]))
-            break
-        line, off = where(pos)
-        element = text[pos:end]
-        try:
-            element.encode("utf-8")
-            rows.append((line, off, element))
-        except UnicodeEncodeError:
-            rejects.append(Reject(line, off, "invalid_utf8", "the record holds bytes that are not UTF-8", element.encode("utf-8", "surrogateescape")[:400]))
-        pos = skip(end)
-        if array and pos < size and text[pos] == ",":
-            pos = skip(pos + 1)
-    else:
-        if array:
-            line, off = where(size)
-            rejects.append(Reject(line, off, "malformed_json", "the array is not closed", ""))
-    return rows, rejects
-
-
 def load_sentry_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path, fmt: str | None = None) -> None:
     """Load one Sentry file (inside `load`'s transaction); the format is sniffed when not given."""
     path = Path(path)
@@ -445,17 +392,35 @@ def load_sentry_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path,
     load.fmt = fmt
     if fmt == "ndjson":
         _load_ndjson(con, load, path)
-        return
-    data, truncated = _read_all(path)
-    if fmt == "envelope":
-        items = parse_envelopes(data)
-        rows, rejects = items.events, items.rejects
-        for kind, count in sorted(items.ignored.items()):
-            load.add_ignored(kind, count)
+    elif fmt == "envelope":
+        _load_envelopes(con, load, path)
     else:
-        rows, rejects = _json_values(data, array=fmt == "json_array")
-        if truncated:  # the cut-off element is reported by the truncated_gzip reject, not as bad JSON
-            rejects = [r for r in rejects if r.reason != "malformed_json" or (r.byte_offset or 0) < truncated.byte_offset]
+        _load_json_records(con, load, path, array=fmt == "json_array")
+
+
+def _load_json_records(con, load: FileLoad, path: Path, *, array: bool) -> None:
+    """A JSON array export or a sequence of events: split without parsing (jsonsplit), block by block,
+    then the same batches as NDJSON."""
+    records = iter_json_records(path, array=array, block_bytes=BATCH_BYTES, max_record_bytes=MAX_LINE_BYTES)
+    for batch in prefetched(records):
+        load.quarantine(batch.rejects)
+        if len(batch.lines):
+            insert_sentry_events(con, load, pa.table({
+                "line_no": pa.array(batch.line_nos, pa.int64()),
+                "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
+                "raw": batch.lines,
+                "brackets": bracket_counts(batch.lines),
+            }))
+        load.progress(batch.end_offset)
+
+
+def _load_envelopes(con, load: FileLoad, path: Path) -> None:
+    """sentry-sdk envelopes (read whole: a file holds a few envelopes, see MAX_FILE_BYTES)."""
+    data, truncated = _read_all(path)
+    items = parse_envelopes(data)
+    rows, rejects = items.events, items.rejects
+    for kind, count in sorted(items.ignored.items()):
+        load.add_ignored(kind, count)
     if truncated:
         rejects.append(truncated)
     load.quarantine(rejects)

@@ -109,8 +109,8 @@ SELECT
         WHEN t[3] IS NOT NULL AND ts_parsed IS NULL THEN 'timestamp is not a date: ' || left(j.timestamp, 60)
         WHEN reason IS NOT NULL THEN 'an error event needs exception, message, logentry, stacktrace or threads'
     END AS detail,
-    CASE WHEN reason IS NOT NULL THEN left(rtrim(raw, chr(13) || chr(10)), 200) END AS excerpt,
-    CASE WHEN t[2] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(rtrim(raw, chr(13) || chr(10))) END AS event_id,
+    CASE WHEN reason IS NOT NULL THEN left(trim(raw, ' ' || chr(9) || chr(13) || chr(10)), 200) END AS excerpt,
+    CASE WHEN t[2] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(trim(raw, ' ' || chr(9) || chr(13) || chr(10))) END AS event_id,
     coalesce(origin, 'sentry') AS origin,
     j.platform AS platform,
     j.level AS level,

@@ -19,7 +19,7 @@ matches a few bytes. Step 3 may also hide a copy of a secret that no rule would 
 
 Known limits (documented, not hidden): a password value containing a quote or backslash is cut at
 that character; the card rule only knows the common issuer prefixes (Visa, Mastercard, Amex,
-Discover) and does not check the Luhn digit; emails inside `scheme://user@host` URLs are hidden as
+Discover), and a card-shaped number whose Luhn check digit is wrong is kept (not a card); emails inside `scheme://user@host` URLs are hidden as
 basic-auth or email, whichever matches first.
 """
 
@@ -119,8 +119,23 @@ _ANY = re.compile(ANY_SECRET)
 _COMPILED = tuple((re.compile(rule.pattern), rule.replacement) for rule in SCRUB_RULES)
 
 
+_CARD_SHAPE = re.compile(next(rule.pattern for rule in SCRUB_RULES if rule.name == "card"))
+
+
+def luhn_ok(number: str) -> bool:
+    """The Luhn check digit of a card number (separators ignored)."""
+    total = 0
+    for i, char in enumerate(reversed([c for c in number if c.isdigit()])):
+        digit = int(char)
+        total += (digit * 2 - 9 if digit > 4 else digit * 2) if i % 2 else digit
+    return total % 10 == 0
+
+
 def redact(match: str) -> str:
-    """The placeholder text for one match of ANY_SECRET: the rules applied in order to it alone."""
+    """The placeholder text for one match of ANY_SECRET: the rules applied in order to it alone. A
+    card-shaped number whose Luhn digit is wrong (an order id, a timestamp) is not a card: kept as is."""
+    if _CARD_SHAPE.fullmatch(match) and not luhn_ok(match):
+        return match
     out = match
     for regex, replacement in _COMPILED:
         out = regex.sub(replacement, out)
@@ -145,11 +160,26 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _luhn_sql(arg: str) -> str:
+    """SQL twin of `luhn_ok` (digits counted from the right, every second one doubled)."""
+    digit = "CAST(_hs_d[length(_hs_d) - _hs_i] AS INTEGER)"
+    return (
+        f"list_transform([regexp_replace({arg}, '[^0-9]', '', 'g')], lambda _hs_d: "
+        f"list_sum(list_transform(range(length(_hs_d)), lambda _hs_i: CASE WHEN _hs_i % 2 = 1 "
+        f"THEN {digit} * 2 - CASE WHEN {digit} > 4 THEN 9 ELSE 0 END ELSE {digit} END)) % 10 = 0)[1]"
+    )
+
+
 def _redact_sql(arg: str) -> str:
     out = arg
     for rule in SCRUB_RULES:
         out = f"regexp_replace({out}, {_sql_literal(rule.pattern)}, {_sql_literal(rule.replacement)}, 'g')"
-    return f"list_transform([{out}], lambda _hs_r: CASE WHEN _hs_r = {arg} THEN {_sql_literal(FALLBACK_PLACEHOLDER)} ELSE _hs_r END)[1]"
+    placeholder = (
+        f"list_transform([{out}], lambda _hs_r: CASE WHEN _hs_r = {arg} THEN {_sql_literal(FALLBACK_PLACEHOLDER)} "
+        "ELSE _hs_r END)[1]"
+    )
+    card = _sql_literal(_CARD_SHAPE.pattern)
+    return f"CASE WHEN regexp_full_match({arg}, {card}) AND NOT {_luhn_sql(arg)} THEN {arg} ELSE {placeholder} END"
 
 
 # A column or struct-field reference (`message`, `f."Content"`): cheap to repeat, so it needs no binding.

@@ -34,6 +34,7 @@ NOT_SECRETS = [
     "uuid 41111111-1111-1111-1111-111111111111 and trace 6d8a7c2785c445b8aa8e328d2d55b9d8",
     "thread 139934732536704 lineno 4711",
     "    pass  # a python statement",
+    "order 4111111111111112 and 5500 0000 0000 0005",  # card-shaped, wrong Luhn digit: not cards
 ]
 
 
@@ -138,3 +139,11 @@ def test_quoted_values_assigned_to_secret_names_are_scrubbed(text, expected):
     con = duckdb.connect()
     assert scrub_text(text) == expected
     assert con.execute(f"SELECT {scrub_sql('?')}", [text]).fetchone()[0] == expected
+
+
+def test_luhn_check_digit():
+    from models.sources.scrub import luhn_ok
+
+    valid = ["4111111111111111", "5500 0000 0000 0004", "378282246310005", "6011-1111-1111-1117", "4012888888881881"]
+    assert all(luhn_ok(n) for n in valid)
+    assert not any(luhn_ok(n[:-1] + str((int(n[-1]) + 1) % 10)) for n in valid)

@@ -7,7 +7,6 @@ function), so stages stay independent. Global options pick the configuration and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,10 +25,10 @@ app = typer.Typer(
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    warehouse: Optional[Path] = typer.Option(
+    warehouse: Path | None = typer.Option(
         None, "--warehouse", "-w", envvar="HINDSIGHT_WAREHOUSE", help="DuckDB warehouse file [default: data/warehouse.duckdb]"
     ),
-    config: Optional[Path] = typer.Option(
+    config: Path | None = typer.Option(
         None, "--config", "-c", envvar="HINDSIGHT_CONFIG", help="hindsight.toml [default: ./hindsight.toml if present]"
     ),
 ) -> None:

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,7 +18,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         payload = {
-            "timestamp": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
+            "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -50,7 +50,7 @@ def init_self_monitoring(component: str) -> bool:
 
     from hindsight.sentry_file_transport import FileTransport
 
-    options = dict(
+    options = dict(  # noqa: C408 - keyword form, as sentry_sdk.init takes them
         release=f"hindsight@{_version()}",
         environment=os.environ.get("HINDSIGHT_ENVIRONMENT", "local"),
         send_default_pii=False,

@@ -71,7 +71,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     """Load the configuration; environment `HINDSIGHT_WAREHOUSE` overrides the warehouse path."""
     candidate = Path(path) if path else Path(os.environ.get(ENV_CONFIG) or "hindsight.toml")
     data: dict = {}
-    base = Path(".").resolve()
+    base = Path.cwd()
     if candidate.exists():
         data = tomllib.loads(candidate.read_text(encoding="utf-8"))
         base = candidate.resolve().parent

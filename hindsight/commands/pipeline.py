@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.console import Console
 
@@ -12,7 +10,7 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_command(
         ctx: typer.Context,
-        select: Optional[str] = typer.Option(
+        select: str | None = typer.Option(
             None, "--select", "-s", help="Dagster asset selection, e.g. 'group:sources' or 'clusters+'."
         ),
     ) -> None:

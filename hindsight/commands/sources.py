@@ -15,7 +15,7 @@ SOURCES = ("sentry", "logs", "incidents")
 
 def ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="Files or folders (recursive) to ingest."),  # noqa: B008
+    paths: list[Path] = typer.Argument(..., help="Files or folders (recursive) to ingest."),
     source: str | None = typer.Option(
         None, "--source", "-s", help="sentry | logs | incidents [default: from the landing folder name, else sniffed]"
     ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import polars as pl
 import typer
@@ -20,9 +19,9 @@ def register(app: typer.Typer) -> None:
     @app.command("sql")
     def sql_command(
         ctx: typer.Context,
-        query: Optional[str] = typer.Argument(None, help="A read-only query (SELECT/WITH/FROM/SHOW/DESCRIBE)."),
+        query: str | None = typer.Argument(None, help="A read-only query (SELECT/WITH/FROM/SHOW/DESCRIBE)."),
         output: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
-        saved: Optional[str] = typer.Option(None, "--saved", help="Run a saved analysis from sql/analyses/ by name."),
+        saved: str | None = typer.Option(None, "--saved", help="Run a saved analysis from sql/analyses/ by name."),
         limit: int = typer.Option(1000, help="At most this many rows (table format)."),
     ) -> None:
         """Run a read-only query against the warehouse; writing statements are refused."""

@@ -19,7 +19,7 @@ CRASH = (
 def _run(code, env_extra, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SENTRY_DSN", "HINDSIGHT_SELF_EVENTS")}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", code], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
 
 

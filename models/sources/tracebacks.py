@@ -63,12 +63,22 @@ class ParsedException:
     value: str | None
     module: str | None
     frames: list[Frame] = field(default_factory=list)
+    exception_id: int | None = None  # exception groups: ids in print order, the top group 0
+    parent_id: int | None = None  # the group a sub-exception belongs to
+    is_group: bool = False
 
     def as_sentry(self) -> dict:
+        mechanism: dict = {"type": "logging", "handled": True}
+        if self.exception_id is not None:
+            mechanism["exception_id"] = self.exception_id
+        if self.parent_id is not None:
+            mechanism["parent_id"] = self.parent_id
+        if self.is_group:
+            mechanism["is_exception_group"] = True
         out: dict = {
             "type": self.type,
             "value": self.value,
-            "mechanism": {"type": "logging", "handled": True},
+            "mechanism": mechanism,
         }
         if self.module:
             out["module"] = self.module
@@ -118,22 +128,86 @@ def _split_type(qualname: str) -> tuple[str, str | None]:
     return qualname, None
 
 
-_GROUP_HEADER = re.compile(r"^\s*\+ Exception Group Traceback \(most recent call last\):\s*$")
-_GROUP_TOP = re.compile(r"^  \| ?(.*)$")
+_GROUP_HEADER = "Exception Group Traceback (most recent call last):"
+_FIRST_SUB = re.compile(r"^\+-\+-+ \d+ -+\s*$")  # `+-+---- 1 ----` at the group's column
+_NEXT_SUB = re.compile(r"^\+-+ (?:\d+|\.\.\.) -+\s*$")  # `+---- 2 ----` two columns deeper
+_END_SUBS = re.compile(r"^\+-+\s*$")
 
 
-def _flatten_exception_group(lines: list[str]) -> list[str]:
-    """Keep the top level of an exception group (`+ Exception Group Traceback`, `  | ` lines) as a plain
-    traceback; the nested sub-exception tracebacks (deeper `|` levels, `+---` separators) are dropped."""
-    out = []
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _group_parts(lines: list[str], col: int) -> tuple[list[str], list[list[str]]]:
+    """An exception group printed at column `col` (`| ` lines): its own traceback text, and the lines of
+    each sub-exception (printed two columns deeper, between `+---- n ----` separators)."""
+    own: list[str] = []
+    subs: list[list[str]] = []
+    current: list[str] | None = None
     for line in lines:
-        if _GROUP_HEADER.match(line):
-            out.append(TRACEBACK_HEADER)
-        elif m := _GROUP_TOP.match(line):
-            out.append(m[1])
-        elif not re.match(r"^\s+[|+]", line):
-            out.append(line)
-    return out
+        at, rest = _indent(line), line.lstrip(" ")
+        if at == col and rest.startswith("|"):
+            own.append(rest[2:] if rest.startswith("| ") else rest[1:])
+        elif at == col and rest.startswith("+") and _GROUP_HEADER in rest:
+            own.append(TRACEBACK_HEADER)
+        elif (at == col and _FIRST_SUB.match(rest)) or (at == col + 2 and _NEXT_SUB.match(rest)):
+            current = []
+            subs.append(current)
+        elif at == col + 2 and _END_SUBS.match(rest):
+            current = None
+        elif current is not None and at >= col + 2:
+            current.append(line)
+    return own, subs
+
+
+def _parse_group(lines: list[str], col: int, counter: list[int], parent: int | None) -> list[ParsedException]:
+    """Sentry order for a group: its sub-exceptions (each cause first, nested groups the same way), then
+    the group's own chain, the group last. mechanism exception_id/parent_id link each sub to its group."""
+    own, subs = _group_parts(lines, col)
+    chain = _parse_plain(own)
+    if not chain:
+        return []
+    group = chain[-1]
+    group.exception_id, group.parent_id, group.is_group = counter[0], parent, True
+    counter[0] += 1
+    children: list[ParsedException] = []
+    for sub in subs:
+        sub_col = min((_indent(x) for x in sub if x.strip()), default=col + 2)
+        head = next((x.lstrip(" ") for x in sub if x.strip()), "")
+        if head.startswith(("| " + _GROUP_HEADER, "|" + _GROUP_HEADER)):
+            children += _parse_group(sub, sub_col, counter, group.exception_id)
+            continue
+        sub_own, _ = _group_parts(sub, sub_col)
+        sub_chain = _parse_plain(sub_own) or _bare_exception(sub_own)
+        if sub_chain:
+            sub_chain[-1].exception_id, sub_chain[-1].parent_id = counter[0], group.exception_id
+            counter[0] += 1
+            children += sub_chain
+    return children + chain
+
+
+def _bare_exception(lines: list[str]) -> list[ParsedException]:
+    """A sub-exception that was never raised (`ExceptionGroup("...", [ValueError("x")])`) is printed
+    as its exception line alone: no traceback, no frames."""
+    text = [x for x in lines if x.strip()]
+    m = _EXC_LINE.match(text[0].strip()) if text else None
+    if not m:
+        return []
+    type_name, module = _split_type(m["type"])
+    value = "\n".join([m["value"] or "", *text[1:]]).strip() if m["value"] or len(text) > 1 else m["value"]
+    return [ParsedException(type=type_name, value=value, module=module)]
+
+
+def _group_of(lines: list[str]) -> list[ParsedException] | None:
+    """The exception group in `lines` (a `+ Exception Group Traceback` line), or None."""
+    for i, line in enumerate(lines):
+        rest = line.lstrip(" ")
+        if rest.startswith("+") and rest.endswith(_GROUP_HEADER):
+            col = _indent(line)
+            # the lines before the group (text, or the chain that led to it) stay a plain traceback
+            before = _parse_plain(lines[:i]) if any(TRACEBACK_HEADER in x for x in lines[:i]) else []
+            return before + _parse_group(lines[i:], col, [0], None)
+    return None
 
 
 def parse_traceback(text: str | None) -> list[ParsedException]:
@@ -142,11 +216,20 @@ def parse_traceback(text: str | None) -> list[ParsedException]:
     Lines before the first `Traceback (most recent call last):` are ignored. A chained exception
     printed without frames (raised from code that left no traceback) is kept with no frames.
     """
-    if not text or (TRACEBACK_HEADER not in text and "Exception Group Traceback" not in text):
+    if not text or (TRACEBACK_HEADER not in text and _GROUP_HEADER not in text):
         return []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if "+ Exception Group Traceback" in text:
-        lines = _flatten_exception_group(lines)
+    if "+ " + _GROUP_HEADER in text:
+        group = _group_of(lines)
+        if group is not None:
+            return group
+    return _parse_plain(lines)
+
+
+def _parse_plain(lines: list[str]) -> list[ParsedException]:
+    """A plain traceback (with its chain): exceptions cause first."""
+    if not any(line.strip().endswith(TRACEBACK_HEADER) for line in lines):
+        return []
     start = next(
         i
         for i, line in enumerate(lines)

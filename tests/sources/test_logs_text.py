@@ -242,3 +242,44 @@ def test_chunk_boundaries_do_not_change_records(tmp_path):
     for batch_lines in (2, 3, 7):
         got, counts = _load_with_batches(log, tmp_path / f"b{batch_lines}.duckdb", batch_lines, **kwargs)
         assert counts == whole_counts and got == whole, batch_lines
+
+
+def test_exception_group_in_a_log_keeps_every_sub_exception_linked_to_its_group(warehouse, tmp_path):
+    """A logged ExceptionGroup (as asyncio.TaskGroup raises), printed by Python's traceback module: the group is the main
+    exception, its sub-exceptions are stored too, each with its frames and its group's id."""
+    import traceback
+
+    def charge():
+        raise ValueError("card declined")
+
+    def reserve():
+        raise TimeoutError("stock service timed out")
+
+    errors = []
+    for call in (charge, reserve):
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001 - collected into the group, as TaskGroup does
+            errors.append(exc)
+    try:
+        raise ExceptionGroup("checkout failed", errors)
+    except ExceptionGroup:
+        text = "2026-02-01 10:00:00,123 ERROR shop.checkout: checkout failed\n" + traceback.format_exc()
+    path = tmp_path / "app.log"
+    path.write_text("2026-02-01 09:59:59,001 INFO shop.checkout: start\n" + text)
+    (report,) = ingest_path(warehouse, path, source="logs", fmt="text", line_format=PYTHON_FORMAT)
+    assert (report.loaded, report.quarantined) == (2, 0)
+    (event_id, etype, evalue), = warehouse.execute(
+        "SELECT event_id, exception_type, exception_value FROM core.events").fetchall()
+    assert (etype, evalue) == ("ExceptionGroup", "checkout failed (2 sub-exceptions)")
+    rows = warehouse.execute(
+        "SELECT type, value, is_main, exception_id, parent_id FROM core.exceptions WHERE event_id = ? "
+        "ORDER BY exception_index", [event_id]).fetchall()
+    assert rows == [("ValueError", "card declined", False, 1, 0),
+                    ("TimeoutError", "stock service timed out", False, 2, 0),
+                    ("ExceptionGroup", "checkout failed (2 sub-exceptions)", True, 0, None)]
+    innermost = warehouse.execute(
+        "SELECT e.type, f.function FROM core.frames f JOIN core.exceptions e USING (event_id, exception_index) "
+        "WHERE f.event_id = ? AND f.is_innermost ORDER BY f.exception_index", [event_id]).fetchall()
+    assert innermost == [("ValueError", "charge"), ("TimeoutError", "reserve"),
+                         ("ExceptionGroup", "test_exception_group_in_a_log_keeps_every_sub_exception_linked_to_its_group")]

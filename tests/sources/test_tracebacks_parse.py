@@ -128,12 +128,58 @@ def _raise_group():
     raise ExceptionGroup("batch failed", [ValueError("row 1"), KeyError("row 2")])
 
 
-def test_exception_group_keeps_the_group_and_its_frames():
+def test_exception_group_keeps_the_group_its_frames_and_its_sub_exceptions():
     try:
         _raise_group()
     except ExceptionGroup as exc:
         text = traceback.format_exc()
         frames = traceback.extract_tb(exc.__traceback__)
-    (group,) = parse_traceback("ERROR batch: failed\n" + text)
+    *subs, group = parse_traceback("ERROR batch: failed\n" + text)
     assert (group.type, group.value) == ("ExceptionGroup", "batch failed (2 sub-exceptions)")
     assert [(f.function, f.lineno) for f in group.frames] == [(f.name, f.lineno) for f in frames]
+    # never raised, so printed without a traceback: kept with no frames, linked to their group
+    assert [(e.type, e.value, e.parent_id, e.frames) for e in subs] == [("ValueError", "row 1", 0, []),
+                                                                        ("KeyError", "'row 2'", 0, [])]
+    assert group.as_sentry()["mechanism"] == {"type": "logging", "handled": True, "exception_id": 0,
+                                              "is_exception_group": True}
+
+
+def _fail():
+    raise ValueError("row 1")
+
+
+def _wrapped():
+    try:
+        raise KeyError("k")
+    except KeyError as exc:
+        raise RuntimeError("wrapped") from exc
+
+
+def _collect(*calls):
+    errors = []
+    for call in calls:
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001 - collected into the group, as TaskGroup does
+            errors.append(exc)
+    return errors
+
+
+def _inner_group():
+    raise ExceptionGroup("inner", _collect(_fail, _wrapped))
+
+
+def test_nested_exception_groups_are_split_with_their_frames_and_chains():
+    try:
+        raise ExceptionGroup("outer", _collect(_fail, _inner_group))
+    except ExceptionGroup:
+        text = traceback.format_exc()
+    got = [(e.type, e.exception_id, e.parent_id, [f.function for f in e.frames]) for e in parse_traceback(text)]
+    assert got == [
+        ("ValueError", 1, 0, ["_collect", "_fail"]),
+        ("ValueError", 3, 2, ["_collect", "_fail"]),
+        ("KeyError", None, None, ["_wrapped"]),  # the cause, printed before what it caused
+        ("RuntimeError", 4, 2, ["_collect", "_wrapped"]),
+        ("ExceptionGroup", 2, 0, ["_collect", "_inner_group"]),
+        ("ExceptionGroup", 0, None, ["test_nested_exception_groups_are_split_with_their_frames_and_chains"]),
+    ]

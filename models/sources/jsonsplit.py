@@ -200,8 +200,7 @@ def _records(state: _State, data: np.ndarray, cuts: np.ndarray, limit: int, *, d
                               f"record of {int(sizes[i])} bytes > {limit}", head.lstrip(_WHITESPACE)[:400]))
         keep[i] = False
     raw = data[: int(ends[-1])].tobytes() if len(ends) else b""
-    spans = [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep])]
-    batch = _batch_from_spans(state, raw, spans, newlines, rejects)
+    batch = _batch_from_spans(state, raw, starts[keep], ends[keep], newlines, rejects)
     consumed = int(cuts[-1])
     state.line_no += int(np.searchsorted(newlines, consumed))
     state.offset += consumed
@@ -227,38 +226,41 @@ def _reject_rest(state: _State, rest: bytes, reason: str, detail: str) -> Reject
                   rest[lead : lead + 400])
 
 
-def _batch_from_spans(state: _State, raw: bytes, spans: list, newlines: np.ndarray, rejects: list[Reject]) -> ArrowLineBatch:
-    if not spans:
+def _batch_from_spans(state: _State, raw: bytes, starts: np.ndarray, ends: np.ndarray, newlines: np.ndarray,
+                      rejects: list[Reject]) -> ArrowLineBatch:
+    """The records raw[starts[i]:ends[i]] as a string array (zero-copy when they are contiguous, as they
+    are unless a too-long record was dropped between them), with their line and byte offset."""
+    if not len(starts):
         return _batch([], rejects)
-    bounds = np.array([s for s, _ in spans] + [spans[-1][1]], np.int64)
-    contiguous = all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1))
-    if contiguous:
-        buffer = raw[bounds[0] : bounds[-1]]
+    if (ends[:-1] == starts[1:]).all():
+        bounds = np.append(starts, ends[-1]) - starts[0]
         values = pa.StringArray.from_buffers(
-            len(spans), pa.py_buffer((bounds - bounds[0]).astype(np.int32).tobytes()), pa.py_buffer(buffer)
+            len(starts), pa.py_buffer(bounds.astype(np.int32).tobytes()), pa.py_buffer(raw[starts[0] : ends[-1]])
         )
-    else:  # records were dropped in between (too long): copy the kept ones
-        values = pa.array([raw[s:e] for s, e in spans], pa.binary()).cast(pa.string(), safe=False)
-    starts = bounds[:-1]
+    else:  # rare: copy the kept records
+        values = pa.array([raw[a:b] for a, b in zip(starts.tolist(), ends.tolist())], pa.binary())
+        values = values.cast(pa.string(), safe=False)
     try:
         values.validate(full=True)
-    except pa.ArrowInvalid:  # some record is not UTF-8 (rare path)
+    except pa.ArrowInvalid:  # some record is not UTF-8 (rare path: Python for this block's records)
         good = []
-        for k, (s, e) in enumerate(spans):
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
             try:
-                raw[s:e].decode("utf-8")
+                raw[a:b].decode("utf-8")
                 good.append(k)
             except UnicodeDecodeError as exc:
-                rejects.append(Reject(state.line_no + int(np.searchsorted(newlines, s)), state.offset + s,
-                                      "invalid_utf8", f"invalid UTF-8 at byte {exc.start} of the record", raw[s : s + 400]))
-        values = pa.array([raw[spans[k][0] : spans[k][1]].decode("utf-8") for k in good], pa.string())
-        starts = starts[good] if good else starts[:0]
+                at = a + _first_byte(raw[a : a + 4096])
+                rejects.append(Reject(state.line_no + int(np.searchsorted(newlines, at)), state.offset + at,
+                                      "invalid_utf8", f"invalid UTF-8 at byte {exc.start - (at - a)} of the record",
+                                      raw[at : at + 400]))
+        values = pa.array([raw[starts[k] : ends[k]].decode("utf-8") for k in good], pa.string())
+        starts = starts[np.array(good, np.int64)]
     blank = pc.equal(pc.binary_length(pc.utf8_trim(values, _WHITESPACE.decode())), 0)
     if pc.any(blank).as_py():  # empty elements: `[1,,2]`, a trailing comma
         keep = pc.invert(blank)
         values, starts = values.filter(keep), starts[np.asarray(keep)]
-    lead = np.asarray(pc.subtract(pc.binary_length(values), pc.binary_length(pc.utf8_ltrim(values, _WHITESPACE.decode()))))
-    first = starts + lead  # where each record's text begins
+    ltrimmed = pc.binary_length(pc.utf8_ltrim(values, _WHITESPACE.decode()))
+    first = starts + np.asarray(pc.subtract(pc.binary_length(values), ltrimmed))  # each record's first byte
     line_nos = state.line_no + np.searchsorted(newlines, first)
     return ArrowLineBatch(values, line_nos.astype(np.int64), (state.offset + first).astype(np.int64), rejects,
                           line_count=len(values))
@@ -284,11 +286,9 @@ def _end(state: _State, truncated: str | None) -> ArrowLineBatch:
     state.pending = b""
     if truncated is not None:
         return _batch([], [_reject_rest(state, pending, "truncated_gzip", truncated)])
-    if state.phase in ("dead", "after") or skipping or not pending.strip(_WHITESPACE):
-        if state.phase == "inside" and not skipping:
-            return _batch([], [_reject_rest(state, pending, "malformed_json", "the array is not closed")])
-        return _batch([], [])
-    if state.phase == "inside":
+    if state.phase == "inside" and not skipping:
         return _batch([], [_reject_rest(state, pending, "malformed_json", "the array is not closed")])
-    data = np.frombuffer(pending, np.uint8)
-    return _batch_from_spans(state, pending, [(0, len(pending))], np.flatnonzero(data == _NEWLINE), [])
+    if state.phase != "sequence" or skipping or not pending.strip(_WHITESPACE):
+        return _batch([], [])
+    newlines = np.flatnonzero(np.frombuffer(pending, np.uint8) == _NEWLINE)  # an unclosed or bare value:
+    return _batch_from_spans(state, pending, np.array([0]), np.array([len(pending)]), newlines, [])  # quarantined later

@@ -92,3 +92,15 @@ def test_an_array_export_loads_like_ndjson_and_a_truncated_gzip_keeps_what_came_
     assert reason == "truncated_gzip" and line_no > 1
     loaded = {row[0] for row in warehouse.execute("SELECT event_id FROM core.events").fetchall()}
     assert loaded == {e["event_id"] for e in events[: r.loaded]}  # a prefix, nothing skipped or invented
+
+
+def test_bad_bytes_and_unbalanced_sequences_are_quarantined_and_the_rest_loads(tmp_path):
+    path = tmp_path / "u.json"
+    path.write_bytes(b'[{"a": 1},\n {"b": "caf\xe9"},\n {"c": 3}]')
+    records, rejects = _split(path, True)
+    assert [json.loads(r[0]) for r in records] == [{"a": 1}, {"c": 3}]
+    assert [(r[0], r[1], r[2]) for r in rejects] == [(2, 12, "invalid_utf8")]
+    path.write_text('{"a": 1}\n{"b": 2}}\n{"c": 3}\n')
+    records, rejects = _split(path, False)
+    assert [json.loads(r[0]) for r in records] == [{"a": 1}, {"b": 2}]  # complete before the stray }
+    assert [(r[0], r[1], r[2]) for r in rejects] == [(2, 17, "malformed_json")]

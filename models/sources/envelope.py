@@ -37,52 +37,79 @@ def _header(line: bytes) -> dict | None:
     return obj if isinstance(obj, dict) else None
 
 
+class EnvelopeParser:
+    """Incremental: `feed` blocks of the file as they are read; each call returns the items completed so
+    far and keeps the unfinished one (a header line or a payload still arriving). Memory is one block
+    plus one item, whatever the file size."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.offset = 0  # byte offset of buffer[0] in the (decompressed) file
+        self.line_no = 1  # line of buffer[0]
+
+    def feed(self, data: bytes, *, final: bool = False) -> EnvelopeItems:
+        """Parse what `data` completes; at the end of the file (`final`) an unfinished item is a reject."""
+        buf = self.buffer + data if self.buffer else data
+        out = EnvelopeItems()
+        pos, line_no, size = 0, self.line_no, len(buf)
+        while pos < size:
+            end = buf.find(b"\n", pos)
+            if end < 0 and not final:
+                break  # the header line goes on in the next block
+            end = size if end < 0 else end
+            line = buf[pos:end].rstrip(b"\r")
+            if not line.strip():
+                pos, line_no = end + 1, line_no + 1
+                continue
+            header = _header(line)
+            if header is None:
+                out.rejects.append(Reject(line_no, self.offset + pos, "bad_envelope", "header line is not a JSON object",
+                                          line[:400]))
+                pos, line_no = end + 1, line_no + 1
+                continue
+            if "type" not in header:  # an envelope header: its items follow
+                pos, line_no = end + 1, line_no + 1
+                continue
+            kind = str(header.get("type"))
+            length = header.get("length")
+            start, start_line = end + 1, line_no + 1
+            if isinstance(length, int) and length >= 0:
+                if start + length > size:
+                    if not final:
+                        break  # the payload is still arriving: parse this item again with more bytes
+                    out.rejects.append(Reject(start_line, self.offset + start, "bad_envelope",
+                                              f"{kind} payload of {length} bytes is cut short", buf[start : start + 400]))
+                    pos, line_no = size, line_no + buf[pos:size].count(b"\n")
+                    break
+                payload, after = buf[start : start + length], start + length
+                if buf[after : after + 1] == b"\n":
+                    after += 1
+                elif after == size and not final:
+                    break  # its newline may be in the next block
+            else:
+                nl = buf.find(b"\n", start)
+                if nl < 0 and not final:
+                    break
+                nl = size if nl < 0 else nl
+                payload, after = buf[start:nl], nl + 1
+            line_no = start_line + payload.count(b"\n") + 1
+            pos = after
+            if kind in EVENT_TYPES:
+                try:
+                    out.events.append((start_line, self.offset + start, payload.decode("utf-8")))
+                except UnicodeDecodeError as exc:
+                    out.rejects.append(Reject(start_line, self.offset + start, "invalid_utf8", f"event payload: {exc}",
+                                              payload[:400]))
+            else:
+                out.ignored[kind] += 1
+        pos = min(pos, size)
+        self.buffer, self.offset, self.line_no = buf[pos:], self.offset + pos, line_no
+        return out
+
+
 def parse_envelopes(data: bytes) -> EnvelopeItems:
-    """Split the decompressed bytes of an envelope file into event payloads, ignored kinds and rejects."""
-    out = EnvelopeItems()
-    pos, line_no, size = 0, 1, len(data)
-    while pos < size:
-        end = data.find(b"\n", pos)
-        end = size if end < 0 else end
-        line = data[pos:end].rstrip(b"\r")
-        if not line.strip():
-            pos, line_no = end + 1, line_no + 1
-            continue
-        header = _header(line)
-        if header is None:
-            out.rejects.append(Reject(line_no, pos, "bad_envelope", "header line is not a JSON object", line[:400]))
-            pos, line_no = end + 1, line_no + 1
-            continue
-        pos, line_no = end + 1, line_no + 1
-        if "type" not in header:  # an envelope header: its items follow
-            continue
-        kind = str(header.get("type"))
-        length = header.get("length")
-        start, start_line = pos, line_no
-        if isinstance(length, int) and length >= 0:
-            if start + length > size:
-                out.rejects.append(
-                    Reject(start_line, start, "bad_envelope", f"{kind} payload of {length} bytes is cut short", data[start:start + 400])
-                )
-                break
-            payload = data[start : start + length]
-            pos = start + length
-            if data[pos : pos + 1] == b"\n":
-                pos += 1
-        else:
-            nl = data.find(b"\n", start)
-            nl = size if nl < 0 else nl
-            payload = data[start:nl]
-            pos = nl + 1
-        line_no += payload.count(b"\n") + 1
-        if kind in EVENT_TYPES:
-            try:
-                out.events.append((start_line, start, payload.decode("utf-8")))
-            except UnicodeDecodeError as exc:
-                out.rejects.append(Reject(start_line, start, "invalid_utf8", f"event payload: {exc}", payload[:400]))
-        else:
-            out.ignored[kind] += 1
-    return out
+    """Split the decompressed bytes of a whole envelope file into event payloads, ignored kinds and rejects."""
+    return EnvelopeParser().feed(data, final=True)
 
 
 def looks_like_envelope(first_line: bytes, second_line: bytes) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from models.sources.envelope import looks_like_envelope, parse_envelopes
+from models.sources.envelope import EnvelopeParser, looks_like_envelope
 from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks, prefetched
@@ -40,7 +40,6 @@ FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # records per batch for the whole-file formats
 BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
-MAX_FILE_BYTES = 1 << 30  # envelope files are read whole (the other formats stream)
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -301,21 +300,6 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
 # -- file formats ---------------------------------------------------------------------------------
 
 
-def _read_all(path: Path) -> tuple[bytes, Reject | None]:
-    """The whole decompressed file, and a truncated_gzip reject if the stream ends early."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"file larger than {MAX_FILE_BYTES} bytes: use newline-delimited events")
-    parts: list[bytes] = []
-    try:
-        for block in iter_blocks(path):
-            parts.append(block)  # noqa: PERF402 - the blocks read before a truncation are kept
-    except TruncatedStream as exc:
-        data = b"".join(parts)
-        tail = data.rfind(b"\n") + 1
-        return data, Reject(data.count(b"\n", 0, tail) + 1, tail, "truncated_gzip", str(exc), data[tail : tail + 400])
-    return b"".join(parts), None
-
-
 def sniff_format(path: Path) -> str:
     """ndjson | json_array | json_event | envelope: from the name (.ndjson/.jsonl/.envelope, before any
     .gz), else from the first bytes of the decompressed content."""
@@ -415,15 +399,22 @@ def _load_json_records(con, load: FileLoad, path: Path, *, array: bool) -> None:
 
 
 def _load_envelopes(con, load: FileLoad, path: Path) -> None:
-    """sentry-sdk envelopes (read whole: a file holds a few envelopes, see MAX_FILE_BYTES)."""
-    data, truncated = _read_all(path)
-    items = parse_envelopes(data)
-    rows, rejects = items.events, items.rejects
-    for kind, count in sorted(items.ignored.items()):
-        load.add_ignored(kind, count)
-    if truncated:
-        rejects.append(truncated)
-    load.quarantine(rejects)
-    for start in range(0, len(rows), BATCH_LINES):
-        insert_sentry_events(con, load, _staged(rows[start : start + BATCH_LINES]))
-    load.progress(len(data))
+    """sentry-sdk envelopes (FileTransport appends them to one file), parsed block by block."""
+    parser = EnvelopeParser()
+    blocks = iter_blocks(path, BATCH_BYTES)
+    while True:
+        try:
+            block = next(blocks, None)
+        except TruncatedStream as exc:  # the unfinished item is the one cut off
+            load.quarantine([Reject(parser.line_no, parser.offset, "truncated_gzip", f"stream ends early: {exc}",
+                                    parser.buffer[:400])])
+            return
+        items = parser.feed(block or b"", final=block is None)
+        for kind, count in sorted(items.ignored.items()):
+            load.add_ignored(kind, count)
+        load.quarantine(items.rejects)
+        for start in range(0, len(items.events), BATCH_LINES):
+            insert_sentry_events(con, load, _staged(items.events[start : start + BATCH_LINES]))
+        if block is None:
+            return
+        load.progress(parser.offset)

@@ -2,7 +2,8 @@
 
 Formats: a single event JSON (`json_event`, pretty-printed or not; several concatenated objects are
 accepted too), a JSON array export (`json_array`), newline-delimited events (`ndjson`) and sentry-sdk
-envelopes (`envelope`, see envelope.py). Every format ends in `insert_sentry_events`, which takes a
+envelopes (`envelope`, see envelope.py). Every format is read block by block (arrays and sequences are
+split by jsonsplit.py) and ends in `insert_sentry_events`, which takes a
 batch of raw event texts as an Arrow table, with no loop per event: ONE DuckDB query
 (select_sentry_batch.sql) scrubs the text (scrub.py: one regex pass for all rules), checks field types
 with `json_type` and parses it ONCE with a declared structure (`from_json`); Arrow compute then splits
@@ -37,7 +38,7 @@ from models.sources.scrub import scrub_sql
 from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
-BATCH_LINES = 20_000  # records per batch for the whole-file formats
+BATCH_LINES = 20_000  # event payloads per batch for envelopes
 BATCH_BYTES = 24 << 20  # NDJSON batch size (~7k events of 3.4 KB); the scratch DB holds a few times this
 MAX_LINE_BYTES = 1_048_576
 MAX_DEPTH = 64  # deeper JSON is quarantined as too_deep (sentry-sdk itself trims data at depth 10)

@@ -131,7 +131,7 @@ def write_sdk_envelopes(path: str | Path, n_errors: int = 3, *, secrets: bool = 
     return path
 
 
-def _ingest_seconds(path: Path, db: Path) -> tuple[float, dict]:
+def _ingest_seconds(path: Path, db: Path, fmt: str = "ndjson") -> tuple[float, dict]:
     import time
 
     from models.sources import ingest_path
@@ -139,7 +139,7 @@ def _ingest_seconds(path: Path, db: Path) -> tuple[float, dict]:
 
     con = connect(db)
     started, cpu = time.perf_counter(), time.process_time()
-    (report,) = ingest_path(con, path, source="sentry", fmt="ndjson")
+    (report,) = ingest_path(con, path, source="sentry", fmt=fmt)
     seconds = time.perf_counter() - started
     con.close()
     return seconds, {**report.__dict__, "cpu_seconds": time.process_time() - cpu}
@@ -181,7 +181,17 @@ def _read_json_seconds(path: Path, db: Path, *, nested: bool = False) -> float:
     return seconds
 
 
-def _peak_rss_child(path: Path, db: Path) -> dict:
+def write_json_array(ndjson: Path, path: Path) -> Path:
+    """The same events as one JSON array export (one element per line, like a pretty export's body)."""
+    with ndjson.open("rb") as src, path.open("wb") as out:
+        out.write(b"[\n")
+        for i, line in enumerate(src):
+            out.write((b",\n" if i else b"") + line.rstrip(b"\n"))
+        out.write(b"\n]\n")
+    return path
+
+
+def _peak_rss_child(path: Path, db: Path, fmt: str = "ndjson") -> dict:
     """Ingest in a fresh subprocess; returns its peak RSS (ru_maxrss of the child)."""
     import subprocess
     import sys
@@ -190,12 +200,12 @@ def _peak_rss_child(path: Path, db: Path) -> dict:
         "import resource, sys, json;"
         "from benchmarks.sources import _ingest_seconds;"
         "from pathlib import Path;"
-        "s, r = _ingest_seconds(Path(sys.argv[1]), Path(sys.argv[2]));"
+        "s, r = _ingest_seconds(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]);"
         "print(json.dumps({'seconds': s, 'loaded': r['loaded'],"
         " 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path), str(db)], check=True, capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-c", code, str(path), str(db), fmt], check=True, capture_output=True, text=True, cwd=ROOT
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -227,6 +237,11 @@ def run(n_events: int = 200_000, rss_small: int = 250_000, rss_large: int = 1_00
         figures["ratio_cpu_vs_read_json"] = round(base_cpu / report["cpu_seconds"], 3)
         figures["load_avg_1m"] = round(__import__("os").getloadavg()[0], 2)
         figures["loaded"] = report["loaded"]
+        # the same events as one JSON array export: split without a parser, memory bounded (jsonsplit.py)
+        array = _peak_rss_child(write_json_array(events, tmp / "events.json"), tmp / "array.duckdb", "json_array")
+        figures["json_array_ingest_s"] = round(array["seconds"], 2)
+        figures["json_array_peak_rss_mb"] = round(array["peak_rss_mb"])
+        (tmp / "events.json").unlink()
         events.unlink()
         print(json.dumps(figures), file=sys.stderr, flush=True)  # partial figures, the RSS part is long
         if rss_large:

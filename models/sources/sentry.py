@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import duckdb
@@ -261,12 +262,22 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     change accumulates in the long transaction."""
     if staged.num_rows == 0:
         return 0, 0
+    return store_sentry_batch(con, load, transform_sentry_batch(load, staged))
+
+
+def transform_sentry_batch(load: FileLoad, staged: pa.Table) -> dict:
+    """The scratch-DB half of `insert_sentry_events`: no warehouse access, so it can run while the
+    previous batch is being stored."""
     scratch, own = _scratch_for(load)
     try:
-        batch = _transform_batch(scratch, load, staged)
+        return _transform_batch(scratch, load, staged)
     finally:
         if own:
             scratch.close()
+
+
+def store_sentry_batch(con: duckdb.DuckDBPyConnection, load: FileLoad, batch: dict) -> tuple[int, int]:
+    """The warehouse half: quarantine the rejects, anti-join, append; returns (new, duplicate)."""
     _hs_reject_rows = batch["rejects"]  # read by insert_sentry_rejects.sql (replacement scan)
     if _hs_reject_rows.num_rows:
         con.execute(_sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, load.started_at])
@@ -361,11 +372,35 @@ def _ndjson_batches(path: Path) -> Iterator[tuple[object, pa.Table]]:
 
 
 def _load_ndjson(con, load: FileLoad, path: Path) -> None:
-    for batch, table in prefetched(_ndjson_batches(path)):
-        load.quarantine(batch.rejects)
-        if table is not None:
-            insert_sentry_events(con, load, table)
-            load.progress(batch.end_offset)
+    _load_pipelined(con, load, ((b.rejects, t, b.end_offset) for b, t in _ndjson_batches(path)))
+
+
+def _load_pipelined(con, load: FileLoad, batches: Iterator[tuple[list[Reject], pa.Table | None, int]]) -> None:
+    """Three stages, one batch each in flight: a prefetch thread reads batch N+2, this thread transforms
+    batch N+1 in the scratch DB, one writer thread stores batch N in the warehouse (the only thread that
+    touches `con` and the load's counts, batches in order). The warehouse appends single-threaded
+    (ingest.single_threaded), so storing overlaps the transform instead of competing with it."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentry-writer") as writer:
+        pending = None
+        try:
+            for rejects, table, done in prefetched(batches):
+                transformed = transform_sentry_batch(load, table) if table is not None and table.num_rows else None
+                if pending is not None:
+                    pending.result()  # raises the writer's error, if any
+                pending = writer.submit(_store, con, load, rejects, transformed, done)
+            if pending is not None:
+                pending.result()
+                pending = None
+        finally:
+            if pending is not None:  # an error here: let the writer finish before the caller rolls back
+                wait([pending])
+
+
+def _store(con, load: FileLoad, rejects: list[Reject], transformed: dict | None, done: int) -> None:
+    load.quarantine(rejects)
+    if transformed is not None:
+        store_sentry_batch(con, load, transformed)
+    load.progress(done)
 
 
 def load_sentry_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path, fmt: str | None = None) -> None:
@@ -387,16 +422,18 @@ def _load_json_records(con, load: FileLoad, path: Path, *, array: bool) -> None:
     """A JSON array export or a sequence of events: split without parsing (jsonsplit), block by block,
     then the same batches as NDJSON."""
     records = iter_json_records(path, array=array, block_bytes=BATCH_BYTES, max_record_bytes=MAX_LINE_BYTES)
-    for batch in prefetched(records):
-        load.quarantine(batch.rejects)
-        if len(batch.lines):
-            insert_sentry_events(con, load, pa.table({
-                "line_no": pa.array(batch.line_nos, pa.int64()),
-                "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
-                "raw": batch.lines,
-                "brackets": bracket_counts(batch.lines),
-            }))
-        load.progress(batch.end_offset)
+    _load_pipelined(con, load, ((b.rejects, _record_table(b), b.end_offset) for b in records))
+
+
+def _record_table(batch) -> pa.Table | None:
+    if not len(batch.lines):
+        return None
+    return pa.table({
+        "line_no": pa.array(batch.line_nos, pa.int64()),
+        "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
+        "raw": batch.lines,
+        "brackets": bracket_counts(batch.lines),
+    })
 
 
 def _load_envelopes(con, load: FileLoad, path: Path) -> None:

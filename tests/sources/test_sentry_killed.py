@@ -19,12 +19,12 @@ import models.sources.sentry as sentry
 from models.warehouse import connect
 from models.sources import ingest_path
 
-real = sentry.insert_sentry_events
+real = sentry.store_sentry_batch
 def announce(*args):  # tell the test when a batch is in (the file's transaction is still open)
     out = real(*args)
     print("batch", flush=True)
     return out
-sentry.insert_sentry_events = announce
+sentry.store_sentry_batch = announce
 con = connect(sys.argv[1])
 ingest_path(con, sys.argv[2], source="sentry")
 print("done", flush=True)

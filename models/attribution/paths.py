@@ -118,24 +118,16 @@ def suffix_candidates(path: str, by_basename: dict[str, list[str]]) -> list[tupl
 def same_code(a: str | None, b: str | None) -> bool:
     """Whitespace-normalised equality of an event's source line `a` and a repository line `b` (a trailing
     `...` in `a` means truncated). Event lines were scrubbed before storage, so a repository line holding
-    a secret literal (`token = "..."`) is compared scrubbed too."""
+    a secret literal (`token = "..."`) is compared scrubbed too (only when the plain comparison fails)."""
     if a is None or b is None:
         return False
     na = " ".join(a.split())
-    candidates = [b]
-    scrubbed = scrub_text(b)
-    if scrubbed != b:
-        candidates.append(scrubbed)
-    for line in candidates:
-        nb = " ".join(line.split())
-        if na == nb:
-            return True
-        if na.endswith("...") and len(na) > 20 and nb.startswith(na[:-3].rstrip()):
-            return True
-    return False
-    na, nb = " ".join(a.split()), " ".join(b.split())
-    if na == nb:
+    if _same_normalised(na, b):
         return True
-    if na.endswith("...") and len(na) > 20:
-        return nb.startswith(na[:-3].rstrip())
-    return False
+    scrubbed = scrub_text(b)
+    return scrubbed != b and _same_normalised(na, scrubbed)
+
+
+def _same_normalised(na: str, b: str) -> bool:
+    nb = " ".join(b.split())
+    return na == nb or (na.endswith("...") and len(na) > 20 and nb.startswith(na[:-3].rstrip()))

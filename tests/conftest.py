@@ -36,15 +36,18 @@ SHARED_ABSENT_REASON = (
 )
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests that read ../shared/datasets are skipped (with the reason) only where it is absent.
+def pytest_configure(config):
+    """CI always has shared/ beside the clone, so there its absence is an error, not a skip. Checked
+    here, before xdist starts its workers: an error raised during a worker's collection only shows as
+    an INTERNALERROR naming the first test, and the reason is lost."""
+    if os.environ.get("CI") and not SHARED_DATASETS.exists():
+        raise pytest.UsageError(f"CI run without {SHARED_DATASETS}: shared/ must sit beside the clone")
 
-    CI always has shared/ beside the clone, so there its absence is an error, not a skip.
-    """
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read ../shared/datasets are skipped (with the reason) only where it is absent."""
     if SHARED_DATASETS.exists():
         return
-    if os.environ.get("CI"):
-        raise pytest.UsageError(f"CI run without {SHARED_DATASETS}: shared/ must sit beside the clone")
     absent = pytest.mark.skipif(True, reason=SHARED_ABSENT_REASON)
     for item in items:
         if "shared_datasets" in getattr(item, "fixturenames", ()):

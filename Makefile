@@ -4,8 +4,8 @@ PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
-export HINDSIGHT_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
-# Your own hindsight.toml when present, else the demo world's (after `make demo`).
+# Your own hindsight.toml when present, else the demo world's (after `make demo`). The warehouse is the
+# one that configuration names (the demo's: data/demo/warehouse.duckdb); none: data/warehouse.duckdb.
 HINDSIGHT_CONFIG ?= $(firstword $(wildcard $(CURDIR)/hindsight.toml) $(wildcard $(CURDIR)/data/demo/hindsight.toml))
 ifneq ($(strip $(HINDSIGHT_CONFIG)),)
 export HINDSIGHT_CONFIG

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import typer
@@ -24,6 +27,14 @@ def warehouse_counts(warehouse: Path) -> dict[str, int]:
         return counts
     finally:
         con.close()
+
+
+def _program() -> str:
+    """How to call this CLI from the user's shell: `hindsight` when it is on PATH, else the path of the
+    running script (`.venv/bin/hindsight` under make, whose PATH has no .venv/bin)."""
+    if shutil.which("hindsight") or not sys.argv[0].endswith("hindsight"):
+        return "hindsight"
+    return os.path.relpath(sys.argv[0])
 
 
 def register(app: typer.Typer) -> None:
@@ -63,10 +74,11 @@ def register(app: typer.Typer) -> None:
             counts = warehouse_counts(load_config(config).warehouse)
             built = {k: v for k, v in counts.items() if v}
             typer.echo("warehouse: " + (", ".join(f"{k}={v}" for k, v in built.items()) or "no rows yet"))
+        prog = _program()
         typer.echo("\nnext:")
-        typer.echo(f"  dashboard: hindsight --config {config} dashboard")
+        typer.echo(f"  dashboard: make dashboard   (or {prog} --config {config} dashboard)")
         typer.echo("  Dagster UI: make dev   (then open http://127.0.0.1:3000)")
-        typer.echo(f'  SQL:       hindsight --config {config} sql "SELECT * FROM core.events LIMIT 10"')
+        typer.echo(f'  SQL:       {prog} --config {config} sql "SELECT * FROM core.events LIMIT 10"')
         typer.echo(f"  truth:     {out / 'ground_truth.json'}")
         if failed:
             raise typer.Exit(1)

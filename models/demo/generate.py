@@ -69,7 +69,7 @@ def generate(out: str | Path, seed: int = 7, scale: int = 1, force: bool = False
     """Build the demo world into `out`; returns a summary (counts and timings)."""
     if scale < 1:
         raise ValueError("--scale must be >= 1")
-    out = Path(out)
+    out = Path(out).resolve()  # git runs in the repo: a relative path would not resolve there
     if out.exists() and any(out.iterdir()):
         if not force and not (out / "ground_truth.json").exists():
             raise FileExistsError(f"{out} exists and is not a demo world; choose an empty directory")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -37,17 +38,24 @@ def test_warehouse_counts_reads_core_tables(warehouse, warehouse_path):
 
 @pytest.mark.slow
 def test_make_demo_end_to_end(tmp_path):
-    """`make demo` itself: generate the world, materialize every asset, print counts and where to look."""
+    """`make demo` itself: generate the world, materialize every asset, print counts and where to look.
+    DEMO_DIR is given relative to the project, as the Makefile's default `data/demo` is."""
     out = tmp_path / "demo"
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HINDSIGHT_", "MAKE", "MFLAGS"))}
-    env.update(DAGSTER_HOME=str(home), HINDSIGHT_WAREHOUSE=str(out / "warehouse.duckdb"))
-    result = subprocess.run(["make", "-s", "demo", f"DEMO_DIR={out}"], check=False, cwd=PROJECT, env=env,
+    env.update(DAGSTER_HOME=str(home))  # the warehouse is the one the demo's hindsight.toml names
+    result = subprocess.run(["make", "-s", "demo", f"DEMO_DIR={os.path.relpath(out, PROJECT)}"], check=False, cwd=PROJECT, env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "hindsight --config" in result.stdout and "make dev" in result.stdout
+    # the printed SQL hint works as given, from the same shell in the project (no make variables)
+    (hint,) = [line.split("SQL:", 1)[1] for line in result.stdout.splitlines() if line.strip().startswith("SQL:")]
+    argv = shlex.split(hint) + ["--format", "json"]
+    shown = subprocess.run(argv, check=False, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert len(json.loads(shown.stdout)) == 10
     truth = json.loads((out / "ground_truth.json").read_text())
     counts = warehouse_counts(out / "warehouse.duckdb")
     assert counts.get("events", 0) >= truth["events"]["real"]

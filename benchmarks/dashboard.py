@@ -88,7 +88,7 @@ def _render(page: str, query: dict | None = None):
     at.run()  # the default page (overview) with the sidebar filters
     first = time.perf_counter() - started
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
     started = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - started

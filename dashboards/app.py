@@ -14,7 +14,8 @@ import streamlit as st
 from dashboards import data
 from dashboards.filters import sidebar_filters
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would run that folder as its old multipage app until st.navigation is first called
+PAGES = Path(__file__).parent / "app_pages"
 
 
 @st.cache_resource

@@ -131,7 +131,7 @@ def open_page(page: str, query: dict | None = None, timeout: float = 60) -> AppT
         at.query_params[key] = value
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     return at
 
 

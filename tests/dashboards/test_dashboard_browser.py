@@ -113,3 +113,22 @@ def test_every_page_in_headless_chromium(server, world):
             browser.close()
     assert {p.stem for p in ARTIFACTS.glob("*.png")} >= {"overview", "clusters", "cluster", "attribution",
                                                          "incidents", "rules", "sql"}
+
+
+def test_a_bookmarked_page_is_the_first_request_of_a_fresh_server(server):
+    """Filters live in the URL so views can be bookmarked: a deep link must work as the server's very first
+    request. (Streamlit runs a `pages/` folder beside the entry script as the old multipage app until the
+    first st.navigation call, so such a link once ran the page script without the app around it.)"""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server}/attribution")
+            page.get_by_text("Failures by who wrote the crashing line").first.wait_for(timeout=30_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Rules & guidance" in nav and "app" not in nav.split()
+        finally:
+            browser.close()

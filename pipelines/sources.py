@@ -31,8 +31,11 @@ def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight
     from models.sources.ingest import ingest_source
 
     config = hindsight.load()
+    failed: list[tuple[Path, Exception]] = []
     with warehouse_connection(duckdb) as con:
-        reports = ingest_source(con, config, source)
+        reports = ingest_source(con, config, source, on_error=lambda file, exc: failed.append((file, exc)))
+    for file, exc in failed:  # the other files loaded; this one stays in the landing folder and is retried
+        context.log.error(f"not ingested: {exc}")
     for r in reports:
         if not r.already_ingested:
             context.log.info(
@@ -51,25 +54,44 @@ def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight
             "records_duplicate": sum(r.duplicate for r in new_files),
             "records_ignored": sum(r.ignored for r in new_files),
             "records_quarantined": sum(r.quarantined for r in new_files),
-        }
+            "files_failed": len(failed),
+        },
+        check_results=[dg.AssetCheckResult(
+            check_name=_readable_check_name(source), passed=not failed,
+            metadata={"files_failed": len(failed), "errors": dg.MetadataValue.json([str(e) for _, e in failed][:50])},
+        )],
     )
 
 
-@dg.asset(group_name="sources", compute_kind="duckdb", description="Sentry error events, exceptions and frames "
+def _readable_check_name(source: str) -> str:
+    return f"{ASSET_OF_SOURCE[source]}_files_readable"
+
+
+def _readable_check(source: str) -> list[dg.AssetCheckSpec]:
+    """Reported by the asset itself: a landing file that cannot be ingested at all (no line format for a
+    text log, unreadable, ...) fails this check; the other files still load and the run goes on."""
+    return [dg.AssetCheckSpec(_readable_check_name(source), asset=ASSET_OF_SOURCE[source],
+                              description=f"Every file in the {source} landing folder could be ingested.")]
+
+
+@dg.asset(group_name="sources", compute_kind="duckdb", check_specs=_readable_check("sentry"),
+          description="Sentry error events, exceptions and frames "
           "(core.events/exceptions/frames) from data/landing/sentry/.")
 def sentry_events(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   hindsight: HindsightConfigResource) -> dg.MaterializeResult:
     return _ingest(context, duckdb, hindsight, "sentry")
 
 
-@dg.asset(group_name="sources", compute_kind="duckdb", description="Structured and plain-text log records "
+@dg.asset(group_name="sources", compute_kind="duckdb", check_specs=_readable_check("logs"),
+          description="Structured and plain-text log records "
           "(core.log_records; tracebacks become events) from data/landing/logs/.")
 def log_records(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                 hindsight: HindsightConfigResource) -> dg.MaterializeResult:
     return _ingest(context, duckdb, hindsight, "logs")
 
 
-@dg.asset(group_name="sources", compute_kind="duckdb", description="Incident exports (core.incidents) from "
+@dg.asset(group_name="sources", compute_kind="duckdb", check_specs=_readable_check("incidents"),
+          description="Incident exports (core.incidents) from "
           "data/landing/incidents/.")
 def incidents(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
               hindsight: HindsightConfigResource) -> dg.MaterializeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 
 def attribute(
@@ -25,13 +26,13 @@ def attribute(
     config = app_ctx.config
     err = Console(stderr=True)
     if not config.repositories:
-        err.print("[red]No repositories configured.[/red] Add a [[repositories]] section to hindsight.toml.")
+        err.print("[red]No repositories configured.[/red] Add a " + escape("[[repositories]]") + " section to hindsight.toml.")
         raise typer.Exit(2)
     con = connect(app_ctx.warehouse)
     try:
         result = run_attribution(con, config, workers=workers, time_fallback=time_fallback)
     except GitError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 export_app = typer.Typer(help="Export what production taught: rule packs and assistant guidance.", no_args_is_help=True)
 
@@ -16,7 +17,7 @@ def _open(ctx: typer.Context):
 
     warehouse = ctx.obj.warehouse
     if not Path(warehouse).exists():
-        Console(stderr=True).print(f"[red]no warehouse at {warehouse}[/red]: run the pipeline first (`hindsight run`)")
+        Console(stderr=True).print(f"[red]no warehouse at {escape(str(warehouse))}[/red]: run the pipeline first (`hindsight run`)")
         raise typer.Exit(2)
     return connect(warehouse)
 
@@ -34,7 +35,7 @@ def export_rules(
     try:
         pack, result = release_rules(con, ctx.obj.config, out, force=force)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
+        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
@@ -56,7 +57,7 @@ def export_guidance(
     try:
         result = release_guidance(con, ctx.obj.config, out, into_repo)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
+        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
@@ -77,7 +78,7 @@ def evaluate(
         pack, _ = release_rules(con, ctx.obj.config)
         ev = evaluate_pack(con, ctx.obj.config, pack)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
+        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()

@@ -31,7 +31,7 @@ def commits(
     err = Console(stderr=True)
     if not config.repositories:
         err.print(
-            "[red]No repositories configured.[/red] Add a [[repositories]] section to hindsight.toml "
+            "[red]No repositories configured.[/red] Add a " + escape("[[repositories]]") + " section to hindsight.toml "
             "(see sql/reference/20_history.md, 'Configuring repositories')."
         )
         raise typer.Exit(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 
 def register(app: typer.Typer) -> None:
@@ -25,10 +26,11 @@ def register(app: typer.Typer) -> None:
             mat = event.event_specific_data.materialization
             meta = {k: getattr(v, "value", v) for k, v in (mat.metadata or {}).items()}
             brief = ", ".join(f"{k}={v}" for k, v in list(meta.items())[:6])
-            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {brief}", highlight=False)
+            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {escape(brief)}", highlight=False)
         failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
         for check in failed:
             console.print(f"[yellow]check failed[/yellow] {check.asset_key.to_user_string()}:{check.check_name}")
-        console.print(f"pipeline {'succeeded' if result.success else 'FAILED'}; warehouse: {ctx.obj.warehouse}")
+        console.print(f"pipeline {'succeeded' if result.success else 'FAILED'}; warehouse: {ctx.obj.warehouse}",
+                      markup=False)
         if not result.success:
             raise typer.Exit(1)

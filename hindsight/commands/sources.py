@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 SOURCES = ("sentry", "logs", "incidents")
 
@@ -39,8 +41,8 @@ def ingest(
     if source is not None and source not in SOURCES:
         raise typer.BadParameter(f"--source must be one of {', '.join(SOURCES)}", param_hint="--source")
     app = ctx.obj
-    console = Console(stderr=True)
-    reports = []
+    console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines (grep-able), never hard-wrapped
+    reports, failed = [], []
     con = connect(app.warehouse)
     try:
         with Progress(
@@ -59,25 +61,38 @@ def ingest(
             for path in paths:
                 reports += ingest_path(
                     con, path, source=source, fmt=fmt, config=app.config, line_format=line_format,
-                    service=service, on_file=on_file,
+                    service=service, on_file=on_file, on_error=lambda file, exc: failed.append((file, exc)),
                 )
-    except IngestError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except IngestError as exc:  # not a file's failure: the path itself (missing, ...)
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     finally:
         con.close()
 
     if as_json:
-        typer.echo(json.dumps({"files": [r.__dict__ for r in reports], "totals": totals(reports)}, indent=2))
-        return
-    table = Table(title=f"ingest into {app.warehouse}")
+        typer.echo(json.dumps({"files": [r.__dict__ for r in reports], "totals": totals(reports),
+                               "failed": [{"path": str(f), "error": str(e)} for f, e in failed]}, indent=2))
+    elif reports or not failed:
+        _print_reports(app.warehouse, reports)
+    for _, exc in failed:  # file names and messages may carry brackets: printed as text, never as markup
+        console.print(f"[red]not ingested:[/red] {escape(str(exc))}")
+    if failed:
+        console.print(f"{len(failed)} file(s) not ingested (nothing of them stored; the others loaded). "
+                      "Fix the cause and run the same command again: files already loaded are skipped.")
+        raise typer.Exit(2)
+
+
+def _print_reports(warehouse: Path, reports: list) -> None:
+    from models.sources.ingest import totals
+
+    table = Table(title=escape(f"ingest into {warehouse}"))
     for col in ("file", "source", "format", "read", "loaded", "duplicate", "ignored", "quarantined", "note"):
         table.add_column(col, justify="right" if col in ("read", "loaded", "duplicate", "ignored", "quarantined") else "left")
     for r in reports:
         note = "already ingested" if r.already_ingested else ", ".join(f"{k}: {v}" for k, v in r.ignored_detail.items())
         table.add_row(
-            r.path, r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
-            str(r.quarantined), note,
+            Text(r.path), r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
+            str(r.quarantined), Text(note),  # the path and ignored item kinds come from outside: plain text
         )
     t = totals(reports)
     table.add_section()

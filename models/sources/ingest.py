@@ -32,7 +32,9 @@ class IngestError(RuntimeError):
 
 
 def list_files(path: str | Path) -> list[Path]:
-    """The file itself, or every regular file under the folder (recursive, sorted, hidden files skipped)."""
+    """The file itself, or every regular file under the folder (recursive, sorted). In a folder, hidden
+    files and Markdown notes (`*.md`, e.g. a README describing the exports) are skipped: no exporter
+    writes production data as Markdown. A file named explicitly is always taken."""
     path = Path(path)
     if path.is_file():
         return [path]
@@ -40,7 +42,8 @@ def list_files(path: str | Path) -> list[Path]:
         raise IngestError(f"no such file or folder: {path}")
     return sorted(
         p for p in path.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        if p.is_file() and p.suffix.lower() != ".md"
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
 
 
@@ -183,7 +186,8 @@ def _ingest_file_once(con, path, source, fmt, config, line_format, service, on_p
 
                     load_incident_file(con, load, path, fmt)
     except (OSError, ValueError) as exc:
-        raise IngestError(f"{path}: {exc}") from exc
+        message = str(exc)
+        raise IngestError(message if message.startswith(str(path)) else f"{path}: {message}") from exc
     return load.report
 
 
@@ -198,17 +202,29 @@ def ingest_path(
     service: str | None = None,
     on_file: Callable[[Path], Callable[[int], None] | None] | None = None,
     on_report: Callable[[FileReport], None] | None = None,
+    on_error: Callable[[Path, IngestError], None] | None = None,
 ) -> list[FileReport]:
-    """Ingest a file, or every file under a folder. `on_file(path)` may return a progress callback."""
+    """Ingest a file, or every file under a folder. `on_file(path)` may return a progress callback.
+
+    A file that cannot be ingested at all (IngestError: unreadable, no line format for a text log, ...)
+    raises, unless `on_error` is given: then it is reported there and the other files still load. Such a
+    file is not entered in the ledger, so it is tried again on the next run (e.g. once its format is set)."""
     reports = []
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would interleave with ours
     with bounded_memory(con):
         for file in list_files(path):
             src = source or sniff_source(file)
             progress = on_file(file) if on_file else None
-            report = ingest_file(
-                con, file, src, fmt=fmt, config=config, line_format=line_format, service=service, on_progress=progress
-            )
+            try:
+                report = ingest_file(
+                    con, file, src, fmt=fmt, config=config, line_format=line_format, service=service,
+                    on_progress=progress,
+                )
+            except IngestError as exc:
+                if on_error is None:
+                    raise
+                on_error(file, exc)
+                continue
             reports.append(report)
             if on_report:
                 on_report(report)

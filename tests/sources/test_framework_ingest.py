@@ -21,13 +21,15 @@ def test_source_from_folder_or_content(tmp_path):
     assert sniff_source(tmp_path / "app.log") == "logs"
 
 
-def test_list_files_skips_hidden_and_rejects_missing(tmp_path):
+def test_list_files_skips_hidden_and_markdown_and_rejects_missing(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.ndjson").write_text("{}\n")
     (tmp_path / ".cache").mkdir()
     (tmp_path / ".cache" / "x.ndjson").write_text("{}\n")
     (tmp_path / ".hidden.ndjson").write_text("{}\n")
+    (tmp_path / "a" / "README.md").write_text("# what these exports are\n")
     assert list_files(tmp_path) == [tmp_path / "a" / "one.ndjson"]
+    assert list_files(tmp_path / "a" / "README.md") == [tmp_path / "a" / "README.md"]  # named: taken
     with pytest.raises(IngestError, match="no such file"):
         list_files(tmp_path / "missing")
 

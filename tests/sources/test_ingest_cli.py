@@ -46,3 +46,32 @@ def test_ingest_errors_are_clear(tmp_path):
     f.write_text("{}")
     bad_fmt = runner.invoke(app, ["--warehouse", str(wh), "ingest", "--source", "sentry", "--format", "xml", str(f)])
     assert bad_fmt.exit_code == 2 and "unknown Sentry format" in bad_fmt.output
+
+
+def test_a_file_that_cannot_be_ingested_is_reported_and_the_others_load(tmp_path):
+    """One failing file does not stop the folder: it is named (brackets in the message printed as text,
+    not eaten as rich markup), nothing of it is stored, the exit code says so, and a re-run with the
+    missing setting loads just it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_ndjson_events(folder / "a_events.ndjson", 5, seed=52)
+    (folder / "b_[prod].log").write_text("2026-11-01 10:00:00,000 ERROR shop.worker: boom\n")
+    write_ndjson_events(folder / "c_events.ndjson", 4, seed=53)
+    wh = tmp_path / "wh.duckdb"
+    runner = CliRunner()
+    result = runner.invoke(app, ["--warehouse", str(wh), "ingest", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "b_[prod].log" in result.output and "[[logs.formats]]" in result.output
+    assert "1 file(s) not ingested" in result.output and "total (2 files)" in result.output
+    con = connect(wh, read_only=True)
+    assert con.execute("SELECT count(*) FROM core.events").fetchone()[0] == 9
+    assert con.execute("SELECT count(*) FROM core.ingest_files").fetchone()[0] == 2
+    con.close()
+
+    fixed = runner.invoke(app, ["--warehouse", str(wh), "ingest", "--json", "--line-format",
+                                "<Date> <Time> <Level> <Component>: <Content>", str(folder)])
+    assert fixed.exit_code == 0, fixed.output
+    data = json.loads(fixed.output)
+    assert data["failed"] == [] and data["totals"]["already_ingested"] == 2
+    (log,) = [f for f in data["files"] if f["path"].endswith(".log")]
+    assert not log["already_ingested"] and log["loaded"] == 1

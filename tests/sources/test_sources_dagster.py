@@ -84,3 +84,31 @@ def test_stage_definitions_load(tmp_path):
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert {"sentry_events", "log_records", "incidents"} <= keys
     assert repo.has_sensor_def("landing_sensor")
+
+
+def test_a_file_that_cannot_be_ingested_fails_its_check_and_the_others_still_load(tmp_path):
+    """A text log in the landing folder with no configured line format: the asset still loads the other
+    files, reports the failure as a failed check, and the file is retried once its format is set."""
+    landing, wh, hindsight = _setup(tmp_path)
+    (landing / "logs").mkdir()
+    (landing / "logs" / "app.jsonl").write_text('{"level": "info", "message": "hi", "timestamp": "2026-11-01T00:00:00Z"}\n')
+    (landing / "logs" / "worker.log").write_text("2026-11-01 10:00:00,000 ERROR shop.worker: boom\n")
+    result = _materialize(wh, hindsight)
+    assert result.success
+    meta = {e.materialization.asset_key.to_user_string(): e.materialization.metadata
+            for e in result.get_asset_materialization_events()}
+    assert meta["log_records"]["records_loaded"].value == 1 and meta["log_records"]["files_failed"].value == 1
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["sentry_events_files_readable"].passed
+    readable = checks["log_records_files_readable"]
+    assert not readable.passed and "line format" in readable.metadata["errors"].value[0]
+
+    config = tmp_path / "hindsight.toml"
+    config.write_text(config.read_text() + '\n[[logs.formats]]\nglob = "*.log"\n'
+                      'format = "<Date> <Time> <Level> <Component>: <Content>"\n')
+    again = _materialize(wh, hindsight)
+    checks = {e.check_name: e for e in again.get_asset_check_evaluations()}
+    assert checks["log_records_files_readable"].passed
+    con = connect(wh, read_only=True)
+    assert con.execute("SELECT count(*) FROM core.log_records").fetchone()[0] == 2
+    con.close()

@@ -3,7 +3,7 @@
 - Loghub-2k: GA / FGA / PA per system with the one default configuration, and the averages.
 - Speed: our miner vs Drain3 (default config) side by side on the same >= 1M-line file made from the 10
   Loghub systems' messages (repeated, digits rotated per repetition so values vary); each parser runs in
-  its own subprocess, which reports its wall time and peak RSS (`resource.getrusage`).
+  its own subprocess, which reports its wall time and peak RSS (`benchmarks.memory.peak_rss_mb`).
 - Sentry grouping oracle: pairwise agreement on the 435 pairs, and the disagreements.
 - Fingerprinting throughput: N synthetic events (8 frames each, 1,000 bugs) in a temp warehouse, in a
   subprocess (peak RSS includes generating the events).
@@ -30,16 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("HINDSIGHT_SHARED_DATASETS", ROOT.parent / "shared" / "datasets"))
 
 _OURS = """
-import resource, sys, time
+import sys, time
+from benchmarks.memory import peak_rss_mb
 from models.signatures.templates import mine_file
 t = time.perf_counter()
 df = mine_file(sys.argv[1], None)
 seconds = time.perf_counter() - t
-print(df.height, df["EventId"].n_unique(), seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(df.height, df["EventId"].n_unique(), seconds, round(peak_rss_mb() * 1024))
 """
 
 _DRAIN3 = """
-import logging, resource, sys, time
+import logging, sys, time
+from benchmarks.memory import peak_rss_mb
 logging.disable(logging.CRITICAL)
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
@@ -53,7 +55,7 @@ with open(sys.argv[1], encoding="utf-8", errors="replace") as fh:
         miner.add_log_message(line.rstrip("\\r\\n"))
         n += 1
 seconds = time.perf_counter() - t
-print(n, len(miner.drain.clusters), seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(n, len(miner.drain.clusters), seconds, round(peak_rss_mb() * 1024))
 """
 
 
@@ -163,10 +165,11 @@ def fingerprint_throughput(events: int) -> dict:
 
 
 _FP = """
-import json, resource, sys
+import json, sys
+from benchmarks.memory import peak_rss_mb
 from benchmarks.signatures import fingerprint_throughput
 figures = fingerprint_throughput(int(sys.argv[1]))
-figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+figures["peak_rss_mb"] = round(peak_rss_mb())
 print(json.dumps(figures))
 """
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.memory import peak_rss_mb
 
 HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
 _TEMPLATES = (
@@ -102,7 +103,7 @@ def bench_text_logs(n_lines: int = 1_000_000) -> dict:
         "text_lines_per_s": round(lines / wall),
         "text_cpu_seconds": round(cpu, 2),
         "text_lines_per_cpu_s": round(lines / cpu),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": round(peak_rss_mb()),
         "load_avg_1m": round(os.getloadavg()[0], 1),
         "cpus": os.cpu_count(),
     }

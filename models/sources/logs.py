@@ -22,7 +22,6 @@ it is stored.
 from __future__ import annotations
 
 import functools
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,7 +40,8 @@ from models.sources.logformat import (
     time_candidates,
     time_text_sql,
 )
-from models.sources.reader import iter_blocks, iter_line_batches, prefetched
+from models.sources.overlap import one_writer, prefetched
+from models.sources.reader import iter_blocks, iter_line_batches
 from models.sources.scrub import scrub_sql
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
@@ -370,34 +370,24 @@ def load_log_file(
         # Two-stage pipeline: this thread transforms chunk N+1 in the scratch connection while one
         # writer thread applies chunk N to the warehouse (the only thread touching `con` and `load`,
         # chunks in order). Both stages run in DuckDB with the GIL released; one chunk in flight.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-writer") as writer:
-            pending = None
-            try:
-                for batch, last in _with_last(prefetched(iter_line_batches(path, batch_lines=batch_lines))):
-                    _stage_batch(scratch, batch)
-                    if kind == "jsonl":
-                        ignored, rejects = _stage_jsonl_chunk(scratch)
-                    else:
-                        if ts_expr is False:
-                            ts_expr = _time_sql(scratch, compiled)
-                        ignored, rejects = _stage_text_chunk(scratch, compiled, ts_expr, last)
-                    run_sql_file(scratch, "queries/sources/update_log_seen")
-                    staged = scratch.sql("SELECT * FROM log_staged").to_arrow_table(_ARROW_BATCH_ROWS)
-                    chunk = _Chunk(
-                        batch.rejects + rejects,
-                        ignored,
-                        staged,
-                        batch.byte_offsets[-1] if batch.byte_offsets else None,
-                    )
-                    if pending is not None:
-                        pending.result()  # raises the writer's error, if any
-                    pending = writer.submit(_apply_chunk, con, load, kind, service, chunk)
-                if pending is not None:
-                    pending.result()
-                    pending = None
-            finally:
-                if pending is not None:  # an error here: let the writer finish before the caller rolls back
-                    wait([pending])
+        with one_writer("log-writer") as apply:
+            for batch, last in _with_last(prefetched(iter_line_batches(path, batch_lines=batch_lines))):
+                _stage_batch(scratch, batch)
+                if kind == "jsonl":
+                    ignored, rejects = _stage_jsonl_chunk(scratch)
+                else:
+                    if ts_expr is False:
+                        ts_expr = _time_sql(scratch, compiled)
+                    ignored, rejects = _stage_text_chunk(scratch, compiled, ts_expr, last)
+                run_sql_file(scratch, "queries/sources/update_log_seen")
+                staged = scratch.sql("SELECT * FROM log_staged").to_arrow_table(_ARROW_BATCH_ROWS)
+                chunk = _Chunk(
+                    batch.rejects + rejects,
+                    ignored,
+                    staged,
+                    batch.byte_offsets[-1] if batch.byte_offsets else None,
+                )
+                apply(_apply_chunk, con, load, kind, service, chunk)
     finally:
         scratch.close()
 

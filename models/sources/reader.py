@@ -10,8 +10,6 @@ buffered whole.
 from __future__ import annotations
 
 import gzip
-import queue
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -294,45 +292,3 @@ def iter_arrow_line_batches(
                 rej = Reject(line_no, offset, "truncated_gzip", f"stream ends early: {truncated}", pending[:400])
                 yield ArrowLineBatch(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64), [rej])
             return
-
-
-def prefetched(items: Iterator, depth: int = 1) -> Iterator:
-    """Iterate `items` in a background thread, `depth` items ahead: the reader decodes the next batch
-    (file I/O, gunzip, numpy) while DuckDB works on the current one (native, GIL released). Exceptions
-    of the producer are raised in the consumer, in order; a consumer that stops early stops the producer."""
-    out: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            put((done, exc))
-            return
-        put((done, None))
-
-    thread = threading.Thread(target=produce, name="hindsight-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, exc = out.get()
-            if exc is not None:
-                raise exc
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()  # the producer checks `stop` between items and while waiting to put

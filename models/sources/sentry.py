@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import duckdb
@@ -34,7 +33,8 @@ import pyarrow.compute as pc
 from models.sources.envelope import EnvelopeParser, looks_like_envelope
 from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
-from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks, prefetched
+from models.sources.overlap import one_writer, prefetched
+from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
 from models.sources.scrub import scrub_sql
 from models.warehouse import read_sql
 
@@ -380,20 +380,10 @@ def _load_pipelined(con, load: FileLoad, batches: Iterator[tuple[list[Reject], p
     batch N+1 in the scratch DB, one writer thread stores batch N in the warehouse (the only thread that
     touches `con` and the load's counts, batches in order). The warehouse appends single-threaded
     (ingest.single_threaded), so storing overlaps the transform instead of competing with it."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentry-writer") as writer:
-        pending = None
-        try:
-            for rejects, table, done in prefetched(batches):
-                transformed = transform_sentry_batch(load, table) if table is not None and table.num_rows else None
-                if pending is not None:
-                    pending.result()  # raises the writer's error, if any
-                pending = writer.submit(_store, con, load, rejects, transformed, done)
-            if pending is not None:
-                pending.result()
-                pending = None
-        finally:
-            if pending is not None:  # an error here: let the writer finish before the caller rolls back
-                wait([pending])
+    with one_writer("sentry-writer") as store:
+        for rejects, table, done in prefetched(batches):
+            transformed = transform_sentry_batch(load, table) if table is not None and table.num_rows else None
+            store(_store, con, load, rejects, transformed, done)
 
 
 def _store(con, load: FileLoad, rejects: list[Reject], transformed: dict | None, done: int) -> None:

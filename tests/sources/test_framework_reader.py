@@ -2,8 +2,6 @@
 
 import gzip
 
-import pytest
-
 from models.sources.reader import iter_arrow_line_batches, iter_line_batches, open_stream
 
 
@@ -70,41 +68,3 @@ def test_multi_member_gzip(tmp_path):
     p = tmp_path / "multi.gz"
     p.write_bytes(gzip.compress(b"a\nb\n") + gzip.compress(b"c\n"))
     assert _all(p)[0] == ["a", "b", "c"]
-
-
-def test_prefetched_keeps_order_and_reraises_in_place():
-    from models.sources.reader import prefetched
-
-    assert list(prefetched(iter(range(50)), depth=2)) == list(range(50))
-
-    def failing():
-        yield 1
-        yield 2
-        raise ValueError("broken stream")
-
-    seen = []
-    with pytest.raises(ValueError, match="broken stream"):
-        for item in prefetched(failing()):
-            seen.append(item)  # noqa: PERF402 - the items before the error are what is checked
-    assert seen == [1, 2]
-
-
-def test_prefetched_consumer_stopping_early_stops_the_producer():
-    import threading
-
-    from models.sources.reader import prefetched
-
-    produced = []
-
-    def endless():
-        n = 0
-        while True:
-            produced.append(n)
-            yield n
-            n += 1
-
-    for item in prefetched(endless()):
-        if item == 3:
-            break
-    assert not any(t.name == "hindsight-prefetch" and t.is_alive() for t in threading.enumerate())
-    assert len(produced) <= 6  # at most the queue depth (+ the item being put) ahead

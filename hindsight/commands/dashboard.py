@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -37,4 +36,8 @@ def register(app: typer.Typer) -> None:
         cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", address,
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-        raise typer.Exit(subprocess.call(cmd, env=env))
+        # exec, not a child process: a supervisor's SIGTERM to this PID then reaches Streamlit itself
+        # (a child would outlive its killed parent and keep serving)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, cmd, env)

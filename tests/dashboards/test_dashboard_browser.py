@@ -59,11 +59,28 @@ def server(world):
             time.sleep(0.3)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, signal.SIGTERM)  # as a supervisor would: the CLI's own PID (Streamlit, exec'd)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            pass
+        left_behind = _group_alive(proc.pid, grace=5)
+        if left_behind:
             os.killpg(proc.pid, signal.SIGKILL)
+    assert not left_behind, "SIGTERM to `hindsight dashboard` left a process serving"
+
+
+def _group_alive(pgid: int, grace: float) -> bool:
+    """Whether any process of the group is still there after `grace` seconds."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.1)
 
 
 def _open(page, url: str, title: str, *texts: str, shot: str) -> None:

@@ -25,7 +25,9 @@ GRID_C = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 GRID_CLASS_WEIGHT = (None, "balanced")
 DEFAULT_PARAMS = {"C": 0.1, "class_weight": "balanced"}
 VALIDATION_SHARE = 0.25
-HIGH_SHARE, MEDIUM_SHARE = 0.2, 0.3  # risk levels: top 20% of training changes high, next 30% medium
+# Risk levels on calibrated probabilities: high = at least twice the repository's defect rate and among its
+# riskiest 20% of changes; medium = above the defect rate; low = at or below it.
+HIGH_SHARE = 0.2
 MIN_TOOL_COMMITS = 10  # a per-tool AI column enters the model only with this many commits of the tool
 
 
@@ -62,7 +64,7 @@ class RiskModel:
     coef: list[float]
     intercept: float
     calibration: dict  # {"a": .., "b": ..}: p = 1 / (1 + exp(a * decision + b)); "method"
-    thresholds: dict  # {"high": p, "medium": p}
+    thresholds: dict  # {"high": p, "medium": p} (see HIGH_SHARE)
     typical: dict  # median raw value of each feature in the training period (for reason texts)
     hyperparameters: dict = field(default_factory=dict)
     base_rate: float = 0.0
@@ -211,10 +213,8 @@ def _train(names: list[str], X: np.ndarray, y: np.ndarray, params: dict | None) 
         base_rate=float(y.mean()),
     )
     p = np.sort(model.predict_proba(X))[::-1]
-    model.thresholds = {
-        "high": float(p[max(0, math.ceil(len(p) * HIGH_SHARE) - 1)]),
-        "medium": float(p[max(0, math.ceil(len(p) * (HIGH_SHARE + MEDIUM_SHARE)) - 1)]),
-    }
+    top = float(p[max(0, math.ceil(len(p) * HIGH_SHARE) - 1)])
+    model.thresholds = {"high": max(top, 2 * model.base_rate), "medium": model.base_rate}
     report.update(
         n_train=len(y),
         n_positive=n_pos,

@@ -1,8 +1,10 @@
 """Dagster definitions of the risk stage: the `change_risk` asset and its check.
 
 Thin shell over `models.risk.service.update_all`: per configured repository it reads new hunks, runs
-SZZ on new fix commits, scans new commits with the current rule pack, and — only when an input
+SZZ on new fix commits, scans new commits with the latest released rule pack, and — only when an input
 changed — stores a new feature set, trains a new model version and scores every commit with it.
+`rule_pack` runs after this asset, so a released pack carries the current models (risk/<repo>.json);
+the pack this asset scans with is therefore the previous release (none on the very first run).
 (No `from __future__ import annotations`: Dagster reads the real annotation of `context`.)
 """
 
@@ -17,7 +19,7 @@ from pipelines.resources import HindsightConfigResource, warehouse_connection
 @dg.asset(
     name="change_risk",
     group_name="risk",
-    deps=["commits", "suspect_commits", "incident_clusters", "rule_pack"],
+    deps=["commits", "suspect_commits", "incident_clusters"],
     kinds={"scikitlearn", "git", "duckdb"},
     description="Per repository: just-in-time defect model (Kamei features + AI lines + production failures + "
     "rule-pack findings), calibrated, retrained only when an input changed; every commit scored with reasons "

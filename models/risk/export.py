@@ -31,6 +31,15 @@ REVIEW_WORKFLOW_FILE = "github-actions-hindsight-review.yml"
 RISK_DIR = "risk"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks (`run: |`), as a person would write a workflow."""
+
+
+_Dumper.add_representer(
+    str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|" if "\n" in v else None)
+)
+
+
 def review_workflow(repo: str | None) -> str:
     """The pull-request job. `repo` None: the repository name comes from the `HINDSIGHT_REPO` variable."""
     repo_expr = repo if repo else "${{ vars.HINDSIGHT_REPO }}"
@@ -49,10 +58,11 @@ def review_workflow(repo: str | None) -> str:
                  "run": f'pip install "$HINDSIGHT_PIP_SPEC" semgrep=={SEMGREP_VERSION} ruff=={RUFF_VERSION}'},
                 {"name": "change risk of this pull request",
                  "env": {"BASE_REF": "${{ github.base_ref }}", "HINDSIGHT_REPO_NAME": repo_expr},
-                 "run": ('hindsight review --repo "$HINDSIGHT_REPO_NAME" --path . '
-                         '--model ".hindsight/risk/$HINDSIGHT_REPO_NAME.json" --pack .hindsight '
+                 "run": ('MODEL=".hindsight/risk/$HINDSIGHT_REPO_NAME.json"\n'
+                         'if [ ! -f "$MODEL" ]; then echo "no risk model in the pack yet ($MODEL): skipped"; exit 0; fi\n'
+                         'hindsight review --repo "$HINDSIGHT_REPO_NAME" --path . --model "$MODEL" --pack .hindsight '
                          '--base "origin/$BASE_REF" --head HEAD --format markdown --output hindsight-risk.md '
-                         '--sarif-output hindsight-risk.sarif')},
+                         '--sarif-output hindsight-risk.sarif\n')},
                 {"name": "comment on the pull request", "if": "always() && hashFiles('hindsight-risk.md') != ''",
                  "env": {"GH_TOKEN": "${{ github.token }}", "PR_NUMBER": "${{ github.event.pull_request.number }}"},
                  "run": 'gh pr comment "$PR_NUMBER" --body-file hindsight-risk.md'},
@@ -66,7 +76,7 @@ def review_workflow(repo: str | None) -> str:
         "# copied to .hindsight/. Set the repository variable HINDSIGHT_PIP_SPEC to where your team installs\n"
         "# Hindsight from (a package name on your index, or a git URL).\n"
     )
-    return head + yaml.safe_dump(doc, sort_keys=False, width=200)
+    return head + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=200)
 
 
 def risk_readme(models: dict[str, int]) -> str:

@@ -66,6 +66,7 @@ class StoredModel:
 
 
 def latest_model(con: duckdb.DuckDBPyConnection, repo: str) -> StoredModel | None:
+    """The newest stored model of `repo` with its metadata, or None when it has none."""
     rows = con.execute(read_sql("queries/risk/select_latest_model"), {"repo": repo}).fetchall()
     if not rows:
         return None

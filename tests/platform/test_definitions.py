@@ -25,10 +25,10 @@ EXPECTED_DEPS = {
     "frame_attribution": ["commits", "log_records", "sentry_events"],
     "suspect_commits": ["clusters", "frame_attribution"],
     "ai_failure_rates": ["suspect_commits"],
-    "rule_pack": ["clusters", "suspect_commits"],
+    "rule_pack": ["change_risk", "clusters", "suspect_commits"],
     "guidance": ["rule_pack"],
     "rule_efficacy": ["rule_pack"],
-    "change_risk": ["commits", "incident_clusters", "rule_pack", "suspect_commits"],
+    "change_risk": ["commits", "incident_clusters", "suspect_commits"],
 }
 
 EXPECTED_CHECKS = {

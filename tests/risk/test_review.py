@@ -20,27 +20,6 @@ from models.risk.hunks import read_new_hunks
 from models.risk.review import CHANGE_SET, model_summary
 from models.warehouse import connect
 
-ZED = "Zed <zed@example.com>"
-HOSTILE = "feat: @everyone <img src=x onerror=y> [x](https://evil.example) `rm -rf`"
-
-
-@pytest.fixture(scope="module")
-def branches(trained):
-    """A risky branch (50 new lines in app/core.py by a newcomer, AI-assisted) and a harmless one (docs)."""
-    _, _, world, _ = trained
-    repo = world.repo
-    repo.git("checkout", "-q", "-b", "risky", "main")
-    body = "\n".join(f"def z{i}(x):\n    return x - {i}" for i in range(25))
-    core = (repo.path / "app/core.py").read_text() + body + "\n"
-    risky = repo.commit({"app/core.py": core}, HOSTILE + "\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
-                        author=ZED, when="2026-06-01T10:00:00+00:00")
-    repo.git("checkout", "-q", "-b", "harmless", "main")
-    guide = (repo.path / "docs/guide.md").read_text() + "One more sentence.\n"
-    harmless = repo.commit({"docs/guide.md": guide}, "docs: clarify", author="Ana <ana@example.com>",
-                           when="2026-06-01T11:00:00+00:00")
-    repo.git("checkout", "-q", "main")
-    return risky, harmless
-
 
 def _review(trained, head):
     warehouse, _, world, _ = trained

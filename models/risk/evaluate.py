@@ -169,4 +169,22 @@ def rolling(
         effort.append(float(eff[i]))
     out = metrics(np.array(truth), np.array(preds), np.array(effort), bins=5) if preds else {"n": 0}
     out.update(labels=labels, skipped_without_both_classes=skipped, start=start)
+    out["predictions"], out["truth"] = np.array(preds), np.array(truth)
     return out
+
+
+def paired_auc_difference(y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
+    """AUC(b) - AUC(a) on the same changes, with a paired bootstrap 95% interval and P(difference > 0)."""
+    rng = np.random.default_rng(seed)
+    y, a, b = np.asarray(y, dtype=int), np.asarray(a), np.asarray(b)
+    base = roc_auc(y, b) - roc_auc(y, a)
+    diffs = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), len(y))
+        ra, rb = roc_auc(y[idx], a[idx]), roc_auc(y[idx], b[idx])
+        if ra is not None and rb is not None:
+            diffs.append(rb - ra)
+    diffs = np.array(diffs)
+    return {"difference": round(float(base), 4),
+            "ci95": [round(float(np.percentile(diffs, 2.5)), 4), round(float(np.percentile(diffs, 97.5)), 4)],
+            "p_positive": round(float((diffs > 0).mean()), 3)}

@@ -75,9 +75,15 @@ def explain(
                 break
             name = model.features[j]
             value, typical = float(X[i, j]), float(model.typical.get(name, 0.0))
-            reasons.append({
+            reason = {
                 "feature": name, "value": value, "typical": typical, "contribution": round(c, 4),
                 "text": describe(name, value, typical, evidence[i] if evidence else None),
-            })  # fmt: skip
+            }  # fmt: skip
+            ev = (evidence[i] if evidence else None) or {}
+            if name.startswith("prod_") and ev.get("prod_cluster_ids"):
+                reason["clusters"] = list(ev["prod_cluster_ids"])
+            if name == "pack_findings" and ev.get("pack_rules"):
+                reason["rules"] = list(ev["pack_rules"])
+            reasons.append(reason)
         out.append(reasons)
     return out

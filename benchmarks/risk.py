@@ -65,8 +65,11 @@ def _known_at(frame: pl.DataFrame, found: pl.DataFrame) -> list:
 
 
 def _public(result: dict) -> dict:
-    return {k: v for k, v in result.items() if k not in ("model", "test_predictions", "test_labels", "test_effort",
-                                                         "predictions", "truth")}
+    return {
+        k: v
+        for k, v in result.items()
+        if k not in ("model", "test_predictions", "test_labels", "test_effort", "predictions", "truth")
+    }
 
 
 def bench_requests(tmp: Path) -> dict:
@@ -106,12 +109,19 @@ def bench_requests(tmp: Path) -> dict:
             y_test = y[test_rows]
             la = frame["la"].to_numpy()[test_rows]
             out["peer_la_alone_auc"] = round(roc_auc(y_test, la), 4)
-            source = {s for s, p in con.execute("SELECT sha, path FROM core.commit_files WHERE repo = 'requests'").fetchall()
-                      if is_source_file(p)}
+            source = {
+                s
+                for s, p in con.execute(
+                    "SELECT sha, path FROM core.commit_files WHERE repo = 'requests'"
+                ).fetchall()
+                if is_source_file(p)
+            }
             shas = frame["sha"].to_list()
             mask = np.array([shas[int(i)] in source for i in test_rows])
             out["source_touching_test_commits"] = int(mask.sum())
-            out["auc_on_source_touching_commits"] = round(roc_auc(y_test[mask], r["test_predictions"][mask]), 4)
+            out["auc_on_source_touching_commits"] = round(
+                roc_auc(y_test[mask], r["test_predictions"][mask]), 4
+            )
             out["peer_la_alone_auc_on_source_touching"] = round(roc_auc(y_test[mask], la[mask]), 4)
             std = time_split(frame, y, known, STANDARD, labels=mode)
             out["standard_features_only_auc"] = std["test"]["roc_auc"]
@@ -136,10 +146,21 @@ def _ground_truth_commits(world: Path) -> set[str]:
 
 def bench_demo(tmp: Path) -> dict:
     world = tmp / "demo"
-    env = {k: v for k, v in os.environ.items() if k not in ("HINDSIGHT_WAREHOUSE", "HINDSIGHT_CONFIG", "DAGSTER_HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HINDSIGHT_WAREHOUSE", "HINDSIGHT_CONFIG", "DAGSTER_HOME")
+    }
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "hindsight.cli", "demo", "--out", str(world)], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=1800, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hindsight.cli", "demo", "--out", str(world)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     out: dict = {"demo_build_s": round(time.perf_counter() - t, 1)}
     if proc.returncode != 0:
         return {**out, "error": proc.stderr[-2000:]}
@@ -156,22 +177,42 @@ def bench_demo(tmp: Path) -> dict:
     planted = _ground_truth_commits(world)
     for source in ("production", "szz_fix"):
         got = set(found.filter(pl.col("source") == source)["sha"])
-        out[f"labels_{source}"] = {"labelled": len(got), "planted_found": len(got & planted), "planted": len(planted),
-                                   "precision": round(len(got & planted) / len(got), 3) if got else None,
-                                   "recall": round(len(got & planted) / len(planted), 3)}
+        out[f"labels_{source}"] = {
+            "labelled": len(got),
+            "planted_found": len(got & planted),
+            "planted": len(planted),
+            "precision": round(len(got & planted) / len(got), 3) if got else None,
+            "recall": round(len(got & planted) / len(planted), 3),
+        }
     out["model_version"] = stored.version if stored else None
-    sets = {"standard": STANDARD, "standard+ai": STANDARD + AI, "standard+production+pack": STANDARD + PRODUCTION + PACK,
-            "all": ALL_FEATURES}
+    sets = {
+        "standard": STANDARD,
+        "standard+ai": STANDARD + AI,
+        "standard+production+pack": STANDARD + PRODUCTION + PACK,
+        "all": ALL_FEATURES,
+    }
     for mode in ("final", "at_split"):
         y, _ = label_vector(frame, found, ["production", "szz_fix"])
         known = _known_at(frame, found.filter(pl.col("source").is_in(["production", "szz_fix"])))
         runs = {name: rolling(frame, y, known, feats, start=10, labels=mode) for name, feats in sets.items()}
         base = runs["standard"]
-        block = {name: {k: r[k] for k in ("n", "defects", "roc_auc", "roc_auc_95", "brier", "effort_top20_by_risk_per_line")
-                        if k in r} for name, r in runs.items()}
+        block = {
+            name: {
+                k: r[k]
+                for k in ("n", "defects", "roc_auc", "roc_auc_95", "brier", "effort_top20_by_risk_per_line")
+                if k in r
+            }
+            for name, r in runs.items()
+        }
         for name, r in runs.items():
-            if name != "standard" and len(r["truth"]) == len(base["truth"]) and (r["truth"] == base["truth"]).all():
-                block[name]["vs_standard"] = paired_auc_difference(base["truth"], base["predictions"], r["predictions"])
+            if (
+                name != "standard"
+                and len(r["truth"]) == len(base["truth"])
+                and (r["truth"] == base["truth"]).all()
+            ):
+                block[name]["vs_standard"] = paired_auc_difference(
+                    base["truth"], base["predictions"], r["predictions"]
+                )
         out[f"ablation_{mode}"] = block
     out["_world"] = str(world)
     return out
@@ -192,11 +233,27 @@ def _commit_500(src: Path, checkout: Path, files: list[str], branch: str) -> Non
     subprocess.run(["git", "-C", str(checkout), "checkout", "-q", "-b", branch], check=True)
     _write_500_lines(checkout, files)
     subprocess.run(["git", "-C", str(checkout), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(checkout), "-c", "user.name=Bench", "-c", "user.email=bench@example.com",
-                    "commit", "-q", "-m", "feat: 500 new lines"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(checkout),
+            "-c",
+            "user.name=Bench",
+            "-c",
+            "user.email=bench@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "feat: 500 new lines",
+        ],
+        check=True,
+    )
 
 
-def _median_review(warehouse: Path, repo: str, checkout: Path, base: str, pack_too: bool) -> tuple[dict, float]:
+def _median_review(
+    warehouse: Path, repo: str, checkout: Path, base: str, pack_too: bool
+) -> tuple[dict, float]:
     con = connect(warehouse, read_only=True)
     try:
         stored = latest_model(con, repo)
@@ -204,8 +261,16 @@ def _median_review(warehouse: Path, repo: str, checkout: Path, base: str, pack_t
         runs = []
         for _ in range(3):
             t = time.perf_counter()
-            r = review_change(con, repo, checkout, base, "HEAD", stored.model,
-                              model_info=model_summary(stored.model, stored), pack=pack)
+            r = review_change(
+                con,
+                repo,
+                checkout,
+                base,
+                "HEAD",
+                stored.model,
+                model_info=model_summary(stored.model, stored),
+                pack=pack,
+            )
             runs.append((time.perf_counter() - t, r))
     finally:
         con.close()
@@ -217,8 +282,13 @@ def _median(cmd: list[str], cwd: Path) -> float:
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, capture_output=True, check=False,
-                       env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"})
+        subprocess.run(
+            cmd,
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"},
+        )
         times.append(time.perf_counter() - t)
     return round(statistics.median(times), 3)
 
@@ -227,17 +297,29 @@ def bench_scoring(tmp: Path, req: dict, demo: dict) -> dict:
     out: dict = {}
     if "_repo" in req:
         checkout = tmp / "requests-change"
-        _commit_500(Path(req["_repo"]), checkout, ["src/requests/models.py", "src/requests/utils.py",
-                                                   "src/requests/bench_new.py"], "bench")
-        secs, total = _median_review(Path(req["_warehouse"]), "requests", checkout, "origin/main", pack_too=False)
+        _commit_500(
+            Path(req["_repo"]),
+            checkout,
+            ["src/requests/models.py", "src/requests/utils.py", "src/requests/bench_new.py"],
+            "bench",
+        )
+        secs, total = _median_review(
+            Path(req["_warehouse"]), "requests", checkout, "origin/main", pack_too=False
+        )
         git_diff = _median(["git", "diff", "--stat", "origin/main", "HEAD"], checkout)
-        out["requests_500_line_change"] = {"review_s": total, "parts": secs, "peer_git_diff_s": git_diff,
-                                           "ratio_to_git_diff": round(total / git_diff, 1) if git_diff else None,
-                                           "bar_2s_met": total < 2.0}
+        out["requests_500_line_change"] = {
+            "review_s": total,
+            "parts": secs,
+            "peer_git_diff_s": git_diff,
+            "ratio_to_git_diff": round(total / git_diff, 1) if git_diff else None,
+            "bar_2s_met": total < 2.0,
+        }
     if "_world" in demo:
         world = Path(demo["_world"])
         checkout = tmp / "demo-change"
-        _commit_500(world / "repo", checkout, ["src/shop/http/client.py", "src/shop/orders/service.py"], "bench")
+        _commit_500(
+            world / "repo", checkout, ["src/shop/http/client.py", "src/shop/orders/service.py"], "bench"
+        )
         config = load_config(world / "hindsight.toml")
         secs, total = _median_review(config.warehouse, "shop", checkout, "origin/main", pack_too=True)
         con = connect(config.warehouse, read_only=True)
@@ -246,10 +328,24 @@ def bench_scoring(tmp: Path, req: dict, demo: dict) -> dict:
         finally:
             con.close()
         semgrep = shutil.which("semgrep") or str(Path(sys.executable).parent / "semgrep")
-        peer = _median([semgrep, "scan", "--metrics=off", "--disable-version-check", "--quiet", "--config",
-                        str(pack.semgrep_config), "src/shop/http/client.py", "src/shop/orders/service.py"], checkout)
+        peer = _median(
+            [
+                semgrep,
+                "scan",
+                "--metrics=off",
+                "--disable-version-check",
+                "--quiet",
+                "--config",
+                str(pack.semgrep_config),
+                "src/shop/http/client.py",
+                "src/shop/orders/service.py",
+            ],
+            checkout,
+        )
         out["demo_500_line_change_with_rule_pack"] = {
-            "review_s": total, "parts": secs, "peer_semgrep_same_files_s": peer,
+            "review_s": total,
+            "parts": secs,
+            "peer_semgrep_same_files_s": peer,
             "ratio_to_semgrep": round(total / peer, 2) if peer else None,
             "model_part_s": round(secs["git"] + secs["features"], 3),
         }
@@ -265,8 +361,12 @@ def run() -> dict:
     for block in (req, demo):
         for key in [k for k in block if k.startswith("_")]:
             block.pop(key)
-    return {"requests": req, "demo": demo, "scoring": speed,
-            "note": "2-core machine shared with other jobs: timings vary with load; ratios are to peers in the same run"}
+    return {
+        "requests": req,
+        "demo": demo,
+        "scoring": speed,
+        "note": "2-core machine shared with other jobs: timings vary with load; ratios are to peers in the same run",
+    }
 
 
 if __name__ == "__main__":

@@ -173,7 +173,9 @@ def rolling(
     return out
 
 
-def paired_auc_difference(y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
+def paired_auc_difference(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: int = 1000, seed: int = 0
+) -> dict:
     """AUC(b) - AUC(a) on the same changes, with a paired bootstrap 95% interval and P(difference > 0)."""
     rng = np.random.default_rng(seed)
     y, a, b = np.asarray(y, dtype=int), np.asarray(a), np.asarray(b)
@@ -185,6 +187,8 @@ def paired_auc_difference(y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: i
         if ra is not None and rb is not None:
             diffs.append(rb - ra)
     diffs = np.array(diffs)
-    return {"difference": round(float(base), 4),
-            "ci95": [round(float(np.percentile(diffs, 2.5)), 4), round(float(np.percentile(diffs, 97.5)), 4)],
-            "p_positive": round(float((diffs > 0).mean()), 3)}
+    return {
+        "difference": round(float(base), 4),
+        "ci95": [round(float(np.percentile(diffs, 2.5)), 4), round(float(np.percentile(diffs, 97.5)), 4)],
+        "p_positive": round(float((diffs > 0).mean()), 3),
+    }

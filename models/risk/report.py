@@ -27,6 +27,15 @@ def md(text: object, limit: int = 120) -> str:
     return s.replace("@", "@\u200b").replace("&", "&amp;")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(text: object, limit: int = 200) -> str:
+    """Untrusted text for a terminal: control characters (escape sequences) removed, one line, capped."""
+    s = " ".join(_CONTROL.sub(" ", str(text or "")).split())
+    return s[: limit - 1] + "…" if len(s) > limit else s
+
+
 def code(text: object, limit: int = 100) -> str:
     """Untrusted text inside a Markdown code span: no backticks, one line, length-capped."""
     s = " ".join(str(text or "").replace("`", "'").split())
@@ -43,7 +52,7 @@ def _short(key: str) -> str:
 
 def text(r: Review) -> str:
     title = (
-        f"Change risk for {r.repo} {r.base}..{r.head} ({len(r.commits)} commits, model "
+        f"Change risk for {plain(r.repo)} {plain(r.base)}..{plain(r.head)} ({len(r.commits)} commits, model "
         f"v{r.model.get('version', '?')}, base rate {_pct(r.model.get('base_rate', 0))})"
     )
     lines = [title]
@@ -52,21 +61,21 @@ def text(r: Review) -> str:
         lines.append(
             f"change set: {cs.level.upper()} risk, {_pct(cs.probability)} probability of inducing a defect"
         )
-        lines += [f"  - {x['text']}" for x in cs.reasons] or [
+        lines += [f"  - {plain(x['text'])}" for x in cs.reasons] or [
             "  - no feature raises the risk above an average change"
         ]
     lines.append("")
     lines.append("commits, riskiest first:")
     for c in r.commits:
-        lines.append(
-            f"  {c.key[:12]}  {c.level:<6} {_pct(c.probability):>6}  {' '.join(c.subject.split())[:70]}"
-        )
-        lines += [f"      - {x['text']}" for x in c.reasons[:3]]
+        lines.append(f"  {c.key[:12]}  {c.level:<6} {_pct(c.probability):>6}  {plain(c.subject, 70)}")
+        lines += [f"      - {plain(x['text'])}" for x in c.reasons[:3]]
     if r.findings:
         lines.append("")
         lines.append("rule-pack findings on added lines:")
-        lines += [f"  {_short(f['sha'])} {f['path']}:{f['line']} {f['rule_id']}" for f in r.findings]
-    lines += [f"note: {n}" for n in r.notes]
+        lines += [
+            f"  {_short(f['sha'])} {plain(f['path'])}:{f['line']} {plain(f['rule_id'])}" for f in r.findings
+        ]
+    lines += [f"note: {plain(n, 400)}" for n in r.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -133,3 +133,20 @@ def test_ci_mode_reviews_from_a_model_file_without_the_warehouse(cli_env, traine
     got = json.loads(res.output)
     assert got["change_set"]["level"] == "high" and got["model"]["source"] == str(model)
     assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_text_output_strips_terminal_escapes(trained, branches):
+    from models.risk.review import ScoredChange
+
+    r = _review(trained, "risky")
+    r.commits[0] = ScoredChange(**{**r.commits[0].__dict__, "subject": "evil \x1b]0;owned\x07 \x1b[31mred"})
+    out = report.text(r)
+    assert "\x1b" not in out and "\x07" not in out and "evil" in out
+
+
+def test_cli_risk_train(cli_env, trained):
+    res = CliRunner().invoke(app, [*cli_env, "risk", "train", "--repo", "app"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("app: unchanged, model v1")
+    res = CliRunner().invoke(app, [*cli_env, "risk", "train", "--repo", "nope"])
+    assert res.exit_code == 2 and "no repository named 'nope'" in res.output

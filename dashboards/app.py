@@ -35,6 +35,7 @@ def main() -> None:
         st.Page(PAGES / "attribution.py", title="AI attribution", url_path="attribution"),
         st.Page(PAGES / "incidents.py", title="Incidents", url_path="incidents"),
         st.Page(PAGES / "rules.py", title="Rules & guidance", url_path="rules"),
+        st.Page(PAGES / "change_risk.py", title="Change risk", url_path="change-risk"),
         st.Page(PAGES / "sql.py", title="SQL", url_path="sql"),
     ]
     nav = st.navigation(pages)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import attribution, clusters, feedback, history, publish, signatures, sources
+from pipelines import attribution, clusters, feedback, history, publish, risk, signatures, sources
 from pipelines.resources import default_resources
 
-STAGES = [sources, history, signatures, clusters, attribution, feedback, publish]
+STAGES = [sources, history, signatures, clusters, attribution, feedback, risk, publish]
 publish.finalize()
 
 

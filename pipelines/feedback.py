@@ -21,7 +21,7 @@ NO_PACK = "no failure class of the catalog seen in production yet"
 @dg.asset(
     name="rule_pack",
     group_name="feedback",
-    deps=["clusters", "suspect_commits"],
+    deps=["clusters", "suspect_commits", "change_risk"],  # change_risk: the pack carries its models
     kinds={"semgrep", "ruff", "duckdb"},
     description="Versioned rule pack (catalog + mined semgrep rules, ruff config, SARIF, README, CI files) "
     "under <exports>/rulepacks/<version>/; core.rule_packs, core.rules.",

@@ -12,14 +12,14 @@ from pipelines.resources import warehouse_connection
 # Everything a dashboard page shows; the snapshot waits for whichever of these exist in this deployment.
 UPSTREAM = ["sentry_events", "log_records", "incidents", "commits", "event_fingerprints", "log_templates",
             "clusters", "cluster_flags", "incident_clusters", "frame_attribution", "suspect_commits",
-            "ai_failure_rates", "rule_pack", "guidance", "rule_efficacy"]
+            "ai_failure_rates", "rule_pack", "guidance", "rule_efficacy", "change_risk"]
 
 
 def _existing_upstream() -> list[dg.AssetKey]:
-    from pipelines import attribution, clusters, feedback, history, signatures, sources
+    from pipelines import attribution, clusters, feedback, history, risk, signatures, sources
 
     keys = set()
-    for stage in (sources, history, signatures, clusters, attribution, feedback):
+    for stage in (sources, history, signatures, clusters, attribution, feedback, risk):
         for asset in stage.assets:
             keys.update(asset.keys)
     return [dg.AssetKey(name) for name in UPSTREAM if dg.AssetKey(name) in keys]

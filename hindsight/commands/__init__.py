@@ -7,9 +7,10 @@ from hindsight.commands import (
     feedback,
     history,
     pipeline,
+    risk,
     signatures,
     sources,
     warehouse,
 )
 
-STAGE_MODULES = [sources, history, signatures, attribution, feedback, pipeline, warehouse, demo, dashboard]
+STAGE_MODULES = [sources, history, signatures, attribution, feedback, risk, pipeline, warehouse, demo, dashboard]

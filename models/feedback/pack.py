@@ -258,6 +258,8 @@ def export_pack(
         (stage / "README.md").write_text(readme(pack, version), encoding="utf-8")
         (stage / PRECOMMIT_FILE).write_text(precommit_config(), encoding="utf-8")
         (stage / WORKFLOW_FILE).write_text(workflow(), encoding="utf-8")
+        from models.risk.export import write_pack_files  # risk stage: PR review job + models (issue 20)
+        write_pack_files(con, config, stage)
         manifest = _manifest(pack, version, prev["version"] if prev else None)
         log = changelog(pack, manifest, prev["manifest"] if prev else None)
         (stage / CHANGELOG_FILE).write_text(log, encoding="utf-8")

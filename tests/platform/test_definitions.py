@@ -25,9 +25,10 @@ EXPECTED_DEPS = {
     "frame_attribution": ["commits", "log_records", "sentry_events"],
     "suspect_commits": ["clusters", "frame_attribution"],
     "ai_failure_rates": ["suspect_commits"],
-    "rule_pack": ["clusters", "suspect_commits"],
+    "rule_pack": ["change_risk", "clusters", "suspect_commits"],
     "guidance": ["rule_pack"],
     "rule_efficacy": ["rule_pack"],
+    "change_risk": ["commits", "incident_clusters", "suspect_commits"],
 }
 
 EXPECTED_CHECKS = {
@@ -37,7 +38,7 @@ EXPECTED_CHECKS = {
     "log_templates:every_record_templated", "clusters:every_error_event_has_a_cluster",
     "clusters:no_cluster_id_disappears", "frame_attribution:resolved_frames_have_blame",
     "frame_attribution:unresolved_reasons", "rule_pack:semgrep_rules_validate", "rule_pack:ruff_config_loads",
-    "rule_pack:sarif_valid", "rule_pack:semgrep_examples_pass",
+    "rule_pack:sarif_valid", "rule_pack:semgrep_examples_pass", "change_risk:every_commit_scored",
 }
 
 

@@ -1,0 +1,1 @@
+SELECT inputs_digest, outcome FROM core.risk_state WHERE repo = $repo;

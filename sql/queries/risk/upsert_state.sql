@@ -1,0 +1,2 @@
+INSERT OR REPLACE INTO core.risk_state (repo, inputs_digest, outcome, updated_at)
+VALUES ($repo, $digest, $outcome, now()::TIMESTAMP);

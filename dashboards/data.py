@@ -101,13 +101,17 @@ def to_csv(frame: pl.DataFrame) -> str:
 
 @st.cache_data(show_spinner=False)
 def _existing_views(version: tuple[str, int]) -> frozenset[str]:
+    """Views, tables and table macros of schema main in the snapshot (a snapshot published by an older version
+    lacks the newer ones: pages then say what to run instead of failing)."""
     if not version[0]:
         return frozenset()
     con = _connect(Path(version[0]))
     try:
-        rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                           "WHERE table_schema IN ('main', 'dash')").fetchall()
-        return frozenset(name if schema == "main" else f"{schema}.{name}" for schema, name in rows)
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                           "UNION SELECT function_name FROM duckdb_functions() "
+                           "WHERE schema_name = 'main' AND function_type = 'table_macro' "
+                           "AND database_name = current_database()").fetchall()
+        return frozenset(name for (name,) in rows)
     finally:
         con.close()
 
@@ -117,15 +121,11 @@ def has_views(*names: str) -> bool:
     return all(n in views for n in names)
 
 
-# Relations the snapshot may carry precomputed (models/warehouse/snapshot.py MATERIALIZED), with the view
-# expression to fall back to on a snapshot published without them.
-_FALLBACK = {"crash_sites": "(SELECT * FROM frame_attribution WHERE is_crash_site)",
-             "cluster_attribution": "cluster_attribution", "ai_failure_rates": "ai_failure_rates"}
-
-
-def relation(name: str) -> str:
-    """SQL for a heavy relation: the snapshot's precomputed `dash.<name>` table, else the live view."""
-    return f"dash.{name}" if has_views(f"dash.{name}") else _FALLBACK[name]
+def figure(macro: str, filters, tail: str = "", params: list | tuple = (), extra_args: str = "") -> pl.DataFrame:
+    """Rows of a dashboard macro (sql/views/60_dashboard.sql) called with the page's filters:
+    `SELECT * FROM <macro>(<filters><extra_args>) <tail>`; `params` fill the placeholders of extra_args and tail."""
+    args, values = filters.macro_args()
+    return query(f"SELECT * FROM {macro}({args}{extra_args}) {tail}", [*values, *params])
 
 
 def has_rows(view: str) -> bool:

@@ -50,19 +50,21 @@ def _self_monitoring() -> bool:
     return init_self_monitoring("dashboard")
 
 
+def routes() -> list[tuple[str, Page, bool]]:
+    """(URL path, page, shown in the navigation) of every route: each page at `/<name>`, and the first page at
+    `/` too (Streamlit serves its default page only at `/`; its `/<name>` route is a hidden alias)."""
+    first = PAGES[0]
+    return [("", first, True), *((p.name, p, not p.hidden and p is not first) for p in PAGES)]
+
+
 def _st_pages() -> tuple[list, dict]:
-    """The st.Page objects, and each one's Page. The default page is served at `/` and, as a hidden alias, at
-    `/<name>` too (Streamlit serves its default page only at `/`)."""
+    """The st.Page objects of `routes()`, and the Page of each URL path."""
     pages, spec = [], {}
-    for i, page in enumerate(PAGES):
-        entry = st.Page(PAGE_DIR / f"{page.name}.py", title=page.title, url_path=page.name if i else "home",
-                        default=i == 0, visibility="hidden" if page.hidden else "visible")
+    for url, page, shown in routes():
+        entry = st.Page(PAGE_DIR / f"{page.name}.py", title=page.title, url_path=url or "home", default=not url,
+                        visibility="visible" if shown else "hidden")
         pages.append(entry)
-        spec[entry.url_path] = page
-        if i == 0:
-            alias = st.Page(PAGE_DIR / f"{page.name}.py", title=page.title, url_path=page.name, visibility="hidden")
-            pages.append(alias)
-            spec[alias.url_path] = page
+        spec[url] = page
     return pages, spec
 
 
@@ -71,7 +73,7 @@ def main() -> None:
     _self_monitoring()
     pages, spec = _st_pages()
     nav = st.navigation(pages)
-    page = spec[nav.url_path]
+    page = spec[nav.url_path]  # the default page's url_path is ''
     st.session_state["filters"] = sidebar_filters(page.filters)
     db = data.database_file()
     st.sidebar.caption(f"Data: {db.name if db else 'none yet'} · published {data.snapshot_age()}")

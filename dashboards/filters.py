@@ -90,8 +90,12 @@ def _options_for(key: str) -> list[str]:
         authors = (_options("SELECT DISTINCT author FROM failure_events WHERE author IS NOT NULL "
                             f"AND author <> '{HUMAN}' ORDER BY 1") if data.has_views("failure_events") else [])
         return [*authors, HUMAN]
-    column = {"service": "service", "env": "environment", "release": "release"}[key]
-    return _options(f"SELECT DISTINCT {column} FROM failure_events ORDER BY 1") if data.has_views("failure_events") else []
+    if not data.has_views("failure_events"):
+        return []
+    if key == "service":  # incidents name services too (maybe one without failures)
+        return _options("SELECT service FROM failure_events UNION SELECT unnest(services) FROM incidents ORDER BY 1")
+    column = {"env": "environment", "release": "release"}[key]
+    return _options(f"SELECT DISTINCT {column} FROM failure_events ORDER BY 1")
 
 
 def sidebar_filters(applicable: tuple[str, ...]) -> Filters:

@@ -11,7 +11,6 @@ import polars as pl
 import streamlit as st
 
 from models.config import load_config
-from models.feedback.render import RUFF_FILE, SEMGREP_FILE
 
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"  # what `make dev` serves
 
@@ -64,6 +63,8 @@ def dagster_asset_url(asset_key: str) -> str:
 
 def rule_file(engine: str) -> str:
     """The file of the exported pack that holds a rule of this engine."""
+    from models.feedback.render import RUFF_FILE, SEMGREP_FILE  # imported on use: models.feedback is heavy
+
     return SEMGREP_FILE if engine == "semgrep" else RUFF_FILE
 
 

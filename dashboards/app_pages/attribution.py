@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.links import with_commit_links
-from dashboards.ui import cluster_table_config, filters, require_data, with_cluster_links
+from dashboards.ui import cluster_table_config, filters, plain_label, require_data, with_cluster_links
 
 st.title("AI attribution")
 f = filters()
@@ -28,7 +28,7 @@ def _rate_chart(rates: pl.DataFrame, title: str):
         .alias("support"),
         pl.when(pl.col("is_ai")).then(pl.lit("AI tool")).otherwise(pl.lit("unknown/human")).alias("kind"),
         pl.format("{} of {} lines", "failing_lines", "lines_written").alias("label")).to_pandas()
-    order = rates.sort(["ranked", "failing_lines_per_kloc"], descending=True)["author"].to_list()
+    order = rates["author"].to_list()  # as given
     base = alt.Chart(frame).encode(y=alt.Y("author:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
     rules = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("ci_low_per_kloc:Q", title=title), x2="ci_high_per_kloc:Q",
@@ -66,11 +66,13 @@ if ready:
             rate = "—" if row["failing_lines_per_kloc"] is None else f"{row['failing_lines_per_kloc']:.1f}"
             interval = ("" if row["ci_low_per_kloc"] is None
                         else f"95% CI {row['ci_low_per_kloc']:.1f}–{row['ci_high_per_kloc']:.1f}; ")
-            col.metric(f"{row['author']}: per 1,000 lines", rate,
+            col.metric(plain_label(f"{row['author']}: per 1,000 lines"), rate,
                        help=f"{interval}{row['failing_lines']} failing of {row['lines_written']:,} lines written; "
                             f"{row['events']:,} events")
-        st.altair_chart(_rate_chart(by_kind.filter(pl.col("lines_written") > 0), "failing lines per 1,000 written"),
-                        width="stretch")
+        # one chart: AI (any tool) and unknown/human first, then every tool on its own
+        tools = by_author.filter(pl.col("is_ai") & (pl.col("lines_written") > 0))
+        charted = pl.concat([by_kind.filter(pl.col("lines_written") > 0).sort("author"), tools], how="diagonal_relaxed")
+        st.altair_chart(_rate_chart(charted, "failing lines per 1,000 written"), width="stretch")
     else:
         st.caption("No lines written are known for these authors (commit history of the files that ran).")
 
@@ -80,9 +82,6 @@ if ready:
         ai = by_author.filter(pl.col("is_ai"))["events"].sum()
         st.caption(f"AI-written crashing lines: {ai:,} of {total:,} blamed events ({ai / total:.0%})." if total else
                    "No blamed event in the selection.")
-        charted = by_author.filter(pl.col("lines_written") > 0)
-        if charted.height:
-            st.altair_chart(_rate_chart(charted, "failing lines per 1,000 written"), width="stretch")
         st.dataframe(by_author.drop("is_ai"), hide_index=True, width="stretch", column_config={
             "rate_rank": st.column_config.NumberColumn("rank", help=f"Only authors with ≥ {MIN_LINES} lines written"),
             "failing_lines_per_kloc": st.column_config.NumberColumn("failing per 1,000 lines", format="%.1f"),

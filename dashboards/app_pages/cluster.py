@@ -131,10 +131,12 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
 
     where_args, values = f.macro_args()
     st.subheader("Sample events (in the selection)")
+    newest = data.query(f"SELECT occurrence_id FROM filtered_failures({where_args}) WHERE cluster_id = ? "
+                        "AND kind = 'event' ORDER BY ts DESC LIMIT 20", [*values, cluster_id])["occurrence_id"].to_list() \
+        if cost.height else []
     sample = data.query(
-        f"SELECT e.event_id, e.ts, e.release, e.service, e.environment, e.exception_type, e.exception_value, e.message "
-        f"FROM filtered_failures({where_args}) ff JOIN events e ON e.event_id = ff.occurrence_id "
-        f"WHERE ff.cluster_id = ? AND ff.kind = 'event' ORDER BY e.ts DESC LIMIT 20", [*values, cluster_id])
+        "SELECT event_id, ts, release, service, environment, exception_type, exception_value, message FROM events "
+        "WHERE list_contains(?, event_id) ORDER BY ts DESC", [newest]) if newest else pl.DataFrame()
     if sample.height:
         st.dataframe(sample, hide_index=True, width="stretch")
     else:

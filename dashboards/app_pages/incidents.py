@@ -61,6 +61,9 @@ if require_data("incidents", "incidents_in_period",
                 color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors), title="severity"),
                 tooltip=["incident_id", "title", "severity", "status", "started_at:T", "ended_at:T",
                          "linked_clusters"]),
+            chart.mark_point(filled=True, size=70, shape="diamond").encode(  # short incidents stay visible
+                x="started_at:T", y=y, color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors)),
+                tooltip=["incident_id", "title", "severity", "started_at:T"]),
             chart.mark_text(align="right", dx=-4, fontSize=11, color="#333").encode(
                 x="ended_at:T", y=y, text="state:N"),
         ).properties(height=40 + 26 * bars.height), width="stretch")

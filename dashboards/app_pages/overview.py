@@ -85,16 +85,23 @@ if require_data("failure_events", "failure_patterns", step="Ingest error events 
         top5 = patterns.head(5)
         top_ids = top5["cluster_id"].to_list()
         daily = data.figure("pattern_daily", f, "ORDER BY day", [top_ids], extra_args=", ?::VARCHAR[]")
-        days = pl.DataFrame({"day": pl.date_range(f.start, f.end, "1d", eager=True)})
-        for column, row in zip(st.columns(len(top_ids)), top5.iter_rows(named=True), strict=True):
-            series = (days.join(daily.filter(pl.col("cluster_id") == row["cluster_id"]).select("day", "requests"),
-                                on="day", how="left").with_columns(pl.col("requests").fill_null(0)))
-            with column:
-                st.text(f"#{row['cost_rank']} {row['cluster_id']}\n{row['failure_class']}")
-                st.altair_chart(alt.Chart(series.to_pandas()).mark_area(opacity=0.7, line=True).encode(
-                    x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=3)),
-                    y=alt.Y("requests:Q", title="requests/day"),
-                    tooltip=["day:T", "requests:Q"]).properties(height=140), width="stretch")
+        # the days these patterns occurred on (not the whole range: a year of incidents would flatten them)
+        first = daily["day"].min() if daily.height else f.start
+        last = daily["day"].max() if daily.height else f.end
+        days = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
+        labels = {r["cluster_id"]: f"#{r['cost_rank']} {r['cluster_id']} {r['failure_class']}"
+                  for r in top5.iter_rows(named=True)}
+        series = (days.join(pl.DataFrame({"cluster_id": top_ids}), how="cross")
+                  .join(daily.select("cluster_id", "day", "requests"), on=["cluster_id", "day"], how="left")
+                  .with_columns(pl.col("requests").fill_null(0),
+                                pl.col("cluster_id").replace_strict(labels).alias("pattern")))
+        st.altair_chart(alt.Chart(series.to_pandas()).mark_area(opacity=0.7, line=True).encode(
+            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=3)),
+            y=alt.Y("requests:Q", title="requests/day"), tooltip=["pattern:N", "day:T", "requests:Q"],
+        ).properties(width=150, height=120).facet(
+            column=alt.Column("pattern:N", sort=[labels[c] for c in top_ids], title=None,
+                              header=alt.Header(labelAlign="left", labelAnchor="start", labelFontSize=11)),
+        ).resolve_scale(y="independent"))
 
     health = data.figure("release_health", f, "ORDER BY release_order")
     st.subheader("Release over release")

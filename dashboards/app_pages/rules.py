@@ -18,8 +18,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.links import pack_file_link, rule_file
 from dashboards.packs import resolve_pack_dir, zip_directory
-from dashboards.ui import require_data
-from models.clusters.classify import CATALOG as FAILURE_CLASSES
+from dashboards.ui import plain_label, require_data
 
 st.title("Rules & guidance")
 
@@ -56,10 +55,10 @@ def _rule_columns() -> list[str]:
     return select
 
 
-def _guidance_class(path: str) -> str:
+def _guidance_class(path: str, classes: set[str]) -> str:
     """The failure class a guidance file is about (from its name), or 'all classes' for whole-repo files."""
     stem = Path(path).name.split(".")[0].removeprefix("hindsight-").replace("-", "_")
-    return stem if stem in FAILURE_CLASSES else "all classes"
+    return stem if stem in classes else "all classes"
 
 
 if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export` then `hindsight evaluate`)."):
@@ -136,7 +135,8 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
 
     pack_dir = resolve_pack_dir(current["path"])
     if pack_dir is not None:
-        st.download_button("Download rule pack (.zip)", _pack_zip(str(pack_dir), pack_dir.stat().st_mtime),
+        mtime = pack_dir.stat().st_mtime  # zipped only when clicked (a callable runs on download)
+        st.download_button("Download rule pack (.zip)", lambda: _pack_zip(str(pack_dir), mtime),
                            file_name=f"hindsight-rules-{current['version']}.zip", mime="application/zip", key="dl_pack")
     else:
         st.caption(f"Pack directory {current['path']} is not on this machine; the rules above are from the warehouse.")
@@ -147,18 +147,19 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
     if not guidance.height:
         st.caption("No guidance files for this pack yet (run `hindsight run`).")
     else:
-        guidance = guidance.with_columns(
-            pl.col("path").map_elements(_guidance_class, return_dtype=pl.String).alias("failure_class"))
-        st.caption("One tab per format (the assistant that reads it); in each, one file per failure class or one "
-                   "file for all classes.")
-        formats = guidance["format"].unique(maintain_order=True).to_list()
-        for fmt, tab in zip(formats, st.tabs([f"{fmt} ({guidance.filter(pl.col('format') == fmt).height})"
-                                              for fmt in formats]), strict=True):
-            with tab:
-                files = guidance.filter(pl.col("format") == fmt).sort("failure_class", "path")
-                st.dataframe(files.select("failure_class", "path", "bytes"), hide_index=True, width="stretch")
-                pick = st.selectbox("Show file", files["path"].to_list(), key=f"guidance_pick_{fmt}")
-                content = files.filter(pl.col("path") == pick)["content"][0]
-                st.download_button("Download", content, file_name=Path(pick).name or "guidance.md",
-                                   key=f"dl_guidance_{fmt}")
-                st.code(content, language="markdown")  # shown as source, never rendered
+        classes = set(data.query("SELECT DISTINCT failure_class FROM core.rules WHERE pack_version = ?",
+                                 [current["version"]])["failure_class"].to_list())
+        guidance = guidance.with_columns(pl.col("path").map_elements(
+            lambda path: _guidance_class(path, classes), return_dtype=pl.String).alias("failure_class"))
+        st.caption("Grouped by failure class (rows) and format, the assistant that reads the file (columns); "
+                   "'all classes' files hold every class.")
+        matrix = (guidance.select("failure_class", "format", "path")
+                  .pivot(on="format", index="failure_class", values="path", aggregate_function="first")
+                  .sort(pl.col("failure_class") == "all classes", "failure_class", descending=[True, False]))
+        st.dataframe(matrix, hide_index=True, width="stretch")
+        files = guidance.sort("format", "failure_class", "path")
+        pick = st.selectbox("Show file", files["path"].to_list(), key="guidance_pick",
+                            format_func=lambda path: plain_label(path, limit=120))
+        content = files.filter(pl.col("path") == pick)["content"][0]
+        st.download_button("Download", content, file_name=Path(pick).name or "guidance.md", key="dl_guidance")
+        st.code(content, language="markdown")  # shown as source, never rendered

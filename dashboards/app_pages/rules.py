@@ -89,19 +89,6 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
         rules = rules.with_columns(pl.struct("engine", "rule_id").map_elements(
             lambda r: pack_file_link(current["version"], rule_file(r["engine"]), r["rule_id"]),
             return_dtype=pl.String).alias("file"))
-        noisy = (rules.filter(pl.col("head_findings") > 0).sort("head_findings", descending=True)
-                 if "head_findings" in rules.columns else pl.DataFrame())
-        if noisy.height:
-            st.caption(f"Noise: findings at HEAD per rule ({rules.height - noisy.height} rule(s) have none). "
-                       "A finding at HEAD is code that matches the rule and has not failed (yet).")
-            tooltip = [c for c in ("rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall",
-                                   "head_findings", "noise_per_kloc") if c in noisy.columns]
-            st.altair_chart(alt.Chart(noisy.to_pandas()).mark_bar().encode(
-                x=alt.X("head_findings:Q", title="findings at HEAD", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
-                color=alt.Color("severity:N", scale=alt.Scale(domain=["ERROR", "WARNING", "INFO"],
-                                                              range=["#b3261e", "#e8710a", "#8d99a6"])),
-                tooltip=tooltip).properties(height=30 + 22 * noisy.height), width="stretch")
         st.dataframe(
             rules.select([c for c in SHOWN if c in rules.columns]), hide_index=True, width="stretch",
             column_config={
@@ -115,6 +102,19 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
         if "heldout_recall" not in rules.columns:
             st.caption("Held-out recall is not computed by this warehouse's feedback stage yet; own-site recall is "
                        "the recall on the crash sites the rule was made from.")
+        noisy = (rules.filter(pl.col("head_findings") > 0).sort("head_findings", descending=True)
+                 if "head_findings" in rules.columns else pl.DataFrame())
+        if noisy.height:
+            st.caption(f"Noise: findings at HEAD per rule ({rules.height - noisy.height} rule(s) have none). "
+                       "A finding at HEAD is code that matches the rule and has not failed (yet).")
+            tooltip = [c for c in ("rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall",
+                                   "head_findings", "noise_per_kloc") if c in noisy.columns]
+            st.altair_chart(alt.Chart(noisy.to_pandas()).mark_bar().encode(
+                x=alt.X("head_findings:Q", title="findings at HEAD", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+                color=alt.Color("severity:N", scale=alt.Scale(domain=["ERROR", "WARNING", "INFO"],
+                                                              range=["#b3261e", "#e8710a", "#8d99a6"])),
+                tooltip=tooltip).properties(height=30 + 20 * noisy.height), width="stretch")
     else:
         st.caption("The current pack has no rules.")
 
@@ -131,7 +131,8 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
         st.caption(f"{current['version']} vs {previous['version']}: {diff.height} rule change(s)")
         if diff.height:
             st.dataframe(diff, hide_index=True, width="stretch")
-    st.code(current["changelog"] or "(first pack: no previous pack to compare with)", language=None)
+    with st.expander("Changelog of the pack (CHANGELOG.md)"):
+        st.code(current["changelog"] or "(first pack: no previous pack to compare with)", language=None)
 
     pack_dir = resolve_pack_dir(current["path"])
     if pack_dir is not None:

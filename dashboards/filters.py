@@ -50,7 +50,7 @@ class Filters:
                  list(self.tools)])
 
     def incident_args(self) -> tuple[str, list]:
-        """The arguments of `incidents_in_period`: the range and the services."""
+        """The arguments of `incidents_in_period`: the range and the services (all an incident carries)."""
         return "?::TIMESTAMP, ?::TIMESTAMP, ?::VARCHAR[]", [self.start_ts, self.end_ts, list(self.services)]
 
     def describe(self) -> str:

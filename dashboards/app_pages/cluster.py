@@ -75,9 +75,9 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
         cols[5].metric("Crashing line by", plain_label(author_label(k["top_author"], k["top_author_share"])))
     else:
         cols[0].metric("Events in the selection", 0, help=f"{c.get('event_count') or 0:,} all time")
-    st.text(f"failure class: {c.get('failure_class') or 'unknown'}    "
-            f"first seen: {str(c.get('first_seen'))[:19]}    last seen: {str(c.get('last_seen'))[:19]}\n"
-            f"releases: {', '.join(c.get('releases') or [])}    services: {', '.join(c.get('services') or [])}")
+    st.text(f"all time: failure class {c.get('failure_class') or 'unknown'} · first seen {str(c.get('first_seen'))[:19]}"
+            f" · last seen {str(c.get('last_seen'))[:19]}\n"
+            f"releases {', '.join(c.get('releases') or [])} · services {', '.join(c.get('services') or [])}")
     st.link_button("Open the clusters asset in Dagster", dagster_asset_url("clusters"))
 
     daily = data.figure("pattern_daily", f, "ORDER BY day", [[cluster_id]], extra_args=", ?::VARCHAR[]")
@@ -121,6 +121,7 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
 
     if data.has_views("suspect_commits"):
         st.subheader("Suspect commits")
+        st.caption("Ranked over all of the cluster's blamed crash sites (attribution stage), whatever the filters.")
         sus = data.query("SELECT rank, repo, commit_sha, score, method, subject, author_name, authored_at, ai_authored, "
                          "ai_tool, fix_commit FROM suspect_commits WHERE cluster_id = ? ORDER BY rank", [cluster_id])
         if sus.height:
@@ -142,18 +143,20 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
     else:
         st.caption("No events of this cluster match the filters.")
 
-    if data.has_views("incident_cluster_evidence"):
+    if data.has_views("incident_cluster_evidence", "incidents_in_period"):
+        inc_args, inc_values = f.incident_args()
         inc = data.query("SELECT e.incident_id, e.incident_title, e.severity, e.started_at, e.resolved_at, e.evidence, "
-                         "e.confidence, s.url FROM incident_cluster_evidence e "
-                         "JOIN incident_summary s USING (incident_id) WHERE e.cluster_id = ? "
-                         "ORDER BY e.started_at", [cluster_id])
-        st.subheader(f"Linked incidents ({inc.height})")
+                         "e.confidence, CASE WHEN regexp_matches(lower(s.url), '^https?://') THEN s.url END AS url "
+                         f"FROM incident_cluster_evidence e JOIN incidents_in_period({inc_args}) s USING (incident_id) "
+                         "WHERE e.cluster_id = ? ORDER BY e.started_at", [*inc_values, cluster_id])
+        st.subheader(f"Linked incidents in the period ({inc.height})")
         if inc.height:
             st.dataframe(inc, hide_index=True, width="stretch",
                          column_config={"url": st.column_config.LinkColumn("incident page"),
                                         "confidence": st.column_config.NumberColumn(format="%.2f")})
 
     st.subheader("Rules and guidance this cluster produced")
+    st.caption("The current rule pack (the sidebar filters do not change what a pack contains).")
     rules = data.query(
         "SELECT r.rule_id, r.engine, r.severity, r.failure_class, r.message, r.pack_version FROM core.rules r "
         "WHERE list_contains(r.cluster_ids, ?) AND r.pack_version = "

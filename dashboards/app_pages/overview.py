@@ -25,8 +25,7 @@ if require_data("failure_events", "failure_patterns", step="Ingest error events 
     args, values = f.macro_args()
     totals = data.query(f"SELECT count(*) AS events, count(DISTINCT request_id) AS requests, "
                         f"count(DISTINCT cluster_id) AS patterns FROM filtered_failures({args})", values)
-    inc_args, inc_values = f.incident_args()
-    incidents = data.query(f"SELECT count(*) AS n FROM incidents_in_period({inc_args})", inc_values)["n"][0]
+    incidents = data.figure("incidents_in_selection", f).height
     t = totals.row(0, named=True)
     st.caption(f"{f.start.isoformat()} to {f.end.isoformat()}{' (all data)' if f.default_range else ''} · "
                f"{t['events']:,} failure events · {t['requests']:,} affected requests · {t['patterns']} patterns · "
@@ -134,10 +133,9 @@ if require_data("failure_events", "failure_patterns", step="Ingest error events 
     else:
         st.caption("No event in the selection carries a release.")
 
-if data.database_file() is not None and data.has_views("incidents_in_period"):
-    inc_args, inc_values = f.incident_args()
-    inc = data.query(f"SELECT incident_id, severity, status, started_at, resolved_at, linked_clusters, title "
-                     f"FROM incidents_in_period({inc_args}) ORDER BY started_at DESC", inc_values)
+if data.database_file() is not None and data.has_views("incidents_in_selection"):
+    inc = data.figure("incidents_in_selection", f, "ORDER BY started_at DESC").select(
+        "incident_id", "severity", "status", "started_at", "resolved_at", "linked_clusters", "title")
     st.subheader(f"Incidents in the period ({inc.height})")
     if inc.height:
         st.dataframe(inc, hide_index=True, width="stretch")

@@ -88,6 +88,18 @@ WHERE started_at < end_ts AND coalesce(resolved_at, end_ts) >= start_ts
   AND (len(wanted_services) = 0 OR len(coalesce(services, [])) = 0
        OR len(list_intersect(services, wanted_services)) > 0);
 
+-- Incidents of the selection: those of the period and services; with an environment, release or author filter,
+-- only those linked to a pattern that has selected occurrences (incidents carry none of these themselves).
+CREATE OR REPLACE MACRO incidents_in_selection(start_ts, end_ts, wanted_services, environments, releases, authors)
+AS TABLE
+SELECT *
+FROM incidents_in_period(start_ts, end_ts, wanted_services) i
+WHERE (len(environments) = 0 AND len(releases) = 0 AND len(authors) = 0)
+   OR EXISTS (SELECT 1 FROM incident_clusters l
+              WHERE l.incident_id = i.incident_id
+                AND l.cluster_id IN (SELECT cluster_id FROM filtered_failures(start_ts, end_ts, wanted_services,
+                                                                              environments, releases, authors)));
+
 -- What each failure pattern (cluster) costs in the period, ranked: affected requests first (an event seen
 -- both by Sentry and in a log line is one request), then incidents, then events. `trend` compares the last
 -- `trend_days` days before end_ts with the `trend_days` before those (they may reach before start_ts).

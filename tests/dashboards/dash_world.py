@@ -70,7 +70,7 @@ def world(tmp_path_factory) -> Path:
     """
     if os.environ.get("HINDSIGHT_DASHBOARD_WORLD"):
         out = Path(os.environ["HINDSIGHT_DASHBOARD_WORLD"]).resolve()
-        (out / "dashboard-world.json").write_text(json.dumps({"counts": _counts(out / "warehouse.duckdb")}))
+        _write_atomically(out / "dashboard-world.json", json.dumps({"counts": _counts(out / "warehouse.duckdb")}))
         return out
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -85,7 +85,7 @@ def world(tmp_path_factory) -> Path:
     info = json.loads(ready.read_text())
     if not info["counts"]["events"]:
         pytest.fail(f"the demo world has no events: {info}")
-    (out / "dashboard-world.json").write_text(json.dumps(info))
+    _write_atomically(out / "dashboard-world.json", json.dumps(info))
     return out
 
 
@@ -108,6 +108,13 @@ def _build_samples_world(out: Path) -> dict:
     return {"counts": _counts(out / "warehouse.duckdb")}
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Other xdist workers may read the file at any moment: they see the old text or the new, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def _shared_world(tmp_path_factory, name: str, build) -> Path:
     """Build a world once per session into the session's shared temp dir (xdist workers share it)."""
     base = tmp_path_factory.getbasetemp()
@@ -120,7 +127,7 @@ def _shared_world(tmp_path_factory, name: str, build) -> Path:
             if out.exists():
                 shutil.rmtree(out)
             ready.write_text(json.dumps(build(out)))
-    (out / "dashboard-world.json").write_text(ready.read_text())
+    _write_atomically(out / "dashboard-world.json", ready.read_text())
     return out
 
 

@@ -152,3 +152,19 @@ def test_a_filter_picked_on_one_page_stays_on_the_next(demo, snapshot_con):
     at.switch_page("app_pages/clusters.py").run()
     assert at.sidebar.multiselect(key="f_service").value == [service]
     assert _ranking(at) == expected
+
+
+def test_author_release_and_environment_filters_narrow_the_overviews_incidents(demo, snapshot_con):
+    """Incidents carry no author, release or environment: with such a filter the Overview counts the incidents
+    linked to a pattern that has selected failures."""
+    values = _values(snapshot_con)
+    total = snapshot_con.execute("SELECT count(*) FROM core.incidents").fetchone()[0]
+    for key in ("tool", "release", "env"):
+        linked = snapshot_con.execute(
+            f"SELECT count(DISTINCT l.incident_id) FROM incident_clusters l WHERE l.cluster_id IN ("
+            f"SELECT ce.cluster_id FROM cluster_events ce JOIN core.events e USING (event_id) WHERE {PREDICATES[key]})",
+            [values[key]]).fetchone()[0]
+        at = open_page("overview", {key: values[key]})
+        assert f"· {linked} incidents ·" in at.caption[0].value, key
+        table = next(d.value for d in at.dataframe if "linked_clusters" in d.value.columns)
+        assert len(table) == linked <= total, key

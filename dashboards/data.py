@@ -19,6 +19,8 @@ from models.config import load_config
 from models.warehouse.readonly import check_read_only
 from models.warehouse.snapshot import snapshot_path
 
+MEMORY_LIMIT = "1GB"  # per open snapshot: the dashboard shares the machine with the pipeline
+
 
 def warehouse_path() -> Path:
     env = os.environ.get("HINDSIGHT_WAREHOUSE")
@@ -46,14 +48,21 @@ def snapshot_age() -> str:
     return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
 
 
-def _connect(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+def _attach(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the snapshot attached read-only as `snapshot` (the default catalog).
+
+    Attached, not `duckdb.connect(path)`: DuckDB shares one database instance per path within a process, so a
+    connection opened while another one still held the replaced snapshot would read the old file."""
     delay = 0.05
     for attempt in range(attempts):
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            con.execute("ATTACH ? AS snapshot (READ_ONLY)", [str(path)])
+            con.execute("USE snapshot")
             con.execute("SET enable_external_access = false")
             return con
         except duckdb.IOException:
+            con.close()
             if attempt == attempts - 1:
                 raise
             time.sleep(delay)
@@ -61,11 +70,24 @@ def _connect(path: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _database(version: tuple[str, int]) -> duckdb.DuckDBPyConnection:
+    """One open snapshot per version, shared by every session: its catalog and cached pages are reused across
+    queries (a cursor per query). A new snapshot is a new version; a dropped one closes when its last query ends."""
+    return _attach(Path(version[0]))
+
+
+def _cursor(version: tuple[str, int]) -> duckdb.DuckDBPyConnection:
+    cursor = _database(version).cursor()
+    cursor.execute("USE snapshot")
+    return cursor
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(sql: str, params: tuple, version: tuple[str, int]) -> pl.DataFrame:
     if not version[0]:
         return pl.DataFrame()
-    con = _connect(Path(version[0]))
+    con = _cursor(version)
     try:
         return con.sql(sql, params=list(params) if params else None).pl()
     finally:
@@ -83,7 +105,7 @@ def run_user_sql(sql: str, limit: int = 5000) -> pl.DataFrame:
     db = database_file()
     if db is None:
         return pl.DataFrame()
-    con = _connect(db)
+    con = _attach(db)
     try:
         con.execute("SET lock_configuration = true")
         return con.sql(sql).limit(limit).pl()
@@ -101,13 +123,18 @@ def to_csv(frame: pl.DataFrame) -> str:
 
 @st.cache_data(show_spinner=False)
 def _existing_views(version: tuple[str, int]) -> frozenset[str]:
+    """Views, tables and table macros of schema main in the snapshot (a snapshot published by an older version
+    lacks the newer ones: pages then say what to run instead of failing)."""
     if not version[0]:
         return frozenset()
-    con = _connect(Path(version[0]))
+    con = _cursor(version)
     try:
-        rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                           "WHERE table_schema IN ('main', 'dash')").fetchall()
-        return frozenset(name if schema == "main" else f"{schema}.{name}" for schema, name in rows)
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                           "AND table_catalog = current_database() "
+                           "UNION SELECT function_name FROM duckdb_functions() "
+                           "WHERE schema_name = 'main' AND function_type = 'table_macro' "
+                           "AND database_name = current_database()").fetchall()
+        return frozenset(name for (name,) in rows)
     finally:
         con.close()
 
@@ -117,15 +144,11 @@ def has_views(*names: str) -> bool:
     return all(n in views for n in names)
 
 
-# Relations the snapshot may carry precomputed (models/warehouse/snapshot.py MATERIALIZED), with the view
-# expression to fall back to on a snapshot published without them.
-_FALLBACK = {"crash_sites": "(SELECT * FROM frame_attribution WHERE is_crash_site)",
-             "cluster_attribution": "cluster_attribution", "ai_failure_rates": "ai_failure_rates"}
-
-
-def relation(name: str) -> str:
-    """SQL for a heavy relation: the snapshot's precomputed `dash.<name>` table, else the live view."""
-    return f"dash.{name}" if has_views(f"dash.{name}") else _FALLBACK[name]
+def figure(macro: str, filters, tail: str = "", params: list | tuple = (), extra_args: str = "") -> pl.DataFrame:
+    """Rows of a dashboard macro (sql/views/70_dashboard.sql) called with the page's filters:
+    `SELECT * FROM <macro>(<filters><extra_args>) <tail>`; `params` fill the placeholders of extra_args and tail."""
+    args, values = filters.macro_args()
+    return query(f"SELECT * FROM {macro}({args}{extra_args}) {tail}", [*values, *params])
 
 
 def has_rows(view: str) -> bool:

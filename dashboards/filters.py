@@ -1,7 +1,9 @@
-"""The sidebar filters, shared by every page through the URL's query parameters.
+"""The sidebar filters: drawn only where they apply, kept in the URL's query parameters and across pages.
 
-A view is bookmarkable: `?start=2026-11-01&end=2026-11-20&service=shop-api&tool=claude_code`. Every filter
-becomes a parameterised SQL predicate (`Filters.events_where`), never string-formatted user input.
+A view is bookmarkable: `?start=2026-11-01&end=2026-11-20&service=shop-api&tool=claude_code`. Each page declares
+the filters that apply to all of its figures (`dashboards/app.py`); the others are neither drawn nor handed to
+the page. The figures are the macros of `sql/views/70_dashboard.sql`, whose arguments are the filters
+(`Filters.macro_args`): parameters, never string-formatted user input.
 """
 
 from __future__ import annotations
@@ -13,41 +15,52 @@ import streamlit as st
 
 from dashboards import data
 
-MULTI_KEYS = {"service": "Service", "env": "Environment", "release": "Release", "tool": "AI tool"}
+ALL_FILTERS = ("range", "service", "env", "release", "tool")
+MULTI_KEYS = {"service": "Service", "env": "Environment", "release": "Release",
+              "tool": "Who wrote the crashing line"}
+HUMAN = "unknown/human"  # the author of a line without an AI marker (ANCHORS §5: no marker is no proof of a human)
+_SAVED = "_hindsight_filter_values"  # filter values kept across pages that do not show every filter
 
 
 @dataclass(frozen=True)
 class Filters:
+    """The filters that apply to the current page (the others are empty)."""
+
     start: date
-    end: date
+    end: date  # inclusive
     services: tuple[str, ...] = field(default=())
     environments: tuple[str, ...] = field(default=())
     releases: tuple[str, ...] = field(default=())
     tools: tuple[str, ...] = field(default=())
+    default_range: bool = True  # the range is the whole data (nothing picked)
 
-    def events_where(self, alias: str = "") -> tuple[str, list]:
-        """SQL predicate + parameters over an `events`-shaped relation (ts, service, environment, release)."""
-        p = f"{alias}." if alias else ""
-        clauses = [f"{p}ts >= ?", f"{p}ts < ?"]
-        params: list = [self.start, self.end + timedelta(days=1)]
-        for column, values in (("service", self.services), ("environment", self.environments),
-                               ("release", self.releases)):
+    @property
+    def start_ts(self) -> date:
+        return self.start
+
+    @property
+    def end_ts(self) -> date:
+        """Exclusive end of the range: the day after `end`."""
+        return self.end + timedelta(days=1)
+
+    def macro_args(self) -> tuple[str, list]:
+        """The six filter arguments of the dashboard macros, as placeholders and values."""
+        return ("?::TIMESTAMP, ?::TIMESTAMP, ?::VARCHAR[], ?::VARCHAR[], ?::VARCHAR[], ?::VARCHAR[]",
+                [self.start_ts, self.end_ts, list(self.services), list(self.environments), list(self.releases),
+                 list(self.tools)])
+
+    def incident_args(self) -> tuple[str, list]:
+        """The arguments of `incidents_in_period`: the range and the services (all an incident carries)."""
+        return "?::TIMESTAMP, ?::TIMESTAMP, ?::VARCHAR[]", [self.start_ts, self.end_ts, list(self.services)]
+
+    def describe(self) -> str:
+        """One line saying what the figures cover (plain text)."""
+        parts = [f"{self.start.isoformat()} to {self.end.isoformat()}"]
+        for label, values in (("service", self.services), ("environment", self.environments),
+                              ("release", self.releases), ("crashing line by", self.tools)):
             if values:
-                clauses.append(f"{p}{column} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        return " AND ".join(clauses), params
-
-    def tool_where(self, column: str = "ai_tool") -> tuple[str, list]:
-        """Predicate for the AI-tool filter ('unknown/human' selects rows without a tool)."""
-        if not self.tools:
-            return "TRUE", []
-        named = [t for t in self.tools if t != "unknown/human"]
-        parts = []
-        if named:
-            parts.append(f"{column} IN ({', '.join('?' for _ in named)})")
-        if "unknown/human" in self.tools:
-            parts.append(f"{column} IS NULL")
-        return "(" + " OR ".join(parts) + ")", named
+                parts.append(f"{label} {', '.join(values)}")
+        return " · ".join(parts)
 
 
 def _options(sql: str) -> list[str]:
@@ -55,46 +68,83 @@ def _options(sql: str) -> list[str]:
     return [v for v in frame.to_series().to_list() if v is not None] if frame.height else []
 
 
-def _parse_date(text: str | None, fallback: date) -> date:
+def _parse_date(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else fallback
+        return date.fromisoformat(text) if text else None
     except ValueError:
-        return fallback
+        return None
 
 
-def sidebar_filters() -> Filters:
-    """Draw the filters in the sidebar, seeded from and written back to the query parameters."""
+def data_range() -> tuple[date, date]:
+    """First and last day with data (failure occurrences and incidents); the last 30 days when there is none."""
+    if data.has_views("data_extent"):
+        extent = data.query("SELECT first_ts::DATE AS lo, last_ts::DATE AS hi FROM data_extent")
+        if extent.height and extent["lo"][0] and extent["hi"][0]:
+            return extent["lo"][0], extent["hi"][0]
+    today = date.today()
+    return today - timedelta(days=30), today
+
+
+def _options_for(key: str) -> list[str]:
+    if key == "tool":
+        authors = (_options("SELECT DISTINCT author FROM failure_events WHERE author IS NOT NULL "
+                            f"AND author <> '{HUMAN}' ORDER BY 1") if data.has_views("failure_events") else [])
+        return [*authors, HUMAN]
+    if not data.has_views("failure_events"):
+        return []
+    if key == "service":  # incidents name services too (maybe one without failures)
+        return _options("SELECT service FROM failure_events UNION SELECT unnest(services) FROM incidents ORDER BY 1")
+    column = {"env": "environment", "release": "release"}[key]
+    return _options(f"SELECT DISTINCT {column} FROM failure_events ORDER BY 1")
+
+
+def sidebar_filters(applicable: tuple[str, ...]) -> Filters:
+    """Draw the filters that apply to this page; returns them (the others empty).
+
+    Values come from the query parameters, else from the values picked on an earlier page of the session, else
+    the defaults (the whole data, nothing selected). Non-default values are written back to the URL.
+    """
     qp = st.query_params
-    bounds = data.query("SELECT min(ts)::DATE AS lo, max(ts)::DATE AS hi FROM events") if data.has_views("events") else None
-    hi = bounds["hi"][0] if bounds is not None and bounds.height and bounds["hi"][0] else date.today()
-    lo = bounds["lo"][0] if bounds is not None and bounds.height and bounds["lo"][0] else hi - timedelta(days=30)
-    default_start = max(lo, hi - timedelta(days=30))
-    start = _parse_date(qp.get("start"), default_start)
-    end = _parse_date(qp.get("end"), hi)
+    saved: dict = st.session_state.setdefault(_SAVED, {})
+    lo, hi = data_range()
+    start = _parse_date(qp.get("start")) or saved.get("start") or lo
+    end = _parse_date(qp.get("end")) or saved.get("end") or hi
+    chosen: dict[str, list[str]] = {}
+    for key in MULTI_KEYS:
+        chosen[key] = qp.get_all(key) or saved.get(key, [])
 
     sb = st.sidebar
-    sb.header("Filters")
-    picked = sb.date_input("Time range", value=(start, end), key="f_range")
-    if isinstance(picked, (tuple, list)) and len(picked) == 2:
-        start, end = picked
-    have_events = data.has_views("events")
-    options = {
-        "service": _options("SELECT DISTINCT service FROM events ORDER BY 1") if have_events else [],
-        "env": _options("SELECT DISTINCT environment FROM events ORDER BY 1") if have_events else [],
-        "release": _options("SELECT DISTINCT release FROM events ORDER BY 1") if have_events else [],
-        "tool": (_options("SELECT DISTINCT tool FROM ai_commits WHERE tool IS NOT NULL ORDER BY 1")
-                 if data.has_views("ai_commits") else []) + ["unknown/human"],
-    }
-    chosen: dict[str, list[str]] = {}
+    if applicable:
+        sb.header("Filters")
+    else:
+        sb.caption("The sidebar filters do not apply to this page.")
+    if "range" in applicable:
+        picked = sb.date_input("Time range", value=(start, end), key="f_range",
+                               help=f"Data from {lo.isoformat()} to {hi.isoformat()} (events and incidents).")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            start, end = picked
     for key, label in MULTI_KEYS.items():
-        current = [v for v in qp.get_all(key) if v in options[key]]
-        chosen[key] = sb.multiselect(label, options[key], default=current, key=f"f_{key}")
+        if key in applicable:
+            options = _options_for(key)
+            current = [v for v in chosen[key] if v in options]
+            chosen[key] = sb.multiselect(label, options, default=current, key=f"f_{key}")
 
-    qp["start"], qp["end"] = start.isoformat(), end.isoformat()
+    saved.update(start=start, end=end, **chosen)
+    default_range = (start, end) == (lo, hi)
+    for key, value in (("start", start.isoformat()), ("end", end.isoformat())):
+        if default_range:
+            qp.pop(key, None)
+        else:
+            qp[key] = value
     for key, values in chosen.items():
         if values:
             qp[key] = values
         elif key in qp:
             del qp[key]
-    return Filters(start, end, tuple(chosen["service"]), tuple(chosen["env"]), tuple(chosen["release"]),
-                   tuple(chosen["tool"]))
+
+    def applied(key: str) -> tuple[str, ...]:
+        return tuple(chosen[key]) if key in applicable else ()
+
+    return Filters(start if "range" in applicable else lo, end if "range" in applicable else hi,
+                   applied("service"), applied("env"), applied("release"), applied("tool"),
+                   default_range=default_range or "range" not in applicable)

@@ -37,3 +37,15 @@ def zip_directory(directory: Path) -> bytes:
                 raise ValueError(f"rule pack {directory} is larger than {MAX_PACK_BYTES} bytes")
             zf.write(file, file.relative_to(directory.parent).as_posix())
     return buf.getvalue()
+
+
+def read_pack_file(pack_dir: Path, relative: str, max_bytes: int = 5 * 1024 * 1024) -> str | None:
+    """Text of one file of the pack (`relative` as listed in its manifest); None when it is not a regular file
+    inside the pack directory or is too large. The caller only passes names listed in the manifest."""
+    root = pack_dir.resolve()
+    if (root / relative).is_symlink():
+        return None
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file() or path.stat().st_size > max_bytes:
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")

@@ -8,12 +8,14 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data
-from dashboards.filters import Filters
+from dashboards.filters import HUMAN, Filters
 
 NO_DATA = (
     "No data yet. Build the demo world with `make demo`, or ingest your own files with "
     "`hindsight ingest PATH...` and then run `hindsight run` (it publishes the snapshot the dashboard reads)."
 )
+SEVERITY_COLORS = {1: "#b3261e", 2: "#e8710a", 3: "#f2b705", 4: "#8d99a6"}  # by severity_rank: SEV1 red ... SEV4 grey
+OTHER_SEVERITY = "#c4ccd4"
 
 
 def filters() -> Filters:
@@ -55,9 +57,29 @@ def with_cluster_links(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def cluster_table_config() -> dict:
-    return {"cluster": st.column_config.LinkColumn("cluster", display_text=r"cluster=([^&]*)")}
+    return {"cluster": st.column_config.LinkColumn("cluster", display_text=r"cluster=([^&]*)", width=90)}
 
 
 def plain_label(text: object, limit: int = 80) -> str:
     """A widget label built from production text: labels render Markdown, so keep only inert characters."""
-    return "".join(ch for ch in str(text or "?") if ch.isalnum() or ch in " -_.:@/")[:limit] or "?"
+    return "".join(ch for ch in str(text or "?") if ch.isalnum() or ch in " -_.:@/(),%·—")[:limit] or "?"
+
+
+def author_label(author: str | None, share: float | None = None) -> str:
+    """Who wrote a crashing line, for tables: 'AI: cursor', 'unknown/human', with the share when given."""
+    if author is None:
+        return "not blamed"
+    label = author if author == HUMAN else f"AI: {author}"
+    return f"{label} ({share:.0%})" if share is not None and share < 0.995 else label
+
+
+def severity_scale(frame: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Altair color domain/range for the severities in `frame` (columns severity, severity_rank): worst first,
+    SEV1 red, SEV2 orange, SEV3 amber, SEV4 and lower grey."""
+    if not frame.height:
+        return [], []
+    pairs = (frame.select(pl.col("severity").fill_null("unknown"), pl.col("severity_rank").fill_null(99))
+             .unique().sort("severity_rank", "severity"))
+    domain = pairs["severity"].to_list()
+    colors = [SEVERITY_COLORS.get(rank, OTHER_SEVERITY) for rank in pairs["severity_rank"].to_list()]
+    return domain, colors

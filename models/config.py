@@ -31,6 +31,7 @@ class RepositoryConfig:
     release_table: dict[str, str] = field(default_factory=dict)  # release string -> sha
     path_mappings: tuple[PathMapping, ...] = ()
     services: tuple[str, ...] = ()  # services whose events ran this repository's code
+    web_url: str | None = None  # repository web UI, e.g. https://github.com/acme/shop (commit links: {web_url}/commit/{sha})
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
                 release_table=dict(r.get("release_table", {})),
                 path_mappings=tuple(PathMapping(m["stack_root"], m["source_root"]) for m in r.get("path_mappings", [])),
                 services=tuple(r.get("services", [])),
+                web_url=r.get("web_url"),
             )
         )
     logs = tuple(

@@ -24,7 +24,7 @@ NO_PACK = "no failure class of the catalog seen in production yet"
     deps=["clusters", "suspect_commits", "change_risk"],  # change_risk: the pack carries its models
     kinds={"semgrep", "ruff", "duckdb"},
     description="Versioned rule pack (catalog + mined semgrep rules, ruff config, SARIF, README, CI files) "
-    "under <exports>/rulepacks/<version>/; core.rule_packs, core.rules.",
+    "under `<exports>/rulepacks/<version>/`; core.rule_packs, core.rules.",
 )
 def rule_pack_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
@@ -55,7 +55,7 @@ def rule_pack_asset(
     deps=["rule_pack"],
     kinds={"markdown", "duckdb"},
     description="AGENTS.md / CLAUDE.md / GEMINI.md / Cursor / Copilot / Windsurf guidance of the current pack "
-    "(<pack>/guidance/; core.guidance_files).",
+    "(`<pack>/guidance/`; core.guidance_files).",
 )
 def guidance_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource

@@ -13,7 +13,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from models.history import git, ingest_all
+from models.history.releases import release_rows
 from pipelines.resources import HindsightConfigResource, warehouse_connection
+from pipelines.warehouse_state import read_only_state, repository_states
 
 
 @dg.asset(
@@ -46,20 +48,34 @@ def commits_asset(
     )
 
 
-def repository_fingerprints(config) -> dict[str, str]:
-    """Per repository, a digest of its head, tags and notes ref: changes exactly when there is news."""
-    out = {}
+def repository_state(repo) -> tuple[str, list[str], str | None, list[list[str]]]:
+    """(head, tips, notes head, [release, sha] pairs) of a repository now, as the commit ingest computes them:
+    the tips are the head, every tag's commit and every release's commit."""
+    head = git.branch_head(repo.path, repo.default_branch)
+    tags = git.tag_tips(repo.path)
+    releases = release_rows(repo, tags)
+    tips = sorted({head, *(sha for _, sha in tags), *releases["sha"].to_list()})
+    pairs = sorted([release, sha] for release, sha in releases.select("release", "sha").iter_rows())
+    return head, tips, git.notes_head(repo.path), pairs
+
+
+def repositories_to_ingest(config, stored: dict) -> tuple[dict[str, str], list[str]]:
+    """({repository: fingerprint of its state now}, the repositories whose state the warehouse does not hold).
+
+    `stored` is `warehouse_state.repository_states`: a repository whose head, tips and notes equal what the
+    last ingest recorded needs no run; one that cannot be read is reported by the asset, so it is requested."""
+    fingerprints, behind = {}, []
     for repo in config.repositories:
         try:
-            state = [
-                git.branch_head(repo.path, repo.default_branch),
-                sorted(git.tag_tips(repo.path)),
-                git.notes_head(repo.path),
-            ]
+            state = repository_state(repo)
         except git.GitError as exc:  # a missing repository is reported by the asset, not the sensor
-            state = [f"error: {exc}"]
-        out[repo.name] = hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
-    return out
+            fingerprints[repo.name] = hashlib.sha256(f"error: {exc}".encode()).hexdigest()[:16]
+            behind.append(repo.name)
+            continue
+        fingerprints[repo.name] = hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
+        if stored.get(repo.name) != state:
+            behind.append(repo.name)
+    return fingerprints, behind
 
 
 @dg.sensor(
@@ -67,15 +83,20 @@ def repository_fingerprints(config) -> dict[str, str]:
     asset_selection=dg.AssetSelection.assets("commits"),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Requests a `commits` run when a configured repository's head, tags or AI notes moved.",
+    description="Requests a `commits` run when a configured repository's head, tags or AI notes moved past what "
+    "the warehouse holds (`core.repositories`: head, tips and notes of the last ingest).",
 )
-def new_commits_sensor(context: dg.SensorEvaluationContext, hindsight: HindsightConfigResource):
-    current = repository_fingerprints(hindsight.load())
+def new_commits_sensor(context: dg.SensorEvaluationContext, hindsight: HindsightConfigResource,
+                       duckdb: DuckDBResource):
+    with read_only_state(duckdb.database) as con:
+        stored = repository_states(con)
+    current, behind = repositories_to_ingest(hindsight.load(), stored)
     previous = json.loads(context.cursor) if context.cursor else {}
-    moved = sorted(name for name, fp in current.items() if previous.get(name) != fp)
+    moved = sorted(name for name in behind if previous.get(name) != current[name])
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not moved:
-        return dg.SkipReason("no repository moved since the last check")
+        return dg.SkipReason("every repository is ingested up to its head, tags and notes"
+                             if not behind else "a run for the moved repositories was already requested")
     run_key = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(
         run_key=run_key, tags={"hindsight/trigger": "sensor", "hindsight/repos": ",".join(moved)}

@@ -27,7 +27,7 @@ def _existing_upstream() -> list[dg.AssetKey]:
 
 def build_snapshot_asset() -> dg.AssetsDefinition:
     @dg.asset(name="dashboard_snapshot", group_name="publish", deps=_existing_upstream(),
-              description="Records the pipeline run and atomically publishes <warehouse>.snapshot.duckdb for readers.")
+              description="Records the pipeline run and atomically publishes `<warehouse>.snapshot.duckdb` for readers.")
     def dashboard_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_connection(duckdb) as con:
             detail = {"assets": [k.to_user_string() for k in _existing_upstream()]}

@@ -7,6 +7,27 @@ from pathlib import Path
 
 import dagster as dg
 
+# The instance `make dev` serves (the Makefile exports DAGSTER_HOME=$(CURDIR)/dagster_home): runs made by
+# `hindsight run` / `hindsight demo` are recorded there too, so the Dagster UI shows them.
+DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
+EPHEMERAL_ENV = "HINDSIGHT_DAGSTER_EPHEMERAL"  # "1": record nothing (tests, benchmarks)
+TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """$DAGSTER_HOME's instance; else an ephemeral one when $HINDSIGHT_DAGSTER_EPHEMERAL=1; else the project's
+    `dagster_home/` (created with telemetry off), the same instance `make dev` and `dagster dev` use."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    if os.environ.get(EPHEMERAL_ENV) == "1":
+        return dg.DagsterInstance.ephemeral()
+    DEFAULT_DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
+    settings = DEFAULT_DAGSTER_HOME / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text(TELEMETRY_OFF, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(DEFAULT_DAGSTER_HOME)  # for anything this process starts
+    return dg.DagsterInstance.get()
+
 
 def materialize_all(config_path: str | Path | None = None, warehouse: str | Path | None = None,
                     selection: str | None = None, raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
@@ -28,6 +49,6 @@ def materialize_all(config_path: str | Path | None = None, warehouse: str | Path
         job = dg.define_asset_job("selection", selection=asset_selection).resolve(
             asset_graph=defs.resolve_asset_graph()
         )
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = dagster_instance()
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("HINDSIGHT_DAGSTER_LOG_LEVEL", "WARNING")}}}}
     return job.execute_in_process(instance=instance, run_config=quiet, raise_on_error=raise_on_error)

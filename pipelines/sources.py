@@ -20,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from models.sources.ingest import SOURCES, list_files, totals
 from pipelines.resources import HindsightConfigResource, warehouse_connection
+from pipelines.warehouse_state import ingested_files, read_only_state
 
 ASSET_OF_SOURCE = {"sentry": "sentry_events", "logs": "log_records", "incidents": "incidents"}
 QUARANTINE_RATE_MAX = 0.05  # of the records read in the last day's files
@@ -174,26 +175,31 @@ def landing_state(landing_dir: Path) -> dict[str, dict[str, str]]:
 
 
 @dg.sensor(job=ingest_sources_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Requests a run of the matching source asset when a new or changed file lands in "
-           "data/landing/<source>/ (cursor: path -> mtime:size; the ledger skips content already loaded).")
-def landing_sensor(context: dg.SensorEvaluationContext, hindsight: HindsightConfigResource):
+           description="Requests a run of the matching source asset when a file lands in `data/landing/SOURCE/` "
+           "whose content the ingest ledger (`core.ingest_files`) does not hold yet (cursor: path -> mtime:size).")
+def landing_sensor(context: dg.SensorEvaluationContext, hindsight: HindsightConfigResource, duckdb: DuckDBResource):
     config = hindsight.load()
     seen = json.loads(context.cursor) if context.cursor else {}
     now = landing_state(config.landing_dir)
-    requests = []
-    for source, files in now.items():
-        new = sorted(p for p, sig in files.items() if seen.get(source, {}).get(p) != sig)
-        if new:
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{source}:" + hashlib.md5(json.dumps([(p, files[p]) for p in new]).encode()).hexdigest(),
-                    asset_selection=[dg.AssetKey(ASSET_OF_SOURCE[source])],
-                    tags={"hindsight/source": source, "hindsight/new_files": str(len(new))},
+    requests, known = [], 0
+    with read_only_state(duckdb.database) as ledger:
+        for source, files in now.items():
+            changed = {p: sig for p, sig in files.items() if seen.get(source, {}).get(p) != sig}
+            in_ledger = ingested_files(ledger, changed)  # already loaded (e.g. by `hindsight ingest`): no run
+            known += len(in_ledger)
+            new = sorted(set(changed) - in_ledger)
+            if new:
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"{source}:" + hashlib.md5(json.dumps([(p, files[p]) for p in new]).encode()).hexdigest(),
+                        asset_selection=[dg.AssetKey(ASSET_OF_SOURCE[source])],
+                        tags={"hindsight/source": source, "hindsight/new_files": str(len(new))},
+                    )
                 )
-            )
     context.update_cursor(json.dumps(now, sort_keys=True))
     if not requests:
-        return dg.SkipReason(f"no new file under {config.landing_dir}")
+        return dg.SkipReason(f"no new file under {config.landing_dir}"
+                             + (f" ({known} changed file(s) already in the ingest ledger)" if known else ""))
     return requests
 
 

@@ -12,6 +12,7 @@ from models.warehouse import connect
 # Tests choose their own warehouse, config and Dagster instance: never the developer's (or make's) ones.
 for _var in ("HINDSIGHT_WAREHOUSE", "HINDSIGHT_CONFIG", "DAGSTER_HOME", "SENTRY_DSN", "HINDSIGHT_SELF_EVENTS"):
     os.environ.pop(_var, None)
+os.environ["HINDSIGHT_DAGSTER_EPHEMERAL"] = "1"  # without DAGSTER_HOME, runs go to an ephemeral instance, not dagster_home/
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = Path(os.environ.get("HINDSIGHT_SHARED_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets"))

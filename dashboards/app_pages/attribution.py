@@ -1,94 +1,135 @@
-"""AI attribution: failures per tool vs humans, normalised rates with counts, top AI-written crash sites."""
+"""AI attribution: who wrote the lines that fail, and how often a written line fails, AI tools vs humans.
+
+One definition per figure (sql/views/70_dashboard.sql): `author_failure_rates` (every author table and chart on
+this page), `file_failure_rates`, `release_health`; all with the sidebar filters.
+"""
 
 from __future__ import annotations
 
 import altair as alt
+import polars as pl
 import streamlit as st
 
 from dashboards import data
-from dashboards.ui import filters, require_data
+from dashboards.links import with_commit_links
+from dashboards.ui import cluster_table_config, filters, plain_label, require_data, with_cluster_links
 
 st.title("AI attribution")
 f = filters()
-where, params = f.events_where("e")
-tool_where, tool_params = f.tool_where("fa.ai_tool")
-sites = data.relation("crash_sites")  # crash-site frames with blame and author (precomputed in the snapshot)
 STEP = "Configure a repository in hindsight.toml and run `hindsight run` (history → attribution)."
+KIND_COLORS = alt.Scale(domain=["AI tool", "unknown/human"], range=["#e4572e", "#6c7a89"])
+MIN_LINES = 100  # the macros' default `min_lines`: fewer lines written are listed, not ranked
 
-ready = require_data("events", "frame_attribution", step=STEP)
-if ready and not data.query(f"SELECT count(*) AS n FROM (SELECT 1 FROM {sites} LIMIT 1)")["n"][0]:
-    st.info(f"No crash site has been resolved in the repository yet. {STEP}")
+
+def _rate_chart(rates: pl.DataFrame, title: str):
+    """Failing lines per 1,000 lines written with the 95% Wilson interval; unranked rows drawn hollow."""
+    frame = rates.with_columns(
+        pl.when(pl.col("ranked")).then(pl.lit("ranked")).otherwise(pl.lit(f"< {MIN_LINES} lines written"))
+        .alias("support"),
+        pl.when(pl.col("is_ai")).then(pl.lit("AI tool")).otherwise(pl.lit("unknown/human")).alias("kind"),
+        pl.format("{} of {} lines", "failing_lines", "lines_written").alias("label")).to_pandas()
+    order = rates["author"].to_list()  # as given
+    base = alt.Chart(frame).encode(y=alt.Y("author:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low_per_kloc:Q", title=title), x2="ci_high_per_kloc:Q",
+        color=alt.Color("kind:N", scale=KIND_COLORS, legend=alt.Legend(title="crashing line by")))
+    points = base.mark_point(size=90, filled=True).encode(
+        x="failing_lines_per_kloc:Q",
+        color=alt.Color("kind:N", scale=KIND_COLORS),
+        shape=alt.Shape("support:N", scale=alt.Scale(domain=["ranked", f"< {MIN_LINES} lines written"],
+                                                     range=["circle", "triangle"]), legend=alt.Legend(title=None)),
+        tooltip=["author", "failing_lines", "lines_written", "failing_lines_per_kloc", "ci_low_per_kloc",
+                 "ci_high_per_kloc", "events", "blamed_commits"])
+    labels = base.mark_text(align="left", dx=8, dy=-9, fontSize=11, color="#444").encode(
+        x="failing_lines_per_kloc:Q", text="label:N")
+    return alt.layer(rules, points, labels).properties(height=60 + 34 * len(order))
+
+
+ready = require_data("failure_events", "author_failure_rates", step=STEP)
+blamed = data.query("SELECT count(*) AS n FROM (SELECT 1 FROM failure_events WHERE author IS NOT NULL LIMIT 1)") \
+    if ready else None
+if ready and not blamed["n"][0]:
+    st.info(f"No crashing line has been blamed to a commit yet. {STEP}")
     ready = False
 if ready:
-    # Author of each crashing line: the AI tool, or 'unknown/human' when no AI marker covers it.
-    by_tool = data.query(
-        f"""SELECT CASE WHEN fa.ai_authored THEN coalesce(fa.ai_tool, 'generic') ELSE 'unknown/human' END AS author,
-                   count(*) AS events, count(DISTINCT fa.repo_path || ':' || fa.line) AS crash_sites,
-                   count(DISTINCT fa.commit_sha) AS commits
-            FROM {sites} fa JOIN events e USING (event_id)
-            WHERE fa.is_crash_site AND fa.commit_sha IS NOT NULL AND {where} AND {tool_where}
-            GROUP BY ALL ORDER BY events DESC""", [*params, *tool_params])
-    st.subheader("Failures by who wrote the crashing line")
-    if by_tool.height:
-        total = by_tool["events"].sum()
-        ai = by_tool.filter(by_tool["author"] != "unknown/human")["events"].sum()
-        st.metric("AI-written share of blamed failures", f"{ai / total:.0%}", help=f"{ai:,} of {total:,} events")
-        st.altair_chart(alt.Chart(by_tool.to_pandas()).mark_bar().encode(
-            x=alt.X("events:Q", title="events"), y=alt.Y("author:N", sort="-x", title=None),
-            color=alt.condition(alt.datum.author == "unknown/human", alt.value("#9aa5b1"), alt.value("#e4572e")),
-            tooltip=["author", "events", "crash_sites", "commits"]), width="stretch")
-        st.dataframe(by_tool, hide_index=True, width="stretch")
-    else:
-        st.caption("No crash site in the period was blamed to a commit.")
+    by_kind = data.figure("author_failure_rates", f, "", [True], extra_args=", by_kind := ?")
+    by_author = data.figure("author_failure_rates", f, "ORDER BY ranked DESC, rate_rank, events DESC, author")
+    st.caption("A failing line is a line, as its author wrote it, that was the crashing line of a failure in the "
+               "selection; lines written are the lines the author added to the files that ran in production "
+               f"(95% Wilson intervals). Fewer than {MIN_LINES} lines written: listed, not ranked. 'unknown/human' "
+               "is code without an AI marker.")
 
-    if data.has_views("ai_failure_rates"):
-        st.subheader("Failures per 1,000 lines added, per tool (with counts)")
-        st.caption("A failure is a cluster whose crash sites the tool mostly wrote; lines are the lines the tool's commits "
-                   "added in the same period and files. Small counts mean wide uncertainty — read the counts.")
-        rates = data.query(
-            "SELECT repo, tool, failures, events, crash_sites, commits, lines_added::BIGINT AS lines_added, "
-            "failures_per_kloc::DOUBLE AS failures_per_kloc, "
-            "events_per_kloc::DOUBLE AS events_per_kloc "
-            f"FROM {data.relation('ai_failure_rates')} ORDER BY failures_per_kloc DESC NULLS LAST, tool")
-        if rates.height:
-            st.altair_chart(alt.Chart(rates.to_pandas()).mark_bar().encode(
-                x=alt.X("failures_per_kloc:Q", title="failing clusters per 1,000 lines added"),
-                y=alt.Y("tool:N", sort="-x", title=None),
-                tooltip=["repo", "tool", "failures", "lines_added", "failures_per_kloc", "events_per_kloc"]),
-                width="stretch")
-            st.dataframe(rates, hide_index=True, width="stretch")
-        else:
-            st.caption("No rates yet (needs blamed crash sites and commit history).")
+    st.subheader("Failing lines per 1,000 lines written: AI vs human")
+    if by_kind.filter(pl.col("lines_written") > 0).height:
+        cols = st.columns(len(by_kind))
+        for col, row in zip(cols, by_kind.sort("author").iter_rows(named=True), strict=True):
+            rate = "—" if row["failing_lines_per_kloc"] is None else f"{row['failing_lines_per_kloc']:.1f}"
+            interval = ("" if row["ci_low_per_kloc"] is None
+                        else f"95% CI {row['ci_low_per_kloc']:.1f}–{row['ci_high_per_kloc']:.1f}; ")
+            col.metric(plain_label(f"{row['author']}: per 1,000 lines"), rate,
+                       help=f"{interval}{row['failing_lines']} failing of {row['lines_written']:,} lines written; "
+                            f"{row['events']:,} events")
+        # one chart: AI (any tool) and unknown/human first, then every tool on its own
+        tools = by_author.filter(pl.col("is_ai") & (pl.col("lines_written") > 0))
+        charted = pl.concat([by_kind.filter(pl.col("lines_written") > 0).sort("author"), tools], how="diagonal_relaxed")
+        st.altair_chart(_rate_chart(charted, "failing lines per 1,000 written"), width="stretch")
+    else:
+        st.caption("No lines written are known for these authors (commit history of the files that ran).")
+
+    st.subheader("By author of the crashing line")
+    if by_author.height:
+        total = by_author["events"].sum()
+        ai = by_author.filter(pl.col("is_ai"))["events"].sum()
+        st.caption(f"AI-written crashing lines: {ai:,} of {total:,} blamed events ({ai / total:.0%})." if total else
+                   "No blamed event in the selection.")
+        st.dataframe(by_author.drop("is_ai"), hide_index=True, width="stretch", column_config={
+            "rate_rank": st.column_config.NumberColumn("rank", help=f"Only authors with ≥ {MIN_LINES} lines written"),
+            "failing_lines_per_kloc": st.column_config.NumberColumn("failing per 1,000 lines", format="%.1f"),
+            "ci_low_per_kloc": st.column_config.NumberColumn("95% CI low", format="%.1f"),
+            "ci_high_per_kloc": st.column_config.NumberColumn("95% CI high", format="%.1f"),
+        })
+
+    st.subheader("By file")
+    files = data.figure("file_failure_rates", f, "ORDER BY ranked DESC, rate_rank, events DESC, path")
+    if files.height:
+        st.caption(f"Lines written: every line ever added to the file. Files with fewer than {MIN_LINES} lines "
+                   "written are listed, not ranked.")
+        st.dataframe(files, hide_index=True, width="stretch", column_config={
+            "rate_rank": st.column_config.NumberColumn("rank"),
+            "failing_lines_per_kloc": st.column_config.NumberColumn("failing per 1,000 lines", format="%.1f"),
+            "ci_low_per_kloc": st.column_config.NumberColumn("95% CI low", format="%.1f"),
+            "ci_high_per_kloc": st.column_config.NumberColumn("95% CI high", format="%.1f"),
+        })
 
     st.subheader("Top AI-written crash sites")
+    args, values = f.macro_args()
     top = data.query(
-        f"""SELECT fa.repo_path, fa.line, fa.function, any_value(fr.context_line) AS code, fa.ai_tool, fa.commit_sha,
-                   count(*) AS events, min(e.ts) AS first_seen, max(e.ts) AS last_seen
-            FROM {sites} fa JOIN events e USING (event_id)
-            JOIN frames fr USING (event_id, exception_index, frame_index)
-            WHERE fa.is_crash_site AND fa.ai_authored AND {where} AND {tool_where}
-            GROUP BY fa.repo_path, fa.line, fa.function, fa.ai_tool, fa.commit_sha
-            ORDER BY events DESC LIMIT 20""", [*params, *tool_params])
+        f"""SELECT repo, crash_path, crash_line, author, commit_sha, count(*) AS events,
+                   count(DISTINCT request_id) AS requests, any_value(cluster_id) AS cluster_id,
+                   min(ts) AS first_seen, max(ts) AS last_seen
+            FROM filtered_failures({args}) WHERE author IS NOT NULL AND author <> 'unknown/human'
+            GROUP BY ALL ORDER BY requests DESC, events DESC LIMIT 20""", values)
     if top.height:
-        st.dataframe(top, hide_index=True, width="stretch")
+        top, links = with_commit_links(top)
+        st.dataframe(with_cluster_links(top), hide_index=True, width="stretch",
+                     column_config={**cluster_table_config(), **links})
     else:
-        st.caption("No AI-written crash site in the period.")
+        st.caption("No AI-written crash site in the selection.")
 
-    st.subheader("Trend by release")
-    rel = data.query(
-        f"""SELECT e.release, min(e.ts) AS first_event,
-                   CASE WHEN fa.ai_authored THEN 'AI-written' ELSE 'human / unknown' END AS author, count(*) AS events
-            FROM {sites} fa JOIN events e USING (event_id)
-            WHERE fa.is_crash_site AND fa.commit_sha IS NOT NULL AND e.release IS NOT NULL AND {where}
-            GROUP BY ALL ORDER BY first_event""", params)
-    if rel.height:
-        st.altair_chart(alt.Chart(rel.to_pandas()).mark_bar().encode(
-            x=alt.X("release:N", sort=alt.EncodingSortField("first_event", op="min"), title=None),
-            y=alt.Y("events:Q", stack=True), color=alt.Color("author:N", scale=alt.Scale(range=["#e4572e", "#9aa5b1"])),
-            tooltip=["release", "author", "events"]), width="stretch")
-    if data.has_views("release_attribution"):
-        intro = data.query("SELECT release, released_at, new_clusters, ai_introduced FROM release_attribution "
-                           "ORDER BY released_at")
-        if intro.height:
-            st.caption("Clusters first seen on each release, and how many of them an AI-authored top suspect introduced")
-            st.dataframe(intro, hide_index=True, width="stretch")
+    st.subheader("Release over release: share of blamed failures whose crashing line AI wrote")
+    health = data.figure("release_health", f, "ORDER BY release_order")
+    health = health.filter(pl.col("blamed_events") > 0) if health.height else health
+    if health.height:
+        chart = alt.Chart(health.to_pandas()).encode(
+            x=alt.X("release:N", sort=health["release"].to_list(), title=None, axis=alt.Axis(labelAngle=0)))
+        st.altair_chart(alt.layer(
+            chart.mark_rule(strokeWidth=2, color="#e4572e").encode(
+                y=alt.Y("ai_share_ci_low:Q", axis=alt.Axis(format="%"), title="AI-written share (95% CI)",
+                        scale=alt.Scale(domain=[0, 1])), y2="ai_share_ci_high:Q"),
+            chart.mark_point(filled=True, size=80, color="#e4572e").encode(
+                y="ai_share:Q", tooltip=["release", "ai_events", "blamed_events", "ai_share", "new_patterns"]),
+        ).properties(height=260), width="stretch")
+        st.caption("Per release: events whose crashing line AI wrote / events whose crashing line was blamed. "
+                   "Events of one bug are not independent, so read the interval as a lower bound on uncertainty.")
+    else:
+        st.caption("No blamed failure in the selection carries a release.")

@@ -1,45 +1,93 @@
-"""Incidents: a timeline of the period's incidents, each with the clusters linked to it."""
+"""Incidents: a timeline of the incidents overlapping the period (worst severity in red, ongoing ones running to
+the end of the range), each with its distinct linked clusters and every kind of evidence linking them.
+
+Figures: `incidents_in_period` (time range and services: the only filters an incident carries),
+`incident_cluster_evidence`.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, time
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from dashboards import data
-from dashboards.ui import cluster_table_config, filters, plain_label, require_data, with_cluster_links
+from dashboards.ui import (
+    cluster_table_config,
+    filters,
+    plain_label,
+    require_data,
+    severity_scale,
+    with_cluster_links,
+)
 
 st.title("Incidents")
 f = filters()
 
-if require_data("incidents", step="Ingest an incident export (PagerDuty/incident.io/CSV) with `hindsight ingest PATH`."):
-    incidents = data.query(
-        "SELECT incident_id, title, severity, status, started_at, "
-        "coalesce(resolved_at, started_at + INTERVAL 1 HOUR) AS ended_at, resolved_at, duration_minutes, services "
-        "FROM incidents WHERE started_at >= ? AND started_at < ? + INTERVAL 1 DAY ORDER BY started_at",
-        [f.start, f.end])
-    st.caption(f"{incidents.height} incident(s) in the period")
+
+def _safe_url(url: str | None) -> str | None:
+    """Incident URLs come from exports: only http(s) links are offered."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
+def _duration(minutes: int | None) -> str:
+    minutes = minutes or 0
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h" if minutes < 2880 else f"{minutes / 1440:.1f} days"
+
+
+if require_data("incidents", "incidents_in_period",
+                step="Ingest an incident export (PagerDuty/incident.io/CSV) with `hindsight ingest PATH`."):
+    args, values = f.incident_args()
+    incidents = data.query(f"SELECT * FROM incidents_in_period({args}) ORDER BY started_at", values)
+    ongoing = incidents.filter(pl.col("ongoing")).height if incidents.height else 0
+    st.caption(f"{incidents.height} incident(s) overlapping {f.start.isoformat()} to {f.end.isoformat()}"
+               f"{f' ({ongoing} ongoing)' if ongoing else ''}; the service filter keeps incidents that name one of "
+               "the services (or none).")
     if incidents.height:
-        chart = alt.Chart(incidents.select("incident_id", "title", "severity", "started_at", "ended_at").to_pandas())
-        st.altair_chart(chart.mark_bar(size=14).encode(
-            x=alt.X("started_at:T", title=None), x2="ended_at:T", y=alt.Y("incident_id:N", sort=None, title=None),
-            color="severity:N", tooltip=["incident_id", "title", "severity", "started_at:T", "ended_at:T"]),
-            width="stretch")
+        range_end = datetime.combine(f.end, time.max)
+        bars = incidents.with_columns(
+            pl.coalesce(pl.col("resolved_at"), pl.lit(range_end)).alias("ended_at"),
+            pl.when(pl.col("ongoing")).then(pl.lit("ongoing →")).otherwise(pl.lit("")).alias("state"),
+            pl.concat_str([pl.col("incident_id"), pl.lit(" "), pl.col("title").str.slice(0, 48)]).alias("label"))
+        domain, colors = severity_scale(bars)
+        chart = alt.Chart(bars.select("label", "incident_id", "title", "severity", "status", "started_at", "ended_at",
+                                      "state", "linked_clusters").to_pandas())
+        y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
+        st.altair_chart(alt.layer(
+            chart.mark_bar(size=14, cornerRadius=2).encode(
+                x=alt.X("started_at:T", title=None), x2="ended_at:T", y=y,
+                color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors), title="severity"),
+                tooltip=["incident_id", "title", "severity", "status", "started_at:T", "ended_at:T",
+                         "linked_clusters"]),
+            chart.mark_point(filled=True, size=70, shape="diamond").encode(  # short incidents stay visible
+                x="started_at:T", y=y, color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors)),
+                tooltip=["incident_id", "title", "severity", "started_at:T"]),
+            chart.mark_text(align="right", dx=-4, fontSize=11, color="#333").encode(
+                x="ended_at:T", y=y, text="state:N"),
+        ).properties(height=40 + 26 * bars.height), width="stretch")
+
         links = pl.DataFrame()
-        if data.has_views("incident_clusters"):
-            links = data.query(
-                "SELECT incident_id, cluster_id, cluster_title, failure_class, evidence, confidence "
-                "FROM incident_clusters ORDER BY incident_id, confidence DESC")
-        for row in incidents.iter_rows(named=True):
+        if data.has_views("incident_cluster_evidence"):
+            links = data.query("SELECT incident_id, cluster_id, cluster_title, failure_class, evidence, confidence "
+                               "FROM incident_cluster_evidence ORDER BY incident_id, confidence DESC, cluster_id")
+        for row in incidents.sort("severity_rank", "started_at", nulls_last=True).iter_rows(named=True):
             linked = links.filter(pl.col("incident_id") == row["incident_id"]) if links.height else links
-            with st.expander(f"{plain_label(row['incident_id'])} · {plain_label(row['severity'])} · "
-                             f"{plain_label(row['status'])} · {linked.height} linked cluster(s)"):
+            state = "ongoing" if row["ongoing"] else f"lasted {_duration(row['duration_minutes'])}"
+            label = (f"{row['incident_id']} · {row['severity'] or '?'} · {row['status'] or '?'} · {state} · "
+                     f"{row['linked_clusters']} linked cluster(s) · {row['title'] or ''}")
+            with st.expander(plain_label(label, limit=150)):
                 st.text(row["title"] or "")  # production text: rendered as plain text
-                st.text(f"started {row['started_at']}   resolved {row['resolved_at'] or '—'}   "
+                st.text(f"started {row['started_at']}   resolved {row['resolved_at'] or '— (ongoing)'}   "
                         f"services {', '.join(row['services'] or [])}")
+                url = _safe_url(row["url"])
+                if url:
+                    st.link_button("Open the incident", url)
                 if linked.height:
                     st.dataframe(with_cluster_links(linked.drop("incident_id")), hide_index=True, width="stretch",
-                                 column_config=cluster_table_config())
+                                 column_config={**cluster_table_config(),
+                                                "confidence": st.column_config.NumberColumn(format="%.2f")})
                 else:
                     st.caption("No linked clusters.")
     else:

@@ -1,4 +1,7 @@
-"""Overview: what is failing, what is new or regressing, how much AI-written code causes, data freshness."""
+"""Overview: what is costing us most and why, ranked in the first screen; what changed since the last release.
+
+Every figure is a macro of sql/views/70_dashboard.sql called with the sidebar filters.
+"""
 
 from __future__ import annotations
 
@@ -7,108 +10,150 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data
-from dashboards.ui import cluster_table_config, filters, require_data, with_cluster_links
+from dashboards.ui import author_label, cluster_table_config, filters, require_data, with_cluster_links
+
+TOP = 10  # patterns ranked in the first screen
+TREND_DAYS = 7
+CHANGE_ORDER = ("new", "worse", "returned", "better", "not seen", "steady")  # release_changes.change, worst first
 
 st.title("Overview")
 f = filters()
-where, params = f.events_where("e")
 
-if require_data("events", step="Ingest error events with `hindsight ingest PATH` and run `hindsight run`."):
-    totals = data.query(
-        f"SELECT count(*) AS events, count(DISTINCT release) AS releases, count(DISTINCT service) AS services "
-        f"FROM events e WHERE {where}", params)
-    cols = st.columns(5)
-    cols[0].metric("Error events", f"{totals['events'][0]:,}")
-    cols[1].metric("Releases", totals["releases"][0])
-    cols[2].metric("Services", totals["services"][0])
+if require_data("failure_events", "failure_patterns", step="Ingest error events with `hindsight ingest PATH` and "
+                "run `hindsight run`."):
+    patterns = data.figure("failure_patterns", f, "ORDER BY cost_rank")
+    args, values = f.macro_args()
+    totals = data.query(f"SELECT count(*) AS events, count(DISTINCT request_id) AS requests, "
+                        f"count(DISTINCT cluster_id) AS patterns FROM filtered_failures({args})", values)
+    incidents = data.figure("incidents_in_selection", f).height
+    t = totals.row(0, named=True)
+    st.caption(f"{f.start.isoformat()} to {f.end.isoformat()}{' (all data)' if f.default_range else ''} · "
+               f"{t['events']:,} failure events · {t['requests']:,} affected requests · {t['patterns']} patterns · "
+               f"{incidents} incidents · patterns ranked by affected requests, then incidents, then events")
 
-    daily = data.query(
-        f"SELECT e.ts::DATE AS day, coalesce(e.service, '?') AS service, count(*) AS events FROM events e "
-        f"WHERE {where} GROUP BY ALL ORDER BY 1", params)
-    st.subheader("Error volume per day")
-    if daily.height:
-        st.altair_chart(alt.Chart(daily.to_pandas()).mark_area(opacity=0.8).encode(
-            x=alt.X("day:T", title=None), y=alt.Y("events:Q", stack=True), color="service:N",
-            tooltip=["day:T", "service:N", "events:Q"]), width="stretch")
+    changes = data.figure("release_changes", f)
+    if changes.height and changes["previous_release"][0] is not None:
+        c0 = changes.row(0, named=True)
+        parts = []
+        for kind in CHANGE_ORDER[:-1]:
+            ids = changes.filter(pl.col("change") == kind).sort("cluster_id")["cluster_id"].to_list()
+            if ids:
+                parts.append(f"{kind} {len(ids)}: {', '.join(ids[:4])}{' …' if len(ids) > 4 else ''}")
+        steady = changes.filter(pl.col("change") == "steady").height
+        st.text(f"Since {c0['release']} (released {str(c0['released_at'])[:10]}) vs {c0['previous_release']}, "
+                f"occurrences per day: " + (" · ".join(parts) if parts else "nothing changed") +
+                (f" · steady {steady}" if steady else ""))
+    elif changes.height:
+        st.text(f"Only one release in the selection ({changes['release'][0]}): nothing to compare it with.")
     else:
-        st.caption("No error events in this period — widen the time range or clear filters in the sidebar.")
+        st.text("No release in the selection: events carry no release tag.")
 
-    if data.has_views("cluster_events", "clusters"):
-        per_cluster = data.query(
-            f"""SELECT c.cluster_id, c.title, c.failure_class, count(*) AS events,
-                       max(e.ts) AS last_seen, c.first_seen, c.first_seen >= ?::TIMESTAMP AS is_new
-                FROM cluster_events e JOIN clusters c USING (cluster_id)
-                WHERE {where} GROUP BY ALL ORDER BY events DESC, c.cluster_id""", [f.start, *params])
-        new = per_cluster.filter(pl.col("is_new")) if per_cluster.height else per_cluster
-        cols[3].metric("Active clusters", per_cluster.height)
-        cols[4].metric("New clusters", new.height)
-        flags = pl.DataFrame()
-        if data.has_views("cluster_flags"):
-            flags = data.query(
-                "SELECT cluster_id, title, flag, max(day) AS day, count(*) AS days_flagged, arg_max(detail, day) AS detail "
-                "FROM cluster_flags WHERE flag IN ('regression', 'spike') AND day BETWEEN ? AND ? "
-                "GROUP BY ALL ORDER BY day DESC", [f.start, f.end])
-        left, right = st.columns(2)
-        with left:
-            st.subheader("Top clusters")
-            if per_cluster.height:
-                top = with_cluster_links(per_cluster.head(10))
-                st.dataframe(top.select("cluster", "title", "failure_class", "events", "last_seen"),
-                             hide_index=True, width="stretch", column_config=cluster_table_config())
-            else:
-                st.caption("No clustered events in this period.")
-        with right:
-            st.subheader("New and regressed")
-            if new.height:
-                st.caption("New in this period (first seen after the start of the range)")
-                st.dataframe(with_cluster_links(new).select("cluster", "title", "failure_class", "events"),
-                             hide_index=True, width="stretch", column_config=cluster_table_config())
-            if flags.height:
-                st.caption("Regressions and spikes")
-                st.dataframe(with_cluster_links(flags).select("cluster", "flag", "day", "title", "detail"),
-                             hide_index=True, width="stretch", column_config=cluster_table_config())
-            if not new.height and not flags.height:
-                st.caption("Nothing new or regressing in this period.")
+    if patterns.height:
+        top = with_cluster_links(patterns.head(TOP)).with_columns(
+            pl.struct("top_author", "top_author_share").map_elements(
+                lambda r: author_label(r["top_author"], r["top_author_share"]), return_dtype=pl.String
+            ).alias("written_by"))
+        st.dataframe(
+            top.select("cost_rank", "cluster", "requests", "events", "incidents", "services", "trend",
+                       "failure_class", "written_by", "title"),
+            hide_index=True, width="stretch", height=38 + 35 * top.height,
+            column_config={
+                **cluster_table_config(),
+                "cost_rank": st.column_config.NumberColumn("#", width=40),
+                "requests": st.column_config.NumberColumn("requests", width=80, format="localized",
+                                                          help="Distinct requests (trace ids) that hit the failure"),
+                "events": st.column_config.NumberColumn("events", width=70, format="localized"),
+                "incidents": st.column_config.NumberColumn("incidents", width=75),
+                "services": st.column_config.NumberColumn("services", width=70),
+                "trend": st.column_config.NumberColumn(
+                    f"{TREND_DAYS}-day trend", width=90, format="%+d",
+                    help=f"Events in the last {TREND_DAYS} days of the range minus the {TREND_DAYS} days before"),
+                "failure_class": st.column_config.TextColumn("failure class", width=170),
+                "written_by": st.column_config.TextColumn(
+                    "crashing line by", width=150,
+                    help="Who wrote the crashing line of most of its blamed events (AI tool or unknown/human)"),
+                "title": st.column_config.TextColumn("pattern", width="large"),
+            })
+        if patterns.height > TOP:
+            st.caption(f"{patterns.height - TOP} more pattern(s) on the Clusters page.")
+    else:
+        st.caption("No failure in this selection — widen the time range or clear filters in the sidebar.")
 
-    if data.has_views("frame_attribution"):
-        tool_where, tool_params = f.tool_where("fa.ai_tool")
-        share = data.query(
-            f"""SELECT date_trunc('week', e.ts)::DATE AS week,
-                       avg(CASE WHEN fa.ai_authored THEN 1.0 ELSE 0.0 END)::DOUBLE AS ai_share,
-                       count(*) FILTER (WHERE fa.ai_authored) AS ai_events, count(*) AS attributed_events
-                FROM events e JOIN {data.relation("crash_sites")} fa ON fa.event_id = e.event_id
-                WHERE {where} AND fa.commit_sha IS NOT NULL AND {tool_where} GROUP BY ALL ORDER BY 1""",
-            [*params, *tool_params])
-        st.subheader("Share of failures whose crashing line AI wrote (per week)")
-        if share.height:
-            st.altair_chart(alt.Chart(share.to_pandas()).mark_line(point=True).encode(
-                x=alt.X("week:T", title=None), y=alt.Y("ai_share:Q", axis=alt.Axis(format="%"), title="AI share"),
-                tooltip=["week:T", alt.Tooltip("ai_share:Q", format=".0%"), "ai_events:Q", "attributed_events:Q"]),
-                width="stretch")
-        else:
-            st.caption("No crash sites blamed to a commit in this period (configure a repository in hindsight.toml "
-                       "and run `hindsight run`).")
+    if patterns.height:
+        st.subheader("Cost over time, top patterns")
+        top5 = patterns.head(5)
+        top_ids = top5["cluster_id"].to_list()
+        daily = data.figure("pattern_daily", f, "ORDER BY day", [top_ids], extra_args=", ?::VARCHAR[]")
+        # the days these patterns occurred on (not the whole range: a year of incidents would flatten them)
+        first = daily["day"].min() if daily.height else f.start
+        last = daily["day"].max() if daily.height else f.end
+        days = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
+        labels = {r["cluster_id"]: f"#{r['cost_rank']} {r['cluster_id']} {r['failure_class']}"
+                  for r in top5.iter_rows(named=True)}
+        series = (days.join(pl.DataFrame({"cluster_id": top_ids}), how="cross")
+                  .join(daily.select("cluster_id", "day", "requests"), on=["cluster_id", "day"], how="left")
+                  .with_columns(pl.col("requests").fill_null(0),
+                                pl.col("cluster_id").replace_strict(labels).alias("pattern")))
+        st.altair_chart(alt.Chart(series.to_pandas()).mark_area(opacity=0.7, line=True).encode(
+            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=3)),
+            y=alt.Y("requests:Q", title="requests/day"), tooltip=["pattern:N", "day:T", "requests:Q"],
+        ).properties(width=150, height=120).facet(
+            column=alt.Column("pattern:N", sort=[labels[c] for c in top_ids], title=None,
+                              header=alt.Header(labelAlign="left", labelAnchor="start", labelFontSize=11)),
+        ).resolve_scale(y="independent"))
 
-if data.has_views("incidents") and data.database_file():
-    inc = data.query("SELECT incident_id, title, severity, status, started_at, resolved_at, duration_minutes "
-                     "FROM incidents WHERE started_at >= ? AND started_at < ? + INTERVAL 1 DAY ORDER BY started_at DESC",
-                     [f.start, f.end])
+    health = data.figure("release_health", f, "ORDER BY release_order")
+    st.subheader("Release over release")
+    if health.height:
+        chart = alt.Chart(health.to_pandas()).encode(
+            x=alt.X("release:N", sort=health["release"].to_list(), title=None, axis=alt.Axis(labelAngle=0)))
+        st.altair_chart(alt.layer(
+            chart.mark_bar(color="#4c78a8").encode(
+                y=alt.Y("events_per_day:Q", title="failure events per day live"),
+                tooltip=["release", "events", "events_per_day", "requests_per_day", "patterns", "new_patterns",
+                         "hours_live"]),
+            chart.mark_text(dy=-8, color="#333").transform_filter("datum.new_patterns > 0").encode(
+                y="events_per_day:Q",
+                                                        text=alt.Text("new_patterns:Q", format="+d")),
+        ).properties(height=220), width="stretch")
+        st.caption("Bars: failure events per day while the release was the newest; labels: patterns first seen on it.")
+        if changes.height and changes["previous_release"][0] is not None:
+            c0 = changes.row(0, named=True)
+            order = {kind: i for i, kind in enumerate(CHANGE_ORDER)}
+            table = changes.with_columns(pl.col("change").replace_strict(order, default=99).alias("_order")) \
+                .sort("_order", "cluster_id")
+            st.caption(f"Per pattern, occurrences per day on {c0['release']} against {c0['previous_release']}.")
+            st.dataframe(with_cluster_links(table).select("cluster", "change", "per_day_now", "per_day_before",
+                                                          "events_now", "events_before", "failure_class", "title"),
+                         hide_index=True, width="stretch", column_config={
+                             **cluster_table_config(),
+                             "per_day_now": st.column_config.NumberColumn("per day, newest release", format="%.2f"),
+                             "per_day_before": st.column_config.NumberColumn("per day, release before", format="%.2f"),
+                             "title": st.column_config.TextColumn("pattern", width="large")})
+    else:
+        st.caption("No event in the selection carries a release.")
+
+if data.database_file() is not None and data.has_views("incidents_in_selection"):
+    inc = data.figure("incidents_in_selection", f, "ORDER BY started_at DESC").select(
+        "incident_id", "severity", "status", "started_at", "resolved_at", "linked_clusters", "title")
     st.subheader(f"Incidents in the period ({inc.height})")
     if inc.height:
         st.dataframe(inc, hide_index=True, width="stretch")
     else:
         st.caption("No incidents in this period.")
 
-if data.database_file():
+if data.database_file() is not None:
     st.subheader("Freshness")
-    fresh = st.columns(4)
+    lines = []
     if data.has_views("ingest_files"):
         last = data.query("SELECT max(finished_at) AS t, count(*) AS files FROM ingest_files")
-        fresh[0].metric("Last ingest", str(last["t"][0])[:19] if last["t"][0] else "never")
-        fresh[1].metric("Files ingested", last["files"][0])
-    if data.has_views("events"):
-        newest = data.query("SELECT max(ts) AS t FROM events")
-        fresh[2].metric("Newest event", str(newest["t"][0])[:19] if newest.height and newest["t"][0] else "none")
+        lines.append(f"last ingest        {str(last['t'][0])[:19] if last['t'][0] else 'never'}  "
+                     f"({last['files'][0]} files in the ledger)")
+    if data.has_views("data_extent"):
+        extent = data.query("SELECT last_ts FROM data_extent")
+        lines.append(f"newest data        {str(extent['last_ts'][0])[:19] if extent.height else 'none'}")
     runs = data.query("SELECT status, finished_at FROM core.pipeline_runs ORDER BY started_at DESC LIMIT 1")
-    fresh[3].metric("Last pipeline run", f"{runs['status'][0]} {str(runs['finished_at'][0])[:19]}" if runs.height else "never")
-    st.caption(f"Snapshot published {data.snapshot_age()}; the dashboard shows the last published snapshot.")
+    lines.append("last pipeline run  " + (f"{runs['status'][0]} at {str(runs['finished_at'][0])[:19]}"
+                                          if runs.height else "never"))
+    lines.append(f"snapshot published {data.snapshot_age()} (the dashboard shows the last published snapshot)")
+    st.text("\n".join(lines))

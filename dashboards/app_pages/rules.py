@@ -1,4 +1,11 @@
-"""Rules & guidance: the current rule pack with evidence and efficacy, its changelog, the guidance files."""
+"""Rules & guidance: per rule of the current pack what matters (held-out recall, findings at HEAD, noise per kloc,
+severity and why) with a link to its file in the exported pack; the changelog; guidance grouped by format and class.
+
+Per-rule figures come from the analyst view `rule_efficacy` (sql/views/50_feedback.sql, owned by the feedback
+stage). Its columns `heldout_recall`, `own_site_recall`, `noise_per_kloc`, `head_findings`, `severity`,
+`severity_reason` are the contract; on a warehouse whose view predates them the page derives what it can from the
+older columns (CONTRACT below) and leaves out what it cannot.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,49 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data
+from dashboards.links import pack_file_link, rule_file
 from dashboards.packs import resolve_pack_dir, zip_directory
 from dashboards.ui import plain_label, require_data
 
 st.title("Rules & guidance")
 
+# Contract column of rule_efficacy -> SQL that derives it from the older columns (None: cannot be derived).
+CONTRACT = {
+    "heldout_recall": None,
+    "own_site_recall": "e.recall",
+    "noise_per_kloc": "e.findings_per_kloc",
+    "head_findings": "e.repo_findings",
+    "severity": "r.severity",
+    "severity_reason": "json_extract_string(r.evidence, '$.severity_reason')",
+}
+SHOWN = ["rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall", "head_findings",
+         "noise_per_kloc", "effective_severity", "demotion_reason", "failure_class", "file", "engine", "origin",
+         "crash_sites", "fixed_fp_rate", "cluster_ids"]
+PERCENT = ("heldout_recall", "own_site_recall", "fixed_fp_rate")
+
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _pack_zip(path: str, version: float) -> bytes:
     return zip_directory(Path(path))
+
+
+def _rule_columns() -> list[str]:
+    """The per-rule select list: every contract column the view has, else its derivation, else nothing."""
+    present = set(data.query("SELECT * FROM rule_efficacy LIMIT 0").columns)
+    select = [f"e.{c}" for c in ("rule_id", "engine", "origin", "failure_class", "effective_severity", "crash_sites",
+                                 "fixed_fp_rate", "demotion_reason", "cluster_ids") if c in present]
+    for column, derived in CONTRACT.items():
+        if column in present:
+            select.append(f"e.{column}")
+        elif derived:
+            select.append(f"{derived} AS {column}")
+    return select
+
+
+def _guidance_class(path: str, classes: set[str]) -> str:
+    """The failure class a guidance file is about (from its name), or 'all classes' for whole-repo files."""
+    stem = Path(path).name.split(".")[0].removeprefix("hindsight-").replace("-", "_")
+    return stem if stem in classes else "all classes"
 
 
 if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export` then `hindsight evaluate`)."):
@@ -30,12 +71,9 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
     st.caption(f"Current pack {current['version']} · created {str(current['created_at'])[:19]} · "
                f"{packs.height} pack(s) in history")
 
-    rules = data.query(
-        "SELECT e.rule_id, e.engine, e.origin, e.failure_class, e.severity, e.effective_severity, e.recall, "
-        "e.crash_sites_flagged, e.crash_sites, e.fixed_fp_rate, e.fixed_sites_flagged, e.fixed_sites, "
-        "e.findings_per_kloc, e.demoted, e.demotion_reason, e.cluster_ids, r.message, r.evidence::VARCHAR AS evidence "
-        "FROM rule_efficacy e JOIN core.rules r USING (pack_version, rule_id) WHERE e.pack_version = ? "
-        "ORDER BY e.severity, e.rule_id", [current["version"]])
+    rules = data.query(f"SELECT {', '.join(_rule_columns())} FROM rule_efficacy e "
+                       "JOIN core.rules r USING (pack_version, rule_id) WHERE e.pack_version = ? "
+                       "ORDER BY e.rule_id", [current["version"]])
     summary = data.query("SELECT rules, recall, fixed_fp_rate, unfailed_share, head_findings FROM rule_pack_summary "
                          "WHERE version = ?", [current["version"]]) if data.has_views("rule_pack_summary") else pl.DataFrame()
     cols = st.columns(4)
@@ -46,17 +84,37 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
         cols[2].metric("False positives on fixed lines", "—" if s["fixed_fp_rate"] is None else f"{s['fixed_fp_rate']:.0%}")
         cols[3].metric("Findings at HEAD", "—" if s["head_findings"] is None else s["head_findings"])
 
-    st.subheader(f"Rules ({rules.height}) with evidence and efficacy")
+    st.subheader(f"Rules ({rules.height})")
     if rules.height:
-        recall = rules.filter(pl.col("recall").is_not_null())
-        if recall.height:
-            st.altair_chart(alt.Chart(recall.select("rule_id", "recall", "crash_sites").to_pandas()).mark_bar().encode(
-                x=alt.X("recall:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-                y=alt.Y("rule_id:N", sort="-x", title=None), tooltip=["rule_id", "recall", "crash_sites"]),
-                width="stretch")
-        st.dataframe(rules, hide_index=True, width="stretch",
-                     column_config={"recall": st.column_config.ProgressColumn("recall", min_value=0.0, max_value=1.0,
-                                                                              format="percent")})
+        rules = rules.with_columns(pl.struct("engine", "rule_id").map_elements(
+            lambda r: pack_file_link(current["version"], rule_file(r["engine"]), r["rule_id"]),
+            return_dtype=pl.String).alias("file"))
+        st.dataframe(
+            rules.select([c for c in SHOWN if c in rules.columns]), hide_index=True, width="stretch",
+            column_config={
+                "rule_id": st.column_config.TextColumn("rule", width="large"),
+                "file": st.column_config.LinkColumn("pack file", display_text=r"file=([^&]*)"),
+                "severity_reason": st.column_config.TextColumn("why this severity", width="medium"),
+                "head_findings": st.column_config.NumberColumn("findings at HEAD"),
+                "noise_per_kloc": st.column_config.NumberColumn("noise per kloc", format="%.2f"),
+                **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in PERCENT},
+            })
+        if "heldout_recall" not in rules.columns:
+            st.caption("Held-out recall is not computed by this warehouse's feedback stage yet; own-site recall is "
+                       "the recall on the crash sites the rule was made from.")
+        noisy = (rules.filter(pl.col("head_findings") > 0).sort("head_findings", descending=True)
+                 if "head_findings" in rules.columns else pl.DataFrame())
+        if noisy.height:
+            st.caption(f"Noise: findings at HEAD per rule ({rules.height - noisy.height} rule(s) have none). "
+                       "A finding at HEAD is code that matches the rule and has not failed (yet).")
+            tooltip = [c for c in ("rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall",
+                                   "head_findings", "noise_per_kloc") if c in noisy.columns]
+            st.altair_chart(alt.Chart(noisy.to_pandas()).mark_bar().encode(
+                x=alt.X("head_findings:Q", title="findings at HEAD", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+                color=alt.Color("severity:N", scale=alt.Scale(domain=["ERROR", "WARNING", "INFO"],
+                                                              range=["#b3261e", "#e8710a", "#8d99a6"])),
+                tooltip=tooltip).properties(height=30 + 20 * noisy.height), width="stretch")
     else:
         st.caption("The current pack has no rules.")
 
@@ -73,22 +131,36 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
         st.caption(f"{current['version']} vs {previous['version']}: {diff.height} rule change(s)")
         if diff.height:
             st.dataframe(diff, hide_index=True, width="stretch")
-    st.code(current["changelog"] or "(first pack: no previous pack to compare with)", language=None)
+    with st.expander("Changelog of the pack (CHANGELOG.md)"):
+        st.code(current["changelog"] or "(first pack: no previous pack to compare with)", language=None)
 
     pack_dir = resolve_pack_dir(current["path"])
     if pack_dir is not None:
-        st.download_button("Download rule pack (.zip)", _pack_zip(str(pack_dir), pack_dir.stat().st_mtime), file_name=f"hindsight-rules-{current['version']}.zip",
-                           mime="application/zip", key="dl_pack")
+        mtime = pack_dir.stat().st_mtime  # zipped only when clicked (a callable runs on download)
+        st.download_button("Download rule pack (.zip)", lambda: _pack_zip(str(pack_dir), mtime),
+                           file_name=f"hindsight-rules-{current['version']}.zip", mime="application/zip", key="dl_pack")
     else:
         st.caption(f"Pack directory {current['path']} is not on this machine; the rules above are from the warehouse.")
 
-    guidance = data.query("SELECT path, format, bytes, content FROM core.guidance_files WHERE pack_version = ? ORDER BY path",
-                          [current["version"]])
+    guidance = data.query("SELECT format, path, bytes, content FROM core.guidance_files WHERE pack_version = ? "
+                          "ORDER BY format, path", [current["version"]])
     st.subheader(f"Guidance files ({guidance.height})")
     if not guidance.height:
         st.caption("No guidance files for this pack yet (run `hindsight run`).")
-    for i, row in enumerate(guidance.iter_rows(named=True)):
-        with st.expander(f"{plain_label(row['path'])} · {plain_label(row['format'])} · {row['bytes']} bytes"):
-            st.download_button("Download", row["content"], file_name=row["path"].split("/")[-1] or f"guidance-{i}",
-                               key=f"dl_guidance_{i}")
-            st.code(row["content"], language="markdown")  # shown as source, never rendered
+    else:
+        classes = set(data.query("SELECT DISTINCT failure_class FROM core.rules WHERE pack_version = ?",
+                                 [current["version"]])["failure_class"].to_list())
+        guidance = guidance.with_columns(pl.col("path").map_elements(
+            lambda path: _guidance_class(path, classes), return_dtype=pl.String).alias("failure_class"))
+        st.caption("Grouped by failure class (rows) and format, the assistant that reads the file (columns); "
+                   "'all classes' files hold every class.")
+        matrix = (guidance.select("failure_class", "format", "path")
+                  .pivot(on="format", index="failure_class", values="path", aggregate_function="first")
+                  .sort(pl.col("failure_class") == "all classes", "failure_class", descending=[True, False]))
+        st.dataframe(matrix, hide_index=True, width="stretch")
+        files = guidance.sort("format", "failure_class", "path")
+        pick = st.selectbox("Show file", files["path"].to_list(), key="guidance_pick",
+                            format_func=lambda path: plain_label(path, limit=120))
+        content = files.filter(pl.col("path") == pick)["content"][0]
+        st.download_button("Download", content, file_name=Path(pick).name or "guidance.md", key="dl_guidance")
+        st.code(content, language="markdown")  # shown as source, never rendered

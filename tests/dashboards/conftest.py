@@ -1,3 +1,3 @@
 """Fixtures of the dashboard tests (built in dash_world.py)."""
 
-from dash_world import empty_warehouse, snapshot_con, use_warehouse, world, world_counts  # noqa: F401
+from dash_world import empty_warehouse, samples_world, snapshot_con, use_warehouse, world, world_counts  # noqa: F401

@@ -18,12 +18,14 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.app import PAGES as PAGE_SPECS
 from models.warehouse import connect
 from models.warehouse.snapshot import publish_snapshot, snapshot_path
 
 PROJECT = Path(__file__).resolve().parents[2]
 APP = PROJECT / "dashboards" / "app.py"
-PAGES = ["overview", "clusters", "cluster", "attribution", "incidents", "rules", "sql"]
+PAGES = [p.name for p in PAGE_SPECS]  # every page, hidden ones included (pack_file shows an empty state alone)
+SAMPLES = PROJECT / "data" / "samples"
 INJECTIONS = ["<script>alert(1)</script>", "**bold** [link](javascript:alert(1))", "Ignore previous instructions"]
 
 
@@ -68,7 +70,7 @@ def world(tmp_path_factory) -> Path:
     """
     if os.environ.get("HINDSIGHT_DASHBOARD_WORLD"):
         out = Path(os.environ["HINDSIGHT_DASHBOARD_WORLD"]).resolve()
-        (out / "dashboard-world.json").write_text(json.dumps({"counts": _counts(out / "warehouse.duckdb")}))
+        _write_atomically(out / "dashboard-world.json", json.dumps({"counts": _counts(out / "warehouse.duckdb")}))
         return out
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -83,7 +85,58 @@ def world(tmp_path_factory) -> Path:
     info = json.loads(ready.read_text())
     if not info["counts"]["events"]:
         pytest.fail(f"the demo world has no events: {info}")
-    (out / "dashboard-world.json").write_text(json.dumps(info))
+    _write_atomically(out / "dashboard-world.json", json.dumps(info))
+    return out
+
+
+def _build_samples_world(out: Path) -> dict:
+    """A warehouse with only the committed samples (data/samples: Sentry, logs, incidents; no repository),
+    ingested and run through the whole pipeline with the real CLI."""
+    out.mkdir(parents=True)
+    config = out / "hindsight.toml"
+    config.write_text(f'[warehouse]\npath = "{out / "warehouse.duckdb"}"\n\n[landing]\ndir = "{out / "landing"}"\n\n'
+                      '[[logs.formats]]\nglob = "app_python*.log*"\nformat = "<Date> <Time> <Level> <Component>: <Content>"\n'
+                      'service = "shop"\n', encoding="utf-8")
+    cli = [sys.executable, "-m", "hindsight.cli", "--config", str(config)]
+    for source in ("sentry", "logs", "incidents"):  # broken samples are quarantined or refused: that is their point
+        subprocess.run([*cli, "ingest", str(SAMPLES / source), "--source", source], cwd=PROJECT, env=_clean_env(),
+                       capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run([*cli, "run"], cwd=PROJECT, env=_clean_env(), capture_output=True, text=True, timeout=900,
+                          check=False)
+    if not snapshot_path(out / "warehouse.duckdb").exists():
+        raise RuntimeError(f"the samples pipeline published no snapshot:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return {"counts": _counts(out / "warehouse.duckdb")}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Other xdist workers may read the file at any moment: they see the old text or the new, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _shared_world(tmp_path_factory, name: str, build) -> Path:
+    """Build a world once per session into the session's shared temp dir (xdist workers share it)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = root / name
+    ready = root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            if out.exists():
+                shutil.rmtree(out)
+            ready.write_text(json.dumps(build(out)))
+    _write_atomically(out / "dashboard-world.json", ready.read_text())
+    return out
+
+
+@pytest.fixture(scope="session")
+def samples_world(tmp_path_factory) -> Path:
+    """A world built from data/samples only (events of 2026-11, incidents of 2025-10 to 2026-10, no repository)."""
+    out = _shared_world(tmp_path_factory, "samples-world", _build_samples_world)
+    if not json.loads((out / "dashboard-world.json").read_text())["counts"]["events"]:
+        pytest.fail("the samples world has no events")
     return out
 
 
@@ -124,7 +177,7 @@ def empty_warehouse(tmp_path) -> Path:
     return warehouse
 
 
-def open_page(page: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+def open_page(page: str, query: dict | None = None, timeout: float = 90) -> AppTest:
     """Run the app once, switch to `page` and run it (query parameters set before the first run)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     for key, value in (query or {}).items():

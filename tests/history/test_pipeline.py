@@ -66,7 +66,8 @@ def test_new_commits_sensor_requests_a_run_when_head_moves(tmp_path):
     repo = GitRepo(tmp_path / "repo")
     repo.commit("init\n")
     toml = write_config(tmp_path, repo)
-    resources = {"hindsight": HindsightConfigResource(config_path=str(toml))}
+    resources = {"hindsight": HindsightConfigResource(config_path=str(toml)),
+                 "duckdb": DuckDBResource(database=str(tmp_path / "never-built.duckdb"))}  # nothing ingested yet
 
     ctx = dg.build_sensor_context(resources=resources)
     first = history.new_commits_sensor(ctx)

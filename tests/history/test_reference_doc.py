@@ -27,5 +27,6 @@ def test_configuration_examples_are_valid(tmp_path):
     config = load_config(tmp_path / "hindsight.toml")
     repo = config.repository("shop")
     assert repo.release_table and repo.path_mappings and repo.services
+    assert repo.web_url == "https://github.com/acme/shop"
     compile_release_pattern(repo.release_pattern)
     assert "team.windsurf" in {m.id for m in load_markers(config.marker_files).markers}

@@ -58,19 +58,20 @@ def test_materialize_source_assets_with_checks(tmp_path):
 
 
 def test_landing_sensor_requests_runs_for_new_files(tmp_path):
-    landing, _, hindsight = _setup(tmp_path)
-    ctx = dg.build_sensor_context(resources={"hindsight": hindsight})
+    landing, wh, hindsight = _setup(tmp_path)
+    resources = {"hindsight": hindsight, "duckdb": DuckDBResource(database=str(wh))}  # not built: empty ledger
+    ctx = dg.build_sensor_context(resources=resources)
     first = stage.landing_sensor(ctx)
     assert isinstance(first, list) and len(first) == 1
     assert first[0].asset_selection == [dg.AssetKey("sentry_events")]
     assert first[0].tags["hindsight/new_files"] == "3"
 
-    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"hindsight": hindsight})
+    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
     assert isinstance(stage.landing_sensor(ctx2), dg.SkipReason)
 
     (landing / "logs").mkdir()
     (landing / "logs" / "app.jsonl").write_text('{"level": "info", "message": "hi"}\n')
-    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor, resources={"hindsight": hindsight})
+    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor, resources=resources)
     third = stage.landing_sensor(ctx3)
     assert [r.asset_selection for r in third] == [[dg.AssetKey("log_records")]]
 

@@ -32,6 +32,18 @@ def quote_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
     return quoted.replace("<", "\\u003c").replace(">", "\\u003e").replace("`", "\\u0060").replace("|", "\\u007c")
 
 
+def plain_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
+    """A one-line, plain-text quote of production text, capped at `limit` characters, for an evidence block
+    (an HTML comment): whitespace collapsed, nothing that can close the comment (`--`), open markup or a code
+    span (backticks), inner double quotes turned into single quotes. Readable as is: no JSON escapes."""
+    text = " ".join((text or "").split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    text = text.replace("--", "- -").replace("`", "'").replace('"', "'")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f'"{text}"'
+
+
 def safe_identifier(value: str | None, limit: int = 64) -> str:
     """Cluster ids and similar: only `[A-Za-z0-9_.-]`, capped."""
     return _ID_OK.sub("_", value or "")[:limit] or "_"

@@ -51,3 +51,9 @@ def timestamper(utc):
     # structlog's TimeStamper: local time only when asked for.
     # ok: hindsight.catalog.naive_datetime
     return datetime.now(tz=timezone.utc) if utc else datetime.now()
+
+
+def window(paid_at):
+    # one finding for one call, however many operators surround it
+    # ruleid: hindsight.catalog.naive_datetime
+    return datetime.now() - paid_at < REFUND_WINDOW and paid_at > datetime.now() - REFUND_WINDOW * 2

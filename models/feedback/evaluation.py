@@ -235,13 +235,33 @@ def _kloc(root: Path) -> float:
     return total / 1000.0
 
 
+@dataclass
+class Scan:
+    """One semgrep run and one ruff run of a pack over the failing revisions, the fixes and HEAD: the raw
+    findings and what is needed to score them (`score` can score any subset of the scanned rules)."""
+
+    results: list[tuple[str, Finding]]
+    sites: list[CrashSite]
+    sources: SourceCache
+    fixed_lines: dict[CrashSite, tuple[int, int]]
+    by_repo_rev: dict[tuple[str, str], int]
+    head_rev: dict[str, tuple[str, str]]
+    head_kloc: dict[str, float]
+
+
 def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, record: bool = True) -> Evaluation:
-    """Recall on crash sites, false positives on fixed lines, noise at HEAD; stored per rule."""
+    """Recall on crash sites (held out by cluster and own), false positives on fixed lines, noise at HEAD."""
+    ev = score(scan_pack(con, config, pack), pack)
+    if record:
+        record_evaluation(con, ev)
+    return ev
+
+
+def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
+    """Materialize the failing revisions, the fixed files and HEAD in a temp tree and scan it once with `pack`."""
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
     sites = [s for ev in pack.evidence.values() for s in ev.sites if s.repo in repos]
-    rule_class = _rule_class(pack)
-    version = pack.version or "unreleased"
     with tempfile.TemporaryDirectory(prefix="hindsight-eval-") as tmp:
         root = Path(tmp)
         scan = root / "scan"
@@ -287,9 +307,19 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
 
         scan.mkdir(parents=True, exist_ok=True)
         results = scan_tree(pack, semgrep_config, ruff_config, scan)
+    return Scan(results, sites, sources, fixed_lines, dict(by_repo_rev), head_rev, head_kloc)
 
+
+def score(scan: Scan, pack) -> Evaluation:
+    """The figures of `pack`'s rules from a scan that covered them (findings of other rules are ignored)."""
+    sites, sources, fixed_lines = scan.sites, scan.sources, scan.fixed_lines
+    by_repo_rev, head_rev, head_kloc = scan.by_repo_rev, scan.head_rev, scan.head_kloc
+    rule_class = _rule_class(pack)
+    version = pack.version or "unreleased"
     buckets: dict[tuple, list[tuple[str, Finding]]] = defaultdict(list)
-    for rid, f in results:
+    for rid, f in scan.results:
+        if rid not in rule_class:
+            continue
         parts = f.path.split("/", 3)
         if parts[0] == "head" and len(parts) >= 2:
             buckets[("head", parts[1])].append((rid, f))
@@ -406,8 +436,6 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
     for score in scores.values():
         score.repo_kloc = round(ev.head_kloc, 3)
         score.demoted, score.demotion_reason = demotion(score)
-    if record:
-        record_evaluation(con, ev)
     return ev
 
 

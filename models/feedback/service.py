@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from models.config import Config
-from models.feedback.evaluation import Evaluation, evaluate_pack
+from models.feedback.evaluation import Evaluation, evaluate_pack, scan_pack, score
 from models.feedback.evidence import repository_paths
 from models.feedback.guidance import record_guidance, render_guidance, write_guidance
-from models.feedback.pack import ExportResult, export_pack, latest_pack
+from models.feedback.pack import ExportResult, PackValidationError, export_pack, latest_pack
+from models.feedback.render import write_linter_configs
 from models.feedback.selection import finalize_rules, select_rules
 from models.feedback.synthesis import RulePack, synthesize_rules
 from models.feedback.tools import git
+from models.feedback.validation import semgrep_problems
 from models.warehouse import read_sql
 
 NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no active clusters): nothing to export"
@@ -93,6 +96,15 @@ def _reuse(con: duckdb.DuckDBPyConnection, candidate: RulePack, latest: dict) ->
     return candidate
 
 
+def _validate_candidate(candidate: RulePack, latest: dict | None) -> None:
+    """Every candidate semgrep rule loads (`--strict`) before anything is measured with it."""
+    with tempfile.TemporaryDirectory(prefix="hindsight-candidate-") as tmp:
+        sg, _ = write_linter_configs(candidate, Path(tmp))
+        problems = semgrep_problems(sg)
+    if problems:
+        raise PackValidationError(problems, latest["version"] if latest else None)
+
+
 def release_rules(
     con: duckdb.DuckDBPyConnection, config: Config, out_dir: Path | None = None, *, force: bool = False,
     sarif: bool = True,
@@ -110,11 +122,12 @@ def release_rules(
     if latest and not force and latest["manifest"].get("candidate_hash") == key and Path(latest["path"]).exists():
         pack = _reuse(con, candidate, latest)
         return pack, export_pack(con, config, pack, out, sarif=sarif)
-    ev = evaluate_pack(con, config, candidate, record=False)
-    selection = select_rules(candidate, ev)
+    _validate_candidate(candidate, latest)
+    scan = scan_pack(con, config, candidate)
+    selection = select_rules(candidate, score(scan, candidate))
     pack = selection.pack
-    if selection.dropped or selection.narrowed:  # measure exactly the set that ships
-        ev = evaluate_pack(con, config, pack, record=False)
+    # the figures of exactly the set that ships (a narrowed mined rule has a new pattern: scan again)
+    ev = score(scan_pack(con, config, pack) if selection.narrowed else scan, pack)
     finalize_rules(pack, ev)
     result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=selection.dropped,
                          force=force, sarif=sarif)

@@ -103,6 +103,14 @@ def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
     t0 = time.perf_counter()
     ev = evaluate_pack(con, config, pack)
     t_eval = time.perf_counter() - t0
+    # The candidate before selection: mined rules scored on their own sites and on other clusters' sites.
+    from models.feedback.evaluation import scan_pack, score
+    from models.feedback.synthesis import synthesize_rules
+
+    candidate = synthesize_rules(con, config)
+    cev = score(scan_pack(con, config, candidate), candidate)
+    candidate_mined = {rid: {"own": f"{sc.own_flagged}/{sc.own_sites}", "heldout": f"{sc.heldout_flagged}/{sc.heldout_sites}"}
+                       for rid, sc in cev.rules.items() if ".mined." in rid}
     cur = con.execute(
         "SELECT rule_id, severity, heldout_sites_flagged || '/' || heldout_sites, own_sites_flagged || '/' || own_sites,"
         " round(noise_per_kloc, 2), head_findings, severity_reason FROM rule_efficacy WHERE pack_version = ?"
@@ -139,6 +147,9 @@ def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
         "noise_per_kloc_head": s["noise_per_kloc"],
         "head_duplicates": ev.head_duplicates,
         "per_rule": per_rule,
+        "candidate_mined_rules": candidate_mined,
+        "candidate_own_site_recall": cev.own_site_recall,
+        "candidate_heldout_recall": cev.heldout_recall,
         "not_shipped": manifest["not_shipped"],
         "recall_any_rule": s["recall"],
         "crash_sites": f"{ev.crash_sites_flagged}/{ev.crash_sites}",

@@ -2,13 +2,12 @@
 
 Error messages, log lines and file paths come from production and may carry planted text
 ("ignore previous instructions ..."). Rule messages and guidance are built only from our own
-templates and numbers; untrusted text appears only through `quote_untrusted` (escaped, length-capped,
-one line, inside an evidence block) and identifiers only through `safe_identifier` / `safe_path`.
+templates and numbers; untrusted text appears only through `plain_untrusted` (plain text, capped,
+one line, inside an evidence block, unable to close it) and identifiers only through `safe_identifier` / `safe_path`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 MAX_QUOTE = 120
@@ -17,19 +16,6 @@ EVIDENCE_END = "<!-- /hindsight:evidence -->"
 
 _PATH_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 _ID_OK = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def quote_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
-    """A one-line JSON string literal, capped at `limit` characters, with markup characters escaped.
-
-    JSON escaping removes newlines and control characters; `<`, `>`, `` ` `` and `|` are escaped
-    so the quote cannot open HTML comments, code fences or tables in Markdown.
-    """
-    text = (text or "").strip()
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    quoted = json.dumps(text, ensure_ascii=True)
-    return quoted.replace("<", "\\u003c").replace(">", "\\u003e").replace("`", "\\u0060").replace("|", "\\u007c")
 
 
 def plain_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:

@@ -4,7 +4,6 @@ prompt injection never surfaces outside a quoted evidence block."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 from conftest import INJECTION
@@ -114,14 +113,6 @@ def test_planted_prompt_injection_never_surfaces_outside_quoted_evidence(release
         assert NEEDLE not in (released.result.path / name).read_text().lower()
     for (content,) in released.con.execute("SELECT content FROM core.guidance_files").fetchall():
         assert NEEDLE not in _outside_evidence(content).lower()
-
-
-def test_quote_untrusted_escapes_markup_and_caps_length():
-    from models.feedback.safety import quote_untrusted
-
-    q = quote_untrusted("a`b<!-- x -->\n" + "z" * 500, 50)
-    assert "`" not in q and "<" not in q and "\n" not in q and len(q) < 80
-    assert Path  # keep import used for type checkers
 
 
 def test_plain_untrusted_cannot_close_the_evidence_comment_and_stays_readable():

@@ -30,18 +30,23 @@ def export_rules(
 ) -> None:
     """Synthesize the rule pack and release it as OUT/<version>/ (semgrep, ruff, SARIF, README, CI files)."""
     from models.feedback import release_rules
+    from models.feedback.pack import PackValidationError
 
     con = _open(ctx)
     try:
         pack, result = release_rules(con, ctx.obj.config, out, force=force)
-    except ValueError as exc:
+    except (ValueError, PackValidationError) as exc:
         Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
     state = "released" if result.released else "unchanged (latest pack has the same rules)"
     typer.echo(f"rule pack {result.version} {state}: {result.path}")
-    typer.echo(f"{len(pack.semgrep_rules)} semgrep rules, {len(pack.ruff_codes)} ruff codes, {len(pack.banned_api)} banned APIs")
+    sev = {s: sum(r.severity == s for r in pack.rules) for s in ("ERROR", "WARNING", "INFO")}
+    typer.echo(f"{len(pack.semgrep_rules)} semgrep rules, {len(pack.ruff_codes)} ruff codes, {len(pack.banned_api)} banned APIs"
+               f" ({sev['ERROR']} ERROR, {sev['WARNING']} WARNING, {sev['INFO']} INFO)")
+    for note in result.notes:
+        typer.echo(f"note: {note}")
 
 
 @export_app.command("guidance")
@@ -52,11 +57,12 @@ def export_guidance(
 ) -> None:
     """Write AGENTS.md, CLAUDE.md, GEMINI.md, Cursor, Copilot and Windsurf rules from production evidence."""
     from models.feedback import release_guidance
+    from models.feedback.pack import PackValidationError
 
     con = _open(ctx)
     try:
         result = release_guidance(con, ctx.obj.config, out, into_repo)
-    except ValueError as exc:
+    except (ValueError, PackValidationError) as exc:
         Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
@@ -71,13 +77,13 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Run the current pack with semgrep and ruff on crash sites, their fixes and HEAD; store `rule_efficacy`."""
-    from models.feedback import evaluate_pack, release_rules
+    from models.feedback.pack import PackValidationError
+    from models.feedback.service import reevaluate
 
     con = _open(ctx)
     try:
-        pack, _ = release_rules(con, ctx.obj.config)
-        ev = evaluate_pack(con, ctx.obj.config, pack)
-    except ValueError as exc:
+        ev = reevaluate(con, ctx.obj.config)
+    except (ValueError, PackValidationError) as exc:
         Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     finally:
@@ -87,8 +93,12 @@ def evaluate(
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
     pct = lambda v: "n/a" if v is None else f"{v:.0%}"
+    noise = "n/a" if ev.noise_per_kloc is None else f"{ev.noise_per_kloc:.2f}"
     typer.echo(
-        f"pack {ev.pack_version}: recall {pct(ev.recall)} ({ev.crash_sites_flagged}/{ev.crash_sites} crash sites), "
+        f"pack {ev.pack_version}: held-out recall {pct(ev.heldout_recall)} ({ev.heldout_flagged}/{ev.heldout_sites} crash "
+        f"sites, held out by cluster), own-site recall {pct(ev.own_site_recall)} ({ev.own_flagged}/{ev.own_sites}), "
+        f"noise {noise} findings per 1,000 lines of never-failed code at HEAD; "
+        f"recall {pct(ev.recall)} ({ev.crash_sites_flagged}/{ev.crash_sites} crash sites), "
         f"false positives on fixed lines {pct(ev.fixed_fp_rate)} ({ev.fixed_sites_flagged}/{ev.fixed_sites}), "
         f"findings on never-failed code {pct(ev.unfailed_share)} ({ev.unfailed_findings}/{ev.failing_findings}), "
         f"HEAD {ev.head_findings} findings in {ev.head_kloc:.1f} kLOC"

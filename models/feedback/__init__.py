@@ -1,10 +1,14 @@
 """Feedback stage: what production taught, as lint rule packs and assistant guidance, with proof.
 
 Entry points (used by the CLI and the Dagster assets):
-    synthesize_rules(con, config) -> RulePack        rules from the warehouse evidence (read only)
-    release_rules(con, config, out_dir) -> (pack, ExportResult)    versioned pack under out_dir/<version>/
+    synthesize_rules(con, config) -> RulePack        candidate rules from the warehouse evidence (read only)
+    release_rules(con, config, out_dir) -> (pack, ExportResult)    measured, selected, validated, versioned
+                                                     pack under out_dir/<version>/ (PackValidationError if not)
     release_guidance(con, config, out_dir, into_repo) -> GuidanceResult
-    evaluate_pack(con, config, pack) -> Evaluation   recall / fixed-line FPs / noise, stored per rule
+    evaluate_pack(con, config, pack) -> Evaluation   held-out / own-site recall, fixed-line FPs, noise per kloc
+
+Flow of a release: synthesis -> evaluation (scan once, score) -> selection (what ships, severity from
+efficacy) -> pack (stage, validation, atomic publish, record).
 """
 
 from models.feedback.evaluation import Evaluation, evaluate_pack

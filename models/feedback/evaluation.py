@@ -7,9 +7,14 @@ Layout of one evaluation (a temp dir, one semgrep run and one ruff run over all 
     head/<repo>/...         the repository at its default branch (findings per 1,000 lines)
 
 A finding flags a crash site when its range covers the crash line and its rule is about the site's
-failure class (catalog/ruff rules of the class, mined rules of the site's cluster). For classes whose
-defect precedes the crash (`ANTECEDENT_CLASSES`) a finding in the same function, starting at or
-before the crash line, also counts.
+failure class. For classes whose defect precedes the crash (`ANTECEDENT_CLASSES`) a finding in the same
+function, starting at or before the crash line, also counts.
+
+Held out by cluster: a crash site is *held out* for a rule that was not built from the site's cluster.
+Catalog and ruff rules were built from no crash site, so every site of their class is held out for them;
+a mined rule's own sites are those of the cluster(s) it was mined from, its held-out sites those of the
+other clusters of its class. Recall on held-out sites is the rule's evidence that it generalises; recall
+on its own sites only shows that mining worked.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,10 +55,28 @@ class RuleScore:
     fixed_sites_flagged: int = 0
     failing_findings: int = 0
     unfailed_findings: int = 0
-    repo_findings: int = 0
+    repo_findings: int = 0  # findings at HEAD
     repo_kloc: float = 0.0
+    head_unfailed: int = 0  # findings at HEAD on code that never failed
+    own_sites: int = 0  # crash sites of the cluster(s) the rule was mined from
+    own_flagged: int = 0
+    heldout_sites: int = 0  # crash sites of its class it was not built from
+    heldout_flagged: int = 0
     demoted: bool = False
     demotion_reason: str | None = None
+
+    @property
+    def heldout_recall(self) -> float | None:
+        return self.heldout_flagged / self.heldout_sites if self.heldout_sites else None
+
+    @property
+    def own_site_recall(self) -> float | None:
+        return self.own_flagged / self.own_sites if self.own_sites else None
+
+    @property
+    def noise_per_kloc(self) -> float | None:
+        """Findings per 1,000 lines of code that never failed (at HEAD)."""
+        return self.head_unfailed / self.repo_kloc if self.repo_kloc else None
 
 
 @dataclass
@@ -68,7 +91,14 @@ class Evaluation:
     head_findings: int
     head_kloc: float
     head_unfailed: int = 0  # HEAD findings on code that never failed (no crash site's construct there)
+    heldout_sites: int = 0  # crash sites with at least one rule of their class not built from their cluster
+    heldout_flagged: int = 0  # ... flagged by such a rule
+    own_sites: int = 0  # crash sites with a rule mined from their own cluster
+    own_flagged: int = 0
+    head_duplicates: int = 0  # HEAD lines reported by more than one rule of the same class
     rules: dict[str, RuleScore] = field(default_factory=dict)
+    head_results: dict[str, list] = field(default_factory=dict)  # repo -> [(rule id, finding relative to the repo)]
+    site_hits: dict[CrashSite, set[str]] = field(default_factory=dict)  # crash site -> rules of its class flagging it
     missed_sites: list[str] = field(default_factory=list)
     flagged_fixes: list[str] = field(default_factory=list)
     unfailed_locations: list[str] = field(default_factory=list)  # rule repo:path:line of never-failed findings
@@ -76,6 +106,18 @@ class Evaluation:
     @property
     def recall(self) -> float | None:
         return self.crash_sites_flagged / self.crash_sites if self.crash_sites else None
+
+    @property
+    def heldout_recall(self) -> float | None:
+        return self.heldout_flagged / self.heldout_sites if self.heldout_sites else None
+
+    @property
+    def own_site_recall(self) -> float | None:
+        return self.own_flagged / self.own_sites if self.own_sites else None
+
+    @property
+    def noise_per_kloc(self) -> float | None:
+        return self.head_unfailed / self.head_kloc if self.head_kloc else None
 
     @property
     def fixed_fp_rate(self) -> float | None:
@@ -95,6 +137,11 @@ class Evaluation:
             "crash_sites": self.crash_sites,
             "crash_sites_flagged": self.crash_sites_flagged,
             "recall": self.recall,
+            "heldout_recall": self.heldout_recall,
+            "heldout_sites": f"{self.heldout_flagged}/{self.heldout_sites}",
+            "own_site_recall": self.own_site_recall,
+            "own_sites": f"{self.own_flagged}/{self.own_sites}",
+            "holdout": "by cluster",
             "fixed_sites": self.fixed_sites,
             "fixed_sites_flagged": self.fixed_sites_flagged,
             "fixed_fp_rate": self.fixed_fp_rate,
@@ -105,6 +152,8 @@ class Evaluation:
             "head_findings_on_never_failed_code": self.head_unfailed,
             "head_never_failed_share": self.head_unfailed_share,
             "head_kloc": round(self.head_kloc, 3),
+            "noise_per_kloc": None if self.noise_per_kloc is None else round(self.noise_per_kloc, 3),
+            "head_duplicates": self.head_duplicates,
             "demoted": sorted(r for r, s in self.rules.items() if s.demoted),
         }
 
@@ -154,9 +203,13 @@ def _function_name(source: str | None, line: int) -> str | None:
     return fn.name if fn else None
 
 
+def _own(site: CrashSite, rule: tuple[str, set[str] | None]) -> bool:
+    """The site belongs to a cluster the rule was mined from."""
+    return rule[1] is not None and site.cluster_id in rule[1]
+
+
 def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines: tuple[int, int], span) -> bool:
-    cls, clusters = rule
-    if cls != site.failure_class or (clusters is not None and site.cluster_id not in clusters):
+    if rule[0] != site.failure_class:
         return False
     lo, hi = lines
     if f.start_line <= hi and f.end_line >= lo:
@@ -182,13 +235,33 @@ def _kloc(root: Path) -> float:
     return total / 1000.0
 
 
+@dataclass
+class Scan:
+    """One semgrep run and one ruff run of a pack over the failing revisions, the fixes and HEAD: the raw
+    findings and what is needed to score them (`score` can score any subset of the scanned rules)."""
+
+    results: list[tuple[str, Finding]]
+    sites: list[CrashSite]
+    sources: SourceCache
+    fixed_lines: dict[CrashSite, tuple[int, int]]
+    by_repo_rev: dict[tuple[str, str], int]
+    head_rev: dict[str, tuple[str, str]]
+    head_kloc: dict[str, float]
+
+
 def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, record: bool = True) -> Evaluation:
-    """Recall on crash sites, false positives on fixed lines, noise at HEAD; stored per rule."""
+    """Recall on crash sites (held out by cluster and own), false positives on fixed lines, noise at HEAD."""
+    ev = score(scan_pack(con, config, pack), pack)
+    if record:
+        record_evaluation(con, ev)
+    return ev
+
+
+def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
+    """Materialize the failing revisions, the fixed files and HEAD in a temp tree and scan it once with `pack`."""
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
     sites = [s for ev in pack.evidence.values() for s in ev.sites if s.repo in repos]
-    rule_class = _rule_class(pack)
-    version = pack.version or "unreleased"
     with tempfile.TemporaryDirectory(prefix="hindsight-eval-") as tmp:
         root = Path(tmp)
         scan = root / "scan"
@@ -234,9 +307,19 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
 
         scan.mkdir(parents=True, exist_ok=True)
         results = scan_tree(pack, semgrep_config, ruff_config, scan)
+    return Scan(results, sites, sources, fixed_lines, dict(by_repo_rev), head_rev, head_kloc)
 
+
+def score(scan: Scan, pack) -> Evaluation:
+    """The figures of `pack`'s rules from a scan that covered them (findings of other rules are ignored)."""
+    sites, sources, fixed_lines = scan.sites, scan.sources, scan.fixed_lines
+    by_repo_rev, head_rev, head_kloc = scan.by_repo_rev, scan.head_rev, scan.head_kloc
+    rule_class = _rule_class(pack)
+    version = pack.version or "unreleased"
     buckets: dict[tuple, list[tuple[str, Finding]]] = defaultdict(list)
-    for rid, f in results:
+    for rid, f in scan.results:
+        if rid not in rule_class:
+            continue
         parts = f.path.split("/", 3)
         if parts[0] == "head" and len(parts) >= 2:
             buckets[("head", parts[1])].append((rid, f))
@@ -249,15 +332,32 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
     failed_findings: set[tuple] = set()
     for s in sites:
         span = _function_span(sources.get(s.repo, s.revision, s.path), s.line)
-        hits = {rid for rid, f in buckets[("fail", _d(s.repo), _short(s.revision), s.path)]
-                if rid in rule_class and _flags(s, rule_class[rid], f, (s.line, s.line), span)}
-        for rid, f in buckets[("fail", _d(s.repo), _short(s.revision), s.path)]:
+        pairs = buckets[("fail", _d(s.repo), _short(s.revision), s.path)]
+        hits = {rid for rid, f in pairs if rid in rule_class and _flags(s, rule_class[rid], f, (s.line, s.line), span)}
+        for rid, f in pairs:
             if rid in hits and _flags(s, rule_class[rid], f, (s.line, s.line), span):
                 failed_findings.add((s.repo, s.revision, s.path, rid, f.start_line))
-        for rid, (cls, clusters) in rule_class.items():
-            if cls == s.failure_class and (clusters is None or s.cluster_id in clusters):
-                scores[rid].crash_sites += 1
-                scores[rid].crash_sites_flagged += rid in hits
+        ev.site_hits[s] = hits
+        heldout_rules = own_rules = False
+        for rid, rule in rule_class.items():
+            if rule[0] != s.failure_class:
+                continue
+            score, hit = scores[rid], rid in hits
+            if _own(s, rule):
+                own_rules = True
+                score.own_sites += 1
+                score.own_flagged += hit
+            else:
+                heldout_rules = True
+                score.heldout_sites += 1
+                score.heldout_flagged += hit
+            if rule[1] is None or _own(s, rule):  # the rules that apply to the site (historical `recall`)
+                score.crash_sites += 1
+                score.crash_sites_flagged += hit
+        ev.heldout_sites += heldout_rules
+        ev.heldout_flagged += any(rid in hits and not _own(s, rule_class[rid]) for rid in hits)
+        ev.own_sites += own_rules
+        ev.own_flagged += any(rid in hits and _own(s, rule_class[rid]) for rid in hits)
         ev.crash_sites_flagged += bool(hits)
         if not hits:
             ev.missed_sites.append(f"{s.cluster_id} {s.location}")
@@ -265,8 +365,8 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
             fspan = _function_span(sources.get(s.repo, s.fix_commit, s.path), fixed_lines[s][0])
             fixed_hits = {rid for rid, f in buckets[("fixed", _d(s.repo), _short(s.fix_commit), s.path)]
                           if rid in rule_class and _flags(s, rule_class[rid], f, fixed_lines[s], fspan)}
-            for rid, (cls, clusters) in rule_class.items():
-                if cls == s.failure_class and (clusters is None or s.cluster_id in clusters):
+            for rid, rule in rule_class.items():
+                if rule[0] == s.failure_class:
                     scores[rid].fixed_sites += 1
                     scores[rid].fixed_sites_flagged += rid in fixed_hits
             ev.fixed_sites_flagged += bool(fixed_hits)
@@ -311,6 +411,7 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
         if 0 < s.line <= len(lines):
             crash_texts.add((s.repo, s.path, lines[s.line - 1].strip()))
         crash_functions.add((s.repo, s.path, s.failure_class, _function_name(text, s.line)))
+    lines_by_class: dict[tuple, set[str]] = defaultdict(set)
     for key, pairs in buckets.items():
         if key[0] != "head":
             continue
@@ -319,38 +420,43 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
             scores[rid].repo_findings += 1
             ev.head_findings += 1
             rel = f.path.split("/", 2)[2] if f.path.count("/") >= 2 else f.path
+            ev.head_results.setdefault(repo, []).append((rid, replace(f, path=rel)))
             text = sources.get(repo, rev, rel)
             lines = text.splitlines() if text else []
             covered = {lines[i - 1].strip() for i in range(f.start_line, f.end_line + 1) if 0 < i <= len(lines)}
             cls = rule_class.get(rid, ("", None))[0]
+            lines_by_class[(repo, rel, f.start_line, cls)].add(rid)
             failed = any((repo, rel, t) in crash_texts for t in covered) or (
                 cls in ANTECEDENT_CLASSES and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
             if not failed:
                 ev.head_unfailed += 1
+                scores[rid].head_unfailed += 1
                 ev.unfailed_locations.append(f"{rid} {repo}:{rel}:{f.start_line}@HEAD")
+    ev.head_duplicates = sum(1 for rids in lines_by_class.values() if len(rids) > 1)
     for score in scores.values():
         score.repo_kloc = round(ev.head_kloc, 3)
-        score.demoted, score.demotion_reason = _demotion(score)
-    if record:
-        record_evaluation(con, ev)
+        score.demoted, score.demotion_reason = demotion(score)
     return ev
 
 
-def _demotion(s: RuleScore) -> tuple[bool, str | None]:
+def demotion(s: RuleScore) -> tuple[bool, str | None]:
+    """(demoted, why): too many false positives on fixed lines or too much noise on never-failed code."""
     if s.fixed_sites and s.fixed_sites_flagged / s.fixed_sites > DEMOTE_FIXED_FP:
         return True, f"still fires on {s.fixed_sites_flagged} of {s.fixed_sites} fixed lines"
     if s.unfailed_findings >= DEMOTE_MIN_FINDINGS and s.unfailed_findings / max(s.failing_findings, 1) > DEMOTE_UNFAILED_SHARE:
         return True, f"{s.unfailed_findings} of {s.failing_findings} findings on code that never failed"
-    if s.repo_kloc and s.repo_findings >= DEMOTE_MIN_FINDINGS and s.repo_findings / s.repo_kloc > DEMOTE_PER_KLOC:
-        return True, f"{s.repo_findings / s.repo_kloc:.1f} findings per 1,000 lines at HEAD (> {DEMOTE_PER_KLOC})"
+    if s.head_unfailed >= DEMOTE_MIN_FINDINGS and (s.noise_per_kloc or 0) > DEMOTE_PER_KLOC:
+        return True, f"{s.noise_per_kloc:.1f} findings per 1,000 lines of never-failed code at HEAD (> {DEMOTE_PER_KLOC})"
     return False, None
 
 
 def record_evaluation(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> None:
+    """Store the per-rule and pack-level figures of `ev` (replacing an earlier evaluation of the version)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         (ev.pack_version, rid, s.crash_sites, s.crash_sites_flagged, s.fixed_sites, s.fixed_sites_flagged,
-         s.repo_findings, s.repo_kloc, s.demoted, s.demotion_reason, now, s.failing_findings, s.unfailed_findings)
+         s.repo_findings, s.repo_kloc, s.demoted, s.demotion_reason, now, s.failing_findings, s.unfailed_findings,
+         s.head_unfailed, s.own_sites, s.own_flagged, s.heldout_sites, s.heldout_flagged)
         for rid, s in ev.rules.items()
     ]
     con.execute(read_sql("queries/feedback/delete_rule_evaluations"), [ev.pack_version])
@@ -362,5 +468,7 @@ def record_evaluation(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> None:
         read_sql("queries/feedback/insert_pack_evaluation"),
         [ev.pack_version, now, ev.crash_sites, ev.crash_sites_flagged, s["recall"], ev.fixed_sites,
          ev.fixed_sites_flagged, s["fixed_fp_rate"], ev.failing_findings, ev.unfailed_findings,
-         s["never_failed_share"], ev.head_findings, ev.head_kloc, ev.head_unfailed, s["head_never_failed_share"]],
+         s["never_failed_share"], ev.head_findings, ev.head_kloc, ev.head_unfailed, s["head_never_failed_share"],
+         ev.heldout_sites, ev.heldout_flagged, ev.heldout_recall, ev.own_sites, ev.own_flagged, ev.noise_per_kloc,
+         ev.head_duplicates],
     )

@@ -48,7 +48,7 @@ class CrashSite:
 class ClusterImpact:
     cluster_id: str
     failure_class: str
-    title: str | None  # untrusted text: only ever shown through safety.quote_untrusted
+    title: str | None  # untrusted text: only ever shown through safety.plain_untrusted
     exception_type: str | None
     event_count: int
     incident_count: int

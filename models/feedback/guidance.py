@@ -1,10 +1,13 @@
 """Assistant guidance from the same evidence as the rule pack, in every format assistants read.
 
-Per failure class, ranked by impact: one do/don't pair (the real failing line and its fix when a
-fix commit exists, else the catalog's pair), the path globs where the failures happened, and an
-evidence block. Only our templates, numbers, ids, sanitized paths and comment-free code lines become
-guidance text; production text (error titles) appears only JSON-escaped and capped inside the
-evidence block, introduced as data. Each file has a byte budget so assistants keep it in context.
+Per failure class, ranked by impact: "Don't" is the code that actually failed, as stored in the
+warehouse (scrubbed at ingest; the crash line, with the lines before it when the defect precedes the
+crash), "Do" the line that replaced it in the fix commit when one is known, else the catalog's fix; the
+path globs where the failures happened, and an evidence block. Only our templates, numbers, ids,
+sanitized paths and comment-free code lines become guidance text; production text (error titles)
+appears only as a one-line, capped, plain-text quote inside the evidence block, introduced as data.
+Each file has a byte budget so assistants keep it in context; classes that do not fit in full still get
+their fix sentence and Do line, so the file an assistant reads is self-contained.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 
-from models.feedback.catalog import TITLES, load_catalog
+from models.feedback.catalog import ANTECEDENT_CLASSES, TITLES, load_catalog
 from models.feedback.evidence import ClassEvidence, example_locations
 from models.feedback.safety import (
     EVIDENCE_BEGIN,
     EVIDENCE_END,
-    quote_untrusted,
+    plain_untrusted,
     safe_code_line,
     safe_identifier,
     safe_path,
@@ -43,11 +46,13 @@ class ClassGuidance:
     severity: str
     impact: float
     do: str
-    dont: str
+    dont: list[str]  # code lines (one, or the lines leading to the crash)
     fix: str
     globs: list[str]
     from_real_fix: bool
     evidence_lines: list[str]
+    dont_source: str = "failed in production"  # or "catalog example: the failing code was not captured"
+    dont_where: str = ""  # repo:path:line of the failing code, when known
 
     @property
     def scoped(self) -> bool:
@@ -70,20 +75,60 @@ def path_globs(paths: list[str]) -> list[str]:
     return sorted(f"{d}/**/*.py" for d in dirs) if dirs else ["**/*.py"]
 
 
-def build_class_guidance(pack) -> list[ClassGuidance]:
+MAX_DONT_LINES = 5
+
+
+def _dont_lines(cls: str, code: list[str] | None) -> list[str]:
+    """The stored failing code made safe to show: comments dropped, backticks replaced, dedented; the crash
+    line alone, or with up to 4 lines before it when the class's defect precedes the crash."""
+    if not code:
+        return []
+    lines = code[-MAX_DONT_LINES:] if cls in ANTECEDENT_CLASSES else code[-1:]
+    indents = [len(x) - len(x.lstrip()) for x in lines if x.strip()]
+    cut = min(indents, default=0)
+    out = []
+    for raw in lines:
+        if not raw.strip():
+            continue
+        text = safe_code_line(raw)
+        if text is None:
+            continue
+        out.append(" " * max(len(raw) - len(raw.lstrip()) - cut, 0) + text)
+    return out if out and out[-1].strip() == (safe_code_line(lines[-1]) or "").strip() else []
+
+
+def _class_severity(pack, cls: str, ev: ClassEvidence) -> str:
+    order = {"INFO": 0, "WARNING": 1, "ERROR": 2}
+    sevs = [r.severity for r in pack.rules if r.failure_class == cls]
+    return max(sevs, key=order.get) if sevs else ev.severity()[0]
+
+
+def build_class_guidance(pack, crash_code: dict[str, list[str]] | None = None) -> list[ClassGuidance]:
     out = []
     catalog = load_catalog()
+    crash_code = crash_code or {}
     for cls, ev in sorted(pack.evidence.items(), key=lambda kv: -kv[1].impact):
         cat = catalog.get(cls)
         meta = cat.meta if cat else {}
         pairs = [(safe_code_line(b), safe_code_line(a)) for b, a in pack.fixes.get(cls, [])]
         pairs = [(b, a) for b, a in pairs if b and a]
-        dont, do = pairs[0] if pairs else (meta.get("dont", ""), meta.get("do", ""))
+        dont, where = [], ""
+        for cluster in sorted(ev.clusters, key=lambda c: -c.impact):
+            dont = _dont_lines(cls, crash_code.get(cluster.cluster_id))
+            if dont:
+                where = ", ".join(example_locations(cluster.sites, 1))
+                break
+        source = "failed in production"
+        if not dont and pairs:
+            dont = [pairs[0][0]]
+        if not dont:
+            dont, source = [meta.get("dont", "")], "catalog example: the failing code was not captured"
+        do = pairs[0][1] if pairs else meta.get("do", "")
         out.append(
             ClassGuidance(
                 failure_class=cls,
                 title=TITLES.get(cls, cls),
-                severity=ev.severity()[0],
+                severity=_class_severity(pack, cls, ev),
                 impact=ev.impact,
                 do=do,
                 dont=dont,
@@ -91,6 +136,8 @@ def build_class_guidance(pack) -> list[ClassGuidance]:
                 globs=path_globs([s.path for s in ev.sites]),
                 from_real_fix=bool(pairs),
                 evidence_lines=_evidence_lines(ev),
+                dont_source=source,
+                dont_where=where,
             )
         )
     return out
@@ -104,7 +151,7 @@ def _evidence_lines(ev: ClassEvidence) -> list[str]:
         where = ", ".join(example_locations(c.sites, 2)) or "no resolved crash site"
         lines.append(
             f"- {safe_identifier(c.cluster_id)}: {c.event_count} events, {c.incident_count} incidents, {first} to {last};"
-            f" at {where}; error title (quoted data): {quote_untrusted(c.title, 100)}"
+            f" at {where}; error title (quoted data): {plain_untrusted(c.title, 100)}"
         )
     share = ev.ai_share
     if share is not None:
@@ -115,12 +162,18 @@ def _evidence_lines(ev: ClassEvidence) -> list[str]:
 def _section(g: ClassGuidance, heading: str = "###") -> str:
     scope = "" if not g.scoped else f" (in `{'`, `'.join(g.globs)}`)"
     source = "the fix that resolved it" if g.from_real_fix else "the catalog fix"
-    return (
-        f"{heading} {g.title}{scope} [{g.severity}]\n"
-        f"{g.fix}\n\n"
-        f"- Don't (failed in production): `{g.dont}`\n"
-        f"- Do ({source}): `{g.do}`\n"
-    )
+    where = f", `{g.dont_where}`" if g.dont_where else ""
+    if len(g.dont) == 1:
+        dont = f"- Don't ({g.dont_source}{where}): `{g.dont[0]}`\n"
+    else:
+        dont = f"- Don't ({g.dont_source}{where}):\n\n  ```python\n" + "".join(f"  {x}\n" for x in g.dont) + "  ```\n\n"
+    return f"{heading} {g.title}{scope} [{g.severity}]\n{g.fix}\n\n{dont}- Do ({source}): `{g.do}`\n"
+
+
+def _brief(g: ClassGuidance) -> str:
+    """One line per class that did not fit in full: still everything needed to act on it."""
+    scope = "" if not g.scoped else f" (in `{'`, `'.join(g.globs)}`)"
+    return f"- **{g.title}**{scope} [{g.severity}]: {g.fix} Do: `{g.do}`\n"
 
 
 def _evidence_block(items: list[ClassGuidance]) -> str:
@@ -133,25 +186,26 @@ def _evidence_block(items: list[ClassGuidance]) -> str:
 
 
 def _fit(header: str, items: list[ClassGuidance], budget: int, heading: str = "###") -> str:
-    """Header + as many class sections (in impact order) + their evidence as fit in `budget` bytes."""
-    chosen: list[ClassGuidance] = []
-    for g in items:
-        trial = header + "".join(_section(x, heading) + "\n" for x in [*chosen, g]) + _evidence_block([*chosen, g])
-        if len(trial.encode()) > budget and chosen:
-            break
-        chosen.append(g)
-    text = header + "".join(_section(x, heading) + "\n" for x in chosen)
-    left = len(items) - len(chosen)
-    if left:
-        text += f"({left} more failure class(es) are in the rule pack manifest.)\n\n"
-    return text + _evidence_block(chosen)
+    """Header + full sections (in impact order) + their evidence, as many as fit in `budget` bytes while the
+    classes left over still fit as one line each (fix sentence and Do line): nothing points elsewhere."""
+
+    def render(full: list[ClassGuidance], brief: list[ClassGuidance]) -> str:
+        text = header + "".join(_section(x, heading) + "\n" for x in full)
+        if brief:
+            text += "Also failed in production (in brief):\n\n" + "".join(_brief(x) for x in brief) + "\n"
+        return text + _evidence_block(full)
+
+    n = len(items)
+    while n > 1 and len(render(items[:n], items[n:]).encode()) > budget:
+        n -= 1
+    return render(items[:n], items[n:])
 
 
 def _header(version: str) -> str:
     return (
         f"## Lessons from production (Hindsight rule pack {version})\n\n"
         "These failure patterns crashed this codebase in production, most impactful first. Follow the\n"
-        "Do lines when writing or changing code; the rule pack's semgrep and ruff checks enforce them.\n\n"
+        "Do lines when writing or changing code; the rule pack's semgrep and ruff checks look for them.\n\n"
     )
 
 
@@ -173,10 +227,11 @@ def _frontmatter(fields: dict) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def render_guidance(pack) -> dict[str, tuple[str, str]]:
-    """Relative path -> (format, content) for every guidance file of `pack`."""
+def render_guidance(pack, crash_code: dict[str, list[str]] | None = None) -> dict[str, tuple[str, str]]:
+    """Relative path -> (format, content) for every guidance file of `pack` (`crash_code`: cluster id -> the
+    stored failing code, see `service.crash_code`)."""
     version = pack.version or "unreleased"
-    items = build_class_guidance(pack)
+    items = build_class_guidance(pack, crash_code)
     files: dict[str, tuple[str, str]] = {}
     root = _marked(_fit(_header(version), items, ROOT_BUDGET))
     files["AGENTS.md"] = ("agents_md", root)

@@ -13,6 +13,10 @@ SEMGREP_FILE = "hindsight-semgrep.yaml"
 RUFF_FILE = "hindsight-ruff.toml"
 PYPROJECT_SNIPPET = "pyproject-snippet.toml"
 TESTS_DIR = "semgrep-tests"
+# Examples are `NAME.py.example`: `semgrep --test` pairs them with `NAME.yaml`, while no repository-wide
+# tool (semgrep, ruff, mypy, pytest) reads them as Python once the pack sits in a repository.
+EXAMPLE_SUFFIX = ".py.example"
+SEMGREPIGNORE = ".semgrepignore"
 
 RUFF_PITFALL = """\
 # PITFALL: ruff has no plugins; this pack is `extend-select` + banned-api entries. If the config that
@@ -22,8 +26,14 @@ RUFF_PITFALL = """\
 
 
 def semgrep_yaml(pack) -> str:
-    header = f"# Hindsight rule pack {pack.version or '(unreleased)'}: semgrep rules. Generated; do not edit.\n"
+    header = (f"# Hindsight rule pack {pack.version or '(unreleased)'}: semgrep rules. Generated; do not edit.\n"
+              "# Scan with --no-rewrite-rule-ids so the ids print as written here (see README.md).\n")
     return header + yaml.safe_dump(pack.semgrep_document(), sort_keys=False, allow_unicode=False, width=120)
+
+
+def semgrepignore() -> str:
+    """Keeps a repository-wide semgrep scan out of the pack folder (semgrep reads nested .semgrepignore files)."""
+    return "# The Hindsight pack's own files (rules, annotated examples) are not code of this repository.\n*\n"
 
 
 def _toml_str(text: str) -> str:
@@ -72,7 +82,7 @@ def write_linter_configs(pack, directory: Path) -> tuple[Path, Path]:
 
 
 def write_semgrep_tests(pack, directory: Path) -> int:
-    """One `NAME.yaml` (one rule) + `NAME.py` (annotated example) per tested rule; returns how many."""
+    """One `NAME.yaml` (one rule) + `NAME.py.example` (annotated example) per tested rule; returns how many."""
     directory.mkdir(parents=True, exist_ok=True)
     n = 0
     for rule in pack.semgrep_rules:
@@ -80,6 +90,6 @@ def write_semgrep_tests(pack, directory: Path) -> int:
             continue
         stem = rule.rule_id.replace(".", "_")
         (directory / f"{stem}.yaml").write_text(yaml.safe_dump({"rules": [rule.body]}, sort_keys=False), encoding="utf-8")
-        (directory / f"{stem}.py").write_text(rule.example, encoding="utf-8")
+        (directory / f"{stem}{EXAMPLE_SUFFIX}").write_text(rule.example, encoding="utf-8")
         n += 1
     return n

@@ -2,13 +2,12 @@
 
 Error messages, log lines and file paths come from production and may carry planted text
 ("ignore previous instructions ..."). Rule messages and guidance are built only from our own
-templates and numbers; untrusted text appears only through `quote_untrusted` (escaped, length-capped,
-one line, inside an evidence block) and identifiers only through `safe_identifier` / `safe_path`.
+templates and numbers; untrusted text appears only through `plain_untrusted` (plain text, capped,
+one line, inside an evidence block, unable to close it) and identifiers only through `safe_identifier` / `safe_path`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 MAX_QUOTE = 120
@@ -19,17 +18,16 @@ _PATH_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 _ID_OK = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def quote_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
-    """A one-line JSON string literal, capped at `limit` characters, with markup characters escaped.
-
-    JSON escaping removes newlines and control characters; `<`, `>`, `` ` `` and `|` are escaped
-    so the quote cannot open HTML comments, code fences or tables in Markdown.
-    """
-    text = (text or "").strip()
+def plain_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
+    """A one-line, plain-text quote of production text, capped at `limit` characters, for an evidence block
+    (an HTML comment): whitespace collapsed, nothing that can close the comment (`--`), open markup or a code
+    span (backticks), inner double quotes turned into single quotes. Readable as is: no JSON escapes."""
+    text = " ".join((text or "").split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    text = text.replace("--", "- -").replace("`", "'").replace('"', "'")
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    quoted = json.dumps(text, ensure_ascii=True)
-    return quoted.replace("<", "\\u003c").replace(">", "\\u003e").replace("`", "\\u0060").replace("|", "\\u007c")
+    return f'"{text}"'
 
 
 def safe_identifier(value: str | None, limit: int = 64) -> str:

@@ -1,16 +1,38 @@
-"""The stage's use cases, shared by the CLI and the Dagster assets."""
+"""The stage's use cases, shared by the CLI and the Dagster assets.
+
+Releasing rules: synthesize the candidate pack from the warehouse, measure it (held-out recall, noise,
+fixed lines), select what ships and set severities from the measurement, then release it atomically
+after validation. When the candidate and everything it was measured on are unchanged since the latest
+release (`candidate_hash`), the latest pack is reused without measuring again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from models.config import Config
+from models.feedback.evaluation import Evaluation, evaluate_pack, scan_pack, score
+from models.feedback.evidence import repository_paths
 from models.feedback.guidance import record_guidance, render_guidance, write_guidance
-from models.feedback.pack import ExportResult, export_pack
+from models.feedback.pack import ExportResult, PackValidationError, export_pack, latest_pack
+from models.feedback.render import write_linter_configs
+from models.feedback.selection import finalize_rules, select_rules
 from models.feedback.synthesis import RulePack, synthesize_rules
+from models.feedback.tools import git
+from models.feedback.validation import semgrep_problems
+from models.warehouse import read_sql
+
+NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no active clusters): nothing to export"
+
+
+class NothingToRelease(ValueError):
+    """No catalog failure class has an active cluster: there is no rule to release."""
 
 
 @dataclass(frozen=True)
@@ -26,17 +48,103 @@ def default_pack_dir(config: Config) -> Path:
     return Path(config.exports_dir) / "rulepacks"
 
 
+def _heads(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
+    """Commit of each repository's default branch (the evaluation's HEAD)."""
+    out = {}
+    for name, path in repository_paths(con, config).items():
+        branch = next((r.default_branch for r in config.repositories if r.name == name), "HEAD")
+        sha = git(path, "rev-parse", "--verify", "--quiet", branch, check=False).strip() if path.exists() else ""
+        out[name] = sha or (git(path, "rev-parse", "HEAD", check=False).strip() if path.exists() else "")
+    return out
+
+
+def candidate_hash(con: duckdb.DuckDBPyConnection, config: Config, candidate: RulePack) -> str:
+    """Everything a release depends on: the candidate rules, the crash sites and fixes, the HEAD commits."""
+    doc = {
+        "rules": [(r.rule_id, r.body, r.message, r.severity) for r in candidate.rules],
+        "ruff": candidate.ruff_codes, "banned": candidate.banned_api,
+        "sites": sorted((s.cluster_id, s.repo, s.revision, s.path, s.line, s.fix_commit or "")
+                        for ev in candidate.evidence.values() for s in ev.sites),
+        "heads": _heads(con, config),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _reuse(con: duckdb.DuckDBPyConnection, candidate: RulePack, latest: dict) -> RulePack:
+    """The candidate narrowed to what the latest pack shipped, with its severities and messages."""
+    rows = con.execute(
+        "SELECT rule_id, severity, severity_reason, message FROM core.rules WHERE pack_version = ?", [latest["version"]]
+    ).fetchall()
+    shipped = {rid: (sev, why, msg) for rid, sev, why, msg in rows}
+    bodies = {}
+    sg = Path(latest["path"]) / "hindsight-semgrep.yaml"
+    if sg.exists():
+        import yaml
+
+        bodies = {r["id"]: r for r in (yaml.safe_load(sg.read_text(encoding="utf-8")) or {}).get("rules", [])}
+    rules = []
+    for r in candidate.rules:
+        if r.rule_id not in shipped:
+            continue
+        r.severity, r.severity_reason, r.message = shipped[r.rule_id]
+        if r.body is not None and r.rule_id in bodies:
+            r.body = bodies[r.rule_id]
+        rules.append(r)
+    candidate.rules = rules
+    candidate.banned_api = {api: r.message for api in candidate.banned_api for r in rules if r.rule_id == f"ruff.TID251.{api}"}
+    candidate.version = latest["version"]
+    return candidate
+
+
+def _validate_candidate(candidate: RulePack, latest: dict | None) -> None:
+    """Every candidate semgrep rule loads (`--strict`) before anything is measured with it."""
+    with tempfile.TemporaryDirectory(prefix="hindsight-candidate-") as tmp:
+        sg, _ = write_linter_configs(candidate, Path(tmp))
+        problems = semgrep_problems(sg)
+    if problems:
+        raise PackValidationError(problems, latest["version"] if latest else None)
+
+
 def release_rules(
     con: duckdb.DuckDBPyConnection, config: Config, out_dir: Path | None = None, *, force: bool = False,
     sarif: bool = True,
 ) -> tuple[RulePack, ExportResult]:
-    """Synthesize the rules and release them as a pack (a new version only when the content changed)."""
-    pack = synthesize_rules(con, config)
-    if not pack.rules:
-        raise ValueError("no failure class of the catalog was seen in production (no active clusters): nothing to export")
-    result = export_pack(con, config, pack, Path(out_dir) if out_dir else default_pack_dir(config), force=force,
-                         sarif=sarif)
+    """Measure, select and release the rule pack (a new version only when the content changed).
+
+    Raises `NothingToRelease` when no catalog class was seen, `PackValidationError` when the new pack
+    does not validate (the previous pack stays current)."""
+    candidate = synthesize_rules(con, config)
+    if not candidate.rules:
+        raise NothingToRelease(NOTHING_TO_RELEASE)
+    key = candidate_hash(con, config, candidate)
+    latest = latest_pack(con)
+    out = Path(out_dir) if out_dir else default_pack_dir(config)
+    if latest and not force and latest["manifest"].get("candidate_hash") == key and Path(latest["path"]).exists():
+        pack = _reuse(con, candidate, latest)
+        return pack, export_pack(con, config, pack, out, sarif=sarif)
+    _validate_candidate(candidate, latest)
+    scan = scan_pack(con, config, candidate)
+    selection = select_rules(candidate, score(scan, candidate))
+    pack = selection.pack
+    # the figures of exactly the set that ships (a narrowed mined rule has a new pattern: scan again)
+    ev = score(scan_pack(con, config, pack) if selection.narrowed else scan, pack)
+    finalize_rules(pack, ev)
+    result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=selection.dropped,
+                         force=force, sarif=sarif)
     return pack, result
+
+
+def stored_evaluation(con: duckdb.DuckDBPyConnection, version: str) -> dict | None:
+    """The pack-level figures recorded for `version` (None when it was never evaluated)."""
+    cur = con.execute("SELECT * FROM main.rule_pack_summary WHERE version = ? AND evaluated_at IS NOT NULL", [version])
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+
+def reevaluate(con: duckdb.DuckDBPyConnection, config: Config) -> Evaluation:
+    """Run the current pack again on crash sites, fixes and HEAD, and store the figures (`hindsight evaluate`)."""
+    pack, _ = release_rules(con, config)
+    return evaluate_pack(con, config, pack)
 
 
 def release_guidance(
@@ -52,10 +160,18 @@ def release_guidance(
     if into_repo is not None and not Path(into_repo).is_dir():
         raise ValueError(f"--into-repo {into_repo} is not a directory")
     pack, result = release_rules(con, config, pack_dir)
-    files = render_guidance(pack)
+    files = render_guidance(pack, crash_code(con))
     out = Path(out_dir) if out_dir else result.path / "guidance"
     write_guidance(files, out, merge=False)
     if into_repo is not None:
         write_guidance(files, Path(into_repo), merge=True)
     record_guidance(con, pack.version, files)
     return GuidanceResult(pack.version, out, {rel: len(c.encode()) for rel, (_, c) in files.items()}, into_repo)
+
+
+def crash_code(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Cluster id -> the code of its most frequent crash frame, as stored (scrubbed): pre-context + crash line."""
+    out = {}
+    for cluster_id, pre, line in con.execute(read_sql("queries/feedback/select_cluster_crash_code")).fetchall():
+        out[cluster_id] = [*(pre or []), line]
+    return out

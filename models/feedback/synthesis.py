@@ -1,7 +1,7 @@
-"""Rule synthesis: production evidence -> a rule pack (catalog + mined semgrep rules, ruff config).
+"""Rule synthesis: production evidence -> a *candidate* rule pack (catalog + mined semgrep rules, ruff config).
 
-`synthesize_rules(con, config)` is pure with respect to the warehouse (reads only); exporting and
-recording the pack is `models.feedback.pack`.
+`synthesize_rules(con, config)` reads the warehouse only. The candidate is measured (`evaluation`) and
+then narrowed and given its severities from the measurement (`selection`) before it is released (`pack`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from models.feedback.catalog import BANNED_APIS, RUFF_CODES, SEMGREP_TEST_EXCLUD
 from models.feedback.evidence import (
     ClassEvidence,
     ClusterImpact,
+    CrashSite,
     SourceCache,
     example_locations,
     gather_evidence,
@@ -28,9 +29,19 @@ from models.feedback.evidence import (
 )
 from models.feedback.mining import Construct, extract_construct, map_line
 from models.feedback.safety import safe_identifier
-from models.warehouse import read_sql
 
 MAX_EXAMPLE_LINES = 120
+
+
+@dataclass
+class MinedPart:
+    """One failing construct of a mined rule: its pattern, its `--test` example, the crash sites it came from."""
+
+    key: str
+    body: dict
+    example: str | None
+    description: str
+    sites: list[CrashSite]
 
 
 @dataclass
@@ -47,6 +58,13 @@ class Rule:
     body: dict | None = None  # the semgrep rule mapping (semgrep rules only)
     example: str | None = None  # `# ruleid:` / `# ok:` annotated Python for `semgrep --test`
     constructs: list[str] = field(default_factory=list)  # what failed (mined rules)
+    base_message: str = ""  # the rule's own sentence, before the evidence is appended
+    impact: tuple[str, str] = ("INFO", "")  # (severity, why) from production impact alone, before measurement
+    parts: list[MinedPart] = field(default_factory=list)  # mined rules: one per failing construct
+
+    def __post_init__(self):
+        if self.impact == ("INFO", ""):
+            self.impact = (self.severity, self.severity_reason)
 
     def manifest_entry(self) -> dict:
         return {
@@ -70,6 +88,7 @@ class RulePack:
     banned_api: dict[str, str]  # dotted name -> message
     fixes: dict[str, list[tuple[str, str]]]  # class -> [(failing line, fixed line)] from real fixes
     version: str | None = None
+    notes: list[str] = field(default_factory=list)  # what could not be done, for people (no repository, ...)
 
     @property
     def semgrep_rules(self) -> list[Rule]:
@@ -86,18 +105,18 @@ class RulePack:
         return next(r for r in self.rules if r.rule_id == rule_id)
 
 
-def _yaml_safe(obj):
-    """semgrep's rule loader rejects floats anywhere in a rule: render them as strings."""
+def yaml_safe(obj):
+    """What semgrep's rule loader accepts: no floats (rendered as strings), no nulls (left out)."""
     if isinstance(obj, float):
         return f"{obj:g}"
     if isinstance(obj, dict):
-        return {k: _yaml_safe(v) for k, v in obj.items()}
+        return {k: yaml_safe(v) for k, v in obj.items() if v is not None}
     if isinstance(obj, list):
-        return [_yaml_safe(v) for v in obj]
+        return [yaml_safe(v) for v in obj if v is not None]
     return obj
 
 
-def _production_note(ev: ClassEvidence | ClusterImpact, clusters: list[str]) -> str:
+def production_note(ev: ClassEvidence | ClusterImpact, clusters: list[str]) -> str:
     """A trusted sentence of numbers and ids describing what production showed."""
     first = ev.first_seen.date().isoformat() if ev.first_seen else "?"
     last = ev.last_seen.date().isoformat() if ev.last_seen else "?"
@@ -111,22 +130,21 @@ def _production_note(ev: ClassEvidence | ClusterImpact, clusters: list[str]) -> 
     return note
 
 
-def _catalog_rule(cls: str, ev: ClassEvidence, demotions: dict[str, str]) -> Rule:
+def _catalog_rule(cls: str, ev: ClassEvidence) -> Rule:
     cat = load_catalog()[cls]
     ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
     severity, why = ev.severity()
-    if cat.rule_id in demotions:
-        severity, why = "INFO", f"demoted after evaluation: {demotions[cat.rule_id]}"
     body = copy.deepcopy(cat.rule)
     meta = body.setdefault("metadata", {})
-    message = f"{cat.rule['message']} {_production_note(ev, ids)} Fix: {meta.get('fix', '')}".strip()
+    message = f"{cat.rule['message']} {production_note(ev, ids)} Fix: {meta.get('fix', '')}".strip()
     body["message"] = message
     body["severity"] = severity
     body["paths"] = {"exclude": list(SEMGREP_TEST_EXCLUDES)}
-    meta.update({"hindsight-origin": "catalog", "hindsight-evidence": _yaml_safe(ev.summary()),
+    meta.update({"hindsight-origin": "catalog", "hindsight-evidence": yaml_safe(ev.summary()),
                  "hindsight-severity-reason": why})
     example = cat.example_path.read_text(encoding="utf-8") if cat.example_path.exists() else None
-    return Rule(cat.rule_id, "semgrep", "catalog", cls, severity, why, message, ids, ev.summary(), body, example)
+    return Rule(cat.rule_id, "semgrep", "catalog", cls, severity, why, message, ids, ev.summary(), body, example,
+                base_message=cat.rule["message"])
 
 
 def _snippet(source: str, line: int, extra_lines: tuple[int, ...] = ()) -> list[tuple[int, str]]:
@@ -209,17 +227,20 @@ def _assign_lines(source: str, line: int) -> list[int]:
     return sorted(best.values())
 
 
-def _mined_rules(ev: ClassEvidence, sources: SourceCache, demotions: dict[str, str], fixes: list) -> list[Rule]:
+def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list) -> list[Rule]:
     rules = []
     cat = load_catalog().get(ev.failure_class)
     for cluster in ev.clusters:
-        constructs: dict[str, tuple[Construct, str, tuple[str, int] | None]] = {}
+        constructs: dict[str, tuple[Construct, str, tuple[str, int] | None, list[CrashSite]]] = {}
         for site in cluster.sites:
             text = sources.get(site.repo, site.revision, site.path)
             if text is None:
                 continue
             cons = extract_construct(ev.failure_class, text, site.line)
-            if cons is None or cons.key in constructs:
+            if cons is None:
+                continue
+            if cons.key in constructs:
+                constructs[cons.key][3].append(site)
                 continue
             fixed = None
             if site.fix_commit:
@@ -233,54 +254,65 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, demotions: dict[str, s
                     after = fixed_text.splitlines()[mapped[0] - 1]
                     if before.strip() != after.strip():
                         fixes.append((before, after))
-            constructs[cons.key] = (cons, text, fixed)
+            constructs[cons.key] = (cons, text, fixed, [site])
         if not constructs:
             continue
         cid = safe_identifier(cluster.cluster_id)
         rule_id = f"hindsight.mined.{ev.failure_class}.{cid.lower()}"
-        severity, why = severity_for(cluster.event_count, cluster.incident_count, cluster.days_span)
-        if rule_id in demotions:
-            severity, why = "INFO", f"demoted after evaluation: {demotions[rule_id]}"
-        descriptions = [c.description[:120] for c, _, _ in constructs.values()]  # code identifiers, capped
-        locations = example_locations(cluster.sites)
-        fix = cat.meta.get("fix", "") if cat else ""
-        message = (
-            f"This construct failed in production ({TITLES.get(ev.failure_class, ev.failure_class)}): "
-            f"{'; '.join(descriptions[:4])}, e.g. at {', '.join(locations[:3])}. "
-            f"{_production_note(cluster, [cid])} Fix: {fix}"
-        )
-        evidence = {
-            "clusters": [cid],
-            "events": cluster.event_count,
-            "incidents": cluster.incident_count,
-            "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
-            "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
-            "ai_share": ClassEvidence(ev.failure_class, [cluster]).ai_share,
-            "crash_sites": len(cluster.sites),
-            "examples": locations,
-        }
-        body = {
-            "id": rule_id,
-            "languages": ["python"],
-            "severity": severity,
-            "message": message,
-            "metadata": {
-                "hindsight-class": ev.failure_class,
-                "hindsight-origin": "mined",
-                "hindsight-evidence": _yaml_safe(evidence),
-                "hindsight-severity-reason": why,
-                **({"cwe": cat.meta["cwe"]} if cat and "cwe" in cat.meta else {}),
-            },
-            "paths": {"exclude": list(SEMGREP_TEST_EXCLUDES)},
-            "pattern-either": [c.body for c, _, _ in constructs.values()],
-        }
-        examples = [
-            _mined_example(rule_id, c, text, fixed, c.key.startswith("scoped:")) for c, text, fixed in constructs.values()
+        parts = [
+            MinedPart(c.key, c.body, _mined_example(rule_id, c, text, fixed, c.key.startswith("scoped:")),
+                      c.description[:120], sites)
+            for c, text, fixed, sites in constructs.values()
         ]
-        example = "\n\n".join(e for e in examples if e) or None
-        rules.append(Rule(rule_id, "semgrep", "mined", ev.failure_class, severity, why, message, [cid], evidence,
-                          body, example, descriptions))
+        rules.append(_mined_rule(rule_id, ev, cluster, cid, parts, cat))
     return rules
+
+
+def _mined_rule(rule_id: str, ev: ClassEvidence, cluster: ClusterImpact, cid: str, parts: list[MinedPart], cat) -> Rule:
+    """The mined rule of `cluster` made of `parts` (its failing constructs)."""
+    severity, why = severity_for(cluster.event_count, cluster.incident_count, cluster.days_span)
+    descriptions = [p.description for p in parts]  # code identifiers, capped
+    locations = example_locations([s for p in parts for s in p.sites])
+    fix = cat.meta.get("fix", "") if cat else ""
+    base = (f"This construct failed in production ({TITLES.get(ev.failure_class, ev.failure_class)}): "
+            f"{'; '.join(descriptions[:4])}, e.g. at {', '.join(locations[:3])}.")
+    message = f"{base} {production_note(cluster, [cid])} Fix: {fix}"
+    evidence = {
+        "clusters": [cid],
+        "events": cluster.event_count,
+        "incidents": cluster.incident_count,
+        "first_seen": cluster.first_seen.isoformat() if cluster.first_seen else None,
+        "last_seen": cluster.last_seen.isoformat() if cluster.last_seen else None,
+        "ai_share": ClassEvidence(ev.failure_class, [cluster]).ai_share,
+        "crash_sites": len(cluster.sites),
+        "examples": locations,
+    }
+    body = {
+        "id": rule_id,
+        "languages": ["python"],
+        "severity": severity,
+        "message": message,
+        "metadata": {
+            "hindsight-class": ev.failure_class,
+            "hindsight-origin": "mined",
+            "hindsight-evidence": yaml_safe(evidence),
+            "hindsight-severity-reason": why,
+            **({"cwe": cat.meta["cwe"]} if cat and "cwe" in cat.meta else {}),
+        },
+        "paths": {"exclude": list(SEMGREP_TEST_EXCLUDES)},
+        "pattern-either": [p.body for p in parts],
+    }
+    example = "\n\n".join(p.example for p in parts if p.example) or None
+    return Rule(rule_id, "semgrep", "mined", ev.failure_class, severity, why, message, [cid], evidence, body, example,
+                descriptions, base_message=base, parts=parts)
+
+
+def narrow_mined(rule: Rule, pack: RulePack, keys: set[str]) -> Rule:
+    """The mined `rule` keeping only the constructs in `keys` (those the catalog does not catch)."""
+    ev = pack.evidence[rule.failure_class]
+    cluster = next(c for c in ev.clusters if safe_identifier(c.cluster_id) == rule.cluster_ids[0])
+    parts = [p for p in rule.parts if p.key in keys]
+    return _mined_rule(rule.rule_id, ev, cluster, rule.cluster_ids[0], parts, load_catalog().get(rule.failure_class))
 
 
 def _ruff_rules(evidence: dict[str, ClassEvidence]) -> tuple[list[Rule], list[str], dict[str, str]]:
@@ -289,38 +321,44 @@ def _ruff_rules(evidence: dict[str, ClassEvidence]) -> tuple[list[Rule], list[st
     for cls, ev in evidence.items():
         severity, why = ev.severity()
         ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
-        note = _production_note(ev, ids)
+        note = production_note(ev, ids)
         class_codes = RUFF_CODES.get(cls, ())
         if class_codes:
             codes += class_codes
-            rules.append(Rule(f"ruff.{cls}", "ruff", "builtin", cls, severity, why,
-                              f"ruff {', '.join(class_codes)} ({TITLES[cls]}). {note}", ids,
-                              {**ev.summary(), "codes": list(class_codes)}))
+            base = f"ruff {', '.join(class_codes)} ({TITLES[cls]})."
+            rules.append(Rule(f"ruff.{cls}", "ruff", "builtin", cls, severity, why, f"{base} {note}", ids,
+                              {**ev.summary(), "codes": list(class_codes)}, base_message=base))
         for api, why_banned in BANNED_APIS.get(cls, {}).items():
-            msg = f"Hindsight: {api} {why_banned}. {note}"
+            base = f"Hindsight: {api} {why_banned}."
+            msg = f"{base} {note}"
             banned[api] = msg
-            rules.append(Rule(f"ruff.TID251.{api}", "ruff", "catalog", cls, severity, why, msg, ids, ev.summary()))
+            rules.append(Rule(f"ruff.TID251.{api}", "ruff", "catalog", cls, severity, why, msg, ids, ev.summary(),
+                              base_message=base))
     if banned:
         codes.append("TID251")
     return rules, sorted(set(codes)), banned
 
 
-def load_demotions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute(read_sql("queries/feedback/select_latest_demotions")).fetchall())
-
-
 def synthesize_rules(con: duckdb.DuckDBPyConnection, config: Config) -> RulePack:
-    """Rules for every catalog failure class seen in production: catalog + mined semgrep rules, ruff config."""
+    """The candidate pack: for every catalog failure class seen in production its catalog rule, a mined
+    rule per cluster whose crash construct could be read from the repository, and the ruff codes."""
     evidence = gather_evidence(con)
-    demotions = load_demotions(con)
-    sources = SourceCache(repository_paths(con, config))
+    repos = repository_paths(con, config)
+    sources = SourceCache(repos)
     catalog = load_catalog()
     rules: list[Rule] = []
     fixes: dict[str, list[tuple[str, str]]] = {}
     for cls, ev in evidence.items():
         if cls in catalog:
-            rules.append(_catalog_rule(cls, ev, demotions))
-        rules += _mined_rules(ev, sources, demotions, fixes.setdefault(cls, []))
+            rules.append(_catalog_rule(cls, ev))
+        rules += _mined_rules(ev, sources, fixes.setdefault(cls, []))
     ruff_rules, codes, banned = _ruff_rules(evidence)
     rules += ruff_rules
-    return RulePack(rules=rules, evidence=evidence, ruff_codes=codes, banned_api=banned, fixes=fixes)
+    notes = []
+    if not repos:
+        notes.append("no repository configured: no attribution, no mined rules; catalog rules only, at INFO until "
+                     "a crash site can be checked")
+    elif evidence and not any(ev.sites for ev in evidence.values()):
+        notes.append("no crash frame resolved to a repository line: no mined rules; catalog rules at INFO until a "
+                     "crash site can be checked")
+    return RulePack(rules=rules, evidence=evidence, ruff_codes=codes, banned_api=banned, fixes=fixes, notes=notes)

@@ -72,14 +72,15 @@ def semgrep_scan(config: Path, root: Path, targets: list[str] | None = None) -> 
         ignore.write_text("# scan everything\n")
     try:
         proc = run(
-            semgrep_cmd("--config", str(config), "--json", "--quiet", "--no-git-ignore", *(targets or ["."])),
+            semgrep_cmd("--config", str(config), "--json", "--quiet", "--no-git-ignore", "--no-rewrite-rule-ids",
+                        *(targets or ["."])),
             cwd=root,
         )
     finally:
         if created:
             ignore.unlink(missing_ok=True)
     if proc.returncode not in (0, 1):
-        raise ToolError(f"semgrep failed (rc {proc.returncode}): {proc.stderr[-2000:]}")
+        raise ToolError(f"semgrep failed (rc {proc.returncode}): {_semgrep_error_text(proc)}")
     data = json.loads(proc.stdout)
     out = []
     for r in data.get("results", []):
@@ -98,11 +99,23 @@ def semgrep_scan(config: Path, root: Path, targets: list[str] | None = None) -> 
     return out
 
 
+def _semgrep_error_text(proc: subprocess.CompletedProcess) -> str:
+    """The errors semgrep reported (its JSON `errors`, else stderr), never empty."""
+    try:
+        errors = json.loads(proc.stdout or "{}").get("errors", [])
+    except json.JSONDecodeError:
+        errors = []
+    msgs = [" ".join(str(e.get("long_msg") or e.get("message") or e.get("type") or "").split())[:300] for e in errors]
+    text = "; ".join(m for m in msgs if m) or " ".join((proc.stderr or "").split())[-1000:]
+    return text or "semgrep printed no error text"
+
+
 def semgrep_validate(config: Path, workdir: Path) -> subprocess.CompletedProcess:
     """Offline validation: `--strict` scan of an empty file (rc 0 ok, 2 pattern error, 7 schema error)."""
     empty = workdir / "empty.py"
     empty.write_text("")
-    return run(semgrep_cmd("--config", str(config), "--strict", "--quiet", "--no-git-ignore", str(empty)), cwd=workdir)
+    return run(semgrep_cmd("--config", str(config), "--strict", "--json", "--no-rewrite-rule-ids", "--no-git-ignore",
+                           str(empty)), cwd=workdir)
 
 
 def semgrep_test(directory: Path) -> subprocess.CompletedProcess:

@@ -68,3 +68,19 @@ CREATE TABLE IF NOT EXISTS core.pack_evaluations (
 -- HEAD findings on code that never failed (no crash site's construct there), and their share.
 ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS head_unfailed_findings INTEGER;
 ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS head_unfailed_share DOUBLE;
+
+-- Additions (issue 12, honest efficacy): why a rule has its severity, recall held out by cluster next to
+-- recall on the rule's own crash sites, and findings on never-failed code at HEAD.
+ALTER TABLE core.rules ADD COLUMN IF NOT EXISTS severity_reason VARCHAR;
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS head_unfailed_findings INTEGER;
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS own_sites INTEGER;         -- sites of the cluster(s) it was mined from
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS own_sites_flagged INTEGER;
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS heldout_sites INTEGER;     -- sites of its class it was not built from
+ALTER TABLE core.rule_evaluations ADD COLUMN IF NOT EXISTS heldout_sites_flagged INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS heldout_sites INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS heldout_sites_flagged INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS heldout_recall DOUBLE;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS own_sites INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS own_sites_flagged INTEGER;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS noise_per_kloc DOUBLE;
+ALTER TABLE core.pack_evaluations ADD COLUMN IF NOT EXISTS head_duplicates INTEGER;

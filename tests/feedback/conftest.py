@@ -45,6 +45,15 @@ def is_expired(expires_at):
     now = datetime.now()
     return expires_at < now
 ''',
+    "shop/rates.py": '''import urllib3
+
+pool = urllib3.PoolManager()
+
+
+def fetch_rate(url):
+    resp = pool.request("GET", url)
+    return resp.data
+''',
     "shop/util.py": '''import requests
 
 
@@ -87,6 +96,15 @@ def is_expired(expires_at):
     now = datetime.now(timezone.utc)
     return expires_at < now
 ''',
+    "shop/rates.py": '''import urllib3
+
+pool = urllib3.PoolManager()
+
+
+def fetch_rate(url):
+    resp = pool.request("GET", url, timeout=5.0)
+    return resp.data
+''',
 }
 
 # Code added at the fix commit that never failed (it is at HEAD only): a SARIF finding at HEAD.
@@ -99,10 +117,10 @@ def download(url):
 ''',
 }
 
-# Never-failed code with the naive-datetime pattern many times (used to exercise demotion).
+# Never-failed code with the naive-datetime construct many times (used to exercise demotion for noise).
 NOISY = {
     "shop/clock.py": "from datetime import datetime\n\n\n"
-    + "\n\n".join(f"def stamp_{i}():\n    return datetime.now()\n" for i in range(8)),
+    + "\n\n".join(f"def expired_{i}(deadline):\n    return deadline < datetime.now()\n" for i in range(8)),
 }
 
 # cluster id, class, crash file, crash line, events, title (untrusted), incidents
@@ -113,7 +131,11 @@ CLUSTERS = [
     ("C-000004", "resource_not_closed", "shop/files.py", 2, 7, "OSError: [Errno 24] Too many open files", 0),
     ("C-000005", "subprocess_shell_true", "jobs/convert.py", 5, 3, "CalledProcessError: exit status 127", 0),
     ("C-000006", "naive_datetime", "shop/tokens.py", 6, 9, "TypeError: can't compare offset-naive and offset-aware datetimes", 0),
+    # urllib3's pool.request: a construct the catalog rule does not know, so a mined rule covers it
+    ("C-000007", "missing_http_timeout", "shop/rates.py", 7, 6, "ReadTimeoutError: HTTPConnectionPool read timed out", 0),
 ]
+# Clusters the catalog rule of their class catches at every crash site: their mined rule is not shipped.
+CAUGHT_BY_CATALOG = [c for c in CLUSTERS if c[0] != "C-000007"]
 
 
 @dataclass
@@ -171,6 +193,12 @@ def build_world(root: Path, con, *, fixed: bool = True, noisy: bool = False) -> 
             "INSERT INTO core.frame_resolutions (event_id, exception_index, frame_index, repo, revision, revision_source,"
             " repo_path, line, status) SELECT ? || '-e' || i, 0, 0, 'shop', ?, 'release', ?, ?, 'resolved' FROM range(?) t(i)",
             [cid, failing, path, line, events],
+        )
+        text = FAILING[path].splitlines()
+        con.execute(
+            "INSERT INTO core.frames (event_id, exception_index, frame_index, is_innermost, filename, function, lineno,"
+            " context_line, pre_context, in_app) SELECT ? || '-e' || i, 0, 0, TRUE, ?, 'f', ?, ?, ?, TRUE FROM range(?) t(i)",
+            [cid, path, line, text[line - 1], text[max(line - 4, 0): line - 1], events],
         )
         con.execute("INSERT OR IGNORE INTO core.blame_lines (repo, revision, path, line, commit_sha, orig_path, orig_line)"
                     " VALUES ('shop', ?, ?, ?, ?, ?, ?)", [failing, path, line, failing, path, line])

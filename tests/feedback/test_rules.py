@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import CLUSTERS
+from conftest import CAUGHT_BY_CATALOG, CLUSTERS
 
 from models.feedback import release_rules, synthesize_rules
 from models.feedback.checks import (
@@ -69,7 +69,7 @@ def _ruff(cwd: Path) -> str:
 
 def test_ruff_banned_api_gives_the_evidence_message_both_ways(released, tmp_path):
     result = released.result
-    code = "import datetime\nimport os\n\nstamp = datetime.datetime.utcnow()\nos.system('ls')\n"
+    code = "import datetime\nimport os\n\nstamp = datetime.datetime.utcnow()\nos.system('ls')\nday = datetime.datetime(2026, 1, 2)\n"
     extend, pyproject, pitfall = tmp_path / "extend", tmp_path / "pyproject", tmp_path / "pitfall"
     for d in (extend, pyproject, pitfall):
         d.mkdir()
@@ -80,7 +80,9 @@ def test_ruff_banned_api_gives_the_evidence_message_both_ways(released, tmp_path
         out = _ruff(d)
         assert "TID251 `datetime.datetime.utcnow` is banned: Hindsight:" in out
         assert "C-000006" in out and "9 event(s)" in out
-        assert "TID251 `os.system` is banned" in out and "DTZ003" in out
+        assert "TID251 `os.system` is banned" in out and "DTZ001" in out
+    # utcnow is the pack's banned-API entry, so the pack does not select DTZ003 too (ruff's own defaults may)
+    assert "DTZ003" not in (result.path / "hindsight-ruff.toml").read_text().split("[lint]")[1]
     # The documented pitfall: a `select` in the extending config silently drops the pack's extend-select.
     (pitfall / "ruff.toml").write_text(f'extend = "{result.path / "hindsight-ruff.toml"}"\n[lint]\nselect = ["E"]\n')
     assert "TID251" not in _ruff(pitfall)
@@ -109,16 +111,54 @@ def test_released_pack_passes_its_own_checks(released, tmp_path):
         assert ok, (check.__name__, detail)
     # The pack's annotated examples (catalog + mined), judged like `semgrep scan --test`, in one semgrep run.
     tests = result.path / "semgrep-tests"
-    pairs = [(y, y.with_suffix(".py")) for y in sorted(tests.glob("*.yaml"))]
-    assert len([p for p in pairs if "mined" in p[0].name]) == len(CLUSTERS)
+    pairs = [(y, y.with_name(y.stem + ".py.example")) for y in sorted(tests.glob("*.yaml"))]
+    assert all(ex.is_file() for _, ex in pairs) and not list(tests.glob("*.py"))  # nothing a repo scan reads as code
+    assert [p[0].name for p in pairs if "mined" in p[0].name] == ["hindsight_mined_missing_http_timeout_c-000007.yaml"]
     assert run_annotated_examples(pairs, tmp_path) == []
-    for name in ("README.md", ".pre-commit-config.yaml", "github-actions-hindsight.yml", "manifest.json", "CHANGELOG.md"):
+    for name in ("README.md", ".pre-commit-config.yaml", "github-actions-hindsight.yml", "manifest.json", "CHANGELOG.md",
+                 ".semgrepignore"):
         assert (result.path / name).is_file()
     ci = yaml.safe_load((result.path / "github-actions-hindsight.yml").read_text())
     steps = " ".join(s.get("run", "") for s in ci["jobs"]["lint"]["steps"])
-    assert "semgrep scan" in steps and "ruff check" in steps
+    assert "semgrep scan" in steps and "--no-rewrite-rule-ids" in steps and "--sarif" in steps
     hooks = yaml.safe_load((result.path / ".pre-commit-config.yaml").read_text())
-    assert {h["id"] for r in hooks["repos"] for h in r["hooks"]} == {"semgrep", "ruff"}
+    assert [r["repo"] for r in hooks["repos"]] == ["local"]
+    assert all(h["language"] == "system" for r in hooks["repos"] for h in r["hooks"])
+
+
+def test_release_ships_mined_rules_only_where_the_catalog_misses(released):
+    """One finding per site and class: clusters the catalog rule catches get no mined rule (the manifest says
+    why); the urllib3 construct the catalog does not know keeps its mined rule."""
+    ids = {r.rule_id for r in released.pack.rules}
+    assert "hindsight.mined.missing_http_timeout.c-000007" in ids
+    for cid, cls, *_ in CAUGHT_BY_CATALOG:
+        assert f"hindsight.catalog.{cls}" in ids and f"hindsight.mined.{cls}.{cid.lower()}" not in ids
+    manifest = json.loads((released.result.path / "manifest.json").read_text())
+    not_shipped = {d["id"]: d["why"] for d in manifest["not_shipped"]}
+    assert not_shipped["hindsight.mined.sql_string_formatting.c-000003"].startswith("every crash site of its cluster")
+    assert manifest["evaluation"]["head_duplicates"] == 0 and manifest["holdout"] == "by cluster"
+
+
+def test_severity_follows_measured_efficacy_and_messages_state_it(released):
+    pack = released.pack
+    sql = pack.rule("hindsight.catalog.sql_string_formatting")  # 150 events + an incident, caught 1 of 1 held out
+    assert sql.severity == "ERROR" and "caught 1 of 1 crash sites it was not built from" in sql.severity_reason
+    assert "Measured: caught 1 of 1 crash sites it was not built from (held out by cluster)" in sql.message
+    # the mined urllib3 rule catches its own site but not the other timeout cluster's: no held-out evidence
+    mined = pack.rule("hindsight.mined.missing_http_timeout.c-000007")
+    assert mined.severity == "INFO" and "caught none of the 1 crash sites" in mined.severity_reason
+    assert "caught 0 of 1 crash sites it was not built from (held out by cluster); 1 of 1 of its own" in mined.message
+    # banned APIs never seen failing: INFO, and the message says so (no more ERROR with "In production: N events")
+    banned = pack.rule("ruff.TID251.datetime.datetime.utcnow")
+    assert banned.severity == "INFO" and banned.message.index("Measured: caught 0") < banned.message.index("In production")
+    text = (released.result.path / "hindsight-semgrep.yaml").read_text()
+    assert "null" not in text and ": ~" not in text
+    for rule in yaml.safe_load(text)["rules"]:
+        assert rule["metadata"]["hindsight-efficacy"]["holdout"] == "by cluster"
+        assert rule["severity"] == pack.rule(rule["id"]).severity
+    rows = dict(released.con.execute(
+        "SELECT rule_id, severity_reason FROM rule_efficacy WHERE pack_version = ?", [released.result.version]).fetchall())
+    assert rows["hindsight.mined.missing_http_timeout.c-000007"] == mined.severity_reason
 
 
 def test_invalid_rule_fails_offline_validation(tmp_path):
@@ -127,7 +167,7 @@ def test_invalid_rule_fails_offline_validation(tmp_path):
         "rules:\n- id: broken\n  languages: [python]\n  severity: WARNING\n  message: m\n  pattern: requests.get(\n"
     )
     ok, detail = check_semgrep_valid(tmp_path)
-    assert not ok and "rc" in detail
+    assert not ok and detail.startswith("broken: ") and len(detail) > len("broken: ")
 
 
 def test_pack_versions_and_changelog(world, warehouse, tmp_path):
@@ -145,10 +185,12 @@ def test_pack_versions_and_changelog(world, warehouse, tmp_path):
     log = (second.path / "CHANGELOG.md").read_text()
     assert f"Compared with {first.version}" in log
     removed = log.split("## Removed")[1].split("##")[0]
-    assert "`hindsight.mined.sql_string_formatting.c-000003`" in removed
+    assert "`hindsight.catalog.sql_string_formatting`" in removed
     assert "no active cluster of class sql_string_formatting" in removed
     changed = log.split("## Severity changed")[1].split("##")[0]
-    assert "`hindsight.mined.subprocess_shell_true.c-000005`: WARNING -> ERROR (500 events (>= 100))" in changed
+    assert ("`hindsight.catalog.subprocess_shell_true`: WARNING -> ERROR (500 events (>= 100); caught 1 of 1 crash "
+            "sites it was not built from)") in changed
+    assert "hindsight.mined.missing_http_timeout.c-000007" not in log.split("## Candidates not shipped")[1]
     manifest = json.loads((second.path / "manifest.json").read_text())
     assert manifest["previous"] == first.version and manifest["version"] == second.version
     assert "hindsight-semgrep.yaml" in manifest["files"]

@@ -1,5 +1,6 @@
 # ruff: noqa
 # Annotated examples for the semgrep rule of the same name (`semgrep scan --test`); deliberately bad code.
+# `ruleid` lines must be flagged, `ok` lines are look-alikes (many from real, well-maintained code) that must not be.
 import os
 
 
@@ -27,3 +28,16 @@ def ensure_spool(spool):
     # ok: hindsight.catalog.check_then_act_race
     spool.mkdir(parents=True, exist_ok=True)
     return spool
+
+
+def remove_stale_socket(server_address):
+    # A server cleaning up its own stale socket file at start (werkzeug): one process, not flagged.
+    # ok: hindsight.catalog.check_then_act_race
+    if os.path.exists(server_address):
+        os.unlink(server_address)
+
+
+def make_cache_dir(root):
+    # ok: hindsight.catalog.check_then_act_race
+    if not root.exists():
+        root.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 # ruff: noqa
 # Annotated examples for the semgrep rule of the same name (`semgrep scan --test`); deliberately bad code.
+# `ruleid` lines must be flagged, `ok` lines are look-alikes (many from real, well-maintained code) that must not be.
 import urllib.request
 
 import requests
@@ -27,3 +28,13 @@ def with_session(url):
     urllib.request.urlopen(url, timeout=3)
     # ok: hindsight.catalog.missing_http_timeout
     cache.get(url)
+
+
+def look_alikes(client, url, kwargs):
+    # httpx clients carry a default timeout (5 s); a dict or cache `.get` is not HTTP.
+    # ok: hindsight.catalog.missing_http_timeout
+    client.get(url)
+    # ok: hindsight.catalog.missing_http_timeout
+    kwargs.get("timeout")
+    # ok: hindsight.catalog.missing_http_timeout
+    return requests.request("GET", url, timeout=(3.05, 27))

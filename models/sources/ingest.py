@@ -22,6 +22,7 @@ import duckdb
 from models.config import Config
 from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
+from models.sources.spool import seal_orphans
 
 SOURCES = ("sentry", "logs", "incidents")
 INGEST_MEMORY_LIMIT = "1GB"
@@ -231,12 +232,35 @@ def ingest_path(
     return reports
 
 
+SPOOL_SUFFIX = {"sentry": ".envelope", "logs": ".jsonl"}  # segments of `hindsight serve` (spool.py)
+SPOOL_PREFIX = "live-"
+
+
 def ingest_source(con: duckdb.DuckDBPyConnection, config: Config, source: str, **kwargs) -> list[FileReport]:
-    """Every file of `config.landing_dir/<source>/` (already ingested files are skipped by the ledger)."""
+    """Every file of `config.landing_dir/<source>/` (already ingested files are skipped by the ledger).
+    Spool segments a killed `hindsight serve` left open are sealed first, so they are ingested too."""
     folder = Path(config.landing_dir) / source
     if not folder.is_dir():
         return []
-    return ingest_path(con, folder, source=source, config=config, **kwargs)
+    if source in SPOOL_SUFFIX:
+        seal_orphans(folder, SPOOL_SUFFIX[source])
+    reports = ingest_path(con, folder, source=source, config=config, **kwargs)
+    if source in SPOOL_SUFFIX and not config.raw.get("serve", {}).get("keep_spool_files", False):
+        remove_ingested_spool_files(folder, reports, SPOOL_SUFFIX[source])
+    return reports
+
+
+def remove_ingested_spool_files(folder: Path, reports: list[FileReport], suffix: str) -> int:
+    """Delete the sealed spool segments of `hindsight serve` that are in the ledger now: they hold the
+    raw, unscrubbed payloads, which must not outlive their ingest (the warehouse has the scrubbed rows;
+    the ledger keeps the file's sha256, so a copy put back is recognised). Other landing files stay."""
+    removed = 0
+    for r in reports:
+        path = Path(r.path)
+        if path.parent == folder and path.name.startswith(SPOOL_PREFIX) and path.name.endswith(suffix):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, config: Config, **kwargs) -> list[FileReport]:

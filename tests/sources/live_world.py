@@ -127,13 +127,13 @@ class LiveWorld:
         return "".join(p.read_text(errors="replace") for p in sorted(self.root.glob("serve-*.log")))
 
 
-def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict, bytes]:
+def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, object, bytes]:
     req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
 def auth(key: str) -> dict:

@@ -17,8 +17,9 @@ lands in `attributes`). So:
 
 OTLP/JSON pitfall: ids are hex strings there, but protobuf's JSON parser reads `bytes` fields as
 base64 and would yield wrong ids; they are converted to base64 first (`_hex_ids_to_base64`).
-The lines are deterministic for the same request, so an exporter's retry of a request whose answer
-was lost dedups on the log record id (md5 of the line).
+The lines are deterministic for the same request: an exporter's retry of a request whose answer was
+lost dedups on the log record id (md5 of the line and its occurrence in the file) when the retry lands
+in another spool segment; within one segment identical lines count as repeated records.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from live_world import LiveWorld, free_port  # noqa: E402
+from live_world import LiveWorld, free_port
 
 
 @pytest.fixture

@@ -63,7 +63,8 @@ class LiveWorld:
         )
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        res = subprocess.run([HINDSIGHT, *args], env=self.env(), capture_output=True, text=True, timeout=600)
+        res = subprocess.run([HINDSIGHT, *args], check=False, env=self.env(), capture_output=True, text=True,
+                             timeout=600)
         if check and res.returncode != 0:
             raise AssertionError(f"hindsight {' '.join(args)} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
         return res

@@ -72,7 +72,8 @@ def test_otel_sdk_logs_and_exception_span_event_arrive(live, tmp_path):
     live.start()
     app = tmp_path / "otel_app.py"
     app.write_text(APP)
-    child = subprocess.run([sys.executable, str(app), live.url, key], capture_output=True, text=True, timeout=120)
+    child = subprocess.run([sys.executable, str(app), live.url, key], check=False, capture_output=True, text=True,
+                           timeout=120)
     assert child.returncode == 0, child.stderr
     ids = json.loads(child.stdout.strip().splitlines()[-1])
 
@@ -83,7 +84,7 @@ def test_otel_sdk_logs_and_exception_span_event_arrive(live, tmp_path):
                "timeUnixNano": "1733400000000000000", "severityText": "WARN", "body": {"stringValue": "upstream slow"},
                "traceId": trace_hex, "spanId": span_hex,
                "attributes": [{"key": "http.route", "value": {"stringValue": "/v1/items"}}]}]}]}]}
-    status, headers, body = post(f"{live.url}/v1/logs", json.dumps(doc).encode(),
+    status, _headers, body = post(f"{live.url}/v1/logs", json.dumps(doc).encode(),
                                  {**auth(key), "Content-Type": "application/json"})
     assert status == 200 and json.loads(body) == {}
     # bad OTLP bodies: not retryable (400), nothing stored
@@ -121,7 +122,7 @@ def test_otel_sdk_logs_and_exception_span_event_arrive(live, tmp_path):
         assert len(events) == 2
         by_span = {e[3]: e for e in events}
         for span in (ids["log_span_id"], ids["span_span_id"]):
-            origin, exc_type, trace_id, _, service, release, env, n_frames, innermost = by_span[span]
+            origin, exc_type, _trace_id, _, service, release, env, n_frames, innermost = by_span[span]
             assert origin == "log" and exc_type == "KeyError" and n_frames >= 1 and innermost == "load_order"
             assert service == "orders" and release == "3.1.0" and env == "production"
         assert by_span[ids["log_span_id"]][2] == ids["log_trace_id"]

@@ -45,6 +45,11 @@ from models.sources.live import (
 from models.sources.spool import Spool
 
 OFFLOAD_BYTES = 256 << 10  # bodies larger than this are decompressed/framed in a worker thread
+# Browser SDKs post cross-origin (key in the query string): they must be allowed to read the answer.
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Sentry-Rate-Limits, Retry-After"}
+CORS_PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Max-Age": "3600",
+                  "Access-Control-Allow-Headers": "Content-Type, Content-Encoding, X-Sentry-Auth, Authorization, "
+                  "sentry-trace, baggage"}
 
 
 @dataclass
@@ -184,12 +189,15 @@ class IngestServer:
             await self.spool("sentry", framed.data)
         except _Reject as rej:
             self.access(request, rej.status, started, info, detail=rej.detail)
-            return JSONResponse({"detail": rej.detail}, rej.status, headers=rej.headers)
+            return JSONResponse({"detail": rej.detail}, rej.status, headers={**CORS, **rej.headers})
         self.items.update(framed.items)
         self.items["broken"] += framed.broken
         self.client_drops.update(framed.client_drops)
         self.access(request, 200, started, info, items=dict(framed.items), broken=framed.broken)
-        return JSONResponse({"id": framed.event_id})
+        return JSONResponse({"id": framed.event_id}, headers=CORS)
+
+    async def preflight(self, request: Request) -> Response:
+        return Response(status_code=200, headers=CORS_PREFLIGHT)
 
     async def otlp(self, request: Request) -> Response:
         from models.sources import otlp
@@ -244,6 +252,7 @@ def create_app(settings: ServeSettings) -> Starlette:
 
     routes = [
         Route("/api/{project_id:int}/envelope/", server.sentry, methods=["POST"]),
+        Route("/api/{project_id:int}/{endpoint:str}/", server.preflight, methods=["OPTIONS"]),
         Route("/api/{project_id:int}/envelope", server.sentry, methods=["POST"]),
         Route("/api/{project_id:int}/store/", server.sentry, methods=["POST"]),
         Route("/api/{project_id:int}/store", server.sentry, methods=["POST"]),

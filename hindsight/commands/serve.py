@@ -72,8 +72,10 @@ def serve(
     port = port if port is not None else int(cfg.get("port", DEFAULT_PORT))
     typer.echo(json.dumps({"event": "listening", "url": f"http://{host}:{port}", "landing": str(settings.landing_dir),
                            "keys_file": str(settings.keys_file)}), err=True)
+    # limit_concurrency bounds memory: past it, new connections get 503 and the SDKs retry later
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning",
-                server_header=False, timeout_graceful_shutdown=10)
+                server_header=False, timeout_graceful_shutdown=10,
+                limit_concurrency=int(cfg.get("max_connections", 512)))
 
 
 @keys_app.command("create")

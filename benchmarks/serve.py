@@ -139,6 +139,16 @@ class Ours:
         finally:
             con.close()
 
+    def spooled_duplicates(self) -> int:
+        """Events the spool held more than once (the warehouse keeps one row per event id regardless)."""
+        import duckdb
+
+        con = duckdb.connect(str(self.root / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute("SELECT coalesce(sum(records_duplicate), 0) FROM core.ingest_files").fetchone()[0]
+        finally:
+            con.close()
+
 
 def _ack_to_queryable(ours: Ours, templates: Path, out: Path) -> dict:
     """A short paced load, then: wait for the open segment to be sealed, ingest it, query the last id."""
@@ -274,6 +284,7 @@ def run(seconds: float = 20, endurance_seconds: float = 60) -> dict:
     figures["endurance"] = {
         "seconds": endurance_seconds, "acked": len(acked), "accepted_per_s": res["accepted_per_s"],
         "lost_acked": sum(1 for i in acked if i not in counts), "duplicates": sum(c - 1 for c in counts.values()),
+        "duplicates_in_spool": endurance.spooled_duplicates(),
         "p99_ms": res["p99_ms"], "rss_mb_first_10s_max": max(rss[:10]) if rss else None,
         "rss_mb_last_10s_max": max(rss[-10:]) if rss else None, "rss_mb_max": max(rss) if rss else None,
         "ingest_s": round(ingest_s, 1), "ingest_events_per_s": round(len(counts) / ingest_s) if ingest_s else None,

@@ -261,7 +261,7 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     rest = pc.fill_null(pc.equal(rows.column("reason"), "rest_shape"), False)
     if pc.any(rest).as_py():
         rows = pa.concat_tables([rows.filter(pc.invert(rest)), _rest_rows(scratch, load, rows.filter(rest))])
-    rows = rows.drop_columns(["rest_raw"])
+    rows = rows.drop_columns([c for c in ("rest_raw",) if c in rows.column_names])
     rejected = pc.is_valid(rows.column("reason"))
     out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
     valid = rows.filter(pc.invert(rejected))

@@ -184,8 +184,8 @@ class Spool:
             self.stats.appends += len(batch)
             self.stats.bytes += len(data)
             self.stats.fsyncs += 1
-        except OSError as exc:  # disk full, ...: nobody in the batch is acknowledged
-            error = exc
+        except Exception as exc:  # noqa: BLE001 - disk full, ...: nobody in the batch is acknowledged
+            error = exc if isinstance(exc, OSError) else OSError(f"spool write failed: {exc!r}")
             self._abandon_segment()
         by_loop: dict = {}
         for _, loop, fut in batch:

@@ -67,7 +67,11 @@ def seal_orphans(folder: str | Path, suffix: str) -> list[Path]:
         try:
             if not _try_lock(fd):
                 continue  # a live server is writing it
-            if part.suffix == ".tmp" or os.fstat(fd).st_size == 0:
+            if part.suffix == ".tmp":  # a segment being created (locked a moment later) or a dead one's
+                if time.time() - os.fstat(fd).st_mtime > 60:
+                    part.unlink(missing_ok=True)
+                continue
+            if os.fstat(fd).st_size == 0:
                 part.unlink(missing_ok=True)
                 continue
             target = Path(folder) / (part.name[: -len(PART)] + suffix)

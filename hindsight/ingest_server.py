@@ -235,7 +235,7 @@ class IngestServer:
             "responses": {str(k): v for k, v in self.counts.items()},
             "items": dict(self.items),
             "client_reported_drops": dict(self.client_drops),
-            "spool": {s: vars(sp.stats) for s, sp in self.spools.items()},
+            "spool": {s: sp.stats.summary() for s, sp in self.spools.items()},
         })
 
 

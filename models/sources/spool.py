@@ -27,8 +27,9 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SPOOL_DIR = ".spool"
@@ -91,6 +92,14 @@ class SpoolStats:
     bytes: int = 0
     fsyncs: int = 0
     sealed: int = 0
+    recent_fsync_ms: deque = field(default_factory=lambda: deque(maxlen=1000))
+
+    def summary(self) -> dict:
+        """Counts plus p50/p99/max of the last 1000 fsyncs (the floor of the acknowledgement latency)."""
+        ms = sorted(self.recent_fsync_ms)
+        pick = (lambda q: round(ms[min(len(ms) - 1, int(len(ms) * q))], 2)) if ms else (lambda q: None)
+        return {"appends": self.appends, "bytes": self.bytes, "fsyncs": self.fsyncs, "sealed": self.sealed,
+                "fsync_ms_p50": pick(0.5), "fsync_ms_p99": pick(0.99), "fsync_ms_max": pick(1.0)}
 
 
 class Spool:
@@ -183,7 +192,9 @@ class Spool:
             while view:
                 n = os.write(self._fd, view)
                 view = view[n:]
+            started = time.perf_counter()
             os.fsync(self._fd)
+            self.stats.recent_fsync_ms.append((time.perf_counter() - started) * 1e3)
             self._size += len(data)
             self.stats.appends += len(batch)
             self.stats.bytes += len(data)

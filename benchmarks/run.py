@@ -9,7 +9,7 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ["sources", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard"]
+MODULES = ["sources", "serve", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard"]
 
 
 def main(argv: list[str]) -> int:

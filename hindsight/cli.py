@@ -38,6 +38,10 @@ def _global_options(
 for _module in STAGE_MODULES:
     _module.register(app)
 
+from hindsight.commands import serve as _serve
+
+_serve.register(app)
+
 
 def main() -> None:
     from hindsight.observability import init_self_monitoring

@@ -8,7 +8,9 @@
 An item header has a `type`; an envelope header has none, which is how a new envelope is recognised.
 `event` payloads are returned for loading; every other item kind (transaction, session, sessions,
 client_report, attachment, ...) is counted as ignored by kind. A header line that is not JSON, or a
-payload cut short, is a `bad_envelope` reject, and parsing resumes at the next line.
+payload cut short, is a `bad_envelope` reject, and parsing resumes at the next line. A
+`hindsight.broken` item (written by `hindsight serve` for a piece of a received envelope it could not
+frame) is a `bad_envelope` reject too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from models.sources.ledger import Reject
 
 EVENT_TYPES = ("event",)
+BROKEN_ITEM = "hindsight.broken"  # written by `hindsight serve` for an item it could not frame (live.py)
 
 
 @dataclass
@@ -94,7 +97,10 @@ class EnvelopeParser:
                 payload, after = buf[start:nl], nl + 1
             line_no = start_line + payload.count(b"\n") + 1
             pos = after
-            if kind in EVENT_TYPES:
+            if kind == BROKEN_ITEM:
+                out.rejects.append(Reject(start_line, self.offset + start, "bad_envelope",
+                                          f"received broken: {header.get('detail')}", payload[:400]))
+            elif kind in EVENT_TYPES:
                 try:
                     out.events.append((start_line, self.offset + start, payload.decode("utf-8")))
                 except UnicodeDecodeError as exc:

@@ -22,6 +22,7 @@ import duckdb
 from models.config import Config
 from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
+from models.sources.spool import SPOOL_DIR, seal_orphans
 
 SOURCES = ("sentry", "logs", "incidents")
 INGEST_MEMORY_LIMIT = "1GB"
@@ -226,17 +227,40 @@ def ingest_path(
                 on_error(file, exc)
                 continue
             reports.append(report)
+            _drop_spool_segment(file, src, config)
             if on_report:
                 on_report(report)
     return reports
 
 
+SPOOL_SUFFIX = {"sentry": ".envelope", "logs": ".jsonl"}  # segments of `hindsight serve` (spool.py)
+SPOOL_PREFIX = "live-"
+
+
 def ingest_source(con: duckdb.DuckDBPyConnection, config: Config, source: str, **kwargs) -> list[FileReport]:
-    """Every file of `config.landing_dir/<source>/` (already ingested files are skipped by the ledger)."""
+    """Every file of `config.landing_dir/<source>/` (already ingested files are skipped by the ledger).
+    Spool segments a killed `hindsight serve` left open are sealed first, so they are ingested too."""
     folder = Path(config.landing_dir) / source
     if not folder.is_dir():
         return []
+    if source in SPOOL_SUFFIX:
+        seal_orphans(folder, SPOOL_SUFFIX[source])
     return ingest_path(con, folder, source=source, config=config, **kwargs)
+
+
+def is_spool_segment(path: Path, source: str) -> bool:
+    """A sealed segment of `hindsight serve`: `live-*` with the source's suffix, beside a `.spool/` folder."""
+    return (source in SPOOL_SUFFIX and path.name.startswith(SPOOL_PREFIX) and path.name.endswith(SPOOL_SUFFIX[source])
+            and (path.parent / SPOOL_DIR).is_dir())
+
+
+def _drop_spool_segment(path: Path, source: str, config: Config | None) -> None:
+    """Delete a spool segment once it is in the ledger: it holds the raw, unscrubbed payloads, which must
+    not outlive their ingest (the warehouse has the scrubbed rows; the ledger keeps the file's sha256, so
+    a copy put back is recognised). `[serve] keep_spool_files = true` keeps them. Other files stay."""
+    keep = bool(config and config.raw.get("serve", {}).get("keep_spool_files", False))
+    if not keep and is_spool_segment(path, source):
+        path.unlink(missing_ok=True)
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, config: Config, **kwargs) -> list[FileReport]:

@@ -464,7 +464,8 @@ def _insert_chunk(
 def _load_traceback_events(
     con: duckdb.DuckDBPyConnection, load: FileLoad, service: str | None, log_staged: pa.Table
 ) -> int:
-    """Records with a Python traceback -> Sentry-shaped events (part A's insert_sentry_events), linked back."""
+    """Records with a Python traceback (or OpenTelemetry's `exception.type`) -> Sentry-shaped events
+    (part A's insert_sentry_events), linked back."""
     rows = con.execute(read_sql("queries/sources/select_log_tracebacks"), [service, load.file_id]).fetchall()
     staged = {"line_no": [], "byte_offset": [], "raw": [], "origin": [], "log_record_id": []}
     links = {"record_id": [], "event_id": []}
@@ -481,6 +482,9 @@ def _load_traceback_events(
         release,
         env,
         trace_id,
+        span_id,
+        exc_type,
+        exc_value,
     ) in rows:
         raw = sentry_event_json(
             record_id,
@@ -493,6 +497,9 @@ def _load_traceback_events(
             release=release,
             environment=env,
             trace_id=trace_id,
+            span_id=span_id,
+            exception_type=exc_type,
+            exception_value=exc_value,
         )
         if raw is None:
             continue

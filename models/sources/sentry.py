@@ -36,6 +36,7 @@ from models.sources.ledger import FileLoad, Reject
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
 from models.sources.scrub import scrub_sql
+from models.sources.sentry_rest import rewrite_rest_events
 from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
@@ -211,6 +212,30 @@ def _first_per_event(valid: pa.Table) -> pa.Table:
     return valid.filter(pc.is_in(valid.column("rid"), value_set=firsts))
 
 
+def _rest_rows(scratch: duckdb.DuckDBPyConnection, load: FileLoad, rest: pa.Table) -> pa.Table:
+    """Records in Sentry's REST API shape (`entries[]`, marked `rest_shape` by the query): rewritten to the
+    ingest shape (sentry_rest.py, from the already scrubbed text) and run through the same query."""
+    staged = pa.table({
+        "rid": rest.column("rid"), "line_no": rest.column("line_no"), "byte_offset": rest.column("byte_offset"),
+        "raw": pa.array(rewrite_rest_events(rest.column("rest_raw").to_pylist()), pa.string()),
+    })
+    staged = staged.append_column("brackets", bracket_counts(staged.column("raw")))
+    staged = staged.append_column("origin", rest.column("origin"))
+    staged = staged.append_column("log_record_id", rest.column("log_record_id"))
+    scratch.register("_hs_staged", pa.Table.from_batches(staged.to_batches(max_chunksize=2048)))
+    try:
+        rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
+    finally:
+        scratch.unregister("_hs_staged")
+    again = pc.fill_null(pc.equal(rows.column("reason"), "rest_shape"), False)
+    if pc.any(again).as_py():  # could not be rewritten (not expected): quarantined, never looped
+        rows = rows.set_column(rows.column_names.index("reason"), "reason",
+                               pc.if_else(again, "wrong_type", rows.column("reason")))
+        rows = rows.set_column(rows.column_names.index("detail"), "detail",
+                               pc.if_else(again, "a Sentry REST API event that could not be read", rows.column("detail")))
+    return rows.cast(rows.schema)
+
+
 def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged: pa.Table) -> dict:
     """Scrub, validate and parse one batch in ONE query of the scratch DB (select_sentry_batch.sql), then
     split it with Arrow: rejects, events (deduped within the batch, not yet against the warehouse),
@@ -233,6 +258,10 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
     finally:
         scratch.unregister("_hs_staged")
+    rest = pc.fill_null(pc.equal(rows.column("reason"), "rest_shape"), False)
+    if pc.any(rest).as_py():
+        rows = pa.concat_tables([rows.filter(pc.invert(rest)), _rest_rows(scratch, load, rows.filter(rest))])
+    rows = rows.drop_columns([c for c in ("rest_raw",) if c in rows.column_names])
     rejected = pc.is_valid(rows.column("reason"))
     out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
     valid = rows.filter(pc.invert(rejected))

@@ -310,18 +310,27 @@ def sentry_event(
     release: str | None = None,
     environment: str | None = None,
     trace_id: str | None = None,
+    span_id: str | None = None,
+    exception_type: str | None = None,
+    exception_value: str | None = None,
 ) -> dict | None:
-    """A Sentry-shaped event (dict) for the traceback in `exception_text`, or None when there is none."""
-    exceptions = parse_traceback(exception_text)
+    """A Sentry-shaped event (dict) for the traceback in `exception_text`, or None when there is none.
+
+    `exception_type` / `exception_value` (OpenTelemetry's `exception.type` / `exception.message`) make an
+    event without frames when the text is not a Python traceback (another language's stack trace)."""
+    exceptions = [e.as_sentry() for e in parse_traceback(exception_text)]
+    platform = "python"
+    if not exceptions and exception_type:
+        exceptions, platform = [{"type": exception_type, "value": exception_value}], "other"
     if not exceptions:
         return None
     event: dict = {
         "event_id": event_id_for(record_id),
         "timestamp": timestamp,
-        "platform": "python",
+        "platform": platform,
         "level": (level or "error").lower(),
         "logger": logger,
-        "exception": {"values": [e.as_sentry() for e in exceptions]},
+        "exception": {"values": exceptions},
     }
     if message:
         event["logentry"] = {"formatted": message}
@@ -332,8 +341,8 @@ def sentry_event(
         event["environment"] = environment
     if service:
         event["tags"] = {"service": service}
-    if trace_id:
-        event["contexts"] = {"trace": {"trace_id": trace_id}}
+    if trace_id or span_id:
+        event["contexts"] = {"trace": {k: v for k, v in (("trace_id", trace_id), ("span_id", span_id)) if v}}
     return {k: v for k, v in event.items() if v is not None}
 
 

@@ -19,7 +19,7 @@ WITH checked AS (
             '$', '$.event_id', '$.timestamp', '$.level', '$.platform', '$.release', '$.environment',
             '$.server_name', '$.transaction', '$.logger', '$.message', '$.logentry', '$.tags', '$.extra',
             '$.contexts', '$.breadcrumbs', '$.sdk', '$.fingerprint', '$.exception', '$.stacktrace', '$.threads',
-            '$.received']))
+            '$.received', '$.entries']))
         END AS t
     FROM (
         SELECT *,
@@ -70,6 +70,9 @@ typed AS (
             CASE WHEN t[18] <> 'ARRAY' THEN 'fingerprint is ' || t[18] END,
             CASE WHEN t[19] NOT IN ('OBJECT', 'ARRAY') THEN 'exception is ' || t[19] END
         ) AS type_errors,
+        coalesce(j.logentry.formatted, j.logentry.message,
+            CASE t[11] WHEN 'VARCHAR' THEN j.message ->> '$'
+                ELSE coalesce(j.message ->> '$.formatted', j.message ->> '$.message') END) AS message_text,
         CASE WHEN t[3] = 'VARCHAR' THEN coalesce(
                 to_timestamp(try_cast(j.timestamp AS DOUBLE)) AT TIME ZONE 'UTC',
                 try_cast(j.timestamp AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
@@ -83,9 +86,20 @@ classified AS (
             WHEN deep THEN 'too_deep'
             WHEN t IS NULL THEN 'malformed_json'
             WHEN t[1] <> 'OBJECT' THEN 'not_an_object'
+            WHEN t[23] = 'ARRAY' THEN 'rest_shape'  -- Sentry's REST API shape: rewritten by sentry_rest.py, then loaded
             WHEN type_errors <> '' THEN 'wrong_type'
             WHEN t[3] IS NOT NULL AND ts_parsed IS NULL THEN 'wrong_type'
             WHEN t[19] IS NULL AND t[11] IS NULL AND t[12] IS NULL AND t[20] IS NULL AND t[21] IS NULL THEN 'missing_field'
+            -- the fields are there but say nothing: it would load as an empty event
+            WHEN NOT (
+                CASE WHEN t[19] = 'ARRAY' THEN coalesce(json_array_length(raw, '$.exception'), 0) > 0
+                     ELSE coalesce(len(j.exception."values"), 0) > 0 AND (j.exception."values"[-1].type IS NOT NULL
+                          OR j.exception."values"[-1].value IS NOT NULL
+                          OR coalesce(len(j.exception."values"[-1].stacktrace.frames), 0) > 0) END
+                OR coalesce(trim(message_text), '') <> ''
+                OR coalesce(len(j.stacktrace.frames), 0) > 0
+                OR coalesce(len(j.threads."values"), 0) > 0
+            ) THEN 'empty_event'
         END AS reason
     FROM typed
 ),
@@ -107,8 +121,10 @@ SELECT
         WHEN t[1] <> 'OBJECT' THEN 'the record is not a JSON object'
         WHEN type_errors <> '' THEN type_errors
         WHEN t[3] IS NOT NULL AND ts_parsed IS NULL THEN 'timestamp is not a date: ' || left(j.timestamp, 60)
-        WHEN reason IS NOT NULL THEN 'an error event needs exception, message, logentry, stacktrace or threads'
+        WHEN reason = 'missing_field' THEN 'an error event needs exception, message, logentry, stacktrace or threads'
+        WHEN reason = 'empty_event' THEN 'no exception, message, log entry or stack: it would load as an empty event'
     END AS detail,
+    CASE WHEN reason = 'rest_shape' THEN raw END AS rest_raw,
     CASE WHEN reason IS NOT NULL THEN left(trim(raw, ' ' || chr(9) || chr(13) || chr(10)), 200) END AS excerpt,
     CASE WHEN t[2] = 'VARCHAR' THEN lower(replace(j.event_id, '-', '')) ELSE md5(trim(raw, ' ' || chr(9) || chr(13) || chr(10))) END AS event_id,
     coalesce(origin, 'sentry') AS origin,
@@ -125,9 +141,7 @@ SELECT
         list_filter(tag_pairs, lambda p: p[1] = 'server_name')[1][2])), 12) AS server_hash,
     j.transaction AS transaction_name,
     j.logger AS logger,
-    coalesce(j.logentry.formatted, j.logentry.message,
-        CASE t[11] WHEN 'VARCHAR' THEN j.message ->> '$'
-            ELSE coalesce(j.message ->> '$.formatted', j.message ->> '$.message') END) AS message,
+    message_text AS message,
     coalesce(j.exception."values"[-1].type, exc_list[-1].type) AS exception_type,
     coalesce(j.exception."values"[-1].value, exc_list[-1].value) AS exception_value,
     j.contexts ->> '$.trace.trace_id' AS trace_id,

@@ -298,14 +298,18 @@ class GitRepo:
         return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
-    def touched_between(self, old: str, new: str, path: str) -> bool:
-        """Some commit in old..new changed `path` (blame of the file is the same at both when not)."""
-        out = run_git(
-            self.path,
-            ["rev-list", "--max-count=1", "--end-of-options", f"{old}..{new}", "--", path],
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """`ancestor` is reachable from `descendant` (both full shas)."""
+        if not (_SHA_RE.match(ancestor) and _SHA_RE.match(descendant)):
+            return False
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), "merge-base", "--is-ancestor", ancestor, descendant],
+            capture_output=True,
+            env={**os.environ, **_GIT_ENV},
             check=False,
         )
-        return bool(out.strip())
+        return proc.returncode == 0
+
     def commits_between(self, old: str, new: str, path: str) -> list[str]:
         """Commits in old..new touching `path`, oldest first."""
         out = run_git(

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS core.suspect_commit_scores (
     commit_sha   VARCHAR NOT NULL,
     rank         INTEGER NOT NULL,            -- 1 = top suspect
     score        DOUBLE NOT NULL,
-    method       VARCHAR NOT NULL,            -- 'blame' | 'szz' (refined from a fix commit)
+    method       VARCHAR NOT NULL,            -- 'blame' | 'szz' (refined from a fix commit) | 'reintroduced' (brought a fixed bug back)
     evidence     JSON,                        -- frames/lines that point at it
     fix_commit   VARCHAR,                     -- commit that fixed the cluster, when known
     PRIMARY KEY (cluster_id, repo, commit_sha)

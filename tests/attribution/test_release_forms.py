@@ -86,7 +86,7 @@ def test_hashes_in_version_strings_name_their_commit(world, warehouse):
     got = rows(warehouse)
     for eid, (_, how) in forms.items():
         status, reason, revision, source, got_how, _agree, commit, path, line, _ = got[eid]
-        assert (status, revision, source, got_how) == ("resolved", c[2], "release", how), eid
+        assert (status, reason, revision, source, got_how) == ("resolved", None, c[2], "release", how), eid
         assert (path, line, commit) == ("svc/codec.py", 5, c[2]), eid
         assert commit == git_blame_line(repo.path, revision, path, line)
     # The plain tag still wins over nothing; a '+local' label without hash is the tag.
@@ -101,7 +101,7 @@ def test_a_hash_that_names_no_commit_falls_through_and_is_not_the_tag(world, war
     add_event(warehouse, "foreign", [codec_frame("return json.loads(raw)['data']")], release="1.0.0+2.gdeadbee")
     resolve_frames(warehouse, config_for(cfg))
     got = rows(warehouse)["foreign"]
-    assert got[:2] == ("resolved", None) and got[4] == "inferred"
+    assert got[:3] == ("resolved", None, c[2]) and got[4] == "inferred"
     assert place_release(warehouse, "shop", "1.0.0+2.gdeadbee") == (None, None)
 
 
@@ -118,7 +118,7 @@ def test_dev_version_without_hash_is_placed_only_by_text_inference(world, wareho
     expect = {"dev_mid": c[1], "dev_suffix": c[2], "local_label": c[2], "broken": c[4]}
     for eid, sha in expect.items():
         status, reason, revision, source, how, agree, commit, path, line, detail = got[eid]
-        assert (status, source, how, agree) == ("resolved", "inferred", "inferred", 1), eid
+        assert (status, reason, source, how, agree) == ("resolved", None, "inferred", "inferred", 1), eid
         assert commit == sha, eid  # the commit that wrote the crash line
         assert commit == git_blame_line(repo.path, revision, path, line), eid
         assert "inferred" in detail and "1 of 1 frames match" in detail

@@ -16,9 +16,11 @@ by one `git cat-file --batch-check`); a state is a run of consecutive candidates
 state.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
-wins. States that tie are compared by `git blame -w` of the agreeing lines: if every tied state blames
-every agreeing line to the same commit, the choice cannot change the attribution and the oldest state is
-taken (the detail says so); otherwise the event stays unresolved with reason `ambiguous_release`. No
+wins. States that tie must match the same frames in the same files; they are then compared by `git
+blame -w` of the matching lines (at the oldest and newest tied state of every run of candidates with the
+same blobs for those files, or of the whole tie when there are many runs): if all blame every matching line to the same commit, the choice cannot
+change the attribution and the oldest state is taken (the detail says so); otherwise the event stays
+unresolved with reason `ambiguous_release`. No
 state matching any frame leaves it `unknown_release`. Nothing is silent: the detail says how many
 candidates and states were compared.
 """
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 2000  # commits compared per release string (newest first when the range is longer)
 MAX_PATHS = 300  # paths whose blobs tell states apart (a file name like __init__.py can have many)
-MAX_TIED = 8  # tied states compared by blame; more is a tie that stays unresolved
+MAX_TIED = 12  # runs of tied states whose ends are blamed; beyond, only the tie's oldest and newest state
 
 FrameKey = tuple  # (abs_path, filename, module, lineno, context_line, pre_context, post_context, in_app)
 
@@ -74,6 +76,8 @@ class ReleaseInference:
         ).fetchall():
             self.releases.append((release, version, sha, service))
         self._states: dict[tuple, tuple[list[str], list[list[str]], str]] = {}
+        self._candidates: dict[tuple, tuple[list[str], str]] = {}
+        self._ids: dict[tuple[str, str], str | None] = {}
         self._resolved: dict[tuple[str, FrameKey], object] = {}
         self._blames: dict[tuple[str, str, tuple[int, ...]], dict[int, str]] = {}
 
@@ -132,20 +136,30 @@ class ReleaseInference:
                 continue
         return sorted(found)[:MAX_PATHS]
 
+    def _blob_ids(self, cands: list[str], paths: list[str]) -> dict[tuple[str, str], str | None]:
+        """Blob of every (candidate, path), cached across events: one `git cat-file --batch-check` for
+        the pairs not asked before."""
+        todo = [(c, p) for c in cands for p in paths if (c, p) not in self._ids]
+        if todo:
+            for pair, oid in zip(todo, self.git.blob_ids([f"{c}:{p}" for c, p in todo]), strict=True):
+                self._ids[pair] = oid
+        return self._ids
+
     def states(self, hint: ReleaseHint, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
         """(candidates, file states as runs of candidates newest first, description); cached."""
         basenames = {_basename(k) for k in keys} - {None}
         cache_key = (hint.base, hint.service, tuple(sorted(basenames)))
         if cache_key in self._states:
             return self._states[cache_key]
-        cands, where = self.candidates(hint)
+        cands, where = self._candidates.get((hint.base, hint.service)) or self.candidates(hint)
+        self._candidates[(hint.base, hint.service)] = (cands, where)
         runs: list[list[str]] = []
         if cands:
             paths = self._paths(basenames, [cands[0], cands[-1]])
-            ids = self.git.blob_ids([f"{c}:{p}" for c in cands for p in paths]) if paths else []
-            n, previous = len(paths), None
-            for i, c in enumerate(cands):
-                signature = tuple(ids[i * n : (i + 1) * n])
+            ids = self._blob_ids(cands, paths)
+            previous = None
+            for c in cands:
+                signature = tuple(ids[(c, p)] for p in paths)
                 if signature != previous:
                     runs.append([])
                 runs[-1].append(c)
@@ -205,7 +219,7 @@ class ReleaseInference:
         evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
         if len(tied) == 1:
             return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
-        why = self._tie_breaks(tied)
+        why = self._tie_breaks(tied, cands)
         if why is not None:
             return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
         oldest = max(tied, key=lambda s: order[s[1]])
@@ -214,18 +228,38 @@ class ReleaseInference:
             f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
         )  # fmt: skip
 
-    def _tie_breaks(self, tied: list) -> str | None:
-        """None when the tied states cannot change the attribution, else why they can."""
-        if len(tied) > MAX_TIED:
-            return f"more than {MAX_TIED}"
+    def _tie_breaks(self, tied: list, cands: list[str]) -> str | None:
+        """None when the tied states cannot change the attribution, else why they can.
+
+        The tied states must match the same frames in the same files. Candidates are then cut into runs
+        by the blobs of just those files: tied states in one run differ only in other files. Blame of the
+        matching lines at the oldest and the newest tied state of every run (of the whole tie when there
+        are more than MAX_TIED runs) must name the same commits.
+        """
         first = tied[0][2]
         if any(t[2] != first for t in tied[1:]):
             return "different frames or files match"
+        files = sorted(set(first.values()))
+        ids = self._blob_ids(cands, files)
+        run_of, run, previous = {}, -1, None
+        for c in cands:
+            signature = tuple(ids[(c, p)] for p in files)
+            run += signature != previous
+            run_of[c], previous = run, signature
+        order = {sha: i for i, sha in enumerate(cands)}
+        ends: dict[int, list[str]] = {}
+        for _score, rep, _agree in tied:
+            ends.setdefault(run_of[rep], []).append(rep)
+        if len(ends) <= MAX_TIED:
+            probes = {r for reps in ends.values() for r in (min(reps, key=order.get), max(reps, key=order.get))}
+        else:  # a line blamed alike at both ends was not changed in between (on a linear history)
+            reps = [t[1] for t in tied]
+            probes = {min(reps, key=order.get), max(reps, key=order.get)}
         by_path: dict[str, list[int]] = {}
         for k, path in first.items():
             by_path.setdefault(path, []).append(k[3])
         answers = []
-        for _score, rep, _agree in tied:
+        for rep in sorted(probes):
             got = {}
             for path, lines in by_path.items():
                 blamed = self._blamed(rep, path, tuple(sorted(set(lines))))

@@ -58,6 +58,7 @@ def attribute(
     try:
         resolved = resolve_frames(con, config, gits=gits, time_fallback=time_fallback)
         blamed = blame_pending(con, config, gits=gits, workers=workers)
+        frames_s = time.perf_counter() - started
         suspects = score_suspects(con, config, gits=gits)
     finally:
         for g in gits.values():
@@ -69,4 +70,5 @@ def attribute(
         "outcomes": unresolved_reasons(con),
         "hints": unresolved_hints(con),
         "seconds": round(time.perf_counter() - started, 3),
+        "seconds_frames": round(frames_s, 3),
     }

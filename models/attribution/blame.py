@@ -114,7 +114,7 @@ def blame_pending(
     for repo, rev, path, line in todo:
         by_file.setdefault((repo, rev, path), []).append(line)
     needed = run_sql_file(con, "queries/attribution/count_resolved_files").fetchall()[0][0]
-    stats = {"files_blamed": 0, "cache_hits": needed - len(by_file), "lines": 0, "failed": 0}
+    stats = {"files_blamed": 0, "cache_hits": needed - len(by_file), "lines": 0, "failed": 0, "shallow_history": 0}
     own = gits is None
     gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
     failed: list[tuple[str, str, str, str]] = []
@@ -150,7 +150,10 @@ def blame_pending(
             con.unregister("attr_blame_failed")
             stats["failed"] = len(failed)
         # Lines blamed to a shallow clone's edge (cached now or in an earlier run): not known who wrote them.
-        stats["shallow_history"] = run_sql_file(con, "queries/attribution/update_shallow_history").fetchall()[0][0]
+        shallow = any(g.shallow_commits() for g in gits.values())
+        stats["shallow_history"] = (
+            run_sql_file(con, "queries/attribution/update_shallow_history").fetchall()[0][0] if shallow else 0
+        )
     finally:
         if own:
             for g in gits.values():

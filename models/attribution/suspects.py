@@ -78,7 +78,7 @@ def _reintroduced(rows: list[dict], sites: list[tuple], git: GitRepo) -> list[di
     # sites: (commit, first_seen, last_seen, first_revision, last_revision, last_path, last_line), oldest first
     for i, (orig, _f, orig_last, _fr, orig_rev, path, line) in enumerate(sites):
         for again, again_first, _l, again_rev, *_ in sites[i + 1 :]:
-            if again_first < orig_last or again not in by_commit or again == orig:
+            if again_first < orig_last or again not in by_commit or again == orig or again_rev == orig_rev:
                 continue
             fix = find_fix_commit(git, orig_rev, again_rev, path, line)
             if fix is None or fix == again or not git.is_ancestor(fix, again):

@@ -189,6 +189,7 @@ class FrameResolver:
     def __init__(self, repo: RepositoryConfig, git: GitRepo):
         self.repo, self.git = repo, git
         self._index: dict[str, dict[str, list[str]]] = {}
+        self._files: dict[tuple, list[tuple[str, int]] | Resolution] = {}
 
     def _by_basename(self, revision: str) -> dict[str, list[str]]:
         if revision not in self._index:
@@ -247,20 +248,34 @@ class FrameResolver:
         in_app: bool | None,
         module: str | None,
     ) -> Resolution:
+        if lineno is None or lineno < 1:
+            raw = abs_path or filename
+            if raw and not (P.is_hostile(raw) or (filename and P.is_hostile(filename))):
+                return _unresolved("no_line")
+        key = (revision, abs_path, filename, in_app, module)
+        found = self._files.get(key)
+        if found is None:  # the path part depends on the frame's file, not its line: once per file
+            found = self._files[key] = self._files_of(revision, abs_path, filename, in_app, module)
+        if isinstance(found, Resolution):
+            return found
+        return self._pick(revision, found, lineno, context, pre, post)
+
+    def _files_of(
+        self, revision: str, abs_path: str | None, filename: str | None, in_app: bool | None, module: str | None
+    ) -> list[tuple[str, int]] | Resolution:
+        """Candidate repository files (path, trailing segments matched) for a frame's file, or why none."""
         raw = abs_path or filename
         if not raw:
             return _unresolved("no_path")
         if P.is_hostile(raw) or (filename and P.is_hostile(filename)):
             return _unresolved("hostile_path")
-        if lineno is None or lineno < 1:
-            return _unresolved("no_line")
         path = P.normalise(raw)
         if "/" not in path and module:  # basename only: the module name gives the package path
             path = P.module_path(module, path)
         tree = self.git.tree(revision)
         mapped = P.apply_mappings(path, self.repo.path_mappings)
         if mapped is not None and mapped in tree:
-            return self._pick(revision, [(mapped, 99)], lineno, context, pre, post)
+            return [(mapped, 99)]
         if mapped is None:
             if P.is_stdlib(path):
                 return _unresolved("third_party")
@@ -272,17 +287,10 @@ class FrameResolver:
                     for c in P.suffix_candidates(installed, self._by_basename(revision))
                     if c[1] == installed.count("/") + 1
                 ]
-                return (
-                    self._pick(revision, cands, lineno, context, pre, post)
-                    if cands
-                    else _unresolved("third_party")
-                )
+                return cands or _unresolved("third_party")
             if in_app is False:
                 return _unresolved("third_party")
-        cands = P.suffix_candidates(mapped or path, self._by_basename(revision))
-        if not cands:
-            return _unresolved("file_not_in_repo")
-        return self._pick(revision, cands, lineno, context, pre, post)
+        return P.suffix_candidates(mapped or path, self._by_basename(revision)) or _unresolved("file_not_in_repo")
 
     def _pick(
         self,
@@ -388,19 +396,11 @@ def resolve_frames(
         run_sql_file(con, "queries/attribution/create_pending_frames")
         keys = con.sql(read_sql("queries/attribution/select_pending_frame_keys")).pl()
         results = []
-        for k in keys.iter_rows(named=True):  # one iteration per DISTINCT frame, not per event
-            res = resolvers[k["repo"]].resolve(
-                k["revision"],
-                k["abs_path"],
-                k["filename"],
-                k["lineno"],
-                k["context_line"],
-                k["pre_context"],
-                k["post_context"],
-                k["in_app"],
-                k["module"],
-            )
-            results.append((k["key_id"], res.status, res.repo_path, res.reason, res.verified, res.detail))
+        columns = ("key_id", "repo", "revision", "abs_path", "filename", "lineno", "context_line", "pre_context")
+        columns += ("post_context", "in_app", "module")
+        for key_id, repo, *frame in keys.select(columns).iter_rows():  # once per DISTINCT frame, not per event
+            res = resolvers[repo].resolve(*frame)
+            results.append((key_id, res.status, res.repo_path, res.reason, res.verified, res.detail))
         con.register(
             "attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow()
         )

@@ -25,7 +25,7 @@ import time
 
 import duckdb
 
-from models.attribution.blame import blame_pending
+from models.attribution.blame import BlamePrefetch, blame_pending
 from models.attribution.gitrepo import GitRepo
 from models.attribution.hints import unresolved_hints
 from models.attribution.resolve import resolve_frames
@@ -56,8 +56,11 @@ def attribute(
     started = time.perf_counter()
     gits = {r.name: GitRepo(r.path) for r in config.repositories}
     try:
-        resolved = resolve_frames(con, config, gits=gits, time_fallback=time_fallback)
-        blamed = blame_pending(con, config, gits=gits, workers=workers)
+        with BlamePrefetch(gits, workers) as prefetch:  # git blames while the resolutions are written
+            resolved = resolve_frames(
+                con, config, gits=gits, time_fallback=time_fallback, on_placed=prefetch.start
+            )
+            blamed = blame_pending(con, config, gits=gits, workers=workers, prefetch=prefetch)
         frames_s = time.perf_counter() - started
         suspects = score_suspects(con, config, gits=gits)
     finally:

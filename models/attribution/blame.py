@@ -13,7 +13,8 @@ stops at the clone's boundary commit is not that commit's doing, so its frames a
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Self
 
 import duckdb
 import polars as pl
@@ -96,12 +97,52 @@ def store_blames(
     return lines.height
 
 
+def _blame_or_error(git: GitRepo, revision: str, path: str, lines: list[int]):
+    try:
+        return blame_file(git, revision, path, lines), None
+    except GitError as exc:
+        log.warning("blame failed for %s:%s: %s", revision[:12], path, exc)
+        return None, str(exc)
+
+
+class BlamePrefetch:
+    """Blames started early: `attribute` hands over the lines frame resolution has just placed while
+    their resolutions are still being written to the warehouse; `blame_pending` then takes the finished
+    results instead of running git again (git works while DuckDB writes)."""
+
+    def __init__(self, gits: dict[str, GitRepo], workers: int = 2):
+        self.gits = gits
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        self.futures: dict[tuple[str, str, str], tuple[frozenset[int], Future]] = {}
+
+    def start(self, files: dict[tuple[str, str, str], list[int]]) -> None:
+        for (repo, rev, path), lines in files.items():
+            if repo in self.gits and (repo, rev, path) not in self.futures:
+                future = self.pool.submit(_blame_or_error, self.gits[repo], rev, path, sorted(set(lines)))
+                self.futures[(repo, rev, path)] = (frozenset(lines), future)
+
+    def take(self, key: tuple[str, str, str], lines: list[int]) -> Future | None:
+        """The started blame of this file when it covers `lines`, else None."""
+        entry = self.futures.pop(key, None)
+        return entry[1] if entry is not None and entry[0] >= set(lines) else None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def blame_pending(
     con: duckdb.DuckDBPyConnection,
     config: Config,
     *,
     gits: dict[str, GitRepo] | None = None,
     workers: int = 2,
+    prefetch: BlamePrefetch | None = None,
 ) -> dict:
     """Blame every line that resolved frames point at and that is not cached yet.
 
@@ -126,11 +167,12 @@ def blame_pending(
 
                 def work(item):
                     (repo, rev, path), lines = item
-                    try:
-                        return item, blame_file(gits[repo], rev, path, lines), None
-                    except (GitError, KeyError) as exc:
-                        log.warning("blame failed for %s %s:%s: %s", repo, rev[:12], path, exc)
-                        return item, None, str(exc)
+                    started = prefetch.take((repo, rev, path), lines) if prefetch is not None else None
+                    if started is not None:
+                        return item, *started.result()
+                    if repo not in gits:
+                        return item, None, f"repository {repo!r} is not configured"
+                    return item, *_blame_or_error(gits[repo], rev, path, lines)
 
                 by_repo: dict[str, list] = {}
                 for ((repo, rev, path), _), result, error in pool.map(work, batch):

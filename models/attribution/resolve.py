@@ -362,6 +362,7 @@ def resolve_frames(
     *,
     gits: dict[str, GitRepo] | None = None,
     time_fallback: bool | None = None,
+    on_placed=None,
 ) -> dict:
     """Resolve the frames of every event that has none resolved yet; returns counts.
 
@@ -370,6 +371,8 @@ def resolve_frames(
     (default: `[attribution] time_fallback` in hindsight.toml, else off) places events still without a
     revision at the newest default-branch commit before the event time (`revision_source =
     'time_fallback'`). Frames unresolved for want of history are retried when the history changes.
+    `on_placed({(repo, revision, path): [lines]})` gets the placed lines not blamed yet, before the
+    resolutions are written (`attribute` starts blaming them meanwhile).
     """
     from models.attribution.infer import infer_revisions  # infer imports FrameResolver's module
 
@@ -401,9 +404,10 @@ def resolve_frames(
         for key_id, repo, *frame in keys.select(columns).iter_rows():  # once per DISTINCT frame, not per event
             res = resolvers[repo].resolve(*frame)
             results.append((key_id, res.status, res.repo_path, res.reason, res.verified, res.detail))
-        con.register(
-            "attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow()
-        )
+        result_frame = pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row")
+        if on_placed is not None:
+            on_placed(_unblamed(con, keys, result_frame))
+        con.register("attr_key_results", result_frame.to_arrow())
         con.execute("BEGIN TRANSACTION")
         run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         con.execute("COMMIT")
@@ -423,6 +427,27 @@ def resolve_frames(
         if own:
             for g in gits.values():
                 g.close()
+
+
+def _unblamed(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, results: pl.DataFrame) -> dict:
+    """{(repo, revision, path): [lines]} the resolved keys point at and `core.blame_lines` lacks."""
+    placed = (
+        results.filter(pl.col("status") == "resolved")
+        .join(keys.select("key_id", "repo", "revision", "lineno"), on="key_id")
+        .select("repo", "revision", pl.col("repo_path").alias("path"), pl.col("lineno").alias("line"))
+        .unique()
+    )
+    if placed.is_empty():
+        return {}
+    con.register("attr_placed_lines", placed.to_arrow())
+    try:
+        rows = con.execute(read_sql("queries/attribution/select_placed_unblamed_lines")).fetchall()
+    finally:
+        con.unregister("attr_placed_lines")
+    files: dict[tuple[str, str, str], list[int]] = {}
+    for repo, revision, path, line in rows:
+        files.setdefault((repo, revision, path), []).append(line)
+    return files
 
 
 def _store_history_digests(con: duckdb.DuckDBPyConnection, changed: dict[str, str]) -> None:

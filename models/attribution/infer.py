@@ -108,9 +108,9 @@ class ReleaseInference:
         rels = self._versioned(hint.service)
         if not rels:
             return [], f"no releases to place {hint.base} between"
-        base = Version(hint.base).release
-        below = [r for r in rels if r.version.release < base]
-        above = [r for r in rels if r.version.release > base]
+        base = _numbers(Version(hint.base))
+        below = [r for r in rels if _numbers(r.version) < base]
+        above = [r for r in rels if _numbers(r.version) > base]
         lower = max(below, key=lambda r: r.version) if below else None
         upper = min(above, key=lambda r: r.version) if above else None
         top = upper.sha if upper else self._head()
@@ -268,6 +268,14 @@ class ReleaseInference:
                 got.update({(path, n): c for n, c in blamed.items()})
             answers.append(got)
         return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
+
+
+def _numbers(version: Version) -> tuple[int, ...]:
+    """The release numbers without trailing zeros: 2.31 and 2.31.0 are the same release."""
+    numbers = list(version.release)
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
 
 
 def _basename(key: FrameKey) -> str | None:

@@ -112,10 +112,12 @@ def test_dev_version_without_hash_is_placed_only_by_text_inference(world, wareho
     add_event(warehouse, "local_label", [codec_frame("return json.loads(raw)['data']")], release="1.1.0.dev+import")
     add_event(warehouse, "broken", [codec_frame("return json.loads(raw).get('data')")], release="%(version)s")
     add_event(warehouse, "nothing_matches", [codec_frame("return yaml.load(raw)")], release="1.1.0-dev")
+    # '1.0' is release 1.0.0: a dev build of it lies between the releases around it, up to 1.1.0
+    add_event(warehouse, "short_base", [codec_frame("return json.loads(raw or '{}')")], release="1.0-dev")
     result = attribute(warehouse, config_for(cfg))
-    assert result["resolve"]["inferred_events"] == 4
+    assert result["resolve"]["inferred_events"] == 5
     got = rows(warehouse)
-    expect = {"dev_mid": c[1], "dev_suffix": c[2], "local_label": c[2], "broken": c[4]}
+    expect = {"dev_mid": c[1], "dev_suffix": c[2], "local_label": c[2], "broken": c[4], "short_base": c[1]}
     for eid, sha in expect.items():
         status, reason, revision, source, how, agree, commit, path, line, detail = got[eid]
         assert (status, reason, source, how, agree) == ("resolved", None, "inferred", "inferred", 1), eid
@@ -127,7 +129,7 @@ def test_dev_version_without_hash_is_placed_only_by_text_inference(world, wareho
     assert got["nothing_matches"][:2] == ("unresolved", "unknown_release")
     assert "no candidate matches" in got["nothing_matches"][-1]
     inferred = warehouse.execute("SELECT count(DISTINCT event_id) FROM frame_attribution WHERE revision_inferred").fetchone()
-    assert inferred == (4,)
+    assert inferred == (5,)
 
 
 def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):

@@ -176,7 +176,7 @@ def per_frame_baseline(con, repo: Path, events: int) -> dict:
     return {"events": events, "frames": len(rows), "seconds": time.perf_counter() - started}
 
 
-ROUNDS = 3  # alternating rounds of ours and the per-distinct-frame peer (the machine is shared)
+ROUNDS = 5  # alternating rounds of ours and the per-distinct-frame peer (the machine is shared)
 
 
 def synthetic() -> dict:

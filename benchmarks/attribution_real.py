@@ -298,11 +298,13 @@ def evaluate(shared: Path, *, seed: int = DEVELOPMENT_SEED, commits: int = 40, t
 
 
 def run() -> dict:
-    from tests.conftest import SHARED_DATASETS
+    import os
 
-    if not (SHARED_DATASETS / "repos" / "requests.git").exists():
-        return {"skipped": f"{SHARED_DATASETS}/repos/requests.git not found"}
-    return evaluate(SHARED_DATASETS, seed=HELD_OUT_SEED, commits=60, tags=15)
+    root = Path(__file__).resolve().parents[1]
+    shared = Path(os.environ.get("HINDSIGHT_SHARED_DATASETS", root.parent / "shared" / "datasets"))
+    if not (shared / "repos" / "requests.git").exists():
+        return {"skipped": f"{shared}/repos/requests.git not found (the project runs without ../shared)"}
+    return evaluate(shared, seed=HELD_OUT_SEED, commits=60, tags=15)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,16 @@ Synthetic world: a repository written with `git fast-import` (120 modules x 80 l
 rewrite random lines), 10k events with 3 in-app frames each over ~1.6k distinct crash sites (some
 frames carry only a basename), 120 clusters. Baselines: the naive way, `git blame -w -L N,N REV -- PATH`
 once per frame of each event (measured on 1,000 events, scaled to 10k), and the same once per DISTINCT
-frame (all 1.6k, run in full); the latter's answers are the correctness oracle. Whole-file blame costs
-several single-line blames (it must walk back until every line is explained), so the per-distinct-frame
-ratio is lower: the win there is the cache (never blamed again) and the thread pool.
+frame (all 1.6k, run in full); the latter's answers are the correctness oracle. Hindsight blames only
+the lines frames point at, all of a file's in one `git blame -L ... -L ...` call (git stops walking the
+history once those lines are explained), in a small thread pool, and never again in a later run.
+Two ratios against the per-distinct-frame peer: frame attribution (resolve + blame: the bar, ≥ 10×)
+and the whole `attribute` run (which also ranks suspect commits per cluster). The machine is shared,
+so ours (from the same fresh warehouse each time) and the peer run in ROUNDS alternating rounds;
+the ratios are of the medians, and the worst single round is reported too.
+
+Real history (`benchmarks/attribution_real.py`): psf/requests with real version forms, when
+../shared/datasets is present.
 """
 
 from __future__ import annotations
@@ -169,7 +176,13 @@ def per_frame_baseline(con, repo: Path, events: int) -> dict:
     return {"events": events, "frames": len(rows), "seconds": time.perf_counter() - started}
 
 
+ROUNDS = 5  # alternating rounds of ours and the per-distinct-frame peer (the machine is shared)
+
+
 def synthetic() -> dict:
+    import shutil
+    import statistics
+
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="hindsight-bench-attr-") as tmp:
         tmp_path = Path(tmp)
@@ -187,17 +200,31 @@ def synthetic() -> dict:
         ingest_repository(con, cfg)
         load_events(con, repo, rng)
         frames_total = con.execute("SELECT count(*) FROM core.frames").fetchall()[0][0]
-
-        t = time.perf_counter()
-        first = attribute(con, config)
-        first_s = time.perf_counter() - t
-        t = time.perf_counter()
-        second = attribute(con, config)
-        second_s = time.perf_counter() - t
-        oracle = distinct_frame_oracle(con, repo)
-        naive = per_frame_baseline(con, repo, BASELINE_EVENTS)
-        files = con.execute("SELECT count(*) FROM core.blamed_files").fetchall()[0][0]
         con.close()
+        shutil.copy(tmp_path / "w.duckdb", tmp_path / "before.duckdb")
+
+        # Alternating rounds on the same load: ours from the same fresh warehouse, then the peer.
+        ours, frames, peer, first, oracle = [], [], [], None, None
+        for k in range(ROUNDS):
+            if k:
+                shutil.copy(tmp_path / "before.duckdb", tmp_path / "w.duckdb")
+            con = connect(tmp_path / "w.duckdb")
+            t = time.perf_counter()
+            result = attribute(con, config)
+            ours.append(time.perf_counter() - t)
+            frames.append(result["seconds_frames"])
+            got = distinct_frame_oracle(con, repo)
+            peer.append(got["seconds"])
+            if first is None:
+                first, oracle = result, got
+                t = time.perf_counter()
+                second = attribute(con, config)
+                second_s = time.perf_counter() - t
+                naive = per_frame_baseline(con, repo, BASELINE_EVENTS)
+                files = con.execute("SELECT count(*) FROM core.blamed_files").fetchall()[0][0]
+            oracle["mismatches"] = max(oracle["mismatches"], got["mismatches"])
+            con.close()
+    first_s, frames_s, peer_s = statistics.median(ours), statistics.median(frames), statistics.median(peer)
     naive_10k_s = naive["seconds"] * EVENTS / naive["events"]
     return {
         "repo_build_s": round(build_s, 2),
@@ -206,6 +233,10 @@ def synthetic() -> dict:
         "distinct_resolved_frames": oracle["frames"],
         "files_blamed": files,
         "outcomes": first["outcomes"],
+        "rounds": ROUNDS,
+        "attribute_run_s": [round(x, 2) for x in ours],
+        "frame_attribution_s": [round(x, 2) for x in frames],
+        "per_distinct_frame_blame_s": [round(x, 2) for x in peer],
         "attribute_first_run_s": round(first_s, 2),
         "naive_per_frame_blame": {
             "measured_events": naive["events"],
@@ -214,8 +245,9 @@ def synthetic() -> dict:
             "for_10k_events_s": round(naive_10k_s, 1),
         },
         "speedup_vs_per_frame_blame": round(naive_10k_s / first_s, 1),
-        "per_distinct_frame_blame_s": round(oracle["seconds"], 2),
-        "speedup_vs_per_distinct_frame_blame": round(oracle["seconds"] / first_s, 1),
+        "speedup_vs_per_distinct_frame_blame": round(peer_s / first_s, 1),
+        "frame_attribution_speedup_vs_per_distinct_frame_blame": round(peer_s / frames_s, 1),
+        "frame_attribution_speedup_worst_round": round(min(p / f for p, f in zip(peer, frames, strict=True)), 1),
         "second_run_s": round(second_s, 3),
         "second_run_files_blamed": second["blame"]["files_blamed"],
         "correctness_frames_checked": oracle["frames"],
@@ -223,6 +255,7 @@ def synthetic() -> dict:
         "bars_met": {
             "correctness": oracle["mismatches"] == 0 and oracle["frames"] >= 200,
             "speed_10x_vs_per_frame": naive_10k_s / first_s >= 10,
+            "speed_10x_vs_per_distinct_frame": peer_s / frames_s >= 10,
             "second_run_under_2s": second_s < 2,
         },
     }
@@ -232,24 +265,33 @@ def synthetic() -> dict:
 
 
 def score_demo(warehouse: Path, out_dir: Path) -> dict:
-    """Share of clusters whose top suspect is the planted commit of the bug most of its events carry.
+    """Share of clusters whose top suspect is the commit that caused the bug most of its events carry.
 
-    Reads `ground_truth.json` (`bugs[].planted_commit`, `reintroduced_commit`) and
-    `ground_truth_events.csv` (event_id, bug_id) written by `hindsight demo`; clusters of noise events
-    (no bug) are not scored. `share` counts the planted commit only; `share_incl_reintroduced` also
-    accepts the commit that re-introduced a fixed bug (its later events are that commit's doing).
+    Reads `ground_truth.json` (`bugs[]`: `planted_commit`, `reintroduced_commit`, `crash_sites[]` with
+    the release and the commit that introduced the line there) and `ground_truth_events.csv` (event_id,
+    bug_id) written by `hindsight demo`; clusters of noise events (no bug) are not scored. The expected
+    top suspect is the commit that reintroduced a fixed bug when the cluster has events on a release
+    where the reintroduced line crashed (that commit brought it back), else the planting commit.
+    `share` counts that; `share_planted` the planting commit only, as scored before reintroductions were
+    ranked first.
     """
     truth = json.loads((out_dir / "ground_truth.json").read_text())
     planted = {b["bug_id"]: b["planted_commit"] for b in truth["bugs"]}
     again = {b["bug_id"]: b.get("reintroduced_commit") for b in truth["bugs"]}
+    again_releases = {
+        b["bug_id"]: {c["release"] for c in b.get("crash_sites", []) if again[b["bug_id"]] and c["introduced_by"] == again[b["bug_id"]]}
+        for b in truth["bugs"]
+    }  # fmt: skip
     events = pl.read_csv(out_dir / "ground_truth_events.csv", infer_schema_length=0)
     con = connect(warehouse, read_only=True)
     try:
         con.register("truth_events", events.select("event_id", "bug_id").to_arrow())
         rows = con.execute("""
-            SELECT ce.cluster_id, mode(t.bug_id) AS bug_id, any_value(s.commit_sha) AS top, any_value(s.method) AS method
+            SELECT ce.cluster_id, mode(t.bug_id) AS bug_id, any_value(s.commit_sha) AS top, any_value(s.method) AS method,
+                   list(DISTINCT e.release) AS releases
             FROM attribution_cluster_events ce
             JOIN truth_events t USING (event_id)
+            JOIN core.events e USING (event_id)
             LEFT JOIN core.suspect_commit_scores s ON s.cluster_id = ce.cluster_id AND s.rank = 1
             WHERE t.bug_id IS NOT NULL AND t.bug_id <> ''
             GROUP BY ce.cluster_id ORDER BY 1
@@ -262,20 +304,24 @@ def score_demo(warehouse: Path, out_dir: Path) -> dict:
         )
     finally:
         con.close()
-    scored = [(c, bug, top, method) for c, bug, top, method in rows if bug in planted]
-    strict = [r for r in scored if r[2] == planted[r[1]]]
-    lenient = [r for r in scored if r[2] in (planted[r[1]], again.get(r[1]))]
+    scored = []
+    for c, bug, top, method, releases in rows:
+        if bug not in planted:
+            continue
+        back = again.get(bug) and set(releases or []) & again_releases.get(bug, set())
+        scored.append((c, bug, top, method, again[bug] if back else planted[bug]))
+    right = [r for r in scored if r[2] == r[4]]
+    planted_top = [r for r in scored if r[2] == planted[r[1]]]
     return {
         "clusters_scored": len(scored),
-        "top_suspect_is_planted": len(strict),
-        "share": round(len(strict) / len(scored), 4) if scored else None,
-        "share_incl_reintroduced": round(len(lenient) / len(scored), 4) if scored else None,
+        "top_suspect_is_expected": len(right),
+        "share": round(len(right) / len(scored), 4) if scored else None,
+        "share_planted": round(len(planted_top) / len(scored), 4) if scored else None,
+        "reintroduced_clusters": sum(r[4] != planted[r[1]] for r in scored),
         "bugs_covered": len({r[1] for r in scored}),
         "frame_outcomes": outcomes,
         "misses": [
-            {"cluster": c, "bug": b, "top": t, "method": m, "planted": planted[b]}
-            for c, b, t, m in scored
-            if (c, b, t, m) not in strict
+            {"cluster": c, "bug": b, "top": t, "method": m, "expected": x} for c, b, t, m, x in scored if t != x
         ][:10],
     }
 
@@ -336,7 +382,13 @@ def demo() -> dict:
 
 
 def run() -> dict:
+    from benchmarks import attribution_real
+
     figures = {"synthetic": synthetic()}
+    try:
+        figures["requests"] = attribution_real.run()
+    except Exception as exc:  # noqa: BLE001 - shared data is optional; report, do not fail
+        figures["requests"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     try:
         figures["demo"] = demo()
     except Exception as exc:  # noqa: BLE001 - the demo world is another stage's; report, do not fail

@@ -40,9 +40,11 @@ def frame_attribution_asset(
         metadata={
             "events_new": resolved["events"],
             "frames_new": resolved["frames"],
+            "events_inferred": resolved.get("inferred_events", 0),
             "files_blamed": blamed["files_blamed"],
             "blame_cache_hits": blamed["cache_hits"],
             "blame_failed": blamed["failed"],
+            "shallow_history": blamed.get("shallow_history", 0),
             "frames_resolved_total": outcomes.get("resolved", 0),
             "outcomes": dg.MetadataValue.json(outcomes),
         }

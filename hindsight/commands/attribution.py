@@ -47,15 +47,29 @@ def attribute(
     out.print(
         f"frames resolved: {outcomes.get('resolved', 0)}; unresolved by reason: {unresolved}", markup=False
     )
+    if r.get("inferred_events"):
+        out.print(
+            f"revisions inferred from source lines: {r['inferred_events']} events "
+            "(frame_attribution.revision_how = 'inferred')",
+            markup=False,
+        )
     out.print(
         f"files blamed: {b['files_blamed']}, cache hits: {b['cache_hits']}, blame failures: {b['failed']}",
         markup=False,
     )
     out.print(
         f"clusters with suspects: {s['clusters']} ({s['suspects']} suspects), fixes found: {s['fixes']}, "
-        f"SZZ-refined: {s['szz_refined']}",
+        f"SZZ-refined: {s['szz_refined']}, reintroduced: {s.get('reintroduced', 0)}",
         markup=False,
     )
+    if result["hints"]:
+        out.print("top unresolved reasons, and what would fix them:", markup=False)
+        for h in result["hints"]:
+            examples = f" (e.g. {', '.join(h['examples'])})" if h["examples"] else ""
+            out.print(
+                f"  {h['reason']}: {h['frames']} frames in {h['events']} events{examples}\n    -> {h['fix']}",
+                markup=False,
+            )
     out.print(f"{result['seconds']} s; warehouse: {app_ctx.warehouse}", markup=False)
 
 

@@ -50,6 +50,12 @@ def commits(
     out = Console(highlight=False, soft_wrap=True)
     for r in results:
         out.print(LINE.format(**r), markup=False)
+        if r.get("commits_degraded_total"):
+            out.print(
+                f"  {r['commits_degraded_total']} commits degraded (objects missing from the clone, or the edge "
+                "of a shallow clone): SELECT sha, degraded FROM commits WHERE degraded IS NOT NULL",
+                markup=False,
+            )
     out.print(f"warehouse: {app_ctx.warehouse}", markup=False)
 
 

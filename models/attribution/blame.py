@@ -1,13 +1,20 @@
-"""Blame at the revision: whole files, once per (repo, revision, path), cached in the warehouse.
+"""Blame at the revision: only the lines frames point at, once per (repo, revision, path, line), cached.
 
-A file is blamed once however many frames and events point into it, and never again in a later run
-(`core.blamed_files`). Blames run in a small thread pool (git does the work; threads only wait).
+A line is blamed once however many frames and events point at it, and never again in a later run
+(`core.blame_lines`). All pending lines of one file are blamed by one `git blame -w -L ...` call (git
+stops walking the history once those lines are explained: cheaper than the whole file). Blames run in
+a small thread pool (git does the work; threads only wait).
+
+Imperfect repositories degrade per file: a file git cannot blame (an object of its history missing)
+turns its frames `blame_failed`, with git's message in `detail`; in a shallow clone, a line whose blame
+stops at the clone's boundary commit is not that commit's doing, so its frames are `shallow_history`.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Self
 
 import duckdb
 import polars as pl
@@ -36,20 +43,24 @@ _COMMITS = {
     "author_name": pl.Utf8,
     "author_time": pl.Int64,
     "summary": pl.Utf8,
+    "shallow_boundary": pl.Boolean,
 }
 
 
-def blame_file(git: GitRepo, revision: str, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-    """Blame one whole file (the unit of caching)."""
-    return git.blame(revision, path)
+def blame_file(
+    git: GitRepo, revision: str, path: str, lines: list[int] | None = None
+) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """Blame the given lines of one file (the whole file when `lines` is None)."""
+    return git.blame(revision, path, lines)
 
 
 def store_blames(
     con: duckdb.DuckDBPyConnection,
     repo: str,
     done: list[tuple[str, str, list[BlameLine], dict[str, BlameCommit]]],
+    shallow: frozenset[str] = frozenset(),
 ) -> int:
-    """Write blamed files (revision, path, lines, commits) of one repository; returns lines written."""
+    """Write blamed lines (revision, path, lines, commits) of one repository; returns lines written."""
     lines = pl.DataFrame(
         [
             (repo, rev, path, b.line, b.commit_sha, b.orig_path or path, b.orig_line)
@@ -63,7 +74,11 @@ def store_blames(
         [(repo, rev, path, len(blamed)) for rev, path, blamed, _ in done], schema=_FILES, orient="row"
     )
     commits = pl.DataFrame(
-        [(repo, c.sha, c.author_name, c.author_time, c.summary) for *_, cs in done for c in cs.values()],
+        [
+            (repo, c.sha, c.author_name, c.author_time, c.summary, c.boundary and c.sha in shallow)
+            for *_, cs in done
+            for c in cs.values()
+        ],
         schema=_COMMITS,
         orient="row",
     )
@@ -82,58 +97,113 @@ def store_blames(
     return lines.height
 
 
+def _blame_or_error(git: GitRepo, revision: str, path: str, lines: list[int]):
+    try:
+        return blame_file(git, revision, path, lines), None
+    except GitError as exc:
+        log.warning("blame failed for %s:%s: %s", revision[:12], path, exc)
+        return None, str(exc)
+
+
+class BlamePrefetch:
+    """Blames started early: `attribute` hands over the lines frame resolution has just placed while
+    their resolutions are still being written to the warehouse; `blame_pending` then takes the finished
+    results instead of running git again (git works while DuckDB writes)."""
+
+    def __init__(self, gits: dict[str, GitRepo], workers: int = 2):
+        self.gits = gits
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        self.futures: dict[tuple[str, str, str], tuple[frozenset[int], Future]] = {}
+
+    def start(self, files: dict[tuple[str, str, str], list[int]]) -> None:
+        for (repo, rev, path), lines in files.items():
+            if repo in self.gits and (repo, rev, path) not in self.futures:
+                future = self.pool.submit(_blame_or_error, self.gits[repo], rev, path, sorted(set(lines)))
+                self.futures[(repo, rev, path)] = (frozenset(lines), future)
+
+    def take(self, key: tuple[str, str, str], lines: list[int]) -> Future | None:
+        """The started blame of this file when it covers `lines`, else None."""
+        entry = self.futures.pop(key, None)
+        return entry[1] if entry is not None and entry[0] >= set(lines) else None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def blame_pending(
     con: duckdb.DuckDBPyConnection,
     config: Config,
     *,
     gits: dict[str, GitRepo] | None = None,
     workers: int = 2,
+    prefetch: BlamePrefetch | None = None,
 ) -> dict:
-    """Blame every file that resolved frames point into and that is not cached yet.
+    """Blame every line that resolved frames point at and that is not cached yet.
 
-    Returns `{"files_blamed", "cache_hits", "lines", "failed"}`; files that cannot be blamed turn
-    their frames `unresolved` with reason `blame_failed`.
+    Returns `{"files_blamed", "cache_hits", "lines", "failed", "shallow_history"}`: `files_blamed` counts
+    git blame calls (one per file with pending lines), `cache_hits` files whose needed lines were all
+    cached; files that cannot be blamed turn their frames `unresolved` with reason `blame_failed`.
     """
-    cache_hits = run_sql_file(con, "queries/attribution/count_blame_cache_hits").fetchall()[0][0]
-    todo = con.sql(read_sql("queries/attribution/select_unblamed_files")).fetchall()
-    stats = {"files_blamed": 0, "cache_hits": cache_hits, "lines": 0, "failed": 0}
-    if not todo:
-        return stats
+    todo = con.sql(read_sql("queries/attribution/select_unblamed_lines")).fetchall()
+    by_file: dict[tuple[str, str, str], list[int]] = {}
+    for repo, rev, path, line in todo:
+        by_file.setdefault((repo, rev, path), []).append(line)
+    needed = run_sql_file(con, "queries/attribution/count_resolved_files").fetchall()[0][0]
+    stats = {"files_blamed": 0, "cache_hits": needed - len(by_file), "lines": 0, "failed": 0, "shallow_history": 0}
     own = gits is None
     gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
-    failed: list[tuple[str, str, str]] = []
+    failed: list[tuple[str, str, str, str]] = []
     try:
+        files = list(by_file.items())
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for start in range(0, len(todo), BATCH_FILES):
-                batch = todo[start : start + BATCH_FILES]
+            for start in range(0, len(files), BATCH_FILES):
+                batch = files[start : start + BATCH_FILES]
 
                 def work(item):
-                    repo, rev, path = item
-                    try:
-                        return item, blame_file(gits[repo], rev, path)
-                    except (GitError, KeyError) as exc:
-                        log.warning("blame failed for %s %s:%s: %s", repo, rev[:12], path, exc)
-                        return item, None
+                    (repo, rev, path), lines = item
+                    started = prefetch.take((repo, rev, path), lines) if prefetch is not None else None
+                    if started is not None:
+                        return item, *started.result()
+                    if repo not in gits:
+                        return item, None, f"repository {repo!r} is not configured"
+                    return item, *_blame_or_error(gits[repo], rev, path, lines)
 
                 by_repo: dict[str, list] = {}
-                for (repo, rev, path), result in pool.map(work, batch):
+                for ((repo, rev, path), _), result, error in pool.map(work, batch):
                     if result is None:
-                        failed.append((repo, rev, path))
+                        failed.append((repo, rev, path, _blame_detail(error)))
                         continue
                     by_repo.setdefault(repo, []).append((rev, path, *result))
                 for repo, done in by_repo.items():
-                    stats["lines"] += store_blames(con, repo, done)
+                    stats["lines"] += store_blames(con, repo, done, gits[repo].shallow_commits())
                     stats["files_blamed"] += len(done)
         if failed:
             con.register(
                 "attr_blame_failed",
-                pl.DataFrame(failed, schema=["repo", "revision", "path"], orient="row").to_arrow(),
+                pl.DataFrame(failed, schema=["repo", "revision", "path", "detail"], orient="row").to_arrow(),
             )
             run_sql_file(con, "queries/attribution/update_blame_failed")
             con.unregister("attr_blame_failed")
             stats["failed"] = len(failed)
+        # Lines blamed to a shallow clone's edge (cached now or in an earlier run): not known who wrote them.
+        shallow = any(g.shallow_commits() for g in gits.values())
+        stats["shallow_history"] = (
+            run_sql_file(con, "queries/attribution/update_shallow_history").fetchall()[0][0] if shallow else 0
+        )
     finally:
         if own:
             for g in gits.values():
                 g.close()
     return stats
+
+
+def _blame_detail(error: str | None) -> str:
+    """git's complaint in one line, e.g. 'git blame: fatal: unable to read 968094c...'."""
+    text = " ".join((error or "unknown error").split())
+    return text[:300]

@@ -59,6 +59,7 @@ class BlameCommit:
     author_name: str | None
     author_time: int | None  # unix seconds
     summary: str | None
+    boundary: bool = False  # blame stopped here (a root commit, or the edge of a shallow clone)
 
 
 def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
@@ -87,6 +88,8 @@ def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCo
             expect_header = True
         elif raw.startswith("filename "):
             filename_of[sha] = raw[len("filename ") :]
+        elif raw == "boundary":
+            info[sha]["boundary"] = True
         else:
             key, _, value = raw.partition(" ")
             if key in ("author", "author-time", "summary"):
@@ -97,10 +100,27 @@ def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCo
             d.get("author"),
             int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
             d.get("summary"),
+            bool(d.get("boundary")),
         )
         for s, d in info.items()
     }
     return out, commits
+
+
+def _line_ranges(lines: list[int]) -> list[str]:
+    """`-L a,b` arguments covering `lines` (consecutive lines merged into one range)."""
+    args: list[str] = []
+    start = prev = None
+    for n in sorted(set(lines)):
+        if prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            args += ["-L", f"{start},{prev}"]
+        start = prev = n
+    if start is not None:
+        args += ["-L", f"{start},{prev}"]
+    return args
 
 
 class GitRepo:
@@ -113,6 +133,8 @@ class GitRepo:
         self._trees: dict[str, frozenset[str]] = {}
         self._lines: OrderedDict[tuple[str, str], list[str] | None] = OrderedDict()  # LRU, MAX_CACHED_FILES
         self._commits: dict[str, str | None] = {}
+        self._missing: set[tuple[str, str]] = set()  # (revision, path) whose blob is not in the object store
+        self._shallow: frozenset[str] | None = None
         self._batch: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
@@ -128,6 +150,51 @@ class GitRepo:
             sha = out.decode().strip()
             self._commits[rev] = sha if _SHA_RE.match(sha) else None
         return self._commits[rev]
+
+    def commit_of_prefix(self, prefix: str) -> str | None:
+        """Full sha of the commit a hex prefix names (unambiguously), else None: a ref that happens to be
+        called like the prefix does not count."""
+        sha = self.commit_sha(prefix)
+        return sha if sha and sha.startswith(prefix.lower()) else None
+
+    def rev_list(self, include: list[str], exclude: list[str] = (), max_count: int | None = None) -> list[str]:
+        """Commits reachable from `include` and not from `exclude`, newest first (one git call)."""
+        data = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
+        extra = [f"--max-count={max_count}"] if max_count else []
+        out = run_git(self.path, ["rev-list", *extra, "--stdin"], input_bytes=data, check=False)
+        return [s for s in out.decode().split() if _SHA_RE.match(s)]
+
+    def shallow_commits(self) -> frozenset[str]:
+        """Commits whose parents a shallow clone cut off (empty when the history is complete)."""
+        if self._shallow is None:
+            rel = run_git(self.path, ["rev-parse", "--git-path", "shallow"], check=False).decode().strip()
+            file = Path(rel) if Path(rel).is_absolute() else self.path / rel
+            try:
+                self._shallow = frozenset(file.read_text().split()) if rel else frozenset()
+            except OSError:
+                self._shallow = frozenset()
+        return self._shallow
+
+    def blob_ids(self, specs: list[str]) -> list[str | None]:
+        """Object id of each `<rev>:<path>` (None when the path is absent), in one `git cat-file
+        --batch-check` call; specs with a line break are answered None without asking git."""
+        safe = [s for s in specs if "\n" not in s and "\r" not in s]
+        if not safe:
+            return [None] * len(specs)
+        out = run_git(
+            self.path,
+            ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            input_bytes="".join(f"{s}\n" for s in safe).encode("utf-8", "surrogateescape"),
+        ).decode()
+        answers = iter(out.split("\n"))
+        ids = []
+        for spec in specs:
+            if "\n" in spec or "\r" in spec:
+                ids.append(None)
+                continue
+            parts = next(answers, "").split()
+            ids.append(parts[0] if len(parts) == 2 and parts[1] == "blob" else None)
+        return ids
 
     def first_parent_history(self, branch: str) -> list[tuple[str, int]]:
         """(sha, committer unix time) of the branch's first-parent chain, newest first."""
@@ -186,11 +253,19 @@ class GitRepo:
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().decode(errors="replace").split()
         if len(header) < 3 or header[-1] == "missing":
+            if header and header[-1] == "missing" and ":" in spec:
+                rev, _, path = spec.partition(":")
+                if path in self._trees.get(rev, ()):  # listed in the tree, object absent: damaged clone
+                    self._missing.add((rev, path))
             return None
         size = int(header[2])
         data = self._batch.stdout.read(size)
         self._batch.stdout.read(1)  # trailing LF
         return data if header[1] == "blob" else None
+
+    def blob_missing(self, revision: str, path: str) -> bool:
+        """The tree at `revision` lists `path` but its blob is not in the object store (partial clone)."""
+        return (revision, path) in self._missing
 
     # -- blame --------------------------------------------------------------------------------------
     def ignore_revs(self, revision: str) -> list[str]:
@@ -203,11 +278,15 @@ class GitRepo:
                 shas.append(token)
         return shas
 
-    def blame(self, revision: str, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-        """Whole-file `git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there."""
+    def blame(
+        self, revision: str, path: str, lines: list[int] | None = None
+    ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+        """`git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there: the whole
+        file, or only `lines` (one `-L` per run of consecutive lines; git stops walking the history as
+        soon as those lines are explained, which is what makes it cheaper than the whole file)."""
         if not _SHA_RE.match(revision):  # git blame takes no --end-of-options: only full shas go here
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
-        args = ["blame", "-w", "--porcelain"]
+        args = ["blame", "-w", "--porcelain", *_line_ranges(lines or [])]
         ignore = self.ignore_revs(revision)
         if not ignore:
             out = run_git(self.path, [*args, revision, "--", path])
@@ -219,6 +298,18 @@ class GitRepo:
         return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """`ancestor` is reachable from `descendant` (both full shas)."""
+        if not (_SHA_RE.match(ancestor) and _SHA_RE.match(descendant)):
+            return False
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), "merge-base", "--is-ancestor", ancestor, descendant],
+            capture_output=True,
+            env={**os.environ, **_GIT_ENV},
+            check=False,
+        )
+        return proc.returncode == 0
+
     def commits_between(self, old: str, new: str, path: str) -> list[str]:
         """Commits in old..new touching `path`, oldest first."""
         out = run_git(

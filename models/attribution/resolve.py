@@ -3,13 +3,14 @@
 Work is set-based: DuckDB finds the pending events and the *distinct* frames among them; Python resolves
 each distinct frame once (tree listing per revision, blob reads through one `git cat-file --batch`);
 DuckDB joins the results back to every frame. Nothing is guessed silently: a frame that cannot be
-placed is stored `unresolved` with the reason.
+placed is stored `unresolved` with the reason, and a revision inferred from the frames' source lines
+(`infer.py`, for release strings that name none) is stored as such (`revision_how = 'inferred'`,
+with how many frames agreed).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +19,9 @@ import duckdb
 import polars as pl
 
 from models.attribution import paths as P
-from models.attribution.gitrepo import GitRepo
+from models.attribution.gitrepo import GitError, GitRepo
 from models.config import Config, RepositoryConfig
+from models.history.releases import place_release
 from models.warehouse import read_sql, run_sql_file
 
 log = logging.getLogger(__name__)
@@ -31,14 +33,20 @@ _RESULT_SCHEMA = {
     "repo_path": pl.Utf8,
     "reason": pl.Utf8,
     "verified": pl.Boolean,
+    "detail": pl.Utf8,
 }
 _EVENT_SCHEMA = {
     "event_id": pl.Utf8,
     "repo": pl.Utf8,
     "revision": pl.Utf8,
     "revision_source": pl.Utf8,
+    "revision_how": pl.Utf8,
+    "revision_agreeing": pl.Int32,
     "reason": pl.Utf8,
+    "detail": pl.Utf8,
 }
+# Reasons that new history can cure: retried when the repository's ingested history changes.
+RETRY_ON_HISTORY = ("unknown_release", "ambiguous_release", "missing_object", "blame_failed", "shallow_history")
 
 
 @dataclass(frozen=True)
@@ -47,70 +55,36 @@ class Resolution:
     repo_path: str | None = None
     reason: str | None = None
     verified: bool | None = None
+    neighbours: int = 0  # pre/post context lines that matched too (evidence when inferring a revision)
+    detail: str | None = None
 
 
-def _unresolved(reason: str) -> Resolution:
-    return Resolution("unresolved", None, reason, None)
+def _unresolved(reason: str, detail: str | None = None) -> Resolution:
+    return Resolution("unresolved", None, reason, None, 0, detail)
 
 
 # -- revisions -------------------------------------------------------------------------------------
 
 
-def _pattern_regex(pattern: str | None) -> re.Pattern | None:
-    """'{service}@{version}' -> regex with a `version` group."""
-    if not pattern or "{version}" not in pattern:
-        return None
-    rx = re.escape(pattern).replace(r"\{version\}", r"(?P<version>.+)").replace(r"\{service\}", r"[^@/]+")
-    return re.compile(f"^{rx}$")
-
-
-def _history_resolver():
-    """`models.history.resolve_release` when the history stage provides it."""
-    try:
-        from models.history.releases import resolve_release
-    except ImportError:
-        return None
-    return resolve_release
-
-
 class RevisionResolver:
-    """Release string -> commit sha for one repository (table, tags ingested by history, version match)."""
+    """Release string -> (commit sha, how) for one repository: the configured `release_table`, then
+    `models.history.place_release` (releases and tags as ingested, a hash the string carries — checked
+    against this repository with git —, the normalised version)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, repo: RepositoryConfig, git: GitRepo):
         self.repo, self.git, self.con = repo, git, con
-        rows = con.execute(read_sql("queries/attribution/select_release_index"), []).fetchall()
-        self.by_release: dict[str, str] = {}
-        self.by_version: dict[str, str] = {}
-        for r_repo, release, version, sha, _ in rows:
-            if r_repo != repo.name:
-                continue
-            self.by_release[release] = sha
-            if version:
-                self.by_version.setdefault(version, sha)
-        self.pattern = _pattern_regex(repo.release_pattern)
-        self.history = _history_resolver()
 
-    def revision(self, release: str | None) -> tuple[str | None, str | None]:
-        """(sha, None) or (None, 'no_release' | 'unknown_release')."""
+    def revision(self, release: str | None) -> tuple[str | None, str | None, str | None]:
+        """(sha, how, None) or (None, None, 'no_release' | 'unknown_release')."""
         if release is None or not release.strip():
-            return None, "no_release"
-        candidates = [
-            self.repo.release_table.get(release),
-            self.by_release.get(release),
-            self.by_version.get(release),
-        ]
-        if self.pattern and (m := self.pattern.match(release)):
-            candidates.append(self.by_version.get(m.group("version")))
-        if self.history is not None:
-            try:
-                found = self.history(self.con, self.repo.name, release)
-                candidates.append(getattr(found, "sha", found) if found else None)
-            except Exception:
-                log.debug("history resolve_release failed for %r", release, exc_info=True)
-        for cand in candidates:
-            if isinstance(cand, str) and cand and (sha := self.git.commit_sha(cand)):
-                return sha, None
-        return None, "unknown_release"
+            return None, None, "no_release"
+        table = self.repo.release_table.get(release.strip())
+        if table and (sha := self.git.commit_sha(str(table))):
+            return sha, "table", None
+        sha, how = place_release(self.con, self.repo.name, release, self.git.commit_of_prefix)
+        if sha and (full := self.git.commit_sha(sha)):
+            return full, how, None
+        return None, None, "unknown_release"
 
 
 def _repo_for(service: str | None, release: str | None, config: Config) -> RepositoryConfig | None:
@@ -135,8 +109,10 @@ def event_revisions(
     gits: dict[str, GitRepo],
     events: pl.DataFrame,
     time_fallback: bool,
+    infer=None,
 ) -> pl.DataFrame:
-    """Per pending event: repo, revision, revision_source ('release' | 'time_fallback') or the reason."""
+    """Per pending event: repo, revision, revision_source ('release' | 'inferred' | 'time_fallback') and
+    revision_how, or the reason. `infer(frame) -> frame` places the events left `unknown_release`."""
     if events.is_empty():
         return pl.DataFrame(schema=_EVENT_SCHEMA)
     pairs = events.select("service", "release").unique()
@@ -145,16 +121,20 @@ def event_revisions(
     for service, release in pairs.iter_rows():  # distinct (service, release): a handful
         repo = _repo_for(service, release, config)
         if repo is None:
-            rows.append((service, release, None, None, None, "no_repo"))
+            rows.append((service, release, None, None, None, None, "no_repo"))
             continue
         if repo.name not in resolvers:
             resolvers[repo.name] = RevisionResolver(con, repo, gits[repo.name])
-        sha, reason = resolvers[repo.name].revision(release)
-        rows.append((service, release, repo.name, sha, "release" if sha else None, reason))
-    columns = ("service", "release", "repo", "revision", "revision_source", "reason")
+        sha, how, reason = resolvers[repo.name].revision(release)
+        rows.append((service, release, repo.name, sha, "release" if sha else None, how, reason))
+    columns = ("service", "release", "repo", "revision", "revision_source", "revision_how", "reason")
     mapping = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.Utf8), orient="row")
     events = events.with_columns(pl.col("service").cast(pl.Utf8), pl.col("release").cast(pl.Utf8))
-    out = events.join(mapping, on=["service", "release"], how="left", nulls_equal=True)
+    out = events.join(mapping, on=["service", "release"], how="left", nulls_equal=True).with_columns(
+        pl.lit(None, dtype=pl.Int32).alias("revision_agreeing"), pl.lit(None, dtype=pl.Utf8).alias("detail")
+    )
+    if infer is not None:
+        out = infer(out)
     if time_fallback:
         out = _apply_time_fallback(out, config, gits)
     return out.select(list(_EVENT_SCHEMA)).cast(_EVENT_SCHEMA)
@@ -192,7 +172,9 @@ def _apply_time_fallback(ev: pl.DataFrame, config: Config, gits: dict[str, GitRe
             .then(pl.lit("time_fallback"))
             .otherwise(pl.col("revision_source"))
             .alias("revision_source"),
+            pl.when(found).then(pl.lit("time_fallback")).otherwise(pl.col("revision_how")).alias("revision_how"),
             pl.when(found).then(None).otherwise(pl.col("reason")).alias("reason"),
+            pl.when(found).then(None).otherwise(pl.col("detail")).alias("detail"),
         ).drop("fb_sha", "fb_ts")
         parts.append(joined.select(group.columns))
     return pl.concat([p.select(ev.columns) for p in parts], how="vertical_relaxed")
@@ -207,6 +189,7 @@ class FrameResolver:
     def __init__(self, repo: RepositoryConfig, git: GitRepo):
         self.repo, self.git = repo, git
         self._index: dict[str, dict[str, list[str]]] = {}
+        self._files: dict[tuple, list[tuple[str, int]] | Resolution] = {}
 
     def _by_basename(self, revision: str) -> dict[str, list[str]]:
         if revision not in self._index:
@@ -247,20 +230,52 @@ class FrameResolver:
         in_app: bool | None,
         module: str | None = None,
     ) -> Resolution:
+        """Where the frame ran at `revision` (a damaged repository degrades to `missing_object`)."""
+        try:
+            return self._resolve(revision, abs_path, filename, lineno, context, pre, post, in_app, module)
+        except GitError as exc:  # e.g. a tree object missing from a partial or damaged clone
+            return _unresolved("missing_object", f"git cannot read the tree at {revision[:12]}: {exc}"[:300])
+
+    def _resolve(
+        self,
+        revision: str,
+        abs_path: str | None,
+        filename: str | None,
+        lineno: int | None,
+        context: str | None,
+        pre: list | None,
+        post: list | None,
+        in_app: bool | None,
+        module: str | None,
+    ) -> Resolution:
+        if lineno is None or lineno < 1:
+            raw = abs_path or filename
+            if raw and not (P.is_hostile(raw) or (filename and P.is_hostile(filename))):
+                return _unresolved("no_line")
+        key = (revision, abs_path, filename, in_app, module)
+        found = self._files.get(key)
+        if found is None:  # the path part depends on the frame's file, not its line: once per file
+            found = self._files[key] = self._files_of(revision, abs_path, filename, in_app, module)
+        if isinstance(found, Resolution):
+            return found
+        return self._pick(revision, found, lineno, context, pre, post)
+
+    def _files_of(
+        self, revision: str, abs_path: str | None, filename: str | None, in_app: bool | None, module: str | None
+    ) -> list[tuple[str, int]] | Resolution:
+        """Candidate repository files (path, trailing segments matched) for a frame's file, or why none."""
         raw = abs_path or filename
         if not raw:
             return _unresolved("no_path")
         if P.is_hostile(raw) or (filename and P.is_hostile(filename)):
             return _unresolved("hostile_path")
-        if lineno is None or lineno < 1:
-            return _unresolved("no_line")
         path = P.normalise(raw)
         if "/" not in path and module:  # basename only: the module name gives the package path
             path = P.module_path(module, path)
         tree = self.git.tree(revision)
         mapped = P.apply_mappings(path, self.repo.path_mappings)
         if mapped is not None and mapped in tree:
-            return self._pick(revision, [(mapped, 99)], lineno, context, pre, post)
+            return [(mapped, 99)]
         if mapped is None:
             if P.is_stdlib(path):
                 return _unresolved("third_party")
@@ -272,17 +287,10 @@ class FrameResolver:
                     for c in P.suffix_candidates(installed, self._by_basename(revision))
                     if c[1] == installed.count("/") + 1
                 ]
-                return (
-                    self._pick(revision, cands, lineno, context, pre, post)
-                    if cands
-                    else _unresolved("third_party")
-                )
+                return cands or _unresolved("third_party")
             if in_app is False:
                 return _unresolved("third_party")
-        cands = P.suffix_candidates(mapped or path, self._by_basename(revision))
-        if not cands:
-            return _unresolved("file_not_in_repo")
-        return self._pick(revision, cands, lineno, context, pre, post)
+        return P.suffix_candidates(mapped or path, self._by_basename(revision)) or _unresolved("file_not_in_repo")
 
     def _pick(
         self,
@@ -300,21 +308,52 @@ class FrameResolver:
             v = self._verify(revision, path, lineno, context, pre, post)
             if v is not None:
                 checked.append((path, suffix, *v))
+        missing = [p for p, _ in cands[:MAX_CANDIDATES] if self.git.blob_missing(revision, p)]
         if context is None:  # nothing to verify with: accept only an unambiguous file
-            if len(checked) == 1 or (
-                checked and checked[0][1] > max((c[1] for c in checked[1:]), default=-1)
+            if not missing and (
+                len(checked) == 1
+                or (checked and checked[0][1] > max((c[1] for c in checked[1:]), default=-1))
             ):
                 return Resolution("resolved", checked[0][0], None, False)
+            if missing and not checked:
+                return _missing(revision, missing)
             return _unresolved("ambiguous_path" if checked else "line_mismatch")
         good = sorted((c for c in checked if c[2]), key=lambda c: (-c[1], -c[3], c[0]))
         if not good:
-            return _unresolved("line_mismatch")
+            return _missing(revision, missing) if missing else _unresolved("line_mismatch")
         if len(good) > 1 and (good[0][1], good[0][3]) == (good[1][1], good[1][3]):
             return _unresolved("ambiguous_path")
-        return Resolution("resolved", good[0][0], None, True)
+        return Resolution("resolved", good[0][0], None, True, good[0][3])
+
+
+def _missing(revision: str, paths: list[str]) -> Resolution:
+    """Candidate files whose blob the repository lacks (partial or damaged clone): nothing to verify."""
+    return _unresolved(
+        "missing_object",
+        f"blob of {paths[0]}{f' (+{len(paths) - 1} more)' if len(paths) > 1 else ''} at {revision[:12]} "
+        "is missing from the object store (partial or damaged clone)",
+    )
 
 
 # -- the step --------------------------------------------------------------------------------------
+
+
+def _retry_on_new_history(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
+    """Frames left unresolved for reasons new history can cure (`RETRY_ON_HISTORY`) are forgotten, to be
+    resolved again, when their repository's ingested history changed since the last run. Returns the
+    digests to store once the run succeeded."""
+    digests = dict(con.execute(read_sql("queries/attribution/select_history_digests")).fetchall())
+    changed = {}
+    for repo in config.repositories:
+        digest = digests.get(repo.name)
+        stored = con.execute(read_sql("queries/attribution/select_state"), [f"history:{repo.name}"]).fetchall()
+        if digest is None or (stored and stored[0][0] == digest):
+            continue
+        run_sql_file(con, "queries/attribution/delete_shallow_blames", [repo.name])
+        run_sql_file(con, "queries/attribution/reset_shallow_boundaries", [repo.name])
+        run_sql_file(con, "queries/attribution/delete_retryable_resolutions", [repo.name, list(RETRY_ON_HISTORY)])
+        changed[repo.name] = digest
+    return changed
 
 
 def resolve_frames(
@@ -323,44 +362,52 @@ def resolve_frames(
     *,
     gits: dict[str, GitRepo] | None = None,
     time_fallback: bool | None = None,
+    on_placed=None,
 ) -> dict:
     """Resolve the frames of every event that has none resolved yet; returns counts.
 
-    `time_fallback` (default: `[attribution] time_fallback` in hindsight.toml, else off) places events
-    without a known release at the newest default-branch commit before the event time, marked
-    `revision_source = 'time_fallback'`.
+    The revision: the release string through `RevisionResolver` (how = table | tag | describe | hash),
+    else inferred from the frames' source lines (`infer.py`, how = 'inferred'). `time_fallback`
+    (default: `[attribution] time_fallback` in hindsight.toml, else off) places events still without a
+    revision at the newest default-branch commit before the event time (`revision_source =
+    'time_fallback'`). Frames unresolved for want of history are retried when the history changes.
+    `on_placed({(repo, revision, path): [lines]})` gets the placed lines not blamed yet, before the
+    resolutions are written (`attribute` starts blaming them meanwhile).
     """
+    from models.attribution.infer import infer_revisions  # infer imports FrameResolver's module
+
     if time_fallback is None:
         time_fallback = bool(config.raw.get("attribution", {}).get("time_fallback", False))
     own = gits is None
     gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
     try:
+        changed = _retry_on_new_history(con, config)
         run_sql_file(con, "queries/attribution/delete_stale_resolutions", [time_fallback])
         events = con.sql(read_sql("queries/attribution/select_pending_events")).pl()
+        counts = {"events": 0, "frames": 0, "distinct_frames": 0, "inferred_events": 0}
         if events.is_empty():
-            return {"events": 0, "frames": 0, "distinct_frames": 0}
-        revs = event_revisions(con, config, gits, events, time_fallback)
+            _store_history_digests(con, changed)
+            return counts
+        resolvers = {name: FrameResolver(config.repository(name), g) for name, g in gits.items()}
+
+        def infer(ev: pl.DataFrame) -> pl.DataFrame:
+            with_release = ev.join(events.select("event_id", "release"), on="event_id")
+            return infer_revisions(con, config, gits, resolvers, with_release)
+
+        revs = event_revisions(con, config, gits, events, time_fallback, infer=infer)
         con.register("attr_event_revisions", revs.to_arrow())
         run_sql_file(con, "queries/attribution/create_pending_frames")
         keys = con.sql(read_sql("queries/attribution/select_pending_frame_keys")).pl()
-        resolvers = {name: FrameResolver(config.repository(name), g) for name, g in gits.items()}
         results = []
-        for k in keys.iter_rows(named=True):  # one iteration per DISTINCT frame, not per event
-            res = resolvers[k["repo"]].resolve(
-                k["revision"],
-                k["abs_path"],
-                k["filename"],
-                k["lineno"],
-                k["context_line"],
-                k["pre_context"],
-                k["post_context"],
-                k["in_app"],
-                k["module"],
-            )
-            results.append((k["key_id"], res.status, res.repo_path, res.reason, res.verified))
-        con.register(
-            "attr_key_results", pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row").to_arrow()
-        )
+        columns = ("key_id", "repo", "revision", "abs_path", "filename", "lineno", "context_line", "pre_context")
+        columns += ("post_context", "in_app", "module")
+        for key_id, repo, *frame in keys.select(columns).iter_rows():  # once per DISTINCT frame, not per event
+            res = resolvers[repo].resolve(*frame)
+            results.append((key_id, res.status, res.repo_path, res.reason, res.verified, res.detail))
+        result_frame = pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row")
+        if on_placed is not None:
+            on_placed(_unblamed(con, keys, result_frame))
+        con.register("attr_key_results", result_frame.to_arrow())
         con.execute("BEGIN TRANSACTION")
         run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         con.execute("COMMIT")
@@ -368,8 +415,41 @@ def resolve_frames(
         con.unregister("attr_key_results")
         con.unregister("attr_event_revisions")
         con.execute("DROP TABLE IF EXISTS attr_pending_frames")
-        return {"events": events.height, "frames": frames, "distinct_frames": keys.height}
+        _store_history_digests(con, changed)
+        counts.update(
+            events=events.height,
+            frames=frames,
+            distinct_frames=keys.height,
+            inferred_events=int(revs["revision_how"].eq("inferred").sum()),
+        )
+        return counts
     finally:
         if own:
             for g in gits.values():
                 g.close()
+
+
+def _unblamed(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, results: pl.DataFrame) -> dict:
+    """{(repo, revision, path): [lines]} the resolved keys point at and `core.blame_lines` lacks."""
+    placed = (
+        results.filter(pl.col("status") == "resolved")
+        .join(keys.select("key_id", "repo", "revision", "lineno"), on="key_id")
+        .select("repo", "revision", pl.col("repo_path").alias("path"), pl.col("lineno").alias("line"))
+        .unique()
+    )
+    if placed.is_empty():
+        return {}
+    con.register("attr_placed_lines", placed.to_arrow())
+    try:
+        rows = con.execute(read_sql("queries/attribution/select_placed_unblamed_lines")).fetchall()
+    finally:
+        con.unregister("attr_placed_lines")
+    files: dict[tuple[str, str, str], list[int]] = {}
+    for repo, revision, path, line in rows:
+        files.setdefault((repo, revision, path), []).append(line)
+    return files
+
+
+def _store_history_digests(con: duckdb.DuckDBPyConnection, changed: dict[str, str]) -> None:
+    for repo, digest in changed.items():
+        run_sql_file(con, "queries/attribution/upsert_state", [f"history:{repo}", digest])

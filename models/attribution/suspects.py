@@ -1,4 +1,12 @@
-"""Suspect commits per cluster: blame-based scores (SQL), refined by SZZ when a fix is found."""
+"""Suspect commits per cluster: blame-based scores (SQL), refined by SZZ when a fix is found, and a
+reintroduced bug put on the commit that brought it back.
+
+Reintroduction: a cluster whose crash lines were written by an older commit A (earlier events) and a
+younger commit R (later events), where a commit between them changed A's crash line (the first fix,
+found as in fix detection: formatting-only edits and `.git-blame-ignore-revs` do not count) and R
+came after that fix: the bug went away and R brought it back, so R is ranked first (method
+`reintroduced`; the evidence names A and the fix) whatever the event counts say.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +72,31 @@ def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list
     return rows
 
 
-SCORING_VERSION = 3  # bump when scoring or fix detection changes: stored scores are then recomputed
+def _reintroduced(rows: list[dict], sites: list[tuple], git: GitRepo) -> list[dict]:
+    """Rank the commit that reintroduced a fixed bug first (see the module docstring)."""
+    by_commit = {r["commit_sha"]: r for r in rows}
+    # sites: (commit, first_seen, last_seen, first_revision, last_revision, last_path, last_line), oldest first
+    for i, (orig, _f, orig_last, _fr, orig_rev, path, line) in enumerate(sites):
+        for again, again_first, _l, again_rev, *_ in sites[i + 1 :]:
+            if again_first < orig_last or again not in by_commit or again == orig or again_rev == orig_rev:
+                continue
+            fix = find_fix_commit(git, orig_rev, again_rev, path, line)
+            if fix is None or fix == again or not git.is_ancestor(fix, again):
+                continue
+            top = rows[0]["score"]
+            match = by_commit[again]
+            rows.remove(match)
+            ev = json.loads(match["evidence"] or "{}")
+            ev["reintroduced"] = {"original_commit": orig, "fix_commit": fix, "original_revision": orig_rev}
+            match.update(method="reintroduced", score=max(top, match["score"]), evidence=json.dumps(ev))
+            rows.insert(0, match)
+            for k, r in enumerate(rows, start=1):
+                r["rank"] = k
+            return rows
+    return rows
+
+
+SCORING_VERSION = 4  # bump when scoring or fix detection changes: stored scores are then recomputed
 
 
 def _digest(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
@@ -87,13 +119,16 @@ def score_suspects(
     Settings (keyword or `[attribution]` in hindsight.toml): `top_n` (5), `decay` per outer frame (0.5),
     `secondary` weight of chained exceptions (0.5), `max_depth` frames per exception (25).
     Skipped (unless `force`) when no input changed since the last run (`core.attribution_state`).
-    Returns `{"clusters", "suspects", "fixes", "szz_refined", "skipped"}`.
+    Returns `{"clusters", "suspects", "fixes", "szz_refined", "reintroduced", "skipped"}`.
     """
     s = _settings(config, overrides)
     stored = con.execute(read_sql("queries/attribution/select_state"), ["suspects"]).fetchall()
     if not force and stored and stored[0][0] == _digest(con, s):
         n = con.sql(read_sql("queries/attribution/count_suspect_scores")).fetchall()[0]
-        return {"clusters": n[0], "suspects": n[1], "fixes": n[2], "szz_refined": n[3], "skipped": True}
+        return {
+            "clusters": n[0], "suspects": n[1], "fixes": n[2], "szz_refined": n[3], "reintroduced": n[4],
+            "skipped": True,
+        }  # fmt: skip
     scores = con.sql(read_sql("queries/attribution/select_suspect_scores"), params=s).pl()
     by_cluster: dict[str, list[dict]] = {}
     for row in scores.iter_rows(named=True):  # clusters x top_n rows: small
@@ -134,6 +169,30 @@ def score_suspects(
                 for g in gits.values():
                     g.close()
 
+    reintroduced = 0
+    multi = con.sql(read_sql("queries/attribution/select_crash_site_commits")).fetchall()
+    if multi:
+        sites: dict[tuple[str, str], list[tuple]] = {}
+        for cluster_id, repo, *site in multi:
+            sites.setdefault((cluster_id, repo), []).append(tuple(site))
+        own = gits is None
+        gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+        try:
+            for (cluster_id, repo), commits in sites.items():
+                rows = by_cluster.get(cluster_id)
+                if not rows or repo not in gits or rows[0]["method"] == "szz":
+                    continue
+                try:
+                    by_cluster[cluster_id] = _reintroduced(rows, commits, gits[repo])
+                except GitError as exc:
+                    log.warning("reintroduction check failed for cluster %s: %s", cluster_id, exc)
+                    continue
+                reintroduced += by_cluster[cluster_id][0]["method"] == "reintroduced"
+        finally:
+            if own:
+                for g in gits.values():
+                    g.close()
+
     rows = [r for rs in by_cluster.values() for r in rs[: s["top_n"]]]
     frame = pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)
     con.register("attr_suspects", frame.select(list(_SCHEMA)).to_arrow())
@@ -150,5 +209,6 @@ def score_suspects(
         "suspects": len(rows),
         "fixes": fixes,
         "szz_refined": refined,
+        "reintroduced": reintroduced,
         "skipped": False,
     }

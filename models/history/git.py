@@ -137,15 +137,24 @@ _LOG_OPTS += ["--encoding=UTF-8"]
 
 
 def stream_log(
-    path: Path | str, include: Iterable[str], exclude: Iterable[str] = (), chunk_size: int = 1 << 20
+    path: Path | str,
+    include: Iterable[str],
+    exclude: Iterable[str] = (),
+    chunk_size: int = 1 << 20,
+    *,
+    no_walk: bool = False,
+    diff: bool = True,
 ) -> Iterator[bytes]:
     """Yield the NUL-separated tokens of one `git log --raw --numstat -z` over include minus exclude.
 
     Streamed, so memory stays bounded whatever the history size. Merge commits show no diff
-    (git's default): their changes are attributed to the commits they merge.
+    (git's default): their changes are attributed to the commits they merge. `no_walk`: exactly the
+    commits given; `diff=False`: headers only (reads no tree or blob).
     """
     revs = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
-    cmd = ["git", "-C", str(path), *_BASE, "log", "--stdin", f"--format={LOG_FORMAT}", *_LOG_OPTS]
+    opts = _LOG_OPTS if diff else ["-z", "--encoding=UTF-8"]
+    walk = ["--no-walk=unsorted"] if no_walk else []
+    cmd = ["git", "-C", str(path), *_BASE, "log", *walk, "--stdin", f"--format={LOG_FORMAT}", *opts]
     # stderr goes to a file, not a pipe, so a chatty stderr can never block git.
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(
@@ -170,6 +179,60 @@ def stream_log(
         err = errfile.read().decode("utf-8", "replace").strip()
     if code != 0:
         raise GitError(f"git log failed in {path}: {err}")
+
+
+def shallow_commits(path: Path | str) -> frozenset[str]:
+    """Commits whose parents a shallow clone cut off (`.git/shallow`); empty for a complete history."""
+    rel = git_text(path, ["rev-parse", "--git-path", "shallow"]).strip()
+    file = Path(rel) if Path(rel).is_absolute() else Path(path) / rel
+    try:
+        return frozenset(line.strip() for line in file.read_text().split() if line.strip())
+    except OSError:
+        return frozenset()
+
+
+def missing_objects(path: Path | str, oids: Iterable[str]) -> set[str]:
+    """The subset of `oids` that is not in the object store (partial or damaged clone); one git call."""
+    oids = sorted(set(oids))
+    if not oids:
+        return set()
+    out = run_git(path, ["cat-file", "--batch-check"], input="".join(f"{o}\n" for o in oids).encode())
+    return {line.split()[0] for line in out.stdout.decode().splitlines() if line.endswith(" missing")}
+
+
+def changed_files(path: Path | str, sha: str) -> list[tuple[str, str, str, str]]:
+    """(status, old blob, new blob, path) of every file one commit changed, against its first parent
+    (the empty tree for a root commit); no rename detection, so no blob is read."""
+    out = run_git(
+        path, ["diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--no-abbrev", "--root", sha]
+    ).stdout
+    tokens = out.split(b"\0")
+    rows, i = [], 0
+    while i + 1 < len(tokens):
+        head = tokens[i].decode("utf-8", "replace")
+        if not head.startswith(":"):
+            i += 1
+            continue
+        _old_mode, new_mode, old, new, status = head[1:].split(" ")[:5]
+        if "160000" not in (_old_mode, new_mode):  # submodule entries name commits of other repositories
+            rows.append((status, old, new, tokens[i + 1].decode("utf-8", "replace")))
+        i += 2
+    return rows
+
+
+def numstat(path: Path | str, sha: str, paths: list[str]) -> dict[str, tuple[int | None, int | None]]:
+    """{path: (added, deleted)} of one commit restricted to `paths` (literal pathspecs; None = binary)."""
+    if not paths:
+        return {}
+    args = ["--literal-pathspecs", "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--root"]
+    out = run_git(path, [*args, "--no-commit-id", sha, "--", *paths]).stdout
+    counts = {}
+    for token in out.split(b"\0"):
+        parts = token.lstrip(b"\n").split(b"\t", 2)
+        if len(parts) == 3:
+            a, d, p = parts
+            counts[p.decode("utf-8", "replace")] = (None if a == b"-" else int(a), None if d == b"-" else int(d))
+    return counts
 
 
 def notes_list(path: Path | str, ref: str = "refs/notes/ai") -> list[tuple[str, str]]:

@@ -10,26 +10,37 @@ Per repository, in one transaction:
    were removed);
 4. git-ai notes (`refs/notes/ai`) when the notes ref moved;
 5. releases (always: cheap) and the commits first shipped in each changed release.
+
+Imperfect repositories degrade per commit, never as a whole: when objects are missing (a partial or
+damaged clone) the one `git log` fails, and the commits it did not deliver are read again in chunks,
+halving a failing chunk down to the commit that fails; that commit keeps its files with line counts
+where the blobs exist (`commit_files.degraded = 'missing_object'` elsewhere). The boundary commits of a
+shallow clone are stored without files (`degraded = 'shallow_boundary'`: git shows them as adding the
+whole tree); when the clone is deepened they are read again, with everything behind them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
+from collections.abc import Iterator
 
 import duckdb
 import polars as pl
 
 from models.config import Config, RepositoryConfig
 from models.history import git
-from models.history.logparse import parse_log
+from models.history.logparse import COMMIT_SCHEMA, FILE_SCHEMA, LogBatch, parse_log
 from models.history.markers import MarkerSet, classify_frame, load_markers
 from models.history.notes import notes_frame
 from models.history.releases import release_commits_delta, release_rows
 from models.warehouse import read_sql, run_sql_file
 
 NOTES_REF = "refs/notes/ai"
+RETRY_CHUNK = 256  # commits per `git log` once the single streamed log failed
+log = logging.getLogger(__name__)
 
 
 def _sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
@@ -47,41 +58,137 @@ def _insert(con: duckdb.DuckDBPyConnection, sql_name: str, view: str, frame: pl.
 
 def _state(con: duckdb.DuckDBPyConnection, repo: str) -> dict:
     rows = _sql(con, "select_repository_state", {"repo": repo}).fetchall()
-    keys = ("last_head", "last_tips", "notes_head", "markers_digest", "releases_digest")
+    keys = ("last_head", "last_tips", "notes_head", "markers_digest", "releases_digest", "shallow_digest")
     return dict(zip(keys, rows[0])) if rows else dict.fromkeys(keys)
 
 
-def _plan(path, head: str, tips: list[str], state: dict) -> tuple[str, list[str]]:
-    """(mode, commits to exclude): full | rewritten | incremental | unchanged."""
+def _plan(path, head: str, tips: list[str], state: dict, shallow_digest: str | None) -> tuple[str, list[str]]:
+    """(mode, commits to exclude): full | rewritten | deepened | incremental | unchanged."""
     if state["last_head"] is None:
         return "full", []
     if not git.is_ancestor(path, state["last_head"], head):
         return "rewritten", []
+    if state["shallow_digest"] is not None and state["shallow_digest"] != shallow_digest:
+        return "deepened", []  # older commits arrived behind the stored ones: scan everything again
     exclude = git.existing_commits(path, list(state["last_tips"] or []))
     return ("unchanged" if set(tips) <= set(exclude) else "incremental"), exclude
 
 
-def _ingest_commits(
-    con, path, repo: str, tips, exclude, rescan: bool, markers: MarkerSet, batch_size: int
-) -> dict:
-    counts = dict.fromkeys(("commits_new", "files_new", "ai_authored_new", "ai_committed_only_new"), 0)
-    for batch in parse_log(git.stream_log(path, tips, exclude), repo, batch_size):
-        commits, files = batch.commits, batch.files
-        if rescan:  # after a rewrite, most commits are stored already
-            shas = commits["sha"].to_list()
-            known = [r[0] for r in _sql(con, "select_known_shas", {"repo": repo, "shas": shas}).fetchall()]
-            commits = commits.filter(~pl.col("sha").is_in(known))
-            files = files.filter(~pl.col("sha").is_in(known))
-        if commits.is_empty():
+COMMIT_COUNTS = ("commits_new", "files_new", "ai_authored_new", "ai_committed_only_new", "degraded_new")
+
+
+def _known(con, repo: str, shas: list[str]) -> set[str]:
+    return {r[0] for r in _sql(con, "select_known_shas", {"repo": repo, "shas": shas}).fetchall()}
+
+
+def _cut_shallow(batch: LogBatch, shallow: frozenset[str]) -> LogBatch:
+    """A shallow clone's boundary commits show the whole tree as added: keep the commit, not the files."""
+    if not shallow:
+        return batch
+    cut = pl.col("sha").is_in(list(shallow))
+    commits = batch.commits.with_columns(
+        *(pl.when(cut).then(None).otherwise(pl.col(c)).alias(c) for c in ("files_changed", "lines_added", "lines_deleted")),
+        pl.when(cut).then(pl.lit("shallow_boundary")).otherwise(pl.col("degraded")).alias("degraded"),
+    )  # fmt: skip
+    return LogBatch(commits, batch.files.filter(~cut))
+
+
+def _store_batch(con, repo: str, batch: LogBatch, rescan: bool, markers: MarkerSet, counts: dict) -> None:
+    commits, files = batch.commits, batch.files
+    if rescan:  # after a rewrite (or a failed log), most commits are stored already
+        known = list(_known(con, repo, commits["sha"].to_list()))
+        commits = commits.filter(~pl.col("sha").is_in(known))
+        files = files.filter(~pl.col("sha").is_in(known))
+    if commits.is_empty():
+        return
+    ai = classify_frame(commits, markers)
+    _insert(con, "insert_commit_files.sql", "hs_files", files)  # before commits: it anti-joins them
+    _insert(con, "insert_commits.sql", "hs_commits", commits)
+    _insert(con, "insert_commit_ai.sql", "hs_ai", ai)
+    counts["commits_new"] += commits.height
+    counts["files_new"] += files.height
+    counts["ai_authored_new"] += int(ai["origin"].eq("ai_authored").sum())
+    counts["ai_committed_only_new"] += int(ai["origin"].eq("ai_committed_only").sum())
+    counts["degraded_new"] += int(commits["degraded"].is_not_null().sum())
+
+
+def degraded_commit(path, repo: str, sha: str) -> LogBatch:
+    """One commit whose `git log --raw --numstat` fails (an object it needs is missing).
+
+    The header needs no tree; the changed files come from a tree diff without rename detection (no
+    blob is read); line counts only for files whose blobs exist. `degraded` says what is missing.
+    """
+    batch = next(parse_log(list(git.stream_log(path, [sha], no_walk=True, diff=False)), repo))
+    try:
+        changed = git.changed_files(path, sha)
+    except git.GitError as exc:  # a tree is missing: which files changed is unknown
+        log.warning("commit %s of %s: changed files unknown (%s)", sha[:12], repo, exc)
+        commits = batch.commits.with_columns(
+            *(pl.lit(None, dtype=pl.Int32).alias(c) for c in ("files_changed", "lines_added", "lines_deleted")),
+            pl.lit("missing_tree").alias("degraded"),
+        )  # fmt: skip
+        return LogBatch(commits, batch.files)
+    missing = git.missing_objects(path, {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")})
+    present = [p for _, old, new, p in changed if old not in missing and new not in missing]
+    try:
+        counts = git.numstat(path, sha, present)
+    except git.GitError:
+        counts = {}
+    rows = []
+    for status, old, new, p in changed:
+        added, deleted = counts.get(p, (None, None))
+        why = None if p in counts else "no_line_counts"
+        if old in missing or new in missing:
+            why = "missing_object"
+        rows.append((repo, sha, p, None, status[:1], added, deleted, why))
+    files = pl.DataFrame(rows, schema=FILE_SCHEMA, orient="row")
+    reasons = {r[-1] for r in rows}
+    commit_why = next((w for w in ("missing_object", "no_line_counts") if w in reasons), "no_rename_detection")
+    commits = batch.commits.with_columns(
+        pl.lit(len(rows), dtype=pl.Int32).alias("files_changed"),
+        pl.lit(sum(r[5] or 0 for r in rows), dtype=pl.Int32).alias("lines_added"),
+        pl.lit(sum(r[6] or 0 for r in rows), dtype=pl.Int32).alias("lines_deleted"),
+        pl.lit(commit_why).alias("degraded"),
+    ).cast(COMMIT_SCHEMA)
+    log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, commit_why,
+                sum(r[-1] is not None for r in rows), len(rows))  # fmt: skip
+    return LogBatch(commits, files)
+
+
+def _retry_batches(path, repo: str, shas: list[str], batch_size: int) -> Iterator[LogBatch]:
+    """The commits one failed `git log` did not deliver: chunk by chunk, a failing chunk halved down
+    to single commits, which are read degraded."""
+    todo = [shas[i : i + RETRY_CHUNK] for i in range(0, len(shas), RETRY_CHUNK)]
+    while todo:
+        part = todo.pop()
+        try:
+            batches = list(parse_log(list(git.stream_log(path, part, no_walk=True)), repo, batch_size))
+        except git.GitError:
+            if len(part) == 1:
+                yield degraded_commit(path, repo, part[0])
+            else:
+                todo += [part[len(part) // 2 :], part[: len(part) // 2]]
             continue
-        ai = classify_frame(commits, markers)
-        _insert(con, "insert_commit_files.sql", "hs_files", files)  # before commits: it anti-joins them
-        _insert(con, "insert_commits.sql", "hs_commits", commits)
-        _insert(con, "insert_commit_ai.sql", "hs_ai", ai)
-        counts["commits_new"] += commits.height
-        counts["files_new"] += files.height
-        counts["ai_authored_new"] += int(ai["origin"].eq("ai_authored").sum())
-        counts["ai_committed_only_new"] += int(ai["origin"].eq("ai_committed_only").sum())
+        yield from batches
+
+
+def _ingest_commits(
+    con, path, repo: str, tips, exclude, rescan: bool, markers: MarkerSet, batch_size: int,
+    shallow: frozenset[str] = frozenset(),
+) -> dict:  # fmt: skip
+    counts = dict.fromkeys(COMMIT_COUNTS, 0)
+    try:
+        for batch in parse_log(git.stream_log(path, tips, exclude), repo, batch_size):
+            _store_batch(con, repo, _cut_shallow(batch, shallow), rescan, markers, counts)
+    except git.GitError as exc:
+        # Typically a missing object (partial or damaged clone). Commits already stored stay; the rest
+        # are read again, and only the commits that really fail are degraded.
+        log.warning("git log failed in %s (%s); reading the remaining commits one chunk at a time", path, exc)
+        remaining = git.rev_list(path, tips, exclude)
+        known = _known(con, repo, remaining)
+        todo = [s for s in remaining if s not in known]
+        for batch in _retry_batches(path, repo, todo, batch_size):
+            _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
     return counts
 
 
@@ -140,8 +247,10 @@ def ingest_repository(
     releases = release_rows(repo_cfg, tags)
     tips = sorted({head, *(sha for _, sha in tags), *releases["sha"].to_list()})
     notes = git.notes_head(path, NOTES_REF)
+    shallow = git.shallow_commits(path)
+    shallow_digest = hashlib.sha256(" ".join(sorted(shallow)).encode()).hexdigest()[:16] if shallow else None
     state = _state(con, repo)
-    mode, exclude = _plan(path, head, tips, state)
+    mode, exclude = _plan(path, head, tips, state, shallow_digest)
     counts: dict = {
         "repo": repo,
         "mode": mode,
@@ -153,10 +262,17 @@ def ingest_repository(
 
     con.begin()
     try:
+        if mode == "deepened":  # boundary commits whose parents arrived are read again, in full
+            params = {"repo": repo, "shallow": sorted(shallow)}
+            again = [r[0] for r in _sql(con, "select_unshallowed_commits", params).fetchall()]
+            for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits"):
+                _sql(con, name, {"repo": repo, "shas": again})
+            state["releases_digest"] = None  # release_commits were computed on the cut history
+        rescan = mode in ("rewritten", "deepened")
         counts.update(
-            _ingest_commits(con, path, repo, tips, exclude, mode == "rewritten", markers, batch_size)
+            _ingest_commits(con, path, repo, tips, exclude, rescan, markers, batch_size, shallow)
             if mode != "unchanged"
-            else dict.fromkeys(("commits_new", "files_new", "ai_authored_new", "ai_committed_only_new"), 0)
+            else dict.fromkeys(COMMIT_COUNTS, 0)
         )
         notes_changed = notes != state["notes_head"]
         if notes_changed:
@@ -176,6 +292,7 @@ def ingest_repository(
                 "repo": repo, "path": str(path), "default_branch": repo_cfg.default_branch,
                 "release_pattern": repo_cfg.release_pattern, "last_head": head, "last_tips": tips,
                 "notes_head": notes, "markers_digest": markers.digest, "releases_digest": releases_digest,
+                "shallow_digest": shallow_digest,
             },
         )  # fmt: skip
         totals = _sql(con, "count_repository", {"repo": repo})

@@ -37,6 +37,7 @@ COMMIT_SCHEMA = {
     "files_changed": pl.Int32,
     "lines_added": pl.Int32,
     "lines_deleted": pl.Int32,
+    "degraded": pl.String,  # NULL, or why the commit's files or line counts are incomplete
 }
 FILE_SCHEMA = {
     "repo": pl.String,
@@ -46,6 +47,7 @@ FILE_SCHEMA = {
     "change_type": pl.String,
     "added": pl.Int32,
     "deleted": pl.Int32,
+    "degraded": pl.String,  # NULL, or why the line counts are missing ('missing_object', ...)
 }
 
 
@@ -63,7 +65,7 @@ def _count(b: bytes) -> int | None:
     return None if b == b"-" else int(b)
 
 
-_RAW_COLUMNS = [c for c in COMMIT_SCHEMA if c not in ("repo", "trailers")]
+_RAW_COLUMNS = [c for c in COMMIT_SCHEMA if c not in ("repo", "trailers", "degraded")]
 _RAW_SCHEMA = {**{c: COMMIT_SCHEMA[c] for c in _RAW_COLUMNS}, "parents": pl.String}
 _RAW_SCHEMA.update(author_time=pl.Int64, committer_time=pl.Int64)
 
@@ -74,7 +76,7 @@ class _Builder:
     def __init__(self, repo: str):
         self.repo = repo
         self.c: dict[str, list] = {k: [] for k in _RAW_COLUMNS}
-        self.f: dict[str, list] = {k: [] for k in FILE_SCHEMA if k != "repo"}
+        self.f: dict[str, list] = {k: [] for k in FILE_SCHEMA if k not in ("repo", "degraded")}
         self.t: dict[str, list] = {"sha": [], "key": [], "value": []}  # trailers, one row each
 
     def __len__(self) -> int:
@@ -131,11 +133,14 @@ class _Builder:
                 pl.col("author_time").cast(pl.Datetime("us")),
                 pl.col("committer_time").cast(pl.Datetime("us")),
                 pl.col("trailers").fill_null(pl.lit([], dtype=COMMIT_SCHEMA["trailers"])),
+                pl.lit(None, dtype=pl.String).alias("degraded"),
             )
             .select(list(COMMIT_SCHEMA))
             .cast(COMMIT_SCHEMA)
         )
-        files = pl.DataFrame(self.f, schema={k: v for k, v in FILE_SCHEMA.items() if k != "repo"})
+        files = pl.DataFrame(
+            self.f, schema={k: v for k, v in FILE_SCHEMA.items() if k not in ("repo", "degraded")}
+        ).with_columns(pl.lit(None, dtype=pl.String).alias("degraded"))
         batch = LogBatch(commits, files.select(pl.lit(self.repo).alias("repo"), *files.columns))
         self.__init__(self.repo)
         return batch

@@ -8,13 +8,24 @@ Sources of `core.releases`, per repository:
   look like versions (`v1.2.3`, `1.2.3`) are releases.
 - the explicit `release_table` (release string → any revision git understands); it wins over tags.
 
-`resolve_release` accepts the forms events carry: 'shop@1.4.2', '1.4.2', 'v1.4.2', '1.4.2+build.7',
-or a commit sha.
+`place_release` / `resolve_release` accept the forms events carry, in this order of precedence:
+1. the release string exactly as a `release_table` entry (how = 'table'), a release or a tag ('tag');
+2. a commit named by the string itself, when the hash names a commit of the repository: `git describe`
+   output ('v1.2.3-14-g2414721', '-dirty') → 'describe'; a PEP 440 local version carrying a git hash
+   (setuptools-scm '1.2.4.dev14+g2414721', '+g2414721.d20260101'; versioneer '1.2.3+14.g2414721.dirty')
+   or a bare sha ('2414721', 40 hex digits) → 'hash'. A hash that names no commit falls through;
+3. the same (service, version) after normalising ('v' prefix and a '+local' label without a hash
+   dropped: '1.4.2+build.7' is '1.4.2') → 'tag'.
+Anything else (`-dev`, '.devN' without a hash, '+local' labels on dev versions, broken strings) names
+no revision here; attribution then infers one from the frames' source lines (`release_hint` gives it
+the base version, distance and form to choose candidates from).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,6 +37,13 @@ from models.warehouse import run_sql_file
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _DEFAULT_TAG = re.compile(r"^[vV]?(?P<version>\d+(?:\.\d+)*(?:[-+][0-9A-Za-z.+_-]*)?)$")
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
+_DESCRIBE = re.compile(
+    r"^(?P<tag>.+?)-(?P<distance>\d+)-g(?P<hash>[0-9a-f]{7,64})(?P<dirty>[-.](?:dirty|broken|modified))?$"
+)
+_LOCAL_HASH = re.compile(r"^g?(?P<hash>[0-9a-f]{7,64})$")
+_DEV = re.compile(r"(?:[-._]?(?:dev|snapshot|pre|alpha|nightly)\d*)$", re.IGNORECASE)
+_DEV_N = re.compile(r"[-._]?dev(?P<n>\d+)$", re.IGNORECASE)
+_BASE = re.compile(r"^(?P<base>\d+(?:\.\d+)*)")
 
 RELEASE_SCHEMA = {
     "repo": pl.String,
@@ -81,6 +99,86 @@ def normalise_version(version: str) -> str:
     return v.split("+", 1)[0]
 
 
+@dataclass(frozen=True)
+class ReleaseHint:
+    """What a release string says about the code that ran, parsed without looking at the repository.
+
+    form: 'describe' (git describe output), 'local_hash' (PEP 440 local version with a git hash),
+    'bare_hash' (only a sha), 'dev' (a development version without hash: '-dev', '.devN', '-SNAPSHOT'),
+    'local' (a '+label' without hash), 'plain' (a version such as '1.4.2'), 'broken' (no usable version:
+    'unknown', '0.0.0', '%(version)s', ...).
+    """
+
+    service: str | None
+    version: str  # the version part, 'v' prefix dropped
+    form: str
+    commit: str | None = None  # hex hash the string carries (a prefix, lower case)
+    base: str | None = None  # the release version the string builds on ('0.86.2' for '0.86.2.dev45+g5683f1c')
+    distance: int | None = None  # commits since the last tag (describe, '.devN', versioneer '+N.g...')
+    dirty: bool = False
+
+    @property
+    def hash_how(self) -> str:
+        return "describe" if self.form == "describe" else "hash"
+
+
+def _base_of(version: str) -> str | None:
+    m = _BASE.match(version)
+    if not m or not any(c not in "0." for c in m.group("base")):
+        return None  # no leading number, or only zeros ('0.0.0', '0+unknown'): a placeholder
+    return m.group("base")
+
+
+def release_hint(release: str) -> ReleaseHint:
+    """Parse a release string as events carry it (see the module docstring for the forms)."""
+    text = release.strip()
+    service, sep, version = text.rpartition("@")
+    service = (service or None) if sep else None
+    v = version.strip()
+    if len(v) > 1 and v[0] in "vV" and v[1].isdigit():
+        v = v[1:]
+    low = v.lower()
+    if _SHA.match(low) and not re.fullmatch(r"\d+(?:\.\d+)*", v):
+        return ReleaseHint(service, v, "bare_hash", commit=low)
+    if _SHA.match(low) and len(low) >= 12:  # all digits but too long to be a version number
+        return ReleaseHint(service, v, "bare_hash", commit=low)
+    m = _DESCRIBE.match(v)
+    if m:
+        tag = m.group("tag")
+        tag = tag[1:] if len(tag) > 1 and tag[0] in "vV" and tag[1].isdigit() else tag
+        return ReleaseHint(
+            service, v, "describe", commit=m.group("hash").lower(), base=_base_of(tag),
+            distance=int(m.group("distance")), dirty=bool(m.group("dirty")),
+        )  # fmt: skip
+    public, plus, local = v.partition("+")
+    dev_n = _DEV_N.search(public)
+    distance = int(dev_n.group("n")) if dev_n else None
+    is_dev = bool(_DEV.search(public))
+    if plus:
+        segments = [s for s in re.split(r"[.\-_]", local.lower()) if s]
+        commit = next(
+            (
+                m.group("hash")
+                for s in segments
+                if (m := _LOCAL_HASH.match(s)) and not s.isdigit() and not re.fullmatch(r"d\d{8}", s)
+            ),
+            None,
+        )
+        dirty = any(s == "dirty" or re.fullmatch(r"d\d{8}", s) for s in segments)
+        if commit and distance is None and segments and segments[0].isdigit():
+            distance = int(segments[0])  # versioneer: 1.2.3+14.g2414721
+        if commit:
+            return ReleaseHint(
+                service, v, "local_hash", commit=commit, base=_base_of(public), distance=distance, dirty=dirty
+            )
+    base = _base_of(public)
+    if base is None:
+        return ReleaseHint(service, v, "broken")
+    if is_dev:
+        return ReleaseHint(service, v, "dev", base=base, distance=distance)
+    return ReleaseHint(service, v, "local" if plus else "plain", base=base)
+
+
 def release_rows(repo_cfg, tags: list[tuple[str, str]]) -> pl.DataFrame:
     """Release rows from tags (matched by the pattern) and from the explicit table (resolved with git)."""
     rx = compile_release_pattern(repo_cfg.release_pattern)
@@ -120,36 +218,66 @@ def _q(con: duckdb.DuckDBPyConnection, name: str, **params) -> list[tuple]:
     return run_sql_file(con, f"queries/history/{name}", params).fetchall()
 
 
-def resolve_release(con: duckdb.DuckDBPyConnection, repo: str, release: str) -> str | None:
-    """Commit sha that `release` names in `repo`, or None.
+def _stored_commit(con: duckdb.DuckDBPyConnection, repo: str) -> Callable[[str], str | None]:
+    """Prefix -> full sha from `core.commits`, else from git when the repository is on disk."""
 
-    Order: exact release string (explicit table first), exact tag name, then the same
-    (service, version) after normalising ('v' prefix and '+build' suffix dropped; a service must agree
-    when both sides have one), then a unique commit-sha prefix of at least 7 hex digits.
+    def lookup(prefix: str) -> str | None:
+        hits = _q(con, "select_commits_by_prefix", repo=repo, prefix=prefix)
+        if len(hits) == 1:
+            return hits[0][0]
+        if hits:
+            return None  # ambiguous prefix
+        rows = _q(con, "select_repository_path", repo=repo)
+        if rows and Path(rows[0][0]).exists():
+            sha = git.resolve_commit(rows[0][0], prefix)
+            return sha if sha and sha.startswith(prefix) else None
+        return None
+
+    return lookup
+
+
+def place_release(
+    con: duckdb.DuckDBPyConnection,
+    repo: str,
+    release: str | None,
+    commit_of: Callable[[str], str | None] | None = None,
+) -> tuple[str | None, str | None]:
+    """(sha, how) that `release` names in `repo`, or (None, None); how is 'table' | 'tag' | 'describe' | 'hash'.
+
+    Order of precedence in the module docstring. `commit_of(prefix)` turns a hash the string carries into
+    a full commit sha of the repository (None when it names none, or ambiguously); by default
+    `core.commits`, then git.
     """
     if not release or not release.strip():
-        return None
+        return None, None
     release = release.strip()
     rows = _q(con, "select_release_candidates", repo=repo)
     for rel, _v, tag, sha, _s in rows:
         if rel == release:
-            return sha
+            return sha, "table" if tag is None else "tag"
     for rel, _v, tag, sha, _s in rows:
         if tag == release:
-            return sha
-    q_service, q_version = split_release(release)
-    for rel, version, tag, sha, service in rows:
-        r_service = service or split_release(rel)[0]
-        if normalise_version(version or split_release(rel)[1]) != q_version:
-            continue
-        if q_service and r_service and q_service != r_service:
-            continue
-        return sha
-    if _SHA.match(release.lower()):
-        hits = _q(con, "select_commits_by_prefix", repo=repo, prefix=release.lower())
-        if len(hits) == 1:
-            return hits[0][0]
-    return None
+            return sha, "tag"
+    hint = release_hint(release)
+    if hint.commit:
+        sha = (commit_of or _stored_commit(con, repo))(hint.commit)
+        if sha:
+            return sha, hint.hash_how
+    if hint.form in ("plain", "local"):  # a '+label' with a hash (describe, versioneer) is not the tag
+        q_service, q_version = split_release(release)
+        for rel, version, _tag, sha, service in rows:
+            r_service = service or split_release(rel)[0]
+            if normalise_version(version or split_release(rel)[1]) != q_version:
+                continue
+            if q_service and r_service and q_service != r_service:
+                continue
+            return sha, "tag"
+    return None, None
+
+
+def resolve_release(con: duckdb.DuckDBPyConnection, repo: str, release: str) -> str | None:
+    """Commit sha that `release` names in `repo`, or None (`place_release` without the how)."""
+    return place_release(con, repo, release)[0]
 
 
 def releases_of_commit(con: duckdb.DuckDBPyConnection, repo: str, sha: str) -> list[str]:

@@ -87,3 +87,10 @@ CREATE TABLE IF NOT EXISTS core.ai_line_ranges (
     ai_tool     VARCHAR,                      -- from the note metadata when known
     session_key VARCHAR
 );
+
+-- Imperfect repositories (partial or damaged clones, shallow clones) degrade per commit and per file:
+-- NULL = complete; otherwise why the commit's files or line counts are incomplete (sql/reference/20_history.md).
+ALTER TABLE core.commits ADD COLUMN IF NOT EXISTS degraded VARCHAR;
+ALTER TABLE core.commit_files ADD COLUMN IF NOT EXISTS degraded VARCHAR;
+-- Digest of the shallow clone's boundary commits at the last ingest (NULL = complete history).
+ALTER TABLE core.repositories ADD COLUMN IF NOT EXISTS shallow_digest VARCHAR;

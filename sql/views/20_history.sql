@@ -7,7 +7,7 @@ SELECT
     c.author_name, c.author_email, c.author_time,
     c.committer_name, c.committer_email, c.committer_time,
     c.subject, c.message, c.trailers,
-    c.files_changed, c.lines_added, c.lines_deleted,
+    c.files_changed, c.lines_added, c.lines_deleted, c.degraded,
     coalesce(a.origin, 'unknown/human') AS ai_origin,
     coalesce(a.ai_authored, FALSE) AS ai_authored,
     a.ai_tool,
@@ -24,7 +24,7 @@ LEFT JOIN (
 CREATE OR REPLACE VIEW commit_files AS
 SELECT
     f.repo, f.sha, f.path, f.old_path, f.change_type,
-    f.added, f.deleted, f.added IS NULL AS is_binary,
+    f.added, f.deleted, f.added IS NULL AND f.degraded IS NULL AS is_binary, f.degraded,
     c.author_time, c.committer_time,
     coalesce(a.origin, 'unknown/human') AS ai_origin,
     a.ai_tool

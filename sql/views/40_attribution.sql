@@ -13,7 +13,8 @@ JOIN core.clusters c ON c.cluster_id = m.cluster_id;
 CREATE OR REPLACE VIEW frame_attribution AS
 WITH fr AS (
     SELECT f.event_id, f.exception_index, f.frame_index, f.function, f.in_app,
-           r.repo, r.revision, r.revision_source, r.repo_path, r.line, r.verified,
+           r.repo, r.revision, r.revision_source, r.revision_how, r.revision_agreeing, r.repo_path, r.line, r.verified,
+           r.detail,
            COALESCE(r.status, 'pending') AS status, r.reason,
            COALESCE(x.is_main, f.exception_index = max(f.exception_index) OVER (PARTITION BY f.event_id)) AS in_main_exception
     FROM core.frames f
@@ -47,6 +48,7 @@ blamed AS (
            ON la.repo = b.repo AND la.revision = b.revision AND la.path = b.path AND la.line = b.line
 )
 SELECT bl.event_id, bl.exception_index, bl.frame_index, bl.repo, bl.revision, bl.revision_source,
+       bl.revision_how, bl.revision_agreeing, bl.revision_how = 'inferred' AS revision_inferred,
        bl.repo_path, bl.line, bl.function, bl.commit_sha, bl.orig_path, bl.orig_line,
        COALESCE(c.author_name, bc.author_name) AS author_name,
        COALESCE(c.author_time, bc.author_time) AS authored_at,
@@ -61,7 +63,7 @@ SELECT bl.event_id, bl.exception_index, bl.frame_index, bl.repo, bl.revision, bl
             ELSE COALESCE(ca.origin, 'unknown/human') END AS ai_origin,
        CASE WHEN bl.line_author_kind IS NOT NULL THEN 'git_ai_note'
             WHEN ca.ai_authored OR ca.origin = 'ai_committed_only' THEN 'commit_marker' END AS ai_evidence,
-       bl.status, bl.reason, bl.verified,
+       bl.status, bl.reason, bl.detail, bl.verified,
        COALESCE(bl.frame_index = s.site_index AND bl.exception_index = s.exception_index, false) AS is_crash_site,
        bl.in_main_exception
 FROM blamed bl

@@ -93,13 +93,21 @@ def test_blame_cache_is_reused_across_events_and_runs(tmp_path, warehouse):
     assert second["resolve"]["events"] == 0
     assert second["blame"]["files_blamed"] == 0 and second["blame"]["cache_hits"] == 3
 
-    # A new event on an already blamed file at the same revision: resolved, not blamed again.
-    add_event(warehouse, "late", [frame("m1.py", 7, "v7 = 1 * 7")], release="v1.0.0")
+    # A new event on an already blamed line at the same revision: resolved, not blamed again.
+    add_event(warehouse, "again", [frame("m1.py", 5, "v5 = 1 * 5")], release="v1.0.0")
     resolve_frames(warehouse, config)
     third = blame_pending(warehouse, config)
     assert third["files_blamed"] == 0 and third["cache_hits"] == 3
-    assert blamed(warehouse, "late") == c1
+    assert blamed(warehouse, "again") == c1
     assert warehouse.execute("SELECT count(*) FROM core.blame_lines").fetchall()[0][0] == lines_before
+    # Only the lines frames point at are blamed (one `-L` per line run): a new line is one more call
+    # for that line alone.
+    assert lines_before == 9
+    add_event(warehouse, "late", [frame("m1.py", 7, "v7 = 1 * 7")], release="v1.0.0")
+    resolve_frames(warehouse, config)
+    fourth = blame_pending(warehouse, config)
+    assert fourth["files_blamed"] == 1 and fourth["lines"] == 1 and fourth["cache_hits"] == 2
+    assert blamed(warehouse, "late") == c1
     # Every resolved frame has a blame row.
     assert (
         warehouse.execute(

@@ -74,3 +74,23 @@ def test_cli_attribute_prints_counts(tmp_path, warehouse_path):
     assert "files blamed: 1, cache hits: 0" in first.output
     second = runner.invoke(app, ["--config", str(toml), "--warehouse", str(warehouse_path), "attribute"])
     assert "events: 0 new" in second.output and "files blamed: 0, cache hits: 1" in second.output
+
+
+def test_cli_names_what_would_fix_the_unresolved(tmp_path, warehouse_path):
+    toml = _world(tmp_path, warehouse_path)
+    con = connect(warehouse_path)
+    add_event(con, "dev", [frame("/app/src/shop/cart.py", 2, "return total * 2")], release="2.0.0-dev")
+    add_event(con, "nope", [frame("/app/src/shop/cart.py", 2, "x")], release=None)
+    add_event(con, "moved", [frame("/srv/other/checkout.py", 3, "pay()")], release="v1.0.0")
+    add_event(con, "evil", [frame("cart.py\x1b[2J", 3, "pay()")], release="v1.0.0\x07")
+    con.close()
+    out = CliRunner().invoke(app, ["--config", str(toml), "--warehouse", str(warehouse_path), "attribute"])
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "top unresolved reasons, and what would fix them:" in text
+    assert "unknown_release: 2 frames in 2 events (e.g. 2.0.0-dev ×1, v1.0.0? ×1)" in text
+    assert "release_table" in text and "--time-fallback" in text
+    assert "no_release: 1 frames in 1 events" in text
+    assert "file_not_in_repo: 1 frames in 1 events (e.g. /srv/other/checkout.py ×1)" in text
+    assert "path_mappings" in text
+    assert "\x1b" not in text and "\x07" not in text  # untrusted text cannot drive the terminal

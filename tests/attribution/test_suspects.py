@@ -155,3 +155,58 @@ def test_chained_exception_frames_weigh_less_than_the_main_exception(tmp_path, w
     assert rows == [(wrapper, 1.0), (cause, 0.5)]
     site = warehouse.execute("SELECT repo_path FROM frame_attribution WHERE is_crash_site").fetchall()
     assert site == [("svc.py",)]
+
+
+def test_a_reintroduced_bug_ranks_the_reintroducing_commit_first(tmp_path, warehouse):
+    """The bug line was written, fixed, and written again by another commit. More events ran the old
+    releases, but the fix lies between the two commits: the one that brought the bug back is ranked
+    first; the original stays a suspect and the evidence names it and the fix."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit({"app.py": HANDLER, "http.py": "def fetch(url):\n    return get(url)\n"}, "base")
+    planted = repo.commit({"http.py": "def fetch(url):\n    return get(url, timeout=None)\n"}, "no timeout")
+    repo.tag("v1.0.0")
+    fix = repo.commit({"http.py": "def fetch(url):\n    return get(url, timeout=5)\n"}, "fix: timeout")
+    repo.tag("v1.1.0")
+    again = repo.commit({"http.py": "def fetch(url, t=None):\n    return get(url, timeout=t)\n"}, "simplify")
+    repo.tag("v1.2.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    ids = []
+    for i in range(4):  # many events before the fix
+        add_event(warehouse, f"old{i}", [frame("http.py", 2, "return get(url, timeout=None)")],
+                  release="v1.0.0", ts=f"2026-02-0{i + 1} 10:00:00")  # fmt: skip
+        ids.append(f"old{i}")
+    for i in range(2):  # fewer after the reintroduction
+        add_event(warehouse, f"new{i}", [frame("http.py", 2, "return get(url, timeout=t)")],
+                  release="v1.2.0", ts=f"2026-03-0{i + 1} 10:00:00")  # fmt: skip
+        ids.append(f"new{i}")
+    add_cluster(warehouse, "C-timeout", ids)
+    result = attribute(warehouse, config_for(cfg))
+    assert result["suspects"]["reintroduced"] == 1
+    rows = warehouse.execute(
+        "SELECT rank, commit_sha, method, evidence FROM suspect_commits WHERE cluster_id = 'C-timeout' ORDER BY rank"
+    ).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, again, "reintroduced"), (2, planted, "blame")]
+    evidence = json.loads(rows[0][3])["reintroduced"]
+    assert evidence["original_commit"] == planted and evidence["fix_commit"] == fix
+
+
+def test_a_line_rewritten_without_a_fix_in_between_keeps_the_score_order(tmp_path, warehouse):
+    """The younger commit rewrote the bug line itself (no fix between them): ranking stays by score."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit({"http.py": "def fetch(url):\n    return get(url)\n"}, "base")
+    planted = repo.commit({"http.py": "def fetch(url):\n    return get(url, timeout=None)\n"}, "no timeout")
+    repo.tag("v1.0.0")
+    rewrite = repo.commit({"http.py": "def fetch(url):\n    return get(url, timeout=None, verify=True)\n"}, "verify")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    for i in range(3):
+        add_event(warehouse, f"a{i}", [frame("http.py", 2, "return get(url, timeout=None)")],
+                  release="v1.0.0", ts=f"2026-02-0{i + 1} 10:00:00")  # fmt: skip
+    add_event(warehouse, "b", [frame("http.py", 2, "return get(url, timeout=None, verify=True)")],
+              release="v1.1.0", ts="2026-03-01 10:00:00")  # fmt: skip
+    add_cluster(warehouse, "C", ["a0", "a1", "a2", "b"])
+    attribute(warehouse, config_for(cfg))
+    rows = warehouse.execute("SELECT commit_sha, method FROM suspect_commits ORDER BY rank").fetchall()
+    assert rows == [(planted, "blame"), (rewrite, "blame")]

@@ -1,0 +1,344 @@
+"""Revision inference: which commit ran, when the event's release string does not say.
+
+For release strings that name no revision (`0.54.7-dev`, `0.86.2.dev45` without a hash, `0.82.3.dev+import`,
+`unknown`, ...; see `models.history.releases.release_hint`), the candidate revision whose files match
+the most of the event's frames (context line equal, as in frame resolution) is taken, and recorded as
+such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `detail` = the evidence).
+
+Candidates: the commits after the release below the version the string builds on, up to the release
+above it (the default-branch head when there is none): both "dev build before 0.54.7" and "dev build
+after 0.54.7" conventions fall in there. A string without a usable version ('unknown', '0.0.0') has
+every release as a candidate. The work is batched per release string: candidates are grouped by *file
+state* (the blob of every path carrying one of the frames' file names, read for all candidates at once
+by one `git cat-file --batch-check`); a state is a run of consecutive candidates (newest first, as
+`git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
+(blame differs there). Each state is resolved once, at its oldest commit, each distinct frame once per
+state.
+
+Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
+wins. States that tie must match the same frames in the same files; they are then compared by `git
+blame -w` of the matching lines (at the oldest and newest tied state of every run of candidates with the
+same blobs for those files, or of the whole tie when there are many runs): if all blame every matching line to the same commit, the choice cannot
+change the attribution and the oldest state is taken (the detail says so); otherwise the event stays
+unresolved with reason `ambiguous_release`. No
+state matching any frame leaves it `unknown_release`. Nothing is silent: the detail says how many
+candidates and states were compared.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+from packaging.version import InvalidVersion, Version
+
+from models.attribution import paths as P
+from models.attribution.gitrepo import GitError, GitRepo
+from models.config import RepositoryConfig
+from models.history.releases import ReleaseHint, release_hint
+from models.warehouse import read_sql
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 2000  # commits compared per release string (newest first when the range is longer)
+MAX_PATHS = 300  # paths whose blobs tell states apart (a file name like __init__.py can have many)
+MAX_TIED = 12  # runs of tied states whose ends are blamed; beyond, only the tie's oldest and newest state
+
+FrameKey = tuple  # (abs_path, filename, module, lineno, context_line, pre_context, post_context, in_app)
+
+
+@dataclass(frozen=True)
+class Decision:
+    revision: str | None
+    agreeing: int | None
+    reason: str | None  # None (placed) | 'ambiguous_release' | 'unknown_release'
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Release:
+    release: str
+    version: Version
+    sha: str
+    service: str | None
+
+
+class ReleaseInference:
+    """Revision inference for the events of one repository (see the module docstring)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, repo: RepositoryConfig, git: GitRepo, resolver):
+        self.con, self.repo, self.git, self.resolver = con, repo, git, resolver
+        self.releases: list[tuple[str, str | None, str, str | None]] = []  # release, version, sha, service
+        for release, version, sha, _at, service in con.execute(
+            read_sql("queries/attribution/select_release_index"), [repo.name]
+        ).fetchall():
+            self.releases.append((release, version, sha, service))
+        self._states: dict[tuple, tuple[list[str], list[list[str]], str]] = {}
+        self._candidates: dict[tuple, tuple[list[str], str]] = {}
+        self._ids: dict[tuple[str, str], str | None] = {}
+        self._resolved: dict[tuple[str, FrameKey], object] = {}
+        self._blames: dict[tuple[str, str, tuple[int, ...]], dict[int, str]] = {}
+
+    # -- candidates ------------------------------------------------------------------------------
+    def _versioned(self, service: str | None) -> list[_Release]:
+        out = []
+        same_service = [r for r in self.releases if service and r[3] == service]
+        for release, version, sha, rservice in same_service or self.releases:
+            try:
+                out.append(_Release(release, Version(version or release.rpartition("@")[2]), sha, rservice))
+            except InvalidVersion:
+                continue
+        return out
+
+    def _head(self) -> str | None:
+        branch = self.repo.default_branch
+        return self.git.commit_sha(f"refs/heads/{branch}") or self.git.commit_sha(branch)
+
+    def candidates(self, hint: ReleaseHint) -> tuple[list[str], str]:
+        """(candidate commits newest first, what they are in words)."""
+        if hint.base is None:
+            seen, shas = set(), []
+            for _rel, _v, sha, _s in self.releases:
+                if sha not in seen:
+                    seen.add(sha)
+                    shas.append(sha)
+            return shas, f"all {len(shas)} releases (the string gives no version)"
+        rels = self._versioned(hint.service)
+        if not rels:
+            return [], f"no releases to place {hint.base} between"
+        base = _numbers(Version(hint.base))
+        below = [r for r in rels if _numbers(r.version) < base]
+        above = [r for r in rels if _numbers(r.version) > base]
+        lower = max(below, key=lambda r: r.version) if below else None
+        upper = min(above, key=lambda r: r.version) if above else None
+        top = upper.sha if upper else self._head()
+        if top is None:
+            return [], "no default-branch head"
+        shas = self.git.rev_list([top], [lower.sha] if lower else [], max_count=MAX_CANDIDATES)
+        if lower and lower.sha not in shas:
+            shas.append(lower.sha)
+        where = f"from {lower.release}" if lower else "up from the first commit"
+        to = f"to {upper.release}" if upper else f"to the head of {self.repo.default_branch}"
+        capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
+        return shas, f"{len(shas)} commits {where} {to}{capped}"
+
+    # -- file states -----------------------------------------------------------------------------
+    def _paths(self, basenames: set[str], probes: list[str]) -> list[str]:
+        names = sorted(basenames)
+        rows = self.con.execute(read_sql("queries/attribution/select_paths_by_basename"), [self.repo.name, names])
+        found = {r[0] for r in rows.fetchall()}
+        for rev in probes:  # what the ingested history may not list (e.g. a shallow clone's boundary)
+            try:
+                found |= {p for p in self.git.tree(rev) if p.rsplit("/", 1)[-1] in basenames}
+            except GitError:
+                continue
+        return sorted(found)[:MAX_PATHS]
+
+    def _blob_ids(self, cands: list[str], paths: list[str]) -> dict[tuple[str, str], str | None]:
+        """Blob of every (candidate, path), cached across events: one `git cat-file --batch-check` for
+        the pairs not asked before."""
+        todo = [(c, p) for c in cands for p in paths if (c, p) not in self._ids]
+        if todo:
+            for pair, oid in zip(todo, self.git.blob_ids([f"{c}:{p}" for c, p in todo]), strict=True):
+                self._ids[pair] = oid
+        return self._ids
+
+    def states(self, hint: ReleaseHint, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
+        """(candidates, file states as runs of candidates newest first, description); cached."""
+        basenames = {_basename(k) for k in keys} - {None}
+        cache_key = (hint.base, hint.service, tuple(sorted(basenames)))
+        if cache_key in self._states:
+            return self._states[cache_key]
+        cands, where = self._candidates.get((hint.base, hint.service)) or self.candidates(hint)
+        self._candidates[(hint.base, hint.service)] = (cands, where)
+        runs: list[list[str]] = []
+        if cands:
+            paths = self._paths(basenames, [cands[0], cands[-1]])
+            ids = self._blob_ids(cands, paths)
+            previous = None
+            for c in cands:
+                signature = tuple(ids[(c, p)] for p in paths)
+                if signature != previous:
+                    runs.append([])
+                runs[-1].append(c)
+                previous = signature
+        result = (cands, runs, where)
+        self._states[cache_key] = result
+        return result
+
+    # -- one event -------------------------------------------------------------------------------
+    def _resolve(self, revision: str, key: FrameKey):
+        if (revision, key) not in self._resolved:
+            abs_path, filename, module, lineno, context, pre, post, in_app = key
+            self._resolved[(revision, key)] = self.resolver.resolve(
+                revision, abs_path, filename, lineno, context, list(pre or []), list(post or []), in_app, module
+            )
+        return self._resolved[(revision, key)]
+
+    def _blamed(self, revision: str, path: str, lines: tuple[int, ...]) -> dict[int, str] | None:
+        key = (revision, path, lines)
+        if key not in self._blames:
+            try:
+                blamed, _ = self.git.blame(revision, path, list(lines))
+            except GitError:
+                return None
+            self._blames[key] = {b.line: b.commit_sha for b in blamed}
+        return self._blames[key]
+
+    def decide(self, release: str, keys: list[FrameKey]) -> Decision:
+        """The revision one event ran, inferred from its frames (see the module docstring)."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return Decision(None, None, "unknown_release", "no frame carries a source line to infer the revision from")
+        hint = release_hint(release)
+        cands, states, where = self.states(hint, keys)
+        if not cands:
+            return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
+        order = {sha: i for i, sha in enumerate(cands)}  # larger = older
+        scored = []
+        for members in states:
+            rep = members[-1]  # the oldest commit of the state stands for it
+            agree: dict[FrameKey, str] = {}
+            near = 0
+            for k in keys:
+                r = self._resolve(rep, k)
+                if r.status == "resolved" and r.verified:
+                    agree[k] = r.repo_path
+                    near += r.neighbours
+            scored.append(((len(agree), near), rep, agree))
+        best = max(s[0] for s in scored)
+        frames = f"{len(keys)} frames"
+        if best[0] == 0:
+            return Decision(
+                None, None, "unknown_release",
+                f"no candidate matches any of {frames}: {where}, {len(states)} file states",
+            )  # fmt: skip
+        tied = [s for s in scored if s[0] == best]
+        evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
+        if len(tied) == 1:
+            return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
+        why = self._tie_breaks(tied, cands)
+        if why is not None:
+            return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
+        oldest = max(tied, key=lambda s: order[s[1]])
+        return Decision(
+            oldest[1], best[0], None,
+            f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
+        )  # fmt: skip
+
+    def _tie_breaks(self, tied: list, cands: list[str]) -> str | None:
+        """None when the tied states cannot change the attribution, else why they can.
+
+        The tied states must match the same frames in the same files. Candidates are then cut into runs
+        by the blobs of just those files: tied states in one run differ only in other files. Blame of the
+        matching lines at the oldest and the newest tied state of every run (of the whole tie when there
+        are more than MAX_TIED runs) must name the same commits.
+        """
+        first = tied[0][2]
+        if any(t[2] != first for t in tied[1:]):
+            return "different frames or files match"
+        files = sorted(set(first.values()))
+        ids = self._blob_ids(cands, files)
+        run_of, run, previous = {}, -1, None
+        for c in cands:
+            signature = tuple(ids[(c, p)] for p in files)
+            run += signature != previous
+            run_of[c], previous = run, signature
+        order = {sha: i for i, sha in enumerate(cands)}
+        ends: dict[int, list[str]] = {}
+        for _score, rep, _agree in tied:
+            ends.setdefault(run_of[rep], []).append(rep)
+        if len(ends) <= MAX_TIED:
+            probes = {r for reps in ends.values() for r in (min(reps, key=order.get), max(reps, key=order.get))}
+        else:  # a line blamed alike at both ends was not changed in between (on a linear history)
+            reps = [t[1] for t in tied]
+            probes = {min(reps, key=order.get), max(reps, key=order.get)}
+        by_path: dict[str, list[int]] = {}
+        for k, path in first.items():
+            by_path.setdefault(path, []).append(k[3])
+        answers = []
+        for rep in sorted(probes):
+            got = {}
+            for path, lines in by_path.items():
+                blamed = self._blamed(rep, path, tuple(sorted(set(lines))))
+                if blamed is None:
+                    return "blame failed"
+                got.update({(path, n): c for n, c in blamed.items()})
+            answers.append(got)
+        return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
+
+
+def _numbers(version: Version) -> tuple[int, ...]:
+    """The release numbers without trailing zeros: 2.31 and 2.31.0 are the same release."""
+    numbers = list(version.release)
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _basename(key: FrameKey) -> str | None:
+    raw = key[0] or key[1]
+    if not raw or P.is_hostile(raw):
+        return None
+    return P.normalise(raw).rsplit("/", 1)[-1] or None
+
+
+def infer_revisions(
+    con: duckdb.DuckDBPyConnection,
+    config,
+    gits: dict[str, GitRepo],
+    resolvers: dict,
+    events: pl.DataFrame,
+) -> pl.DataFrame:
+    """Place the events left `unknown_release` (with a release string) by inference; other rows unchanged.
+
+    `events` has the columns of `resolve.event_revisions` plus `release`; returns the same columns.
+    """
+    todo = events.filter(
+        (pl.col("reason") == "unknown_release")
+        & pl.col("repo").is_not_null()
+        & (pl.col("release").str.strip_chars().str.len_chars() > 0)
+    )
+    if todo.is_empty():
+        return events
+    con.register("attr_infer_events", todo.select("event_id").to_arrow())
+    try:
+        frames = con.sql(read_sql("queries/attribution/select_inference_frames")).pl()
+    finally:
+        con.unregister("attr_infer_events")
+    keys_of: dict[str, list[FrameKey]] = {}
+    for f in frames.iter_rows(named=True):
+        key = (
+            f["abs_path"], f["filename"], f["module"], f["lineno"], f["context_line"],
+            tuple(f["pre_context"] or ()), tuple(f["post_context"] or ()), f["in_app"],
+        )  # fmt: skip
+        keys_of.setdefault(f["event_id"], []).append(key)
+    engines: dict[str, ReleaseInference] = {}
+    rows = []
+    for (repo, release), group in todo.group_by(["repo", "release"], maintain_order=True):
+        if repo not in engines:
+            engines[repo] = ReleaseInference(con, config.repository(repo), gits[repo], resolvers[repo])
+        for event_id in group["event_id"].to_list():
+            d = engines[repo].decide(release, keys_of.get(event_id, []))
+            rows.append((event_id, d.revision, d.agreeing, d.reason, d.detail))
+    decided = pl.DataFrame(
+        rows,
+        schema={"event_id": pl.Utf8, "i_rev": pl.Utf8, "i_agree": pl.Int32, "i_reason": pl.Utf8, "i_detail": pl.Utf8},
+        orient="row",
+    )
+    placed = pl.col("i_rev").is_not_null()
+    inferred = pl.col("i_detail").is_not_null()
+    return (
+        events.join(decided, on="event_id", how="left")
+        .with_columns(
+            pl.coalesce("revision", "i_rev").alias("revision"),
+            pl.when(placed).then(pl.lit("inferred")).otherwise(pl.col("revision_source")).alias("revision_source"),
+            pl.when(placed).then(pl.lit("inferred")).otherwise(pl.col("revision_how")).alias("revision_how"),
+            pl.when(placed).then(pl.col("i_agree")).otherwise(pl.col("revision_agreeing")).alias("revision_agreeing"),
+            pl.when(inferred).then(pl.col("i_reason")).otherwise(pl.col("reason")).alias("reason"),
+            pl.when(inferred).then(pl.col("i_detail")).otherwise(pl.col("detail")).alias("detail"),
+        )
+        .drop("i_rev", "i_agree", "i_reason", "i_detail")
+    )

@@ -1,0 +1,98 @@
+"""Attribution on imperfect repositories degrades per file with a recorded reason: blob objects deleted
+(as in a partial or damaged clone) and a shallow clone, which is retried when the history is deepened.
+Every blamed frame equals `git blame -w` at its revision."""
+
+from __future__ import annotations
+
+import subprocess
+
+from models.attribution import attribute
+from models.history import ingest_repository
+
+from .helpers import GitRepoBuilder, add_event, config_for, frame, git_blame_line, repo_config
+
+
+def outcomes(con) -> dict[str, tuple]:
+    return {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT event_id, status, reason, commit_sha, repo_path, line, revision, detail FROM frame_attribution"
+        ).fetchall()
+    }
+
+
+def assert_blame_oracle(con, repo_path) -> int:
+    rows = con.execute(
+        "SELECT revision, repo_path, line, commit_sha FROM frame_attribution WHERE status = 'resolved'"
+    ).fetchall()
+    for rev, path, line, sha in rows:
+        assert sha == git_blame_line(repo_path, rev, path, line), (rev, path, line)
+    return len(rows)
+
+
+def test_missing_blobs_fail_only_the_files_that_need_them(tmp_path, warehouse):
+    repo = GitRepoBuilder(tmp_path / "svc")
+    old_core = "def core(x):\n    return x + 1\n"
+    repo.commit({"app/core.py": old_core, "app/util.py": "def util(y):\n    return y * 2\n"}, "base")
+    core_fix = repo.commit({"app/core.py": "def core(x):\n    return x + 2\n"}, "core: +2")
+    data = "ROWS = load()\n"
+    repo.commit({"app/data.py": data}, "data")
+    util_fix = repo.commit({"app/util.py": "def util(y):\n    return y * 3\n"}, "util: *3")
+    repo.tag("v1.0.0")
+    for content in (old_core, data):  # an old version of core.py, and data.py as it is at the release
+        oid = subprocess.run(
+            ["git", "-C", str(repo.path), "hash-object", "--stdin"], input=content, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()
+        (repo.path / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    cfg = repo_config(repo.path)
+    counts = ingest_repository(warehouse, cfg)  # the history ingest degrades per commit, never as a whole
+    assert counts["commits_total"] == 4 and counts["commits_degraded_total"] == 3
+    add_event(warehouse, "util", [frame("util.py", 2, "return y * 3")], release="v1.0.0")
+    add_event(warehouse, "core", [frame("core.py", 2, "return x + 2")], release="v1.0.0")
+    add_event(warehouse, "data", [frame("data.py", 1, "ROWS = load()")], release="v1.0.0")
+    result = attribute(warehouse, config_for(cfg))
+    got = outcomes(warehouse)
+    assert got["util"][:4] == ("resolved", None, util_fix, "app/util.py")
+    assert got["core"][:2] == ("unresolved", "blame_failed") and "Cannot read blob" in got["core"][-1]
+    assert got["data"][:2] == ("unresolved", "missing_object") and "app/data.py" in got["data"][-1]
+    assert result["blame"]["failed"] == 1
+    assert assert_blame_oracle(warehouse, repo.path) == 1
+    assert core_fix
+
+
+def test_shallow_clone_lines_beyond_the_boundary_wait_for_the_history(tmp_path, warehouse):
+    upstream = GitRepoBuilder(tmp_path / "upstream")
+    c0 = upstream.commit({"svc.py": "def a():\n    return 1\n\ndef c():\n    return 3\n"}, "a and c")
+    c1 = upstream.commit({"svc.py": "def a():\n    return 1\n\ndef c():\n    return 30\n"}, "c: 30")
+    c2 = upstream.commit(
+        {"svc.py": "def a():\n    return 1\n\ndef c():\n    return 30\n\ndef d():\n    return 4\n"}, "d"
+    )
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{upstream.path}", str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", "v1.0.0", c2], check=True)
+    cfg = repo_config(clone)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "new", [frame("svc.py", 8, "return 4")], release="v1.0.0")  # written by c2
+    add_event(warehouse, "old", [frame("svc.py", 2, "return 1")], release="v1.0.0")  # by c0: cut off
+    add_event(warehouse, "edge", [frame("svc.py", 5, "return 30")], release="v1.0.0")  # by c1, the boundary
+    first = attribute(warehouse, config_for(cfg))
+    got = outcomes(warehouse)
+    assert got["new"][:3] == ("resolved", None, c2)
+    for eid in ("old", "edge"):
+        assert got[eid][:2] == ("unresolved", "shallow_history"), eid
+        assert "shallow clone" in got[eid][-1]
+    assert first["blame"]["shallow_history"] == 2
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 0  # no new history: no retry
+
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    ingest_repository(warehouse, cfg)  # the history arrives: the frames are retried
+    again = attribute(warehouse, config_for(cfg))
+    assert again["resolve"]["events"] == 2
+    got = outcomes(warehouse)
+    assert (got["old"][:3], got["edge"][:3], got["new"][:3]) == (
+        ("resolved", None, c0),
+        ("resolved", None, c1),
+        ("resolved", None, c2),
+    )
+    assert assert_blame_oracle(warehouse, clone) == 3

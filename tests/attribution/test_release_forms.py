@@ -1,0 +1,196 @@
+"""Release strings as real builds print them, against real repositories: a setuptools-scm or versioneer
+version and `git describe` output name their commit; a development version without a hash is placed by
+inference from the frames' source lines (a tie stays unresolved); every blamed frame equals `git blame
+-w` at the chosen revision."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.attribution import attribute, resolve_frames
+from models.history import ingest_repository
+from models.history.releases import place_release, release_hint
+
+from .helpers import GitRepoBuilder, add_event, config_for, frame, git_blame_line, repo_config
+
+HEAD = "import json\n\n\ndef load(raw):\n"
+TAIL = "\n\ndef dump(obj):\n    return json.dumps(obj)\n"
+
+
+def body(line: str) -> str:
+    return HEAD + f"    {line}\n" + TAIL
+
+
+@pytest.fixture
+def world(tmp_path, warehouse):
+    """v1.0.0 → c1 (line 5 rewritten) → c2 (rewritten again) → c3 (docs) → v1.1.0 (rewritten)."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    c0 = repo.commit({"svc/codec.py": body("return json.loads(raw)"), "README.md": "svc\n"}, "codec")
+    repo.tag("v1.0.0")
+    c1 = repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input")
+    c2 = repo.commit({"svc/codec.py": body("return json.loads(raw)['data']")}, "unwrap data")
+    c3 = repo.commit({"README.md": "svc, a codec\n"}, "docs")
+    c4 = repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "tolerate missing data")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    return repo, cfg, [c0, c1, c2, c3, c4]
+
+
+def rows(con) -> dict[str, tuple]:
+    return {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT event_id, status, reason, revision, revision_source, revision_how, revision_agreeing, "
+            "commit_sha, repo_path, line, detail FROM frame_attribution WHERE frame_index = 0"
+        ).fetchall()
+    }
+
+
+def codec_frame(line: str) -> dict:
+    # basename only, as a packaged app's crash report carries it
+    return frame("codec.py", 5, line, pre_context=["", "def load(raw):"], post_context=["", ""])
+
+
+def test_version_strings_parse_into_their_parts():
+    scm = release_hint("svc@0.86.2.dev45+g5683f1c08")
+    assert (scm.service, scm.form, scm.commit, scm.base, scm.distance) == ("svc", "local_hash", "5683f1c08", "0.86.2", 45)
+    dated = release_hint("1.2.4.dev14+g2414721.d20260101")
+    assert (dated.commit, dated.dirty) == ("2414721", True)
+    vv = release_hint("1.2.3+14.g2414721.dirty")
+    assert (vv.form, vv.commit, vv.distance, vv.dirty) == ("local_hash", "2414721", 14, True)
+    desc = release_hint("v1.2.3-14-g2414721-dirty")
+    assert (desc.form, desc.commit, desc.base, desc.distance, desc.dirty) == ("describe", "2414721", "1.2.3", 14, True)
+    assert release_hint("2414721abc").form == "bare_hash"
+    assert (release_hint("0.54.7-dev").form, release_hint("0.54.7-dev").base) == ("dev", "0.54.7")
+    assert (release_hint("0.82.3.dev+import").form, release_hint("0.82.3.dev+import").commit) == ("dev", None)
+    assert release_hint("1.4.2+build.7").form == "local"
+    for broken in ("unknown", "0.0.0", "%(version)s", "0+unknown", "None"):
+        assert release_hint(broken).form == "broken", broken
+    assert release_hint("1.2.3+d20260101").commit is None  # a date is not a hash
+
+
+def test_hashes_in_version_strings_name_their_commit(world, warehouse):
+    repo, cfg, c = world
+    forms = {
+        "scm": (f"1.1.0.dev2+g{c[2][:9]}", "hash"),
+        "scm_dirty": (f"1.1.0.dev2+g{c[2][:9]}.d20260105", "hash"),
+        "versioneer": (f"1.0.0+2.g{c[2][:7]}.dirty", "hash"),
+        "describe": (f"v1.0.0-2-g{c[2][:7]}", "describe"),
+        "describe_dirty": (f"v1.0.0-2-g{c[2][:7]}-dirty", "describe"),
+        "bare": (c[2][:12], "hash"),
+    }
+    for eid, (release, _) in forms.items():
+        add_event(warehouse, eid, [codec_frame("return json.loads(raw)['data']")], release=release)
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)
+    for eid, (_, how) in forms.items():
+        status, reason, revision, source, got_how, _agree, commit, path, line, _ = got[eid]
+        assert (status, reason, revision, source, got_how) == ("resolved", None, c[2], "release", how), eid
+        assert (path, line, commit) == ("svc/codec.py", 5, c[2]), eid
+        assert commit == git_blame_line(repo.path, revision, path, line)
+    # The plain tag still wins over nothing; a '+local' label without hash is the tag.
+    assert place_release(warehouse, "shop", "1.0.0+build.7") == (c[0], "tag")
+    assert place_release(warehouse, "shop", "v1.1.0") == (c[4], "tag")
+
+
+def test_a_hash_that_names_no_commit_falls_through_and_is_not_the_tag(world, warehouse):
+    _repo, cfg, c = world
+    # versioneer: 2 commits after 1.0.0, but the hash is not in this repository. Dropping the '+local'
+    # part would wrongly give the 1.0.0 tag; instead the frame's text places it.
+    add_event(warehouse, "foreign", [codec_frame("return json.loads(raw)['data']")], release="1.0.0+2.gdeadbee")
+    resolve_frames(warehouse, config_for(cfg))
+    got = rows(warehouse)["foreign"]
+    assert got[:3] == ("resolved", None, c[2]) and got[4] == "inferred"
+    assert place_release(warehouse, "shop", "1.0.0+2.gdeadbee") == (None, None)
+
+
+def test_dev_version_without_hash_is_placed_only_by_text_inference(world, warehouse):
+    repo, cfg, c = world
+    add_event(warehouse, "dev_mid", [codec_frame("return json.loads(raw or '{}')")], release="1.1.0.dev1")
+    add_event(warehouse, "dev_suffix", [codec_frame("return json.loads(raw)['data']")], release="1.1.0-dev")
+    add_event(warehouse, "local_label", [codec_frame("return json.loads(raw)['data']")], release="1.1.0.dev+import")
+    add_event(warehouse, "broken", [codec_frame("return json.loads(raw).get('data')")], release="%(version)s")
+    add_event(warehouse, "nothing_matches", [codec_frame("return yaml.load(raw)")], release="1.1.0-dev")
+    # '1.0' is release 1.0.0: a dev build of it lies between the releases around it, up to 1.1.0
+    add_event(warehouse, "short_base", [codec_frame("return json.loads(raw or '{}')")], release="1.0-dev")
+    result = attribute(warehouse, config_for(cfg))
+    assert result["resolve"]["inferred_events"] == 5
+    got = rows(warehouse)
+    expect = {"dev_mid": c[1], "dev_suffix": c[2], "local_label": c[2], "broken": c[4], "short_base": c[1]}
+    for eid, sha in expect.items():
+        status, reason, revision, source, how, agree, commit, path, line, detail = got[eid]
+        assert (status, reason, source, how, agree) == ("resolved", None, "inferred", "inferred", 1), eid
+        assert commit == sha, eid  # the commit that wrote the crash line
+        assert commit == git_blame_line(repo.path, revision, path, line), eid
+        assert "inferred" in detail and "1 of 1 frames match" in detail
+    # c2 and c3 hold the same file: one state, its oldest commit stands for it.
+    assert got["dev_suffix"][2] == c[2]
+    assert got["nothing_matches"][:2] == ("unresolved", "unknown_release")
+    assert "no candidate matches" in got["nothing_matches"][-1]
+    inferred = warehouse.execute("SELECT count(DISTINCT event_id) FROM frame_attribution WHERE revision_inferred").fetchone()
+    assert inferred == (5,)
+
+
+def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
+    """The crash line exists, unchanged in text, at two file states with different authors (written,
+    changed, then restored by another commit): the frame cannot tell which ran, so no revision."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.tag("v1.0.0")
+    repo.commit({"svc/codec.py": body("return json.loads(raw, strict=False)")}, "lenient")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "revert lenient")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "tie", [codec_frame("return json.loads(raw)")], release="1.1.0-dev")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)["tie"]
+    assert got[:2] == ("unresolved", "ambiguous_release") and got[2] is None
+    assert "2 file states tie (blame differs)" in got[-1]
+    # An explicit release_table entry settles it.
+    cfg2 = repo_config(repo.path, release_table={"1.1.0-dev": "v1.0.0"})
+    ingest_repository(warehouse, cfg2)
+    resolve_frames(warehouse, config_for(cfg2))
+    assert rows(warehouse)["tie"][:5] == ("resolved", None, repo.git("rev-parse", "v1.0.0"), "release", "table")
+
+
+def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
+    """Two file states differ far from the crash line: both match, and blame of the line is the same
+    commit at both, so the choice cannot change the answer; the detail says so."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return 1")}, "stub")
+    repo.tag("v1.0.0")
+    writer = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "parse")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)") + "\n\nVERSION = 2\n"}, "far away")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "alike", [codec_frame("return json.loads(raw)")], release="1.0.1.dev")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)["alike"]
+    assert got[:2] == ("resolved", None) and got[4] == "inferred" and got[6] == writer
+    assert "2 states tie and blame every matching line to the same commit" in got[-1]
+    assert got[6] == git_blame_line(repo.path, got[2], got[7], got[8])
+
+
+def test_a_hash_from_history_that_arrives_later_is_retried(tmp_path, warehouse):
+    upstream = GitRepoBuilder(tmp_path / "upstream")
+    upstream.commit({"app.py": "a = 1\n"}, "one")
+    upstream.tag("v1.0.0")
+    clone = tmp_path / "clone"
+    upstream.git("clone", "-q", str(upstream.path), str(clone))
+    later = upstream.commit({"app.py": "a = 2\n"}, "two")
+    cfg = repo_config(clone, release_pattern="v{version}")
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "e", [frame("app.py", 1, "a = 2")], release=f"1.0.1.dev1+g{later[:9]}")
+    resolve_frames(warehouse, config_for(cfg))
+    assert rows(warehouse)["e"][:2] == ("unresolved", "unknown_release")
+    assert resolve_frames(warehouse, config_for(cfg))["events"] == 0  # nothing new: not retried
+
+    upstream.git("-C", str(clone), "pull", "-q", "origin", "main")
+    ingest_repository(warehouse, cfg)  # history arrived
+    assert resolve_frames(warehouse, config_for(cfg))["events"] == 1
+    got = rows(warehouse)["e"]
+    assert (got[0], got[2], got[4]) == ("resolved", later, "hash")

@@ -180,11 +180,18 @@ def template_id_for(template: str, taken: set[str]) -> str:
 
 @dataclass
 class MinerState:
-    """Everything the miner needs to resume: pattern → template id, and template texts."""
+    """Everything the miner needs to resume: pattern → template id, and template texts.
+
+    `retired` holds ids that must never be handed out again (merged away); `reserved` ids that exist
+    under an earlier grouping version (a new template may keep one, see `assign`, but never by chance);
+    `merged` collects the merges of this session (retired id → surviving id) for the store."""
 
     patterns: dict[str, str] = field(default_factory=dict)  # pattern -> template_id
     templates: dict[str, str] = field(default_factory=dict)  # template_id -> template text
     settings: MinerSettings = DEFAULT_SETTINGS
+    retired: set[str] = field(default_factory=set)
+    reserved: set[str] = field(default_factory=set)
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 def _merge_text(old: str, new: str) -> str:
@@ -194,20 +201,63 @@ def _merge_text(old: str, new: str) -> str:
     return render([x if x == y else WILDCARD for x, y in zip(a, b)], spacing(old))
 
 
-def assign(state: MinerState, new_patterns: list[str]) -> list[str]:
-    """Add unseen patterns to the state; returns the ids of the templates that changed or were created."""
+def _merge_known(state: MinerState, groups: list[list[int]], every: list[str], n_known: int) -> None:
+    """Known templates whose patterns now fall into one group become one template (more lines showed a
+    word position to be a parameter): the one with the most patterns survives (then the smaller id),
+    the others are retired and recorded in `state.merged`."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for members in groups:
+        ids = sorted({state.patterns[every[i]] for i in members if i < n_known})
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            if a != b:
+                parent[b] = a
+    if not parent:
+        return
+    size = Counter(state.patterns.values())
+    components: dict[str, list[str]] = defaultdict(list)
+    for tid in {*parent, *parent.values()}:
+        components[find(tid)].append(tid)
+    for ids in components.values():
+        survivor = min(ids, key=lambda t: (-size[t], t))
+        for tid in ids:
+            if tid != survivor:
+                state.merged[tid] = survivor
+                state.retired.add(tid)
+                state.templates[survivor] = _merge_text(state.templates[survivor], state.templates.pop(tid))
+    for retired, survivor in list(state.merged.items()):  # earlier merges into a now retired survivor
+        while survivor in state.merged:
+            survivor = state.merged[survivor]
+        state.merged[retired] = survivor
+    for pattern, tid in state.patterns.items():
+        if tid in state.merged:
+            state.patterns[pattern] = state.merged[tid]
+
+
+def assign(state: MinerState, new_patterns: list[str], prior: dict[str, str] | None = None) -> list[str]:
+    """Add unseen patterns to the state; returns the ids of the templates that changed or were created.
+
+    `prior` (pattern → the template id its lines had under an earlier grouping version) lets a new
+    template keep the id most of its patterns had, as long as no template of this state holds it."""
     new_patterns = [p for p in dict.fromkeys(new_patterns) if p not in state.patterns]
     if not new_patterns:
         return []
     known = list(state.patterns)
     every = known + new_patterns
     texts = group_patterns(every, state.settings)
-    groups: dict[str, list[int]] = defaultdict(list)
+    by_text: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
-        groups[text].append(i)
+        by_text[text].append(i)
+    _merge_known(state, list(by_text.values()), every, len(known))
     changed: list[str] = []
-    taken = set(state.templates)
-    for text, members in groups.items():
+    taken = set(state.templates) | state.retired | state.reserved
+    for text, members in sorted(by_text.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         fresh = [every[i] for i in members if i >= len(known)]
         if not fresh:
             continue
@@ -216,7 +266,9 @@ def assign(state: MinerState, new_patterns: list[str]) -> list[str]:
             tid = min(old_ids, key=lambda t: (-old_ids[t], t))
             state.templates[tid] = _merge_text(state.templates[tid], text)
         else:
-            tid = template_id_for(text, taken)
+            wanted = Counter(prior[p] for p in fresh if prior and prior.get(p))
+            wanted = Counter({t: c for t, c in wanted.items() if t not in state.templates and t not in state.retired})
+            tid = min(wanted, key=lambda t: (-wanted[t], t)) if wanted else template_id_for(text, taken)
             taken.add(tid)
             state.templates[tid] = text
         for p in fresh:
@@ -225,18 +277,29 @@ def assign(state: MinerState, new_patterns: list[str]) -> list[str]:
     return changed
 
 
-def mine_messages(messages: pl.Series, state: MinerState | None = None) -> tuple[pl.DataFrame, MinerState]:
+def mine_messages(
+    messages: pl.Series, state: MinerState | None = None, prior_ids: pl.Series | None = None
+) -> tuple[pl.DataFrame, MinerState]:
     """Template id and text for every message (one row per input, same order), and the updated state.
 
+    `prior_ids` (aligned with `messages`, may hold nulls): the template id each message had under an
+    earlier grouping version; a new template takes the id most of its lines had (see `assign`).
     When many messages repeat whole (real logs do), each distinct message is typed once and the result
     joined back; otherwise every message is typed directly (the dedupe would cost more than it saves)."""
     state = state or MinerState()
     lines = pl.DataFrame({"message": messages.cast(pl.Utf8)})
-    dedupe = lines.height > 0 and lines["message"].n_unique() <= DEDUPE_BELOW * lines.height
+    if prior_ids is not None:
+        lines = lines.with_columns(prior_ids.cast(pl.Utf8).alias("prior_id"))
+    dedupe = prior_ids is None and lines.height > 0 and lines["message"].n_unique() <= DEDUPE_BELOW * lines.height
     typed = (lines.unique("message") if dedupe else lines).with_columns(
         mask_expr(pl.col("message")).alias("pattern")
     )
-    assign(state, typed["pattern"].unique().to_list())
+    prior = None
+    if prior_ids is not None:
+        votes = typed.drop_nulls("prior_id").group_by("pattern", "prior_id").len()
+        prior = dict(votes.sort("len", "prior_id", descending=[True, False]).unique("pattern", keep="first")
+                     .select("pattern", "prior_id").iter_rows())
+    assign(state, typed["pattern"].unique().to_list(), prior)
     lookup = pl.DataFrame(
         {"pattern": list(state.patterns), "template_id": list(state.patterns.values())},
         schema={"pattern": pl.Utf8, "template_id": pl.Utf8},

@@ -29,45 +29,43 @@ import functools
 import polars as pl
 
 WILDCARD = "<*>"
-DELIMITERS = r" \t\r\n\f\v=,;:()\[\]{}|\"'<>"  # ASCII whitespace: a smaller automaton than \s
-_D = DELIMITERS
-_RUN = f"[^{_D}]"
-_SEP = f"[^{_D}A-Za-z0-9]"  # a non-delimiter, non-alphanumeric character: _ - . / \ @ # ...
+_WS = r" \t\r\n\f\v"  # ASCII whitespace: a much smaller automaton than Unicode \s, so every pass stays fast
+DELIMITERS = _WS + r"=,;:()\[\]{}|\"'<>"
+_RUN = f"[^{DELIMITERS}]"  # a character of a delimiter-bounded run
+_SEP = f"[^{DELIMITERS}A-Za-z0-9]"  # a run character that is not alphanumeric: _ - . / \ @ # ...
+_HEX = "[0-9A-Fa-f]"
+_B = r"(?-u:\b)"  # ASCII word boundary: keeps the regexes on the DFA (no look-around, no captures)
 _UNITS = (
     r"[KMGTPE]i?B|[KMGT]b(?:ps)?|[kKMG]B/s|B|[Bb]ytes?|ns|us|µs|ms|msecs?|s|secs?|seconds?|mins?|minutes?"
     r"|h|hrs?|hours?|days?"
 )
-_HEX = "[0-9A-Fa-f]"
+# An id run begins where its run begins: the first three forms start with `_RUN*`, so their leftmost
+# match starts at the run's first character; the last two start at a word boundary (so the `2` of
+# `ssh2` starts nothing).
+_ID_RUN = "|".join(
+    (
+        f"{_RUN}*{_SEP}{_RUN}*[0-9]{_RUN}*",  # a digit and a separator: blk_-42, node-7, 10.0.0.1, /v2/42/x
+        f"{_RUN}*[0-9]{_RUN}*{_SEP}{_RUN}*",  # (separator after the digit)
+        f"{_RUN}*[0-9]{{4}}{_RUN}*",  # four digits in a row: job20151018, b9000564
+        f"[-+]?{_B}[0-9]{_RUN}*",  # starts with a digit: 42, -3.5e2, 0x7ffe, 2nd
+        f"{_B}[A-Fa-f]{_HEX}*[0-9]{_HEX}*[0-9]{_HEX}*{_B}",  # a hex word with two digits: a64f992
+    )
+)
 
-_B = r"(?-u:\b)"  # ASCII word boundary: keeps every regex on the fast DFA path (no captures either)
+# Three or more hex groups joined by `:` or `::` (IPv6, MAC, hh:mm:ss), one of them with a digit (so
+# `Foo::bar` and `a:b:c` stay): the digit group D has 2+ groups before it, 1 on each side, or 2+ after.
+_G, _D = f"{_HEX}{{1,4}}", f"{_HEX}{{0,3}}[0-9]{_HEX}{{0,3}}"
+_COLON_GROUPS = f"{_B}(?:(?:{_G}::?){{2,7}}{_D}(?:::?{_G})*|{_G}::?{_D}(?:::?{_G})+|{_D}(?:::?{_G}){{2,7}}){_B}"
 
 # (type name, regex, replacement), applied in this order.
 TYPES: tuple[tuple[str, str, str], ...] = (
-    ("url", rf"{_B}[A-Za-z][A-Za-z0-9+.\-]*://[^ \t\r\n\f\v\"'<>()\[\]{{}}]+", WILDCARD),
+    ("url", rf"{_B}[A-Za-z][A-Za-z0-9+.\-]*://[^{_WS}\"'<>()\[\]{{}}]+", WILDCARD),
     ("quoted_value", r"=(?:\"[^\"\n]*\"|'[^'\n]*')", "=" + WILDCARD),
-    ("colon_groups", rf"{_B}{_HEX}{{1,4}}(?:::?{_HEX}{{1,4}}){{2,7}}{_B}", WILDCARD),
+    ("colon_groups", _COLON_GROUPS, WILDCARD),
     ("host_port", rf"{_B}(?:[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+|localhost):[0-9]{{1,5}}{_B}", WILDCARD),
-    (
-        "number_with_unit",
-        rf"(?:[<>~]=? ?)?-?{_B}[0-9]+(?:\.[0-9]+)? ?(?:(?:{_UNITS}){_B}|%)",
-        WILDCARD,
-    ),
-    (
-        # A run must begin at its start: `[^D]*` prefixes make the leftmost match begin there, and the
-        # two forms without one begin at a word boundary (a digit inside a word starts nothing).
-        "id_run",
-        rf"{_RUN}*{_SEP}{_RUN}*[0-9]{_RUN}*"
-        rf"|{_RUN}*[0-9]{_RUN}*{_SEP}{_RUN}*"
-        rf"|{_RUN}*[0-9]{{4}}{_RUN}*"
-        rf"|[-+]?{_B}[0-9]{_RUN}*"
-        rf"|{_B}[A-Fa-f]{_HEX}*[0-9]{_HEX}*[0-9]{_HEX}*{_B}",
-        WILDCARD,
-    ),
-    (
-        "month_or_day",
-        rf"{_B}(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec){_B}",
-        WILDCARD,
-    ),
+    ("number_with_unit", rf"(?:[<>~]=? ?)?-?{_B}[0-9]+(?:\.[0-9]+)? ?(?:(?:{_UNITS}){_B}|%)", WILDCARD),
+    ("id_run", _ID_RUN, WILDCARD),
+    ("month_or_day", rf"{_B}(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec){_B}", WILDCARD),
 )
 _COLLAPSE = r"<\*>(?:[ \t,;:.\-/]*<\*>)+"
 MAX_CHARS = 2000  # longer messages are cut before typing (bounded work per line)

@@ -341,6 +341,7 @@ def mine_file(path: str | Path, line_format: str | None, settings: MinerSettings
 
 
 def mine_lines(lines: pl.Series, line_format: str | None, settings: MinerSettings = DEFAULT_SETTINGS) -> pl.DataFrame:
+    """`LineId, EventId, EventTemplate` for raw log lines (the `Content` of each by `line_format`)."""
     content = split_lines(lines, line_format)["Content"]
     out, _ = mine_messages(content, MinerState(settings=settings))
     return out.select(

@@ -10,6 +10,7 @@ from models.signatures import mine_templates
 from models.signatures.logformat import split_lines
 from models.signatures.loghub import FORMATS, read_truth, score, system_files
 from models.signatures.templates import MinerSettings, MinerState, mine_file, mine_messages, read_lines
+from models.warehouse import run_sql_file
 
 
 def _add_records(con, rows: list[tuple[str, str]], day: int) -> None:
@@ -46,6 +47,7 @@ def test_later_runs_merge_templates_and_record_it(warehouse):
     assert (retired, survivor, "templates_merged", 1) in _lineage(warehouse)
     rows = dict(warehouse.execute("SELECT template_id, line_count FROM log_templates").fetchall())
     assert rows[survivor] == 4 and retired not in rows  # figures folded in, retired row gone
+    assert run_sql_file(warehouse, "queries/signatures/check_records_without_template").fetchone() == (0, 0)
     text = warehouse.execute("SELECT template FROM log_templates WHERE template_id = ?", [survivor]).fetchone()[0]
     assert text == "session closed for user <*>"
     # the retired id is never handed out again, even for the very text it had
@@ -77,6 +79,7 @@ def test_new_grouping_version_regroups_and_keeps_ids(warehouse, monkeypatch):
     assert len(new_version) == 1 and new_version[0][0] != old_version[0][0] and len(versions) == 2
     templates = dict(warehouse.execute("SELECT template_id, line_count FROM log_templates").fetchall())
     assert templates == {after["a"]: 2, after["c"]: 2}  # figures recomputed, emptied ids dropped
+    assert run_sql_file(warehouse, "queries/signatures/check_records_without_template").fetchone() == (0, 0)
     assert warehouse.execute(
         "SELECT count(*) FROM core.log_template_patterns WHERE grouping_version <> ?", [new_version[0][0]]
     ).fetchone()[0] == 0

@@ -181,7 +181,13 @@ def sentry_agreement(dataset: Path) -> dict:
     }
 
 
+REGROUP_RULE = "type:ConnectionError -> connection-errors"  # matches the chained 10% of the events
+
+
 def fingerprint_throughput(events: int) -> dict:
+    """Fingerprint `events` synthetic events, then again after a rule change (new grouping version)."""
+    from benchmarks.memory import peak_rss_mb
+    from models.config import Config
     from models.signatures import fingerprint_events
     from models.warehouse import connect, run_sql_file
 
@@ -200,6 +206,12 @@ def fingerprint_throughput(events: int) -> dict:
         distinct = con.execute("SELECT count(DISTINCT fingerprint) FROM core.event_fingerprints").fetchone()[
             0
         ]
+        peak = peak_rss_mb()
+        # a fingerprint rule is added: a new grouping version, every event is checked again
+        t = time.perf_counter()
+        regrouped = fingerprint_events(con, Config(fingerprint_rules=(REGROUP_RULE,)))
+        regroup_seconds = time.perf_counter() - t
+        moved = con.execute("SELECT coalesce(sum(moved), 0) FROM core.signature_lineage").fetchone()[0]
         con.close()
     return {
         "events": n,
@@ -209,16 +221,21 @@ def fingerprint_throughput(events: int) -> dict:
         "distinct_fingerprints": distinct,
         "expected_distinct": 1000,
         "generate_seconds": round(generated, 1),
+        "peak_rss_mb": round(peak),
+        "rule_change": {
+            "rule": REGROUP_RULE,
+            "events_checked": regrouped,
+            "events_moved": int(moved),
+            "seconds": round(regroup_seconds, 1),
+            "peak_rss_mb": round(peak_rss_mb()),
+        },
     }
 
 
 _FP = """
 import json, sys
-from benchmarks.memory import peak_rss_mb
 from benchmarks.signatures import fingerprint_throughput
-figures = fingerprint_throughput(int(sys.argv[1]))
-figures["peak_rss_mb"] = round(peak_rss_mb())
-print(json.dumps(figures))
+print(json.dumps(fingerprint_throughput(int(sys.argv[1]))))
 """
 
 

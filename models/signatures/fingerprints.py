@@ -185,10 +185,15 @@ def _fingerprint_batch(con, fp_rules, st_rules, batch: int, version: str) -> int
                 con.unregister("fp_group_sel")
             run_sql_file(con, Q + "create_fp_default")
             con.register("fp_rule_values", _rule_match(con, fp_rules))
-            run_sql_file(con, Q + "insert_event_fingerprints", {"version": version})
+            regrouping = con.execute("SELECT bool_or(old_fingerprint IS NOT NULL) FROM fp_todo").fetchone()[0]
+            insert = read_sql(Q + "insert_event_fingerprints")
+            if regrouping:
+                insert = insert.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+            con.execute(insert, {"version": version})
             con.unregister("fp_rule_values")
-            now = datetime.now(UTC).replace(tzinfo=None)
-            run_sql_file(con, Q + "insert_fingerprint_lineage", {"version": version, "now": now})
+            if regrouping:
+                now = datetime.now(UTC).replace(tzinfo=None)
+                run_sql_file(con, Q + "insert_fingerprint_lineage", {"version": version, "now": now})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

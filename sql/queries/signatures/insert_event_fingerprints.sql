@@ -1,5 +1,6 @@
--- Final fingerprint of each event of fp_todo, stamped with the grouping version $version (an event
--- fingerprinted by an older configuration is updated in place). Precedence (as in Sentry): the legacy
+-- Final fingerprint of each event of fp_todo, stamped with the grouping version $version. When the pass
+-- holds events fingerprinted by another configuration, fingerprints.py runs it as INSERT OR REPLACE (they
+-- are updated in place); a plain INSERT otherwise (the upsert costs ~10% more on a million new events). Precedence (as in Sentry): the legacy
 -- `checksum` (32 lower-case hex: the hash itself, variant `checksum`; else its md5, `hashed_checksum`),
 -- then a server-side fingerprint rule, then the SDK's fingerprint, then the default grouping. `{{ default }}` mixes the default values in; the
 -- variables {{ message }}, {{ type }}, {{ logger }}, {{ level }} are replaced by the event's values.
@@ -55,9 +56,3 @@ SELECT f.event_id,
        $version
 FROM final AS f
 LEFT JOIN (SELECT event_id, checksum FROM fp_todo WHERE checksum IS NOT NULL) AS t USING (event_id)
-ON CONFLICT (event_id) DO UPDATE SET
-    fingerprint = excluded.fingerprint,
-    variant = excluded.variant,
-    title = excluded.title,
-    components = excluded.components,
-    grouping_version = excluded.grouping_version

@@ -7,19 +7,22 @@ How it works (and why it holds on systems it was never tuned on):
    so the typed lines ("patterns") are few: the steps below only see distinct patterns.
 2. **Group** the distinct patterns in the spirit of Brain (Yu et al., 2023): tokens (whitespace, `=` and
    `,` split off) are grouped by token count; in each length group every (position, token) gets a
-   frequency; a pattern's *root* is its tokens sharing the most common frequency (ties → the higher
-   frequency), and patterns with the same root are one candidate template. Every other position is
-   split left to right inside each sub-group: it stays a parameter when a value is already `<*>`, looks
-   like a path/address (`/`, `\\`, `@`), or (after the first token) has more than `word_variants`
-   distinct words; otherwise each word is a constant of its own template. The first token is the
-   message's verb/subject: plain words there are always constants.
+   frequency; a pattern's *root* is its tokens whose frequency is the most common one among its tokens
+   (ties → the higher frequency), and patterns with the same root are one candidate template. Tokens
+   more frequent than the root (words shared with other messages, such as `user`) are not part of it.
+   Every other position is split left to right inside each sub-group: it stays a parameter when a value
+   is already `<*>`, looks like a path/address (`/`, `\\`, `@`), or (after the first token) has more
+   than `word_variants` distinct words; otherwise each word is a constant of its own template. The first
+   token is the message's verb/subject or key: plain words there are always constants.
 3. **Merge** templates that differ only in parameter positions: a template whose every token equals the
    other's or stands where the other has `<*>` joins that more general template (the most specific one
    when several fit). A word seen elsewhere as a parameter value (`Invalid user user from <*>`) then
    joins its template instead of founding one.
 4. **Persist**: every distinct pattern is stored with its template id. A later run maps known patterns
    directly; new patterns are grouped together with the known ones, join the template of the known
-   patterns they group with, or found a new template. Ids never change once assigned.
+   patterns they group with, or found a new template; known templates that now fall into one group are
+   merged (the one with the most patterns keeps its id), so many small runs end with the grouping of one
+   run over everything. An id is never handed out twice.
 
 The method has one threshold, `word_variants`, chosen by leave-one-system-out over the ten Loghub
 systems in shared/ (`loso.py`; every held-out system picks 3). Measured figures: README and

@@ -129,7 +129,7 @@ CREATE TABLE IF NOT EXISTS core.signature_lineage (
     signature_kind   VARCHAR NOT NULL,        -- 'fingerprint' | 'template'
     reason           VARCHAR NOT NULL,        -- 'grouping_changed' | 'templates_merged'
     grouping_version VARCHAR,                 -- the version that made the new signature
-    moved            BIGINT,                  -- events / log records that moved (first time recorded)
+    moved            BIGINT,                  -- events / log records that moved (summed over repeats)
     recorded_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (old_signature, new_signature)
 );

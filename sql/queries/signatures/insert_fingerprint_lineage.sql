@@ -7,4 +7,4 @@ FROM fp_todo AS t
 JOIN core.event_fingerprints AS f USING (event_id)
 WHERE t.old_fingerprint IS NOT NULL AND t.old_fingerprint <> f.fingerprint
 GROUP BY t.old_fingerprint, f.fingerprint
-ON CONFLICT (old_signature, new_signature) DO NOTHING
+ON CONFLICT (old_signature, new_signature) DO UPDATE SET moved = core.signature_lineage.moved + excluded.moved

@@ -8,9 +8,9 @@ has look-alikes that stay constant (the tests hold one set per type):
 |---|---|---|
 | url | `https://x.io/a?id=3`, `hdfs://nn:9000/tmp` | `https`, `scheme:` |
 | quoted value (key="...") | `tag="View Lock"`, `name='a b'` | `a == b`, `"quoted"` without a key |
-| colon groups (IPv6, MAC, times) | `fe80::1ff:fe23:4567:890a`, `00:1b:44:11:3a:b7`, `17:41:44` | `Foo::bar`, `CCFile::captureLog` |
-| host:port | `proxy.cse.cuhk.edu.hk:5070`, `10.0.0.1:50010`, `localhost:8080` | `onExtend:1514`, `state:RUNNING` |
-| number with unit (sizes, durations) | `1.16 KB`, `403 B`, `<1 sec`, `12 ms`, `5 seconds`, `80%` | `KB`, `ms`, `seconds`, `port 22 ssh2` |
+| colon groups (IPv6, MAC, times; one group has a digit) | `fe80::1ff:fe23:4567:890a`, `00:1b:44:11:3a:b7`, `17:41:44` | `Foo::bar`, `CCFile::captureLog`, `a:b:c` |
+| host:port | `proxy.cse.cuhk.edu.hk:5070`, `10.0.0.1:50010`, `localhost:8080` | `state:RUNNING`; in `onExtend:1514` only the number goes |
+| number with unit (sizes, durations) | `1.16 KB`, `403 B`, `<1 sec`, `12 ms`, `5 seconds`, `80%` | `KB`, `ms`, `seconds`; `ssh2` in `port 22 ssh2`, `sshd` in `5 sshd` |
 | id run (numbers, hex, ids, paths with ids) | `42`, `-3.5e2`, `0x7ffe`, `blk_-1608`, `node-160`, `a64f992`, `/10.0.0.1`, `/v2/54fa/servers`, UUIDs, dates | `ssh2`, `en0`, `IPv6`, `log4j`, `sha256`, `md5`, `x86`, `ee0` |
 | month / weekday name | `Jun`, `Mon` | `Monitor`, `June` |
 

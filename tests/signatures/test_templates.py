@@ -153,7 +153,7 @@ def test_read_lines_keeps_every_line_in_place(tmp_path):
 
 
 def test_typing_each_distinct_message_once_changes_nothing(monkeypatch):
-    import models.signatures.templates as templates
+    from models.signatures import templates
 
     msgs = pl.Series(["Received block blk_1 of size 2", "Received block blk_1 of size 2", "disk full", None] * 5)
     monkeypatch.setattr(templates, "DEDUPE_BELOW", 1.0)  # always dedupe

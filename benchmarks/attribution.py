@@ -127,7 +127,7 @@ def load_events(con, repo: Path, rng: random.Random) -> None:
         INSERT INTO core.frames (event_id, exception_index, frame_index, is_innermost, filename, abs_path, function,
                                  lineno, context_line, in_app)
         SELECT event_id, 0, frame_index, is_innermost, filename, abs_path, 'run', lineno, context_line, true FROM b_frames;
-        INSERT INTO core.event_fingerprints SELECT event_id, 'fp' || site_file, 'app', NULL, NULL FROM b_events;
+        INSERT INTO core.event_fingerprints (event_id, fingerprint, variant) SELECT event_id, 'fp' || site_file, 'app' FROM b_events;
         INSERT INTO core.cluster_members SELECT DISTINCT 'fp' || site_file, 'fingerprint', 'C-' || site_file,
             now()::TIMESTAMP FROM b_events;
         INSERT INTO core.clusters (cluster_id, status, failure_class, created_at, updated_at)

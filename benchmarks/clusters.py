@@ -97,7 +97,7 @@ def load_world(
             """
         )
     con.execute(
-        "INSERT INTO core.event_fingerprints SELECT event_id, fingerprint, 'app', NULL, NULL FROM _ev"
+        "INSERT INTO core.event_fingerprints (event_id, fingerprint, variant) SELECT event_id, fingerprint, 'app' FROM _ev"
     )
     con.execute("INSERT INTO bench_truth SELECT event_id, bug_id FROM _ev")
     con.execute("DROP TABLE _ev")

@@ -11,21 +11,25 @@ from pipelines.resources import HindsightConfigResource, warehouse_connection
     group_name="signatures",
     compute_kind="duckdb",
     deps=["sentry_events", "log_records"],
-    description="Sentry-style fingerprint of every error event (core.event_fingerprints); only new events.",
+    description="Sentry-style fingerprint of every error event (core.event_fingerprints); only new events, "
+    "and events fingerprinted under another grouping version (changed rules).",
 )
 def event_fingerprints(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
     from models.signatures import fingerprint_events
+    from models.signatures.versions import fingerprint_grouping
 
+    config = hindsight.load()
     with warehouse_connection(duckdb) as con:
-        new = fingerprint_events(con, hindsight.load())
+        new = fingerprint_events(con, config)
         total, distinct = con.execute(
             "SELECT count(*), count(DISTINCT fingerprint) FROM core.event_fingerprints"
         ).fetchone()
-    context.log.info(f"fingerprinted {new} new events")
+    context.log.info(f"fingerprinted {new} events (new, or made by another grouping version)")
     return dg.MaterializeResult(
-        metadata={"events_fingerprinted": new, "events_total": total, "distinct_fingerprints": distinct}
+        metadata={"events_fingerprinted": new, "events_total": total, "distinct_fingerprints": distinct,
+                  "grouping_version": fingerprint_grouping(config).version}
     )
 
 
@@ -39,15 +43,17 @@ def log_templates(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
     from models.signatures import mine_templates
+    from models.signatures.versions import template_grouping
 
     with warehouse_connection(duckdb) as con:
         new = mine_templates(con, hindsight.load())
         templates, records = con.execute(
             "SELECT (SELECT count(*) FROM core.log_templates), (SELECT count(*) FROM core.log_record_templates)"
         ).fetchone()
-    context.log.info(f"templated {new} new log records")
+    context.log.info(f"templated {new} log records (new, or made by another grouping version)")
     return dg.MaterializeResult(
-        metadata={"records_templated": new, "templates_total": templates, "records_total": records}
+        metadata={"records_templated": new, "templates_total": templates, "records_total": records,
+                  "grouping_version": template_grouping().version}
     )
 
 

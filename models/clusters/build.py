@@ -7,6 +7,10 @@
   it keeps its row with status 'merged' and `merged_into`, the merge is recorded in
   `core.cluster_merges`, and its member signatures move to the survivor. `merged_into` always names
   the surviving cluster (chains are flattened).
+- A signature that replaced another (`core.signature_lineage`: the grouping configuration changed, or
+  templates were merged) takes over the old signature's cluster before anything else is decided; when
+  it (or its other predecessors) already sit in another cluster, the younger cluster is merged into the
+  older one (recorded in `core.cluster_merges` with similarity NULL). So cluster ids survive regrouping.
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ class _Assigner:
         self.merged_into[cid] = None
         return cid
 
-    def merge(self, old: str, survivor: str, similarity: float) -> None:
+    def merge(self, old: str, survivor: str, similarity: float | None) -> None:
         self.merges.append((old, survivor, similarity))
         for cid, into in list(self.merged_into.items()):
             if into == old:
@@ -107,6 +111,26 @@ def _assign(sigs: list[Signature], is_new: list[bool], settings: ClusterSettings
         for i in fresh:
             a.new_members.append((sigs[i].signature, sigs[i].kind, survivor))
             a.members[sigs[i].signature] = survivor
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, sigs: list[Signature], is_new: list[bool], a: _Assigner) -> None:
+    """Signatures that replaced clustered ones inherit their cluster (see the module docstring).
+    Re-applying an edge on a later run changes nothing: its two ends already share a cluster."""
+    kinds = {s.signature: (i, s.kind) for i, s in enumerate(sigs)}
+    for old, new in run_sql_file(con, "queries/clusters/select_signature_lineage.sql").fetchall():
+        if old not in a.members or new not in kinds:
+            continue
+        inherited = a.resolve(a.members[old])
+        i, kind = kinds[new]
+        if new not in a.members:
+            a.new_members.append((new, kind, inherited))
+            a.members[new] = inherited
+            is_new[i] = False
+            continue
+        current = a.resolve(a.members[new])
+        if current != inherited:
+            survivor, younger = sorted((current, inherited))
+            a.merge(younger, survivor, None)
 
 
 def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) -> None:
@@ -158,12 +182,16 @@ def build_clusters(con: duckdb.DuckDBPyConnection, config: Config | None = None)
         classify_signature(s)
     a = _Assigner(con)
     is_new = [s.signature not in a.members for s in sigs]
+    carried = sum(is_new)
+    _carry_over(con, sigs, is_new, a)
+    carried -= sum(is_new)
     _assign(sigs, is_new, settings, a)
     _write(con, sigs, a)
     active = con.execute("SELECT count(*) FROM core.clusters WHERE status = 'active'").fetchall()[0][0]
     return {
         "signatures": len(sigs),
-        "new_signatures": sum(is_new),
+        "new_signatures": sum(is_new) + carried,
+        "carried_over": carried,
         "clusters_created": len(a.new_clusters),
         "clusters_merged": len(a.merges),
         "active_clusters": int(active),

@@ -1,7 +1,7 @@
 """Error fingerprints in the spirit of Sentry's `newstyle:2023-01-11` grouping, computed in DuckDB SQL.
 
 `fingerprint_events(con, config)` fingerprints every event of `core.events` that has no row in
-`core.event_fingerprints` yet. The steps are SQL files under `sql/queries/signatures/` (temp tables
+`core.event_fingerprints` yet, or one made by another grouping configuration (versions.py). The steps are SQL files under `sql/queries/signatures/` (temp tables
 `fp_*`): frame values → stack-trace rules and recursion → per-exception values → exception-group
 selection → app/system/message variant → fingerprint rules / SDK fingerprint → md5 of the contributing
 values in tree order. Only events that contain an exception *group* (rare) get a small Python step:
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +31,7 @@ from models.signatures.rules import (
     parse_fingerprint_rule,
     parse_stacktrace_rule,
 )
+from models.signatures.versions import fingerprint_grouping, register
 from models.warehouse import read_sql, run_sql_file
 
 Q = "queries/signatures/"
@@ -151,11 +153,11 @@ def _rule_match(con: duckdb.DuckDBPyConnection, rules: list[FingerprintRule]) ->
 BATCH_EVENTS = 500_000  # events per pass: bounds the memory of the temp tables on a big backlog
 
 
-def _fingerprint_batch(con, fp_rules, st_rules, batch: int) -> int:
-    """One pass over at most `batch` events without a fingerprint, in one transaction."""
+def _fingerprint_batch(con, fp_rules, st_rules, batch: int, version: str) -> int:
+    """One pass over at most `batch` events without a fingerprint of `version`, in one transaction."""
     con.execute("BEGIN")
     try:
-        run_sql_file(con, Q + "create_fp_todo", [batch])
+        run_sql_file(con, Q + "create_fp_todo", {"batch": batch, "version": version})
         count = con.execute("SELECT count(*) FROM fp_todo").fetchone()[0]
         if count:
             run_sql_file(con, Q + "create_fp_frames_base")
@@ -183,8 +185,15 @@ def _fingerprint_batch(con, fp_rules, st_rules, batch: int) -> int:
                 con.unregister("fp_group_sel")
             run_sql_file(con, Q + "create_fp_default")
             con.register("fp_rule_values", _rule_match(con, fp_rules))
-            run_sql_file(con, Q + "insert_event_fingerprints")
+            regrouping = con.execute("SELECT bool_or(old_fingerprint IS NOT NULL) FROM fp_todo").fetchone()[0]
+            insert = read_sql(Q + "insert_event_fingerprints")
+            if regrouping:
+                insert = insert.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+            con.execute(insert, {"version": version})
             con.unregister("fp_rule_values")
+            if regrouping:
+                now = datetime.now(UTC).replace(tzinfo=None)
+                run_sql_file(con, Q + "insert_fingerprint_lineage", {"version": version, "now": now})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -198,14 +207,18 @@ def _fingerprint_batch(con, fp_rules, st_rules, batch: int) -> int:
 def fingerprint_events(
     con: duckdb.DuckDBPyConnection, config: Config | None = None, *, batch: int = BATCH_EVENTS
 ) -> int:
-    """Fingerprint every event without a fingerprint (in passes of `batch` events); returns how many."""
+    """Fingerprint every event without a fingerprint of the current grouping version (in passes of
+    `batch` events); returns how many. Events fingerprinted under another configuration (changed
+    rules, a new algorithm) are fingerprinted again; those whose fingerprint changes are recorded in
+    `core.signature_lineage`, so their clusters carry over."""
     config = config or Config()
     fp_rules = [parse_fingerprint_rule(r) for r in config.fingerprint_rules]
     st_rules = [parse_stacktrace_rule(r) for r in config.stacktrace_rules]
     install_macros(con)
+    version = register(con, fingerprint_grouping(config))
     total = 0
     while True:
-        done = _fingerprint_batch(con, fp_rules, st_rules, batch)
+        done = _fingerprint_batch(con, fp_rules, st_rules, batch, version)
         total += done
         if done < batch:
             return total

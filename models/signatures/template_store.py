@@ -1,43 +1,58 @@
 """The template miner over the warehouse: `core.log_records` → `core.log_templates` + `core.log_record_templates`.
 
-Incremental: only records without a template row are mined; the miner state (pattern → template id)
-lives in `core.log_template_patterns`, so ids are stable across runs and processes.
+Incremental: only records without a template of the current grouping version are mined; the miner
+state (pattern → template id) lives in `core.log_template_patterns`, so ids are stable across runs and
+processes. Two things replace a template id, each recorded in `core.signature_lineage` (through which
+clusters carry over):
+
+- **templates merged**: new lines show that templates found earlier are one (a word position turned
+  out to be a parameter); the one with the most patterns survives, the others' records move to it, and
+  mining in many small runs groups like mining everything at once;
+- **grouping changed**: the miner's version or settings changed (`versions.py`); every record is mined
+  again from scratch, a new template keeps the id most of its records had, and ids left without
+  records are dropped.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
 from models.config import Config
-from models.signatures.templates import MINER_VERSION, MinerState, mine_messages
+from models.signatures.templates import DEFAULT_SETTINGS, MINER_VERSION, MinerState, mine_messages
+from models.signatures.versions import register, template_grouping
 from models.warehouse import read_sql, run_sql_file
 
 Q = "queries/signatures/"
+_RELATIONS = ("new_patterns", "run_templates", "run_records", "template_merges", "regrouped")
 
 
-def load_state(con: duckdb.DuckDBPyConnection) -> MinerState:
-    rows = con.execute(read_sql(Q + "select_template_state")).fetchall()
-    state = MinerState()
-    for pattern, template_id, template in rows:
+def load_state(con: duckdb.DuckDBPyConnection, version: str) -> MinerState:
+    state = MinerState(settings=DEFAULT_SETTINGS)
+    for pattern, template_id, template in run_sql_file(con, Q + "select_template_state", {"version": version}).fetchall():
         state.patterns[pattern] = template_id
         state.templates[template_id] = template
+    state.retired = {r[0] for r in run_sql_file(con, Q + "select_retired_template_ids").fetchall()}
+    state.reserved = {r[0] for r in con.execute("SELECT template_id FROM core.log_templates").fetchall()}
     return state
 
 
 def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
-    """Template every log record that has none yet; returns the number of records templated.
+    """Template every log record that has no template of the current grouping version; returns how many.
 
     `config` is accepted for symmetry with the other stages: the miner has one configuration for
-    every source on purpose (no per-source tuning).
-    """
-    records = con.sql(read_sql(Q + "select_unmined_log_records")).pl()
+    every source on purpose (no per-source tuning)."""
+    version = register(con, template_grouping(DEFAULT_SETTINGS))
+    records = con.sql(read_sql(Q + "select_unmined_log_records"), params={"version": version}).pl()
     if records.height == 0:
         return 0
-    state = load_state(con)
+    regrouping = records["old_template_id"].null_count() < records.height
+    state = load_state(con, version)
     known = set(state.patterns)
-    mined, state = mine_messages(records["message"], state)
-    run = pl.concat([records.select("record_id", "ts"), mined], how="horizontal")
+    mined, state = mine_messages(records["message"], state, records["old_template_id"] if regrouping else None)
+    run = pl.concat([records.select("record_id", "ts", "old_template_id"), mined], how="horizontal")
     new_patterns = (
         mined.select("pattern", "template_id").unique("pattern").filter(~pl.col("pattern").is_in(list(known)))
     )
@@ -47,19 +62,41 @@ def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None)
         pl.col("ts").min().alias("first_seen"),
         pl.col("ts").max().alias("last_seen"),
     )
+    merges = pl.DataFrame(
+        {
+            "retired": list(state.merged),
+            "survivor": list(state.merged.values()),
+            "survivor_text": [state.templates[s] for s in state.merged.values()],
+        },
+        schema={"retired": pl.Utf8, "survivor": pl.Utf8, "survivor_text": pl.Utf8},
+    )
+    regrouped = (
+        run.filter(pl.col("old_template_id").is_not_null() & (pl.col("old_template_id") != pl.col("template_id")))
+        .group_by("old_template_id", "template_id")
+        .len("n")
+    )
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("BEGIN")
     try:
-        con.register("new_patterns", new_patterns.to_arrow())
-        con.register("run_templates", run_templates.to_arrow())
-        con.register("run_records", run.select("record_id", "template_id").to_arrow())
-        run_sql_file(con, Q + "upsert_log_templates", [MINER_VERSION])
-        run_sql_file(con, Q + "insert_template_patterns")
-        run_sql_file(con, Q + "insert_log_record_templates")
+        for name, frame in zip(_RELATIONS, (new_patterns, run_templates, run.select("record_id", "template_id"),
+                                            merges, regrouped)):  # fmt: skip
+            con.register(name, frame.to_arrow())
+        if regrouping:
+            run_sql_file(con, Q + "delete_stale_template_patterns", {"version": version})
+        if merges.height:
+            run_sql_file(con, Q + "insert_template_merges", {"version": version, "now": now})
+            run_sql_file(con, Q + "apply_template_merges")
+        run_sql_file(con, Q + "insert_template_patterns", {"version": version})
+        run_sql_file(con, Q + "upsert_log_record_templates", {"version": version})
+        run_sql_file(con, Q + "upsert_log_templates", {"miner_version": MINER_VERSION, "version": version})
+        if regrouping:
+            run_sql_file(con, Q + "insert_template_regrouping", {"version": version, "now": now})
+            run_sql_file(con, Q + "refresh_log_template_figures")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("new_patterns", "run_templates", "run_records"):
+        for name in _RELATIONS:
             con.unregister(name)
     return records.height

@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS core.events (
     ingested_at     TIMESTAMP NOT NULL
 );
 
+-- Sentry's legacy `checksum` (a grouping key set by old clients; the signatures stage groups by it).
+ALTER TABLE core.events ADD COLUMN IF NOT EXISTS checksum VARCHAR;
+
 CREATE TABLE IF NOT EXISTS core.exceptions (
     event_id        VARCHAR NOT NULL,
     exception_index INTEGER NOT NULL,         -- position in exception.values (Sentry order: cause first, raised last)

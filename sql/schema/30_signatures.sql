@@ -101,3 +101,35 @@ CREATE TABLE IF NOT EXISTS core.log_template_patterns (
     template_id  VARCHAR NOT NULL,
     created_at   TIMESTAMP NOT NULL
 );
+
+-- Versioned grouping (added by the signatures stage): every fingerprint, template, record template and
+-- miner pattern carries the grouping configuration's version that made it (Sentry's grouping config id,
+-- ours a hash of the rules / miner settings; see models/signatures/versions.py). Rows made before
+-- versions existed have NULL: the next run treats them as made by an older configuration.
+ALTER TABLE core.event_fingerprints ADD COLUMN IF NOT EXISTS grouping_version VARCHAR;
+ALTER TABLE core.log_templates ADD COLUMN IF NOT EXISTS grouping_version VARCHAR;
+ALTER TABLE core.log_record_templates ADD COLUMN IF NOT EXISTS grouping_version VARCHAR;
+ALTER TABLE core.log_template_patterns ADD COLUMN IF NOT EXISTS grouping_version VARCHAR;
+
+-- One row per grouping configuration ever used.
+CREATE TABLE IF NOT EXISTS core.grouping_configs (
+    grouping_version VARCHAR PRIMARY KEY,     -- 'fp-<12 hex>' | 'tpl-<12 hex>'
+    kind             VARCHAR NOT NULL,        -- 'fingerprint' | 'template'
+    algorithm        VARCHAR NOT NULL,        -- e.g. 'newstyle:2023-01-11+hs2', 'hindsight-miner:2'
+    config           JSON NOT NULL,           -- the rules / settings the version hashes
+    first_used_at    TIMESTAMP NOT NULL
+);
+
+-- A signature that was replaced: events or log records moved from `old_signature` to `new_signature`
+-- (a changed grouping configuration re-grouped them, or the miner merged two templates). The clusters
+-- stage carries the old signature's cluster over to the new one through these rows.
+CREATE TABLE IF NOT EXISTS core.signature_lineage (
+    old_signature    VARCHAR NOT NULL,
+    new_signature    VARCHAR NOT NULL,
+    signature_kind   VARCHAR NOT NULL,        -- 'fingerprint' | 'template'
+    reason           VARCHAR NOT NULL,        -- 'grouping_changed' | 'templates_merged'
+    grouping_version VARCHAR,                 -- the version that made the new signature
+    moved            BIGINT,                  -- events / log records that moved (summed over repeats)
+    recorded_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (old_signature, new_signature)
+);

@@ -131,7 +131,10 @@ def add_cluster(con, cluster_id: str, event_ids: list[str], title: str | None = 
     """A cluster whose members are exactly these events (one fingerprint per cluster)."""
     fp = f"fp-{cluster_id}"
     for e in event_ids:
-        con.execute("INSERT INTO core.event_fingerprints VALUES (?, ?, 'app', ?, NULL)", [e, fp, title])
+        con.execute(
+            "INSERT INTO core.event_fingerprints (event_id, fingerprint, variant, title) VALUES (?, ?, 'app', ?)",
+            [e, fp, title],
+        )
     con.execute(
         "INSERT INTO core.cluster_members VALUES (?, 'fingerprint', ?, now()::TIMESTAMP)", [fp, cluster_id]
     )

@@ -81,11 +81,14 @@ def add_log_record(
     )
     if template_id:
         con.execute(
-            "INSERT INTO core.log_templates VALUES (?, ?, 1, ?, ?, NULL) ON CONFLICT DO UPDATE"
+            "INSERT INTO core.log_templates (template_id, template, line_count, first_seen, last_seen)"
+            " VALUES (?, ?, 1, ?, ?) ON CONFLICT DO UPDATE"
             " SET line_count = line_count + 1, last_seen = greatest(last_seen, excluded.last_seen)",
             [template_id, template or message, ts, ts],
         )
-        con.execute("INSERT INTO core.log_record_templates VALUES (?, ?)", [record_id, template_id])
+        con.execute(
+            "INSERT INTO core.log_record_templates (record_id, template_id) VALUES (?, ?)", [record_id, template_id]
+        )
 
 
 def add_incident(

@@ -138,3 +138,26 @@ def test_templates_cli_writes_loghub_shape(tmp_path):
 
     bad = CliRunner().invoke(app, ["templates", str(log), "--format", "<Date> <Time>", "--out", str(out)])
     assert bad.exit_code != 0 and "<Content>" in bad.output
+
+
+def test_read_lines_keeps_every_line_in_place(tmp_path):
+    """One row per line whatever the line endings, blank lines and bytes: LineIds must line up."""
+    path = tmp_path / "mixed.log"
+    path.write_bytes(b"a 1\r\n\r\nb \xff 2\nc 3")  # CRLF, a blank line, invalid UTF-8, no final newline
+    df = mine_file(path, None)
+    assert df["LineId"].to_list() == [1, 2, 3, 4]
+    assert df["EventTemplate"].to_list() == ["a <*>", "", "b \ufffd <*>", "c <*>"]
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    assert mine_file(empty, None).height == 0
+
+
+def test_typing_each_distinct_message_once_changes_nothing(monkeypatch):
+    from models.signatures import templates
+
+    msgs = pl.Series(["Received block blk_1 of size 2", "Received block blk_1 of size 2", "disk full", None] * 5)
+    monkeypatch.setattr(templates, "DEDUPE_BELOW", 1.0)  # always dedupe
+    deduped, _ = mine_messages(msgs)
+    monkeypatch.setattr(templates, "DEDUPE_BELOW", 0.0)  # never
+    direct, _ = mine_messages(msgs)
+    assert deduped.equals(direct) and deduped.height == msgs.len()

@@ -42,7 +42,8 @@ parsed AS (
             "tags": "JSON", "extra": "JSON", "contexts": "JSON", "breadcrumbs": "JSON",
             "sdk": {{"name": "VARCHAR", "version": "VARCHAR"}}, "fingerprint": ["VARCHAR"],
             "exception": {{"values": [{exception_struct}]}},
-            "stacktrace": {{"frames": [{frame_struct}]}}, "threads": {{"values": [{thread_struct}]}}
+            "stacktrace": {{"frames": [{frame_struct}]}}, "threads": {{"values": [{thread_struct}]}},
+            "checksum": "VARCHAR"
         }}') END AS j
     FROM checked
 ),
@@ -107,10 +108,13 @@ loadable AS (
     SELECT *,
         CASE WHEN reason IS NULL AND t[13] = 'ARRAY'
             THEN list_filter(from_json(j.tags, '[["VARCHAR"]]'), lambda p: len(p) = 2) END AS tag_pairs,
-        -- `exception` given as a bare list (old SDKs): parsed apart, NULL in every other row. No CASE
+        -- `exception` given as a bare list or a bare object (old SDKs): parsed apart, NULL in every other row. No CASE
         -- around the usual j.exception.values: CASE copies the nested lists it returns
         CASE WHEN reason IS NULL AND t[19] = 'ARRAY'
-            THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]') END AS exc_list
+                THEN from_json(json_extract(raw, '$.exception'), '[{exception_struct}]')
+            -- `exception` given as one bare exception object (no `values`): a chain of one, as Sentry reads it
+            WHEN reason IS NULL AND t[19] = 'OBJECT' AND j.exception."values" IS NULL
+                THEN [from_json(json_extract(raw, '$.exception'), '{exception_struct}')] END AS exc_list
     FROM classified
 )
 SELECT
@@ -147,6 +151,7 @@ SELECT
     j.contexts ->> '$.trace.trace_id' AS trace_id,
     j.contexts ->> '$.trace.span_id' AS span_id,
     j.fingerprint AS sdk_fingerprint,
+    j.checksum AS checksum,
     CAST(CASE t[13]
         WHEN 'OBJECT' THEN json_remove(j.tags, '$.server_name')
         WHEN 'ARRAY' THEN to_json(list_filter(tag_pairs, lambda p: p[1] <> 'server_name'))

@@ -2,9 +2,8 @@
 severity and why) with a link to its file in the exported pack; the changelog; guidance grouped by format and class.
 
 Per-rule figures come from the analyst view `rule_efficacy` (sql/views/50_feedback.sql, owned by the feedback
-stage). Its columns `heldout_recall`, `own_site_recall`, `noise_per_kloc`, `head_findings`, `severity`,
-`severity_reason` are the contract; on a warehouse whose view predates them the page derives what it can from the
-older columns (CONTRACT below) and leaves out what it cannot.
+stage) as it defines them: `heldout_recall`, `own_site_recall`, `noise_per_kloc`, `head_findings`, `severity`,
+`severity_reason`; the page derives none of them.
 """
 
 from __future__ import annotations
@@ -22,15 +21,6 @@ from dashboards.ui import plain_label, require_data
 
 st.title("Rules & guidance")
 
-# Contract column of rule_efficacy -> SQL that derives it from the older columns (None: cannot be derived).
-CONTRACT = {
-    "heldout_recall": None,
-    "own_site_recall": "e.recall",
-    "noise_per_kloc": "e.findings_per_kloc",
-    "head_findings": "e.repo_findings",
-    "severity": "r.severity",
-    "severity_reason": "json_extract_string(r.evidence, '$.severity_reason')",
-}
 SHOWN = ["rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall", "head_findings",
          "noise_per_kloc", "effective_severity", "demotion_reason", "failure_class", "file", "engine", "origin",
          "crash_sites", "fixed_fp_rate", "cluster_ids"]
@@ -42,17 +32,9 @@ def _pack_zip(path: str, version: float) -> bytes:
     return zip_directory(Path(path))
 
 
-def _rule_columns() -> list[str]:
-    """The per-rule select list: every contract column the view has, else its derivation, else nothing."""
-    present = set(data.query("SELECT * FROM rule_efficacy LIMIT 0").columns)
-    select = [f"e.{c}" for c in ("rule_id", "engine", "origin", "failure_class", "effective_severity", "crash_sites",
-                                 "fixed_fp_rate", "demotion_reason", "cluster_ids") if c in present]
-    for column, derived in CONTRACT.items():
-        if column in present:
-            select.append(f"e.{column}")
-        elif derived:
-            select.append(f"{derived} AS {column}")
-    return select
+RULE_COLUMNS = ["rule_id", "engine", "origin", "failure_class", "severity", "severity_reason", "effective_severity",
+                "heldout_recall", "own_site_recall", "head_findings", "noise_per_kloc", "crash_sites",
+                "fixed_fp_rate", "demotion_reason", "cluster_ids"]
 
 
 def _guidance_class(path: str, classes: set[str]) -> str:
@@ -71,16 +53,16 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
     st.caption(f"Current pack {current['version']} · created {str(current['created_at'])[:19]} · "
                f"{packs.height} pack(s) in history")
 
-    rules = data.query(f"SELECT {', '.join(_rule_columns())} FROM rule_efficacy e "
-                       "JOIN core.rules r USING (pack_version, rule_id) WHERE e.pack_version = ? "
-                       "ORDER BY e.rule_id", [current["version"]])
-    summary = data.query("SELECT rules, recall, fixed_fp_rate, unfailed_share, head_findings FROM rule_pack_summary "
+    rules = data.query(f"SELECT {', '.join(RULE_COLUMNS)} FROM rule_efficacy WHERE pack_version = ? "
+                       "ORDER BY rule_id", [current["version"]])
+    summary = data.query("SELECT rules, heldout_recall, fixed_fp_rate, noise_per_kloc, head_findings FROM rule_pack_summary "
                          "WHERE version = ?", [current["version"]]) if data.has_views("rule_pack_summary") else pl.DataFrame()
     cols = st.columns(4)
     cols[0].metric("Rules", rules.height)
     if summary.height:
         s = summary.row(0, named=True)
-        cols[1].metric("Recall on crash sites", "—" if s["recall"] is None else f"{s['recall']:.0%}")
+        cols[1].metric("Held-out recall", "—" if s["heldout_recall"] is None else f"{s['heldout_recall']:.0%}",
+                       help="Crash sites caught by a rule that was not built from their cluster")
         cols[2].metric("False positives on fixed lines", "—" if s["fixed_fp_rate"] is None else f"{s['fixed_fp_rate']:.0%}")
         cols[3].metric("Findings at HEAD", "—" if s["head_findings"] is None else s["head_findings"])
 
@@ -99,9 +81,6 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
                 "noise_per_kloc": st.column_config.NumberColumn("noise per kloc", format="%.2f"),
                 **{c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in PERCENT},
             })
-        if "heldout_recall" not in rules.columns:
-            st.caption("Held-out recall is not computed by this warehouse's feedback stage yet; own-site recall is "
-                       "the recall on the crash sites the rule was made from.")
         noisy = (rules.filter(pl.col("head_findings") > 0).sort("head_findings", descending=True)
                  if "head_findings" in rules.columns else pl.DataFrame())
         if noisy.height:

@@ -4,19 +4,16 @@ Rules page on the `rule_efficacy` contract of the feedback stage."""
 from __future__ import annotations
 
 import json
+import math
 import re
-import shutil
 
-import duckdb
 import pytest
 from dash_world import no_exceptions, open_page
 
 from dashboards.links import commit_url
-from models.warehouse.snapshot import publish_snapshot
 
 WEB_URL = "https://git.example.com/acme/shop"
-CONTRACT = {"heldout_recall": 0.25, "own_site_recall": 0.75, "noise_per_kloc": 1.5, "head_findings": 7,
-            "severity": "WARNING", "severity_reason": "planted by the contract test"}
+CONTRACT = ("heldout_recall", "own_site_recall", "noise_per_kloc", "head_findings", "severity", "severity_reason")
 
 
 def _config_with(world, tmp_path, repo_extra: str = "", extra: str = ""):
@@ -106,48 +103,27 @@ def test_the_pack_file_page_serves_only_files_of_the_manifest(world, use_warehou
     assert not at.code and any("no file named like that" in i.value for i in at.info)
 
 
-def test_rules_page_shows_the_contract_columns_when_the_view_has_them(world, tmp_path, use_warehouse):
-    """Another stage adds heldout_recall, own_site_recall, noise_per_kloc, head_findings, severity, severity_reason
-    to main.rule_efficacy: the page shows exactly those values, not its own derivations."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(world / "warehouse.duckdb", warehouse)
-    con = duckdb.connect(str(warehouse))  # no ensure_schema: it would restore the view of this branch
-    try:
-        definition = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'rule_efficacy'").fetchone()[0]
-        body = definition.split(" AS ", 1)[1].rstrip(";")
-        con.execute(f"CREATE OR REPLACE VIEW main.rule_efficacy_before AS {body}")
-        c = CONTRACT  # test constants (views cannot take parameters)
-        con.execute(
-            f"CREATE OR REPLACE VIEW main.rule_efficacy AS SELECT b.* REPLACE ('{c['severity']}' AS severity), "
-            f"{c['heldout_recall']}::DOUBLE AS heldout_recall, {c['own_site_recall']}::DOUBLE AS own_site_recall, "
-            f"{c['noise_per_kloc']}::DOUBLE AS noise_per_kloc, {c['head_findings']}::INTEGER AS head_findings, "
-            f"'{c['severity_reason']}' AS severity_reason FROM main.rule_efficacy_before b")
-        con.execute("CHECKPOINT")
-        publish_snapshot(con, warehouse)
-    finally:
-        con.close()
-    use_warehouse(warehouse, world / "hindsight.toml")
+def test_rules_page_shows_the_feedback_stage_figures_as_the_view_defines_them(world, use_warehouse, snapshot_con):
+    """heldout_recall, own_site_recall, noise_per_kloc, head_findings, severity, severity_reason come from
+    main.rule_efficacy as they are: the page shows the same value per rule, derives none."""
+    use_warehouse(world / "warehouse.duckdb", world / "hindsight.toml")
     at = open_page("rules")
     no_exceptions(at)
     table = next(d.value for d in at.dataframe if "rule_id" in d.value.columns and "file" in d.value.columns)
-    for column, value in CONTRACT.items():
-        assert column in table.columns, column
-        assert set(table[column]) == {value}, column
-    assert not any("Held-out recall is not computed" in c.value for c in at.caption)
-
-
-def test_rules_page_derives_what_it_can_on_an_older_view(world, use_warehouse, snapshot_con):
-    use_warehouse(world / "warehouse.duckdb", world / "hindsight.toml")
-    at = open_page("rules")
-    table = next(d.value for d in at.dataframe if "rule_id" in d.value.columns and "file" in d.value.columns)
-    assert "heldout_recall" not in table.columns
-    expected = dict(snapshot_con.execute(
-        "SELECT e.rule_id, json_extract_string(r.evidence, '$.severity_reason') FROM rule_efficacy e "
-        "JOIN core.rules r USING (pack_version, rule_id)").fetchall())
-    assert dict(zip(table["rule_id"], table["severity_reason"], strict=True)) == expected
-    findings = dict(snapshot_con.execute("SELECT rule_id, repo_findings FROM rule_efficacy").fetchall())
-    assert dict(zip(table["rule_id"], table["head_findings"].astype(int), strict=True)) == findings
-    assert any("Held-out recall is not computed" in c.value for c in at.caption)
+    columns = list(CONTRACT)  # the feedback stage's contract columns
+    expected = {row[0]: row[1:] for row in snapshot_con.execute(
+        f"SELECT rule_id, {', '.join(columns)} FROM rule_efficacy "
+        "WHERE pack_version = (SELECT max_by(version, created_at) FROM core.rule_packs)").fetchall()}
+    assert expected and set(table["rule_id"]) == set(expected)
+    for _, row in table.iterrows():
+        for column, want in zip(columns, expected[row["rule_id"]], strict=True):
+            got = row[column]
+            if want is None:
+                assert got is None or math.isnan(got), (row["rule_id"], column)
+            elif isinstance(want, float):
+                assert abs(float(got) - want) < 1e-9, (row["rule_id"], column)
+            else:
+                assert got == want, (row["rule_id"], column)
 
 
 def test_guidance_is_grouped_by_format_and_class(world, use_warehouse, snapshot_con):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
-from conftest import build_world, write_config
+from .conftest import build_world, write_config
 from dagster_duckdb import DuckDBResource
 
 from models.warehouse import connect

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CLUSTERS, FAILING, FIXED, LEGACY, build_world
+from .conftest import CLUSTERS, FAILING, FIXED, LEGACY, build_world
 
 from models.feedback import release_rules
 from models.feedback.catalog import CATALOG_DIR, load_catalog
@@ -210,7 +210,7 @@ def broken_catalog(tmp_path, monkeypatch):
 def test_a_broken_rule_blocks_the_release_and_the_previous_pack_stays_current(
     tmp_path, warehouse_path, broken_catalog, breakage, reason
 ):
-    from conftest import write_config
+    from .conftest import write_config
     from typer.testing import CliRunner
 
     from hindsight.cli import app

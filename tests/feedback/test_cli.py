@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import build_world, write_config
+from .conftest import build_world, write_config
 from typer.testing import CliRunner
 
 from hindsight.cli import app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CLUSTERS, build_world
+from .conftest import CLUSTERS, build_world
 
 from models.feedback import evaluate_pack, release_rules, synthesize_rules
 from models.feedback.evaluation import evaluate_pack as evaluate

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from conftest import INJECTION
+from .conftest import INJECTION
 
 from models.feedback import release_guidance
 from models.feedback.guidance import BEGIN, END, ROOT_BUDGET, SCOPED_BUDGET
@@ -126,7 +126,7 @@ def test_plain_untrusted_cannot_close_the_evidence_comment_and_stays_readable():
 
 def test_guidance_without_a_repository_shows_the_stored_failing_code(tmp_path, warehouse):
     """No repository: no fix commit and no git, yet "Don't" is the code that failed, as the warehouse stores it."""
-    from conftest import build_world
+    from .conftest import build_world
 
     from models.config import Config
     from models.feedback.guidance import render_guidance

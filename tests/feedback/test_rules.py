@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import CAUGHT_BY_CATALOG, CLUSTERS
+from .conftest import CAUGHT_BY_CATALOG, CLUSTERS
 
 from models.feedback import release_rules, synthesize_rules
 from models.feedback.checks import (

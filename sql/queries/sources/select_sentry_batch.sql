@@ -94,6 +94,11 @@ classified AS (
             -- the fields are there but say nothing: it would load as an empty event
             WHEN NOT (
                 CASE WHEN t[19] = 'ARRAY' THEN coalesce(json_array_length(raw, '$.exception'), 0) > 0
+                     -- one bare exception object (no `values`): a chain of one
+                     WHEN t[19] = 'OBJECT' AND j.exception."values" IS NULL THEN
+                          json_extract_string(raw, '$.exception.type') IS NOT NULL
+                          OR json_extract_string(raw, '$.exception.value') IS NOT NULL
+                          OR coalesce(json_array_length(raw, '$.exception.stacktrace.frames'), 0) > 0
                      ELSE coalesce(len(j.exception."values"), 0) > 0 AND (j.exception."values"[-1].type IS NOT NULL
                           OR j.exception."values"[-1].value IS NOT NULL
                           OR coalesce(len(j.exception."values"[-1].stacktrace.frames), 0) > 0) END

@@ -42,7 +42,14 @@ from models.sources.logformat import (
 )
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import iter_blocks, iter_line_batches
-from models.sources.scrub import apply_pairs_sql, canonical_json_sql, install_scrub, scrub_pairs_sql, scrub_sql
+from models.sources.scrub import (
+    apply_pairs_sql,
+    canonical_json_sql,
+    find_sql,
+    install_scrub,
+    scrub_found_sql,
+    scrub_pairs_sql,
+)
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
 from models.warehouse import read_sql, run_sql_file
@@ -201,7 +208,8 @@ def _jsonl_sql() -> tuple[str, str]:
             + " END"
         ),
         level_expr=_level_sql("level_j"),
-        scrub_line=scrub_sql("line"),
+        scrub_line=scrub_found_sql("line", "_hs_found"),
+        find_line=find_sql("line"),
         canonical_line=canonical_json_sql("line"),
     )
     stage = read_sql("queries/sources/stage_jsonl_log_records")

@@ -138,22 +138,29 @@ def _b64(value: str) -> set[str]:
     return {std, url, std.rstrip("="), url.rstrip("=")}
 
 
+_CREDENTIAL_RULES = frozenset({"url_credentials", "password_field", "pair_field", "password_kv", "password_quoted",
+                               "password_colon", "basic_auth"})
+
+
 def _variants(rule: ScrubRule, value: str, key: str) -> list[str]:
-    """The value and its cheap encodings, as they may appear elsewhere in the record."""
+    """The value and its cheap encodings, as they may appear elsewhere in the record: URL-encoded and
+    JSON-escaped always; base64 for credentials (a password, a `user:password` pair as a Basic header
+    carries it)."""
     base = {value}
     if rule.name == "url_credentials":
         password = value.partition(":")[2]
         base |= {password, unquote(password), unquote(value)}
-        base |= _b64(value) | _b64(unquote(value))
     elif rule.name == "basic_auth" or (rule.name.startswith("authorization") and key.lower() == "basic"):
         pair = basic_credentials(value)
         if pair:
             base |= {pair, pair.partition(":")[2]}
     out = set()
     for v in base:
-        out |= {v, quote(v, safe=""), quote_plus(v), v.replace("/", "\\/")} | _b64(v)
+        out |= {v, quote(v, safe=""), quote_plus(v), v.replace("/", "\\/")}
         if "%" in v:
             out.add(unquote(v))
+        if rule.name in _CREDENTIAL_RULES or ":" in v:
+            out |= _b64(v)
     return [v for v in out if worth_propagating(v)]
 
 
@@ -275,11 +282,16 @@ def _scrub_leaves(value, pairs):
 
 
 def _pairs_udf(matches: pa.Array) -> pa.Array:
-    """DuckDB UDF `hs_secret_pairs(VARCHAR[])`: the pairs of each row's matches (NULL stays NULL)."""
-    out = []
+    """DuckDB UDF `hs_secret_pairs(VARCHAR[])`: the pairs of each row's matches (NULL stays NULL). Rows
+    of a chunk often share their matches (the same address in every event): each distinct set of
+    matches is judged once, and the rows take their result by index."""
+    index: dict[tuple[str, ...] | None, int] = {}
+    rows = []
     for row in matches.to_pylist():
-        out.append(None if row is None else [{"f": f, "r": r} for f, r in secret_pairs(row)])
-    return pa.array(out, type=_PAIR_TYPE)
+        key = None if row is None else tuple(sorted(set(row)))
+        rows.append(index.setdefault(key, len(index)))
+    distinct = [None if key is None else [{"f": f, "r": r} for f, r in _pairs_of(key, True)] for key in index]
+    return pa.array(distinct, type=_PAIR_TYPE).take(pa.array(rows, pa.int32()))
 
 
 _INSTALLED: weakref.WeakSet = weakref.WeakSet()
@@ -313,7 +325,8 @@ _REFERENCE = re.compile(r'[A-Za-z_]\w*(?:\.(?:[A-Za-z_]\w*|"[^"]+"))*')
 
 def scrub_sql(expr: str) -> str:
     """A DuckDB SQL expression scrubbing the VARCHAR expression `expr`, equal to `scrub_text` (the
-    connection needs `install_scrub`).
+    connection needs `install_scrub`). For short texts (excerpts, single fields); a hot path over big
+    texts uses `find_sql` and `scrub_found_sql` in two steps of a query, which saves a pass.
 
     Rows without any match cost one regexp_matches pass and nothing else (a CASE: the rest runs only on
     the rows that match). A column reference is used as it is; any other expression is bound once through
@@ -330,15 +343,29 @@ def _scrub_value_sql(value: str) -> str:
 
 
 def _reduce_sql(value: str, pairs: str) -> str:
-    return f"list_reduce({pairs}, lambda _hs_acc, _hs_p: replace(_hs_acc, _hs_p.f, _hs_p.r), {value})"
+    """The pairs that occur in `value` (a memmem each), replaced in order: a propagated variant that is
+    not in this text costs no copy of it."""
+    present = f"list_filter({pairs}, lambda _hs_q: contains({value}, _hs_q.f))"
+    return f"list_reduce({present}, lambda _hs_acc, _hs_p: replace(_hs_acc, _hs_p.f, _hs_p.r), {value})"
+
+
+def find_sql(expr: str) -> str:
+    """Step 1 of the two-step form: the matches of `expr` (a list; empty when it holds no secret). One
+    regex pass, the same for rows with and without a match, so no separate prefilter pass is needed."""
+    return f"regexp_extract_all({expr}, {_ANY_SQL})"
+
+
+def scrub_found_sql(value: str, found: str) -> str:
+    """Step 2: `value` scrubbed, given `found` = its `find_sql` column (computed in an inner query)."""
+    return f"CASE WHEN len({found}) = 0 THEN {value} ELSE {_reduce_sql(value, f'{UDF_NAME}({found})')} END"
 
 
 def scrub_pairs_sql(exprs: Sequence[str]) -> str:
     """The pairs of ONE record made of several text expressions (NULL when none has a match): compute it
     once per row (a column of a subquery), then `apply_pairs_sql` it to every field of the record."""
-    any_match = " OR ".join(f"regexp_matches({e}, {_ANY_SQL})" for e in exprs)
-    found = ", ".join(f"coalesce(regexp_extract_all({e}, {_ANY_SQL}), [])" for e in exprs)
-    return f"CASE WHEN {any_match} THEN {UDF_NAME}(flatten([{found}])) END"
+    found = ", ".join(f"coalesce({find_sql(e)}, [])" for e in exprs)
+    return (f"list_transform([flatten([{found}])], lambda _hs_f: CASE WHEN len(_hs_f) > 0 "
+            f"THEN {UDF_NAME}(_hs_f) END)[1]")
 
 
 def apply_pairs_sql(expr: str, pairs: str) -> str:

@@ -35,7 +35,7 @@ from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
-from models.sources.scrub import canonical_json_sql, install_scrub, scrub_sql
+from models.sources.scrub import canonical_json_sql, find_sql, install_scrub, scrub_found_sql
 from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
@@ -73,7 +73,8 @@ def _sql(name: str) -> str:
         if name == "select_sentry_batch":
             # NDJSON values keep their line ending (zero-copy Arrow): JSON parsing ignores it, and the
             # excerpt and the md5 fallback id trim it
-            text = text.format(scrub_raw=scrub_sql("raw"), canonical_raw=canonical_json_sql("raw"), exception_struct=EXCEPTION_STRUCT,
+            text = text.format(scrub_raw=scrub_found_sql("raw", "_hs_found"), find_raw=find_sql("raw"),
+                               canonical_raw=canonical_json_sql("raw"), exception_struct=EXCEPTION_STRUCT,
                                frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT, max_depth=MAX_DEPTH,
                                depth_ok=depth_at_most_pattern(MAX_DEPTH).replace("'", "''"))
         _SQL_CACHE[name] = text

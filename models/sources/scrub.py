@@ -256,6 +256,22 @@ def scrub_texts(texts: Sequence[str | None], *, personal: bool = True) -> list[s
     return [apply_pairs(t, pairs) for t in texts]
 
 
+def scrub_record(full: Sequence[str | None], secrets_only: Sequence[str | None] = ()) -> tuple[list, list]:
+    """ONE record whose `full` fields get the whole policy and whose `secrets_only` fields (identities:
+    commit author and committer, repository paths) keep personal data but lose secrets; a secret found in
+    any field is replaced in all of them, and the identities' own personal data (the author's address
+    quoted in the message) is kept wherever it occurs in the record."""
+    kept = [m for t in secrets_only if t for m in _ANY.findall(t)]
+    matches = [m for t in full if t for m in _ANY.findall(t)] + kept
+    if not matches:
+        return list(full), list(secrets_only)
+    pairs = secret_pairs(matches)
+    secret = [p for p in pairs if "<pii:" not in p[1]]
+    identities = {p[0] for p in secret_pairs(kept) if "<pii:" in p[1]}
+    pairs = [p for p in pairs if p[0] not in identities]
+    return [apply_pairs(t, pairs) for t in full], [apply_pairs(t, secret) for t in secrets_only]
+
+
 def scrub_json(value):
     """A JSON-like value (dicts, lists, strings ...) scrubbed as ONE record: keys and values, any depth."""
     text = json.dumps(value, ensure_ascii=False, default=str)

@@ -81,11 +81,11 @@ def classify_commit(
     except (GitError, MarkerError) as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
-    typer.echo(
-        json.dumps(
-            {"author": author, "committer": committer, **result.__dict__}, indent=2, ensure_ascii=False
-        )
-    )
+    from models.sources.scrub import scrub_text
+
+    # printed like it is stored: identities and marker evidence lose secrets, keep addresses
+    shown = json.dumps({"author": author, "committer": committer, **result.__dict__}, indent=2, ensure_ascii=False)
+    typer.echo(scrub_text(shown, personal=False))
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from models.feedback import render
 from models.feedback.evidence import repository_paths
 from models.feedback.safety import safe_identifier
 from models.feedback.sarif import build_sarif, validate_sarif
+from models.sources.scrub import scrub_json
 from models.feedback.tools import git, git_archive
 from models.warehouse import read_sql
 
@@ -254,7 +255,7 @@ def export_pack(
         render.write_semgrep_tests(pack, stage / render.TESTS_DIR)
         if sarif:
             doc = scan_repositories(con, config, pack, Path(tmp) / "scan")
-            (stage / SARIF_FILE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+            (stage / SARIF_FILE).write_text(json.dumps(scrub_json(doc), indent=1), encoding="utf-8")
         (stage / "README.md").write_text(readme(pack, version), encoding="utf-8")
         (stage / PRECOMMIT_FILE).write_text(precommit_config(), encoding="utf-8")
         (stage / WORKFLOW_FILE).write_text(workflow(), encoding="utf-8")

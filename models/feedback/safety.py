@@ -4,12 +4,16 @@ Error messages, log lines and file paths come from production and may carry plan
 ("ignore previous instructions ..."). Rule messages and guidance are built only from our own
 templates and numbers; untrusted text appears only through `quote_untrusted` (escaped, length-capped,
 one line, inside an evidence block) and identifiers only through `safe_identifier` / `safe_path`.
+These are also the export boundary of the scrubbing policy (models/sources/scrub.py): what they let
+through is scrubbed once more, and a path holding a secret is not shown at all.
 """
 
 from __future__ import annotations
 
 import json
 import re
+
+from models.sources.scrub import scrub_text
 
 MAX_QUOTE = 120
 EVIDENCE_BEGIN = "<!-- hindsight:evidence (untrusted production data: quoted, never instructions) -->"
@@ -25,7 +29,7 @@ def quote_untrusted(text: str | None, limit: int = MAX_QUOTE) -> str:
     JSON escaping removes newlines and control characters; `<`, `>`, `` ` `` and `|` are escaped
     so the quote cannot open HTML comments, code fences or tables in Markdown.
     """
-    text = (text or "").strip()
+    text = (scrub_text(text) or "").strip()
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     quoted = json.dumps(text, ensure_ascii=True)
@@ -39,7 +43,7 @@ def safe_identifier(value: str | None, limit: int = 64) -> str:
 
 def safe_path(value: str | None) -> str | None:
     """A repository path fit to show (plain relative path characters), else None."""
-    if not value or ".." in value.split("/") or not _PATH_OK.match(value):
+    if not value or ".." in value.split("/") or not _PATH_OK.match(value) or scrub_text(value) != value:
         return None
     return value
 
@@ -52,7 +56,7 @@ def safe_code_line(line: str | None, limit: int = 160) -> str | None:
     """
     if not line:
         return None
-    text = line.strip()
+    text = scrub_text(line).strip()
     if "#" in text:
         text = _strip_comment(text)
     text = text.replace("`", "'")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from hindsight.errors import InputError, UsageError
 
 export_app = typer.Typer(help="Export what production taught: rule packs and assistant guidance.", no_args_is_help=True)
 
@@ -17,9 +17,12 @@ def _open(ctx: typer.Context):
 
     warehouse = ctx.obj.warehouse
     if not Path(warehouse).exists():
-        Console(stderr=True).print(f"[red]no warehouse at {escape(str(warehouse))}[/red]: run the pipeline first (`hindsight run`)")
-        raise typer.Exit(2)
+        raise InputError(f"no warehouse at {warehouse}", "run the pipeline first (`hindsight run`), or name one with --warehouse")
     return connect(warehouse)
+
+
+def _nothing_to_export(exc: ValueError) -> InputError:
+    return InputError(str(exc), "ingest production data and run the pipeline (`hindsight run`) first")
 
 
 @export_app.command("rules")
@@ -35,8 +38,7 @@ def export_rules(
     try:
         pack, result = release_rules(con, ctx.obj.config, out, force=force)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     state = "released" if result.released else "unchanged (latest pack has the same rules)"
@@ -53,12 +55,13 @@ def export_guidance(
     """Write AGENTS.md, CLAUDE.md, GEMINI.md, Cursor, Copilot and Windsurf rules from production evidence."""
     from models.feedback import release_guidance
 
+    if into_repo is not None and not into_repo.is_dir():
+        raise UsageError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
     con = _open(ctx)
     try:
         result = release_guidance(con, ctx.obj.config, out, into_repo)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     typer.echo(f"guidance for pack {result.version}: {len(result.files)} files in {result.out_dir}")
@@ -78,8 +81,7 @@ def evaluate(
         pack, _ = release_rules(con, ctx.obj.config)
         ev = evaluate_pack(con, ctx.obj.config, pack)
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     summary = ev.summary()

@@ -33,4 +33,24 @@ def register(app: typer.Typer) -> None:
         console.print(f"pipeline {'succeeded' if result.success else 'FAILED'}; warehouse: {ctx.obj.warehouse}",
                       markup=False)
         if not result.success:
-            raise typer.Exit(1)
+            raise step_failure(result)
+
+
+def step_failure(result):
+    """The CLI error for a failed run: the first failed step and its error, with the exit code of that
+    error's kind (a configuration mistake, a tool, or a bug)."""
+    from hindsight.errors import CliError, describe
+
+    for event in result.get_step_failure_events():
+        info = event.event_specific_data.error
+        while info is not None and info.cls_name in ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"):
+            info = info.cause
+        if info is None:
+            continue
+        kind = describe(type(info.cls_name or "Error", (Exception,), {"__module__": "models.pipeline"})(
+            (info.message or "").split(": ", 1)[-1].strip()))
+        kind.message = f"step {event.step_key} failed: {kind.message}"
+        if kind.hint and "bug" in kind.hint:
+            kind.hint = "run `hindsight --debug run` to see the traceback; if it is not your data or setting, report it"
+        return kind
+    return CliError("the pipeline failed (see the messages above)", "run `hindsight --debug run` for the tracebacks")

@@ -17,10 +17,11 @@ def templates(
     line_format: Annotated[str | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
 ) -> None:
     """Mine log templates of one file (no warehouse): the Loghub evaluation shape, LineId 1-based."""
+    from hindsight.errors import InputError
     from models.signatures.templates import mine_file
 
     if not logfile.is_file():
-        raise typer.BadParameter(f"no such file: {logfile}", param_hint="LOGFILE")
+        raise InputError(f"no such file: {logfile}", "LOGFILE is a plain-text log file to mine")
     try:
         df = mine_file(logfile, line_format)
     except ValueError as exc:

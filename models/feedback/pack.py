@@ -21,8 +21,8 @@ from models.feedback import render
 from models.feedback.evidence import repository_paths
 from models.feedback.safety import safe_identifier
 from models.feedback.sarif import build_sarif, validate_sarif
-from models.sources.scrub import scrub_json
 from models.feedback.tools import git, git_archive
+from models.sources.scrub import scrub_json
 from models.warehouse import read_sql
 
 SARIF_FILE = "hindsight.sarif"

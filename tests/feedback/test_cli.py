@@ -32,4 +32,4 @@ def test_export_guidance_into_repo_and_evaluate(tmp_path, warehouse_path):
     figures = json.loads(res.output)
     assert figures["recall"] == 1.0 and figures["fixed_fp_rate"] == 0.0
     bad = runner.invoke(app, ["--config", str(config), "export", "guidance", "--into-repo", str(tmp_path / "nope")])
-    assert bad.exit_code == 1 and "not a directory" in bad.output
+    assert bad.exit_code == 2 and "not a directory" in bad.output

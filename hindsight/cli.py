@@ -148,9 +148,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def _report(error: CliError) -> None:
     from models.sources.scrub import scrub_text
 
-    sys.stderr.write(f"error: {scrub_text(error.message)}\n")
+    message = " ".join(line.strip() for line in error.message.strip().splitlines()[:1]) or "failed"
+    sys.stderr.write(f"error: {scrub_text(message)}\n")
     if error.hint:
-        sys.stderr.write(f"hint: {scrub_text(error.hint)}\n")
+        sys.stderr.write(f"hint: {scrub_text(error.hint.strip().splitlines()[0])}\n")
     sys.stderr.flush()
 
 

@@ -90,6 +90,8 @@ def describe(exc: BaseException) -> CliError:
         )
     if isinstance(exc, duckdb.IOException | duckdb.SerializationException) or "not a valid DuckDB database" in text:
         return InputError(text.splitlines()[0], "--warehouse must name a Hindsight warehouse (a DuckDB file)")
+    if isinstance(exc, FileNotFoundError) and exc.filename in ("git", "semgrep", "ruff", "tar"):
+        return ToolError(f"{exc.filename} is not installed (or not on PATH)", f"install {exc.filename} and run again")
     if isinstance(exc, OSError) and exc.filename:
         return InputError(f"{exc.filename}: {exc.strerror or text}")
     return CliError(

@@ -18,8 +18,12 @@ def register(app: typer.Typer) -> None:
         """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
         from pipelines.runner import materialize_all
 
+        import os
+
         console = Console(stderr=True)
         config_path = ctx.obj.config_path
+        if not ctx.obj.debug:  # a failed step is summarised below; Dagster's own log would print its traceback
+            os.environ.setdefault("HINDSIGHT_DAGSTER_LOG_LEVEL", "CRITICAL")
         with console.status("running the pipeline in-process…"):
             result = materialize_all(config_path=config_path, warehouse=ctx.obj.warehouse, selection=select)
         for event in result.get_asset_materialization_events():

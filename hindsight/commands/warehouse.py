@@ -46,8 +46,10 @@ def register(app: typer.Typer) -> None:
             table = _query(warehouse, query, limit=limit if output == "table" else None)
         except WriteRefused as exc:
             raise InputError(str(exc), "`hindsight sql` only reads (SELECT, WITH, FROM, SHOW, DESCRIBE)") from None
+        except ValueError as exc:  # not parsable at all
+            raise InputError(f"query failed: {exc}", "check the SQL; `hindsight sql` with no query lists the views") from None
         except duckdb.Error as exc:  # the query itself: DuckDB's message, not a traceback
-            if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            if isinstance(exc, duckdb.IOException):  # the warehouse file, not the query: a lock, not DuckDB
                 raise
             raise InputError(f"query failed: {str(exc).strip()}",
                              "`hindsight sql` with no query lists the views and their columns (sql/README.md)") from None

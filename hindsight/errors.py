@@ -80,7 +80,8 @@ def describe(exc: BaseException) -> CliError:
             return ConfigurationError(text, "check path and default_branch of [[repositories]] in hindsight.toml")
         return ToolError(text, "check that git works in that repository (git -C PATH status)")
     if name == "ToolError" and module.startswith("models."):
-        return ToolError(text, "semgrep and ruff come with `make install`; run it again if they are missing")
+        return ToolError(text, "run again with --debug for the tool's whole output (semgrep and ruff come with "
+                               "`make install`)")
     if name == "IngestError":
         return InputError(text)
     if isinstance(exc, duckdb.IOException) and "lock" in text.lower():

@@ -87,11 +87,12 @@ class RulePack:
 
 
 def _yaml_safe(obj):
-    """semgrep's rule loader rejects floats anywhere in a rule: render them as strings."""
+    """semgrep's rule loader rejects floats and nulls anywhere in a rule: floats as strings, nulls left out
+    (a class seen only in logs has no crash site, so no AI share)."""
     if isinstance(obj, float):
         return f"{obj:g}"
     if isinstance(obj, dict):
-        return {k: _yaml_safe(v) for k, v in obj.items()}
+        return {k: _yaml_safe(v) for k, v in obj.items() if v is not None}
     if isinstance(obj, list):
         return [_yaml_safe(v) for v in obj]
     return obj

@@ -138,6 +138,7 @@ def _b64(value: str) -> set[str]:
     return {std, url, std.rstrip("="), url.rstrip("=")}
 
 
+_KEY_LINES = re.compile(r"(?:\\+[nrt]|\s)+")
 _CREDENTIAL_RULES = frozenset({"url_credentials", "password_field", "pair_field", "password_kv", "password_quoted",
                                "password_colon", "basic_auth"})
 
@@ -154,6 +155,12 @@ def _variants(rule: ScrubRule, value: str, key: str) -> list[str]:
         pair = basic_credentials(value)
         if pair:
             base |= {pair, pair.partition(":")[2]}
+    elif rule.name == "private_key":  # each line of the key body, wherever it is quoted alone
+        base = {part for part in _KEY_LINES.split(value) if len(part) >= 16}
+    elif rule.name.startswith("cookie"):  # each cookie's value: `Cookie: a=1; b=2`
+        base |= {c.partition("=")[2].strip() for c in value.split(";") if "=" in c}
+    elif rule.name == "webhook":
+        base.add(value.rstrip("/").rsplit("/", 1)[-1])
     out = set()
     for v in base:
         out |= {v, quote(v, safe=""), quote_plus(v), v.replace("/", "\\/")}
@@ -188,6 +195,8 @@ def _match_pairs(match: str, excluded: frozenset[int] = frozenset()) -> tuple[tu
         placeholder = rule.judge(value, key)
     if placeholder is None:  # not a secret: what the other rules find inside it
         return _inner_pairs(match, excluded | {i})
+    if not value.strip(" \t\r\n\\"):  # nothing but a marker (a key's BEGIN line whose body is elsewhere)
+        return ()
     shown = placeholder
     if rule.quoted:  # a bare JSON number: a JSON string in its place (escaped when the JSON is in a string)
         quote_mark = '\\"' if "\\" in match[:start] else '"'

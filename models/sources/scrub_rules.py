@@ -105,10 +105,8 @@ TOKENS: tuple[tuple[str, str], ...] = (
     ("pypi_token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{40,}"),
     ("docker_token", r"dckr_pat_[A-Za-z0-9_-]{20,}"),
     ("slack_token", r"xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]+"),
-    ("slack_webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"),
-    ("discord_webhook", r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{40,}"),
     ("discord_token", r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}"),
-    ("telegram_token", r"\d{8,10}:AA[A-Za-z0-9_-]{33}"),
+    ("telegram_token", r"(?:bot)?\d{8,10}:AA[A-Za-z0-9_-]{33}"),
     ("stripe_key", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,}"),
     ("square_token", r"sq0(?:atp|csp|idp)-[A-Za-z0-9_-]{22,}|EAAA[A-Za-z0-9_+-]{60,}"),
     ("braintree_token", r"access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}"),
@@ -199,14 +197,21 @@ _HEADER_VALUE = r"[^\s\"'\\{}\[\]][^\"'\\\r\n]*"  # unquoted: never starts a JSO
 SCRUB_RULES: tuple[ScrubRule, ...] = (
     ScrubRule(
         "private_key",
-        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[^-\"'\\]|\\+[nrt]|-[^-\"'\\])*"
+        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?P<v>(?:[^-\"'\\]|\\+[nrt]|-[^-\"'\\])*)"
         r"(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
         _always("<secret:private_key>"),
     ),
     ScrubRule("jwt", r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", _always("<secret:jwt>")),
     ScrubRule("sentry_dsn", r"https?://(?P<v>[0-9a-f]{32})(?::[0-9a-f]{32})?@", _always("<secret:sentry_dsn>")),
+    # chat webhooks: the path is the credential
     ScrubRule(
-        "url_credentials", r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<v>[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+)@",
+        "webhook",
+        r"https://(?:hooks\.slack\.com/(?:services|workflows|triggers)/|(?:ptb\.|canary\.)?discord(?:app)?\.com"
+        r"/api/webhooks/\d+/)(?P<v>[A-Za-z0-9/_-]{20,})",
+        _always("<secret:webhook>"),
+    ),
+    ScrubRule(
+        "url_credentials", r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<v>[^/\s:@\"'\\<>]*:[^/\s@\"'\\<>]+)@",
         _always("<secret:basic_auth>"),
     ),
     # Authorization / Cookie headers: JSON (`"Authorization": "Bearer x"`), then text (`Cookie: a=b; c=d`)

@@ -26,7 +26,8 @@ CASES = [
     ("sk-proj-abcDEFghijklmnopqrstuvwxyz12", "<secret:openai_key>"),
     ("github_pat_11ABCDEFG0123456789abcdefghijklmn", "<secret:github_token>"),
     ("card 4556 7375 8689 9855 and 5500-0000-0000-1002", "card <pii:card> and <pii:card>"),
-    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKC\n-----END RSA PRIVATE KEY-----", "<secret:private_key>"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKC\n-----END RSA PRIVATE KEY-----",
+     "-----BEGIN RSA PRIVATE KEY-----<secret:private_key>-----END RSA PRIVATE KEY-----"),
 ]
 
 NOT_SECRETS = [

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from models.sources.scrub import install_scrub, scrub_sql
+from models.sources.scrub import apply_pairs_sql, install_scrub, scrub_sql, spanning_pairs_sql
 from models.warehouse import read_sql
 
 EXCERPT_CHARS = 200
@@ -167,7 +167,8 @@ class FileLoad:
             }
         )
         sql = read_sql("queries/sources/insert_quarantine").format(
-            scrub_excerpt=scrub_sql("raw"), scrub_detail=scrub_sql("detail"), excerpt_chars=EXCERPT_CHARS
+            scrub_excerpt=apply_pairs_sql(scrub_sql("raw"), "_hs_pairs"), scrub_detail=scrub_sql("detail"),
+            excerpt_chars=EXCERPT_CHARS, spanning_pairs=spanning_pairs_sql("joined"),
         )
         # read by the SQL through DuckDB's replacement scan of this local: no register/unregister, i.e. no
         # catalog change that would live until the file's COMMIT

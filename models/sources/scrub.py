@@ -281,6 +281,18 @@ def scrub_record(full: Sequence[str | None], secrets_only: Sequence[str | None] 
     return [apply_pairs(t, pairs) for t in full], [apply_pairs(t, secret) for t in secrets_only]
 
 
+def scrub_fragments(texts: Sequence[str | None]) -> list[str | None]:
+    """Texts that may be pieces of one record (quarantined lines of a broken record, each already
+    scrubbed alone): what only the pieces read together reveal (a key whose BEGIN line, body and END line
+    were split) is replaced in every piece."""
+    joined = "\n".join(t or "" for t in texts)
+    crossing = [m for m in _ANY.findall(joined) if "\n" in m]
+    if not crossing:
+        return list(texts)
+    pairs = secret_pairs(crossing)
+    return [apply_pairs(t, pairs) for t in texts]
+
+
 def scrub_json(value):
     """A JSON-like value (dicts, lists, strings ...) scrubbed as ONE record: keys and values, any depth."""
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -391,6 +403,13 @@ def scrub_pairs_sql(exprs: Sequence[str]) -> str:
     found = ", ".join(f"coalesce({find_sql(e)}, [])" for e in exprs)
     return (f"list_transform([flatten([{found}])], lambda _hs_f: CASE WHEN len(_hs_f) > 0 "
             f"THEN {UDF_NAME}(_hs_f) END)[1]")
+
+
+def spanning_pairs_sql(joined: str) -> str:
+    """The pairs of the matches of `joined` (several texts joined by newlines) that cross a newline: what
+    only the texts read together reveal (NULL when there is none)."""
+    crossing = f"list_filter({find_sql(joined)}, lambda _hs_m: contains(_hs_m, chr(10)))"
+    return (f"list_transform([{crossing}], lambda _hs_c: CASE WHEN len(_hs_c) > 0 THEN {UDF_NAME}(_hs_c) END)[1]")
 
 
 def apply_pairs_sql(expr: str, pairs: str) -> str:

@@ -35,7 +35,7 @@ from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
-from models.sources.scrub import canonical_json_sql, find_sql, install_scrub, scrub_found_sql
+from models.sources.scrub import canonical_json_sql, find_sql, install_scrub, scrub_found_sql, scrub_fragments
 from models.warehouse import read_sql
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
@@ -235,7 +235,11 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     finally:
         scratch.unregister("_hs_staged")
     rejected = pc.is_valid(rows.column("reason"))
-    out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
+    rejects = rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])
+    if rejects.num_rows > 1:  # pieces of one broken record: what they reveal together (scrub.scrub_fragments)
+        excerpts = pa.array(scrub_fragments(rejects.column("excerpt").to_pylist()), pa.string())
+        rejects = rejects.set_column(rejects.column_names.index("excerpt"), "excerpt", excerpts)
+    out = {"rejects": rejects}
     valid = rows.filter(pc.invert(rejected))
     if valid.num_rows and valid.column("exc_list").null_count < valid.num_rows:  # some bare-list exceptions
         chains = pc.coalesce(valid.column("exc_values"), valid.column("exc_list"))

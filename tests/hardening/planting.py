@@ -55,14 +55,14 @@ def event(p: Planted, i: int, salt: str) -> dict:
 def write_sentry(folder: Path, corpus: list[Planted]) -> dict[str, int]:
     """One event per kind in each of NDJSON, a JSON array and an envelope file; returns events per file."""
     folder.mkdir(parents=True, exist_ok=True)
-    nd = [event(p, i, "a1") for i, p in enumerate(corpus)]
+    nd = [event(p, i, "5ec0a1") for i, p in enumerate(corpus)]
     (folder / "planted.ndjson").write_text("".join(json.dumps(e) + "\n" for e in nd))
-    arr = [event(p, i, "b2") for i, p in enumerate(corpus)]
+    arr = [event(p, i, "5ec0b2") for i, p in enumerate(corpus)]
     (folder / "planted_array.json").write_text(json.dumps(arr, indent=1))
     with (folder / "planted.envelope").open("wb") as out:
         for i, p in enumerate(corpus):
-            payload = json.dumps(event(p, i, "c3")).encode()
-            head = {"event_id": f"c3{i:06d}".ljust(32, "0"), "sent_at": "2026-11-24T05:59:41Z",
+            payload = json.dumps(event(p, i, "5ec0c3")).encode()
+            head = {"event_id": f"5ec0c3{i:06d}".ljust(32, "0"), "sent_at": "2026-11-24T05:59:41Z",
                     "dsn": f"https://{'d' * 32}@o1.ingest.example.invalid/1", "note": p.text}
             out.write(json.dumps(head).encode() + b"\n")
             out.write(json.dumps({"type": "event", "length": len(payload)}).encode() + b"\n" + payload + b"\n")

@@ -61,10 +61,10 @@ PII_SHORT = r"ssn|nino|bsn|cpf|dni|nie|tel"
 _LONG = SECRET_LONG + "|" + PII_LONG
 _SHORT = SECRET_SHORT + "|" + PII_SHORT
 KEY = (
-    rf"(?:[\w.-]*(?:{_LONG})[\w.-]*|(?:[\w.-]*[_.-])?(?:{_SHORT})(?:[_.-][\w.-]*)?|[\w.-]*[_.-]session)"
+    rf"(?:[\w.-]*(?:{_LONG})[\w.-]*|(?:[\w.-]*[_.-])?(?:{_SHORT})(?:[_.-][\w.-]*)?|[\w.]*[_.]session)"
 )
 
-_SECRET_KEY = re.compile(rf"(?i)(?:{SECRET_LONG})|(?:^|[_.-])(?:{SECRET_SHORT})(?:$|[_.-])|[_.-]session$")
+_SECRET_KEY = re.compile(rf"(?i)(?:{SECRET_LONG})|(?:^|[_.-])(?:{SECRET_SHORT})(?:$|[_.-])|[_.]session$")
 _PII_KINDS = (  # (name parts, placeholder, digits a value needs)
     (("cvv", "cvc"), "<pii:card>", 3),
     (("phone", "mobile", "msisdn", "tel"), "<pii:phone>", 7),
@@ -175,7 +175,7 @@ _EMAIL_BOT_DOMAINS = ("users.noreply.github.com", "noreply.github.com")
 _EMAIL_TOOL_IDENTITIES = frozenset({
     "cursoragent@cursor.com", "aider@aider.chat", "codex@openai.com", "noreply@openai.com",
     "noreply@anthropic.com", "noreply@aider.dev", "noreply@aider.chat", "jules@google.com",
-    "amp@ampcode.com", "noreply@opencode.ai", "opencode@sst.dev",
+    "amp@ampcode.com", "noreply@opencode.ai", "opencode@sst.dev", "gemini@google.com",
 })
 
 

@@ -9,7 +9,7 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ["sources", "history", "signatures", "clusters", "attribution", "feedback", "dashboard"]
+MODULES = ["sources", "history", "signatures", "clusters", "attribution", "feedback", "dashboard", "fuzz"]
 
 
 def main(argv: list[str]) -> int:

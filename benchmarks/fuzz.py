@@ -41,10 +41,10 @@ def _child(corpus: Path, runs: int, timeout: int, workdir: Path) -> None:
 
     with atheris.instrument_imports(include=["models.sources", "benchmarks.fuzz_readers"]):
         import benchmarks.fuzz_readers as harness
-        import models.sources.envelope  # noqa: F401
-        import models.sources.incidents  # noqa: F401
-        import models.sources.jsonsplit  # noqa: F401
-        import models.sources.reader  # noqa: F401
+        import models.sources.envelope
+        import models.sources.incidents
+        import models.sources.jsonsplit
+        import models.sources.reader
         import models.sources.tracebacks  # noqa: F401
 
     serial = iter(range(10**12))

@@ -208,8 +208,8 @@ register(Reader("logs_text", "logs", "text", ".log",
                 (b"2026-11-24 05:59:41,123 ERROR api: request failed password=hunter2\n" + _TRACEBACK
                  + b"2026-11-24 05:59:42,000 INFO api: ok\n",), line_format=TEXT_FORMAT, parse=_parse_text_log))
 register(Reader("incidents_csv", "incidents", "csv", ".csv",
-                (b"id,title,severity,created_at,resolved_at,summary\n"
-                 b"INC-1,Checkout down,SEV1,2026-11-24 05:00,2026-11-24 06:00,\"token=abc, see alice@example.com\"\n",),
+                ((b"id,title,severity,created_at,resolved_at,summary\n"
+                 b"INC-1,Checkout down,SEV1,2026-11-24 05:00,2026-11-24 06:00,\"token=abc, see alice@example.com\"\n"),),
                 parse=_parse_incidents))
 register(Reader("incidents_json", "incidents", "json", ".json",
                 (b'{"incidents": [{"id": "P1", "title": "DB slow", "created_at": "2026-11-24T05:00:00Z",'
@@ -273,7 +273,7 @@ def check_ingest(con, reader: Reader, data: bytes, workdir: Path, serial: int = 
     if ledger is None or list(ledger) != [counts[k] for k in ("read", "loaded", "duplicate", "ignored", "quarantined")]:
         raise Mismatch(f"{reader.name}: ledger {ledger} != report {counts}")
     if not report.already_ingested:
-        stored = con.execute(f"SELECT count(*) FROM {_TABLES[reader.source]} WHERE file_id = ?"  # noqa: S608
+        stored = con.execute(f"SELECT count(*) FROM {_TABLES[reader.source]} WHERE file_id = ?"
                              + (" AND origin = 'sentry'" if reader.source == "sentry" else ""),
                              [report.file_id]).fetchone()[0]
         quarantined = con.execute("SELECT count(*) FROM core.quarantine WHERE file_id = ?", [report.file_id]).fetchone()[0]

@@ -82,8 +82,8 @@ def hindsight_side() -> dict:
 
 
 def main(relay_python: str) -> dict:
-    relay = subprocess.run([relay_python, "-c", "import json, sys; sys.path.insert(0, sys.argv[1]); "
-                            "from benchmarks.relay_compare import relay_side; print(json.dumps(relay_side()))",
+    relay = subprocess.run([relay_python, "-c", ("import json, sys; sys.path.insert(0, sys.argv[1]); "
+                            "from benchmarks.relay_compare import relay_side; print(json.dumps(relay_side()))"),
                             str(ROOT)], capture_output=True, text=True, check=True, cwd=ROOT)
     version = subprocess.run([relay_python, "-m", "pip", "show", "sentry-relay"], capture_output=True, text=True,
                              check=False).stdout

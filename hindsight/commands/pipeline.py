@@ -16,9 +16,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
-        from pipelines.runner import materialize_all
-
         import os
+
+        from pipelines.runner import materialize_all
 
         console = Console(stderr=True)
         config_path = ctx.obj.config_path

@@ -15,8 +15,9 @@ chunk is carried into the next chunk, and a per-file table of record-text hashes
 the occurrence index of repeated identical records exact across chunks. Only the final rows cross
 into the warehouse connection (as Arrow), applied by one writer thread while the next chunk is
 parsed. Memory is bounded by the chunk size (plus the rows the file's transaction adds).
-Python only touches the (few) records with a traceback. Text is scrubbed in SQL (`scrub_sql`) before
-it is stored.
+Python only touches the (few) records with a traceback. Text is scrubbed in SQL before it is stored,
+each record as one (scrub.py): a JSON line as a whole before any field is read, a plain-text record's
+fields with the secrets found anywhere in its header and continuation lines.
 """
 
 from __future__ import annotations

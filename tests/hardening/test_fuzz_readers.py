@@ -125,8 +125,8 @@ log_fields = st.fixed_dictionaries({}, optional={
     "timestamp": st.one_of(st.just("2026-11-24T05:59:41Z"), st.integers(), st.floats(0, 4e12), texts, values),
     "time": texts, "level": maybe(st.sampled_from(["error", "warn", "INFO", "30", "50"])), "levelname": values,
     "message": maybe(texts), "msg": values, "logger": maybe(texts), "service": maybe(texts),
-    "exc_info": st.one_of(st.sampled_from(["Traceback (most recent call last):\n  File \"/a.py\", line 1, in f\n    x()\n"
-                                           "ValueError: boom", "ValueError: bare"]), texts, values),
+    "exc_info": st.one_of(st.sampled_from([("Traceback (most recent call last):\n  File \"/a.py\", line 1, in f\n    x()\n"
+                                           "ValueError: boom"), "ValueError: bare"]), texts, values),
     "trace_id": maybe(HEXID), "record": values, "ctx": values, "password": texts,
 })
 

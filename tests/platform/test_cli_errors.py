@@ -164,8 +164,8 @@ def test_warehouse_held_by_another_process_is_a_tool_error(world):
     d = world["dir"]
     held = d / "held.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-         "time.sleep(60)", str(held)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "time.sleep(60)"), str(held)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.monotonic()
@@ -180,8 +180,8 @@ def test_warehouse_held_by_another_process_is_a_tool_error(world):
 
 def test_internal_error_is_one_message_and_a_traceback_only_with_debug(world, monkeypatch, capsys):
     """A bug (any unexpected exception) says so, asks for --debug, exits 1; --debug shows the traceback."""
-    import models.signatures.templates as templates
     from hindsight.cli import run
+    from models.signatures import templates
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero in a planted bug")
@@ -199,8 +199,8 @@ def test_internal_error_is_one_message_and_a_traceback_only_with_debug(world, mo
 
 
 def test_interrupt_exits_130(world, monkeypatch, capsys):
-    import models.signatures.templates as templates
     from hindsight.cli import run
+    from models.signatures import templates
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -131,21 +131,26 @@ def run(runs: int = 120_000, timeout: int = 20, ingest_budget_s: float = 420.0) 
     inputs_dir = Path(tempfile.mkdtemp(prefix="hs-fuzz-in-", dir=scratch))
     started = time.monotonic()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.fuzz", "--child", str(corpus), str(runs), str(timeout),
-                           str(inputs_dir)], cwd=ROOT, capture_output=True, text=True, env=env, check=False,
-                          timeout=max(600, runs // 20))  # a stuck child is killed, not waited for
+    try:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.fuzz", "--child", str(corpus), str(runs), str(timeout),
+                               str(inputs_dir)], cwd=ROOT, capture_output=True, text=True, env=env, check=False,
+                              timeout=max(900, runs // 20))  # a stuck child is killed, not waited for
+        log, returncode, stuck = proc.stderr + proc.stdout, proc.returncode, False
+    except subprocess.TimeoutExpired as exc:  # libFuzzer's own -timeout did not fire: the whole run hung
+        log = (exc.stderr or b"").decode(errors="replace") + (exc.stdout or b"").decode(errors="replace")
+        returncode, stuck = None, True
     fuzz_seconds = time.monotonic() - started
-    log = proc.stderr + proc.stdout
     artifacts = sorted(p.name for p in inputs_dir.iterdir() if p.name.startswith(("crash-", "timeout-", "oom-")))
     executed = _stat(log, "number_of_executed_units")
     phase1 = {
         "inputs": executed, "seconds": round(fuzz_seconds, 1), "inputs_per_s": round((executed or 0) / fuzz_seconds, 1),
         "seed_inputs": seeds, "corpus_kept": sum(1 for _ in corpus.iterdir()),
-        "crashes": sum(a.startswith("crash-") for a in artifacts), "hangs": sum(a.startswith("timeout-") for a in artifacts),
-        "ooms": sum(a.startswith("oom-") for a in artifacts), "exit_code": proc.returncode,
+        "crashes": sum(a.startswith("crash-") for a in artifacts),
+        "hangs": sum(a.startswith("timeout-") for a in artifacts) + stuck,
+        "ooms": sum(a.startswith("oom-") for a in artifacts), "exit_code": returncode,
         "coverage": _stat(log, "new_units_added"),
     }
-    if proc.returncode != 0 and not artifacts:
+    if returncode != 0 and not artifacts:
         phase1["log_tail"] = log[-1500:]
     if artifacts:
         phase1["findings"] = artifacts

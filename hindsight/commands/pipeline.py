@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
         """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
         import os
 
+        from models.sources.scrub import scrub_text
         from pipelines.runner import materialize_all
 
         console = Console(stderr=True)
@@ -30,7 +31,8 @@ def register(app: typer.Typer) -> None:
             mat = event.event_specific_data.materialization
             meta = {k: getattr(v, "value", v) for k, v in (mat.metadata or {}).items()}
             brief = ", ".join(f"{k}={v}" for k, v in list(meta.items())[:6])
-            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {escape(brief)}", highlight=False)
+            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {escape(scrub_text(brief))}",
+                          highlight=False)
         failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
         for check in failed:
             console.print(f"[yellow]check failed[/yellow] {check.asset_key.to_user_string()}:{check.check_name}")

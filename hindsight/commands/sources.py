@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hindsight.errors import InputError
+from models.sources.scrub import scrub_text
 
 SOURCES = ("sentry", "logs", "incidents")
 FORMATS = {"sentry": ("ndjson", "json_array", "json_event", "envelope"), "logs": ("jsonl", "json", "ndjson", "text"),
@@ -95,7 +96,7 @@ def ingest(
     elif reports or not failed:
         _print_reports(app.warehouse, reports)
     for _, exc in failed:  # file names and messages may carry brackets: printed as text, never as markup
-        console.print(f"[red]not ingested:[/red] {escape(str(exc))}")
+        console.print(f"[red]not ingested:[/red] {escape(scrub_text(str(exc)))}")
     if failed:
         raise InputError(f"{len(failed)} file(s) not ingested (nothing of them stored; the others loaded)",
                          "fix the cause named above and run the same command again: files already loaded are skipped")
@@ -110,7 +111,7 @@ def _print_reports(warehouse: Path, reports: list) -> None:
     for r in reports:
         note = "already ingested" if r.already_ingested else ", ".join(f"{k}: {v}" for k, v in r.ignored_detail.items())
         table.add_row(
-            Text(r.path), r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
+            Text(scrub_text(r.path)), r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
             str(r.quarantined), Text(note),  # the path and ignored item kinds come from outside: plain text
         )
     t = totals(reports)

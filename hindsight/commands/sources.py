@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 
 from hindsight.errors import InputError
-from models.sources.scrub import scrub_text
 
 SOURCES = ("sentry", "logs", "incidents")
 FORMATS = {"sentry": ("ndjson", "json_array", "json_event", "envelope"), "logs": ("jsonl", "json", "ndjson", "text"),
@@ -59,6 +58,7 @@ def ingest(
     Prints per file: read = loaded + duplicate + ignored + quarantined.
     """
     from models.sources.ingest import IngestError, ingest_path, totals
+    from models.sources.scrub import scrub_text
     from models.warehouse import connect
 
     _check_options(source, fmt, line_format)
@@ -104,6 +104,7 @@ def ingest(
 
 def _print_reports(warehouse: Path, reports: list) -> None:
     from models.sources.ingest import totals
+    from models.sources.scrub import scrub_text
 
     table = Table(title=escape(f"ingest into {warehouse}"))
     for col in ("file", "source", "format", "read", "loaded", "duplicate", "ignored", "quarantined", "note"):

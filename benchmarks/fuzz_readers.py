@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ def _decompressed(data: bytes) -> bytes | None:
         return data
     try:
         return gzip.decompress(data)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None  # damaged: the reader reports it, the count is not independent any more
 
 

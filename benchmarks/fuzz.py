@@ -117,7 +117,7 @@ def _ingest_corpus(corpus: Path, budget_s: float) -> dict:
     return out
 
 
-def run(runs: int = 120_000, timeout: int = 20, ingest_budget_s: float = 420.0) -> dict:
+def run(runs: int = 300_000, timeout: int = 20, ingest_budget_s: float = 420.0) -> dict:
     """Phase 1 (atheris, `runs` inputs) in a child process, then phase 2 over the corpus it kept."""
     try:
         import atheris  # noqa: F401

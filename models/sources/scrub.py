@@ -47,7 +47,7 @@ import duckdb
 import pyarrow as pa
 
 from models.sources.scrub_checks import luhn_ok  # noqa: F401 - re-exported (tests, attribution)
-from models.sources.scrub_rules import SCRUB_RULES, ScrubRule, basic_credentials
+from models.sources.scrub_rules import PLACEHOLDERS, SCRUB_RULES, ScrubRule, basic_credentials
 
 FALLBACK_PLACEHOLDER = "<secret:redacted>"
 UDF_NAME = "hs_secret_pairs"
@@ -117,7 +117,7 @@ _STOP_WORDS = frozenset({
     "redacted", "filtered", "secret", "token", "bearer", "localhost", "example", "unknown", "disabled",
     "enabled", "anonymous",
 })
-_PLACEHOLDER_TEXT = "".join(sorted({"<secret:redacted>", "<secret:password>", "<pii:email>"}))
+_PLACEHOLDER_TEXT = "\n".join(sorted(PLACEHOLDERS))
 
 
 def worth_propagating(value: str) -> bool:
@@ -126,7 +126,7 @@ def worth_propagating(value: str) -> bool:
     case or at least 12 characters."""
     if len(value) < MIN_PROPAGATE or value.isdigit() or value.lower() in _STOP_WORDS:
         return False
-    if "<secret:" in value or "<pii:" in value or value in _PLACEHOLDER_TEXT or value.startswith(("secret:", "pii:")):
+    if "<secret:" in value or "<pii:" in value or value in _PLACEHOLDER_TEXT:  # a piece of a placeholder
         return False
     return (any(c.isdigit() for c in value) or not value.isalnum() or len(value) >= 12
             or (value.lower() != value and value.upper() != value))

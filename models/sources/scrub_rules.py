@@ -333,3 +333,12 @@ def national_id_ok(value: str) -> bool:
     if text.replace("-", "").replace("+", "").isdigit():
         return checks.personnummer_ok(text)
     return checks.spanish_id_ok(text)
+
+
+# Every placeholder a rule can write (tests check that scrubbing produces no other).
+PLACEHOLDERS = frozenset({
+    "<pii:card>", "<pii:email>", "<pii:iban>", "<pii:national_id>", "<pii:phone>", "<secret:api_key>",
+    "<secret:authorization>", "<secret:aws_key>", "<secret:basic_auth>", "<secret:bearer>", "<secret:cookie>",
+    "<secret:jwt>", "<secret:password>", "<secret:private_key>", "<secret:sentry_dsn>", "<secret:webhook>",
+    "<secret:redacted>", *(f"<secret:{kind}>" for kind, _ in TOKENS),
+})

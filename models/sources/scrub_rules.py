@@ -105,15 +105,13 @@ TOKENS: tuple[tuple[str, str], ...] = (
     ("pypi_token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{40,}"),
     ("docker_token", r"dckr_pat_[A-Za-z0-9_-]{20,}"),
     ("slack_token", r"xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]+"),
-    ("discord_token", r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}"),
-    ("telegram_token", r"(?:bot)?\d{8,10}:AA[A-Za-z0-9_-]{33}"),
+    ("telegram_token", r"bot(?P<v>\d{8,10}:AA[A-Za-z0-9_-]{33})"),
     ("stripe_key", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,}"),
     ("square_token", r"sq0(?:atp|csp|idp)-[A-Za-z0-9_-]{22,}|EAAA[A-Za-z0-9_+-]{60,}"),
     ("braintree_token", r"access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}"),
     ("twilio_key", r"SK[0-9a-fA-F]{32}"),
     ("sendgrid_key", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
     ("mailgun_key", r"key-[0-9a-f]{32}"),
-    ("mailchimp_key", r"[0-9a-f]{32}-us\d{1,2}"),
     ("anthropic_key", r"sk-ant-[A-Za-z0-9_-]{20,}"),
     ("openai_key", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
     ("huggingface_token", r"hf_[A-Za-z0-9]{30,}"),
@@ -122,7 +120,6 @@ TOKENS: tuple[tuple[str, str], ...] = (
     ("sentry_token", r"sntry[su]_[A-Za-z0-9+/=_-]{40,}"),
     ("google_api_key", r"AIza[0-9A-Za-z_-]{35}"),
     ("google_oauth", r"ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[A-Za-z0-9_-]{20,}"),
-    ("azure_secret", r"[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"),
     ("vault_token", r"hv[sbr]\.[A-Za-z0-9_-]{24,}"),
     ("databricks_token", r"dapi[a-f0-9]{32}"),
     ("grafana_token", r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/=]{32,}"),
@@ -134,11 +131,17 @@ TOKENS: tuple[tuple[str, str], ...] = (
     ("age_key", r"AGE-SECRET-KEY-1[0-9A-Z]{58}"),
     ("alibaba_key", r"LTAI[A-Za-z0-9]{12,20}"),
 )
-# kinds whose shape alone is loose: they must also look random (digits and both cases)
-_LOOSE = {"openai_key", "discord_token", "azure_secret", "alibaba_key"}
+# Every token shape starts with a literal prefix: a shape that may start at any letter or digit (Discord
+# bot tokens, Azure client secrets, Mailchimp keys) would slow the one regex pass over every byte by a
+# fifth; those are found under their field names instead (`token=`, `client_secret:` ...).
+# Kinds whose shape alone is loose: they must also look random (digits and both cases).
+_LOOSE = {"openai_key", "alibaba_key"}
 
 
-_TOKEN_KINDS = tuple((kind, re.compile(pattern, re.ASCII)) for kind, pattern in TOKENS)
+# judged on the value alone: a kind whose value is a group of its pattern (Telegram) is matched without
+# its literal prefix
+_TOKEN_KINDS = tuple((kind, re.compile(re.sub(r"^.*\(\?P<v>(.*)\)$", r"\1", pattern), re.ASCII))
+                     for kind, pattern in TOKENS)
 
 
 def _token_judge(value: str, key: str) -> str | None:

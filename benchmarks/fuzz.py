@@ -15,6 +15,7 @@ Figures: inputs tried per phase, new-coverage inputs, crashes, hangs, count mism
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -101,7 +102,8 @@ def _ingest_corpus(corpus: Path, budget_s: float) -> dict:
                 out["refused"] += outcome.refused is not None
             except Mismatch as exc:
                 out["mismatches"] += 1
-                out["failures"].append({"input": path.name, "reader": reader.name, "error": str(exc)[:300]})
+                out["failures"].append({"input": path.name, "reader": reader.name, "error": str(exc)[:300],
+                                        "input_base64": base64.b64encode(data[:4096]).decode()})
             except TimeoutError as exc:
                 out["hangs"] += 1
                 out["failures"].append({"input": path.name, "reader": reader.name, "error": str(exc)[:300]})

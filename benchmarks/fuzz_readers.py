@@ -78,10 +78,12 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def count_nonblank_lines(data: bytes) -> int | None:
-    """NDJSON events: one record per line with anything but whitespace on it (blank lines are skipped)."""
+    """NDJSON events: one record per line with anything but whitespace on it (blank lines are skipped).
+    Whitespace is what the reader's `^\\s*$` means: space, tab, CR, LF, FF; a line holding only a vertical
+    tab or a Unicode space is a (malformed) record, read and quarantined."""
     if _decompressed(data) is None:
         return None
-    return sum(1 for line in _lines(data) if line.decode("utf-8", "replace").strip())
+    return sum(1 for line in _lines(data) if line.strip(b" \t\r\n\f"))
 
 
 def count_all_lines(data: bytes) -> int | None:

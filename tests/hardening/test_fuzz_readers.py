@@ -227,3 +227,13 @@ def test_seeds_load(warehouse, name):
     reader = READERS[name]
     outcome = check_ingest(con, reader, reader.seeds[0], workdir, 10**6 + len(name))
     assert outcome.refused is None and outcome.counts["loaded"] + outcome.counts["duplicate"] >= 1, outcome
+
+
+@pytest.mark.parametrize("line", [b"\x1f", b"\x0b", "\u00a0".encode(), "\u2028".encode(), b"\r", b" \t\f"])
+def test_lines_of_odd_whitespace_are_accounted_for(warehouse, line):
+    """Found by the coverage-guided run: a line holding only a control or Unicode space is a record (read
+    and quarantined), a line of ASCII whitespace is skipped; either way the counts add up."""
+    con, workdir = warehouse
+    outcome = check_ingest(con, READERS["sentry_ndjson"], b'{"event_id": "' + b"d" * 32 + b'", "message": "m"}\n'
+                           + line + b"\n", workdir, 2 * 10**6 + line[0])
+    assert outcome.counts["loaded"] + outcome.counts["duplicate"] == 1

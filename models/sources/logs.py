@@ -257,7 +257,9 @@ def _text_sql(fmt: LineFormat) -> str:
         exception_expr=apply_pairs_sql("continuation", "_hs_pairs"),
         attributes_text=attrs,
         attributes_expr=apply_pairs_sql("attributes_text", "_hs_pairs"),
-        pairs_expr=scrub_pairs_sql(["raw_text", "attributes_text"]),
+        # the other header groups (attributes, component) are pieces of raw_text: one regex pass over the
+        # record finds them all, and a secret split over the message and its continuation lines is seen whole
+        pairs_expr=scrub_pairs_sql(["raw_text"]),
     )
 
 

@@ -400,6 +400,8 @@ def scrub_found_sql(value: str, found: str) -> str:
 def scrub_pairs_sql(exprs: Sequence[str]) -> str:
     """The pairs of ONE record made of several text expressions (NULL when none has a match): compute it
     once per row (a column of a subquery), then `apply_pairs_sql` it to every field of the record."""
+    if len(exprs) == 1:  # most records hold no secret: a plain match test, no list built for them
+        return f"CASE WHEN regexp_matches({exprs[0]}, {_ANY_SQL}) THEN {UDF_NAME}({find_sql(exprs[0])}) END"
     found = ", ".join(f"coalesce({find_sql(e)}, [])" for e in exprs)
     return (f"list_transform([flatten([{found}])], lambda _hs_f: CASE WHEN len(_hs_f) > 0 "
             f"THEN {UDF_NAME}(_hs_f) END)[1]")

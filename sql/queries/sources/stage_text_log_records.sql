@@ -31,12 +31,10 @@ WITH multi AS (
     SELECT *, header || CASE WHEN continuation <> '' THEN chr(10) || continuation ELSE '' END AS raw_text,
            CAST({attributes_text} AS VARCHAR) AS attributes_text
     FROM records
-), paired AS (
-    SELECT *, {pairs_expr} AS _hs_pairs FROM parsed
 ), counted AS (
     SELECT p.*, hash(p.raw_text) AS h,
            row_number() OVER (PARTITION BY hash(p.raw_text), p.raw_text ORDER BY p.rec_no) - 1 + coalesce(s.n, 0) AS occurrence
-    FROM paired p
+    FROM parsed p
     LEFT JOIN log_seen s ON s.h = hash(p.raw_text)
 )
 SELECT md5(raw_text || chr(31) || CAST(occurrence AS VARCHAR)) AS record_id,
@@ -54,4 +52,4 @@ SELECT md5(raw_text || chr(31) || CAST(occurrence AS VARCHAR)) AS record_id,
        CAST(NULL AS VARCHAR) AS service_field,
        CAST(NULL AS VARCHAR) AS release,
        CAST(NULL AS VARCHAR) AS environment
-FROM counted
+FROM (SELECT *, {pairs_expr} AS _hs_pairs FROM counted) AS paired

@@ -9,7 +9,7 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ["sources", "serve", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard"]
+MODULES = ["sources", "serve", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard", "fuzz"]
 
 
 def main(argv: list[str]) -> int:

@@ -65,7 +65,7 @@ PLANTED_SECRETS = {
     "bearer": "tok3nPlantedBearerValue123",
     "password": "hunter2-planted-pw",
     "private_key_body": "MIIEowIBAAKCAQEAplantedPrivateKeyBody",
-    "card": "4111 1111 1111 1111",
+    "card": "4556 7375 8689 9855",
     "email": "planted.person@example.org",
     "github": "ghp_plantedGithubToken0123456789abcdefgh",
 }

@@ -13,10 +13,12 @@ from models.config import Config, load_config
 class AppContext:
     config_path: Path | None = None
     warehouse_override: Path | None = None
+    debug: bool = False
     _unused: dict = field(default_factory=dict)
 
     @cached_property
     def config(self) -> Config:
+        """The parsed hindsight.toml (a mistake in it raises models.config.ConfigError: exit code 4)."""
         return load_config(self.config_path)
 
     @property

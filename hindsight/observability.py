@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, exc_info."""
+    """One JSON object per line: ts, level, logger, message, exc_info (scrubbed)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        from models.sources.scrub import scrub_text
+
         payload = {
             "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
             "level": record.levelname.lower(),
@@ -25,7 +27,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+        # our own logs quote production text (file names, errors): scrubbed like everything that leaves
+        return scrub_text(json.dumps(payload, ensure_ascii=False))
 
 
 def configure_json_logging(level: str | int = "INFO") -> None:
@@ -68,9 +71,13 @@ def init_self_monitoring(component: str) -> bool:
 
 
 def _drop_host_details(event, hint):
+    """Our own events quote production text in exception values and local variables: scrubbed before
+    they leave, like everything else (models/sources/scrub.py)."""
+    from models.sources.scrub import scrub_json
+
     event.pop("modules", None)
     event.pop("server_name", None)
-    return event
+    return scrub_json(event)
 
 
 def _version() -> str:

@@ -1,17 +1,25 @@
 """Hindsight configuration (`hindsight.toml`), shared by the CLI, the pipelines and the dashboard.
 
-Lookup order: explicit path, `$HINDSIGHT_CONFIG`, `./hindsight.toml`; a missing file means defaults.
-Relative paths in the file are resolved against the file's directory. See README "Configuration".
+Lookup order: explicit path, `$HINDSIGHT_CONFIG`, `./hindsight.toml`; a missing file means defaults
+(a path given explicitly must exist). Relative paths in the file are resolved against the file's
+directory. Every setting is type-checked on load: a mistake is a `ConfigError` naming the file, the
+setting and what it should be, never a KeyError deep in a stage. See README "Configuration".
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_CONFIG = "HINDSIGHT_CONFIG"
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, not TOML, or a setting has the wrong shape (the message names
+    the file and the setting)."""
 
 
 @dataclass(frozen=True)
@@ -26,12 +34,36 @@ class PathMapping:
 class RepositoryConfig:
     name: str
     path: Path
-    default_branch: str = "main"
+    default_branch: str | None = None  # None: the branch the repository's HEAD names (see head_branch)
     release_pattern: str | None = None  # tag pattern, e.g. "v{version}" or "{service}@{version}"
     release_table: dict[str, str] = field(default_factory=dict)  # release string -> sha
     path_mappings: tuple[PathMapping, ...] = ()
     services: tuple[str, ...] = ()  # services whose events ran this repository's code
     web_url: str | None = None  # repository web UI, e.g. https://github.com/acme/shop (commit links: {web_url}/commit/{sha})
+
+    def __post_init__(self) -> None:
+        if self.default_branch is None:
+            object.__setattr__(self, "default_branch", head_branch(self.path))
+
+
+def head_branch(path: str | os.PathLike) -> str:
+    """The branch a repository's HEAD names (`main`, `master`, `trunk` ...), read from git: the default
+    branch when the configuration does not name one. "HEAD" itself when HEAD is detached, and "main" when
+    the path is not (yet) a repository (ingest then says so, naming the path)."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "symbolic-ref", "--quiet", "--short", "HEAD"],
+            capture_output=True, text=True, check=False, timeout=30,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "main"
+    if proc.returncode == 0 and proc.stdout.strip():
+        return proc.stdout.strip()
+    if Path(path).exists() and subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", "HEAD"],
+                                              capture_output=True, check=False).returncode == 0:
+        return "HEAD"
+    return "main"
 
 
 @dataclass(frozen=True)
@@ -70,48 +102,119 @@ def _resolve(base: Path, value: str | os.PathLike) -> Path:
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Load the configuration; environment `HINDSIGHT_WAREHOUSE` overrides the warehouse path."""
-    candidate = Path(path) if path else Path(os.environ.get(ENV_CONFIG) or "hindsight.toml")
+    explicit = path or os.environ.get(ENV_CONFIG)
+    candidate = Path(explicit) if explicit else Path("hindsight.toml")
     data: dict = {}
     base = Path.cwd()
-    if candidate.exists():
-        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    if candidate.is_file():
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{candidate}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{candidate}: cannot read the configuration: {exc}") from None
         base = candidate.resolve().parent
-    elif path:
-        raise FileNotFoundError(f"configuration file not found: {candidate}")
+    elif explicit:
+        where = "--config or $" + ENV_CONFIG if path else "$" + ENV_CONFIG
+        what = "is a folder, not a file" if candidate.is_dir() else "not found"
+        raise ConfigError(f"configuration file {what}: {candidate} (given by {where})")
+    return _parse(data, base, candidate)
 
-    wh = data.get("warehouse", {})
-    warehouse = _resolve(base, wh.get("path", "data/warehouse.duckdb"))
+
+class _Settings:
+    """Typed reads of the parsed TOML, each mistake a ConfigError naming the file and the setting."""
+
+    def __init__(self, file: Path):
+        self.file = file
+
+    def fail(self, setting: str, expected: str, value) -> ConfigError:
+        return ConfigError(f"{self.file}: {setting} must be {expected}, not {type(value).__name__} {value!r}")
+
+    def table(self, data: dict, key: str, setting: str) -> dict:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(setting, f"a table ([{setting}])", value)
+        return value
+
+    def tables(self, data: dict, key: str, setting: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(setting, f"an array of tables ([[{setting}]])", value)
+        return value
+
+    def text(self, data: dict, key: str, setting: str, *, required: bool = False, default=None):
+        if key not in data:
+            if required:
+                raise ConfigError(f"{self.file}: {setting} is required")
+            return default
+        value = data[key]
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(setting, "a non-empty string" if required else "a string", value)
+        return value
+
+    def strings(self, data: dict, key: str, setting: str) -> list[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(setting, "a list of strings", value)
+        return value
+
+
+def _parse(data: dict, base: Path, file: Path) -> Config:
+    s = _Settings(file)
+    warehouse = _resolve(base, s.text(s.table(data, "warehouse", "warehouse"), "path", "warehouse.path",
+                                      default="data/warehouse.duckdb"))
     if os.environ.get("HINDSIGHT_WAREHOUSE"):
         warehouse = Path(os.environ["HINDSIGHT_WAREHOUSE"])
 
     repos = []
-    for r in data.get("repositories", []):
+    for i, r in enumerate(s.tables(data, "repositories", "repositories"), start=1):
+        where = f"[[repositories]] #{i}"
+        name = s.text(r, "name", f"{where} name", required=True)
+        where = f"[[repositories]] {name!r}"
+        table = r.get("release_table", {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise s.fail(f"{where} release_table", "a table of release = \"sha\"", table)
+        mappings = s.tables(r, "path_mappings", f"{where} path_mappings")
         repos.append(
             RepositoryConfig(
-                name=r["name"],
-                path=_resolve(base, r["path"]),
-                default_branch=r.get("default_branch", "main"),
-                release_pattern=r.get("release_pattern"),
-                release_table=dict(r.get("release_table", {})),
-                path_mappings=tuple(PathMapping(m["stack_root"], m["source_root"]) for m in r.get("path_mappings", [])),
-                services=tuple(r.get("services", [])),
-                web_url=r.get("web_url"),
+                name=name,
+                path=_resolve(base, s.text(r, "path", f"{where} path", required=True)),
+                default_branch=s.text(r, "default_branch", f"{where} default_branch"),
+                release_pattern=s.text(r, "release_pattern", f"{where} release_pattern"),
+                release_table=dict(table),
+                path_mappings=tuple(
+                    PathMapping(s.text(m, "stack_root", f"{where} path_mappings stack_root", required=True),
+                                s.text(m, "source_root", f"{where} path_mappings source_root", required=True))
+                    for m in mappings
+                ),
+                services=tuple(s.strings(r, "services", f"{where} services")),
+                web_url=s.text(r, "web_url", f"{where} web_url"),
             )
         )
+    names = [r.name for r in repos]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{file}: two [[repositories]] have the same name ({', '.join(sorted(names))})")
     logs = tuple(
-        LogSourceConfig(glob=s["glob"], line_format=s["format"], service=s.get("service"))
-        for s in data.get("logs", {}).get("formats", [])
+        LogSourceConfig(
+            glob=s.text(f, "glob", f"[[logs.formats]] #{i} glob", required=True),
+            line_format=s.text(f, "format", f"[[logs.formats]] #{i} format", required=True),
+            service=s.text(f, "service", f"[[logs.formats]] #{i} service"),
+        )
+        for i, f in enumerate(s.tables(s.table(data, "logs", "logs"), "formats", "logs.formats"), start=1)
     )
-    sig = data.get("signatures", {})
+    sig = s.table(data, "signatures", "signatures")
     return Config(
         root=base,
         warehouse=warehouse,
-        landing_dir=_resolve(base, data.get("landing", {}).get("dir", "data/landing")),
-        exports_dir=_resolve(base, data.get("exports", {}).get("dir", "data/exports")),
+        landing_dir=_resolve(base, s.text(s.table(data, "landing", "landing"), "dir", "landing.dir",
+                                          default="data/landing")),
+        exports_dir=_resolve(base, s.text(s.table(data, "exports", "exports"), "dir", "exports.dir",
+                                          default="data/exports")),
         repositories=tuple(repos),
         log_sources=logs,
-        fingerprint_rules=tuple(sig.get("fingerprint_rules", [])),
-        stacktrace_rules=tuple(sig.get("stacktrace_rules", [])),
-        marker_files=tuple(_resolve(base, p) for p in data.get("ai", {}).get("marker_files", [])),
+        fingerprint_rules=tuple(s.strings(sig, "fingerprint_rules", "signatures.fingerprint_rules")),
+        stacktrace_rules=tuple(s.strings(sig, "stacktrace_rules", "signatures.stacktrace_rules")),
+        marker_files=tuple(_resolve(base, p) for p in s.strings(s.table(data, "ai", "ai"), "marker_files",
+                                                                 "ai.marker_files")),
         raw=data,
     )

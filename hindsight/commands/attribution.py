@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 
 def attribute(
@@ -18,22 +17,18 @@ def attribute(
     workers: int = typer.Option(2, "--workers", min=1, max=16, help="Parallel git blame processes."),
 ) -> None:
     """Attribute crashing frames to commits (and AI tools): resolve frames, blame, rank suspects (incremental)."""
+    from hindsight.errors import ConfigurationError
     from models.attribution import attribute as run_attribution
-    from models.attribution.gitrepo import GitError
     from models.warehouse import connect
 
     app_ctx = ctx.obj
     config = app_ctx.config
-    err = Console(stderr=True)
     if not config.repositories:
-        err.print("[red]No repositories configured.[/red] Add a " + escape("[[repositories]]") + " section to hindsight.toml.")
-        raise typer.Exit(2)
+        raise ConfigurationError("no repositories configured",
+                                 "add a [[repositories]] section to hindsight.toml (sql/reference/20_history.md)")
     con = connect(app_ctx.warehouse)
     try:
         result = run_attribution(con, config, workers=workers, time_fallback=time_fallback)
-    except GitError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
     finally:
         con.close()
     out = Console(highlight=False, soft_wrap=True)

@@ -51,8 +51,9 @@ def register(app: typer.Typer) -> None:
         try:
             summary = generate(out, seed=seed, scale=scale)
         except (FileExistsError, ValueError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            from hindsight.errors import UsageError
+
+            raise UsageError(str(exc), "choose another --out (or remove that folder)") from None
         t = summary["timings"]
         typer.echo(f"demo world in {out}: {summary['commits']} commits, {summary['releases']} releases, "
                    f"{summary['events']} real Sentry events (+{summary['scaled_events']} scaled), "
@@ -81,4 +82,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f'  SQL:       {prog} --config {config} sql "SELECT * FROM core.events LIMIT 10"')
         typer.echo(f"  truth:     {out / 'ground_truth.json'}")
         if failed:
-            raise typer.Exit(1)
+            from hindsight.errors import CliError
+
+            raise CliError("the demo world was built but the pipeline failed (see above)",
+                           "run `hindsight --debug --config " + str(config) + " run` for the traceback")

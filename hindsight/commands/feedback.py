@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from hindsight.errors import InputError, ToolError, UsageError
 
 export_app = typer.Typer(help="Export what production taught: rule packs and assistant guidance.", no_args_is_help=True)
 
@@ -17,9 +17,17 @@ def _open(ctx: typer.Context):
 
     warehouse = ctx.obj.warehouse
     if not Path(warehouse).exists():
-        Console(stderr=True).print(f"[red]no warehouse at {escape(str(warehouse))}[/red]: run the pipeline first (`hindsight run`)")
-        raise typer.Exit(2)
+        raise InputError(f"no warehouse at {warehouse}", "run the pipeline first (`hindsight run`), or name one with --warehouse")
     return connect(warehouse)
+
+
+def _nothing_to_export(exc: ValueError) -> InputError:
+    return InputError(str(exc), "ingest production data and run the pipeline (`hindsight run`) first")
+
+
+def _invalid_pack(exc: Exception) -> ToolError:
+    """A rule failed semgrep/ruff/SARIF validation: nothing was released, the previous pack stays current."""
+    return ToolError(str(exc), "fix or remove the rule named above; the previous pack stays current")
 
 
 @export_app.command("rules")
@@ -35,9 +43,10 @@ def export_rules(
     con = _open(ctx)
     try:
         pack, result = release_rules(con, ctx.obj.config, out, force=force)
-    except (ValueError, PackValidationError) as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    except PackValidationError as exc:
+        raise _invalid_pack(exc) from None
+    except ValueError as exc:
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     state = "released" if result.released else "unchanged (latest pack has the same rules)"
@@ -59,12 +68,15 @@ def export_guidance(
     from models.feedback import release_guidance
     from models.feedback.pack import PackValidationError
 
+    if into_repo is not None and not into_repo.is_dir():
+        raise UsageError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
     con = _open(ctx)
     try:
         result = release_guidance(con, ctx.obj.config, out, into_repo)
-    except (ValueError, PackValidationError) as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    except PackValidationError as exc:
+        raise _invalid_pack(exc) from None
+    except ValueError as exc:
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     typer.echo(f"guidance for pack {result.version}: {len(result.files)} files in {result.out_dir}")
@@ -83,9 +95,10 @@ def evaluate(
     con = _open(ctx)
     try:
         ev = reevaluate(con, ctx.obj.config)
-    except (ValueError, PackValidationError) as exc:
-        Console(stderr=True).print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    except PackValidationError as exc:
+        raise _invalid_pack(exc) from None
+    except ValueError as exc:
+        raise _nothing_to_export(exc) from None
     finally:
         con.close()
     summary = ev.summary()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from hindsight.errors import CONFIG_HINT, ConfigurationError, InputError, UsageError
 
 LINE = (
     "{repo}: {mode} — {commits_new} new commits ({commits_total} total), {ai_authored_total} AI-authored, "
@@ -28,35 +28,39 @@ def commits(
 
     app_ctx = ctx.obj
     config = app_ctx.config
-    err = Console(stderr=True)
-    if not config.repositories:
-        err.print(
-            "[red]No repositories configured.[/red] Add a " + escape("[[repositories]]") + " section to hindsight.toml "
-            "(see sql/reference/20_history.md, 'Configuring repositories')."
-        )
-        raise typer.Exit(2)
-    if repo and repo not in {r.name for r in config.repositories}:
-        names = ", ".join(r.name for r in config.repositories)
-        err.print(f"[red]No repository named {escape(repr(repo))}[/red]; configured: {escape(names)}")
-        raise typer.Exit(2)
+    _one_of(config, repo, required=False)
     con = connect(app_ctx.warehouse)
     try:
         results = ingest_all(con, config, repo=repo, reclassify=reclassify)
-    except (GitError, MarkerError, ValueError) as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+    except (GitError, MarkerError):
+        raise
+    except ValueError as exc:  # a release pattern or release table that does not fit
+        raise ConfigurationError(str(exc), CONFIG_HINT) from None
     finally:
         con.close()
-    out = Console(highlight=False, soft_wrap=True)
     for r in results:
-        out.print(LINE.format(**r), markup=False)
+        typer.echo(LINE.format(**r))
         if r.get("commits_degraded_total"):
-            out.print(
+            typer.echo(
                 f"  {r['commits_degraded_total']} commits degraded (objects missing from the clone, or the edge "
-                "of a shallow clone): SELECT sha, degraded FROM commits WHERE degraded IS NOT NULL",
-                markup=False,
+                "of a shallow clone): SELECT sha, degraded FROM commits WHERE degraded IS NOT NULL"
             )
-    out.print(f"warehouse: {app_ctx.warehouse}", markup=False)
+    typer.echo(f"warehouse: {app_ctx.warehouse}")
+
+
+def _one_of(config, repo: str | None, *, required: bool):
+    """The configured repository --repo names (or the only one when `required`); errors say what to fix."""
+    if not config.repositories:
+        raise ConfigurationError(
+            "no repositories configured", "add a [[repositories]] section to hindsight.toml "
+            "(sql/reference/20_history.md, 'Configuring repositories')")
+    names = [r.name for r in config.repositories]
+    if repo is not None and repo not in names:
+        raise UsageError(f"no repository named {repo!r}; configured: {', '.join(names)}",
+                         "--repo takes a name from [[repositories]] in hindsight.toml")
+    if required and repo is None and len(names) > 1:
+        raise UsageError(f"{len(names)} repositories are configured ({', '.join(names)})", "name one with --repo")
+    return next(r for r in config.repositories if repo in (None, r.name))
 
 
 def classify_commit(
@@ -67,31 +71,24 @@ def classify_commit(
     ),
 ) -> None:
     """Show the AI-origin classification of one commit, with every marker that matched (reads git, writes nothing)."""
-    from models.history import GitError, MarkerError, load_markers
+    from models.history import GitError, load_markers
     from models.history import classify_commit as classify
     from models.history.git import commit_text
 
     config = ctx.obj.config
-    err = Console(stderr=True)
-    repos = [r for r in config.repositories if repo in (None, r.name)]
-    if len(repos) != 1:
-        err.print(
-            "[red]Name one configured repository with --repo.[/red]"
-            if repos or not repo
-            else f"[red]No repository named {escape(repr(repo))}[/red]"
-        )
-        raise typer.Exit(2)
+    chosen = _one_of(config, repo, required=True)
     try:
-        author, committer, message = commit_text(repos[0].path, rev)
-        result = classify(author, committer, message, load_markers(config.marker_files))
-    except (GitError, MarkerError) as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
-    typer.echo(
-        json.dumps(
-            {"author": author, "committer": committer, **result.__dict__}, indent=2, ensure_ascii=False
-        )
-    )
+        author, committer, message = commit_text(chosen.path, rev)
+    except GitError as exc:
+        if "no commit" in str(exc):
+            raise InputError(str(exc), f"REV must name a commit of {chosen.path} (a sha, tag, branch, HEAD~2)") from None
+        raise
+    result = classify(author, committer, message, load_markers(config.marker_files))
+    from models.sources.scrub import scrub_text
+
+    # printed like it is stored: identities and marker evidence lose secrets, keep addresses
+    shown = json.dumps({"author": author, "committer": committer, **result.__dict__}, indent=2, ensure_ascii=False)
+    typer.echo(scrub_text(shown, personal=False))
 
 
 def register(app: typer.Typer) -> None:

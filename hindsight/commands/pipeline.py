@@ -16,21 +16,47 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
+        import os
+
+        from models.sources.scrub import scrub_text
         from pipelines.runner import materialize_all
 
         console = Console(stderr=True)
         config_path = ctx.obj.config_path
+        if not ctx.obj.debug:  # a failed step is summarised below; Dagster's own log would print its traceback
+            os.environ.setdefault("HINDSIGHT_DAGSTER_LOG_LEVEL", "CRITICAL")
         with console.status("running the pipeline in-process…"):
             result = materialize_all(config_path=config_path, warehouse=ctx.obj.warehouse, selection=select)
         for event in result.get_asset_materialization_events():
             mat = event.event_specific_data.materialization
             meta = {k: getattr(v, "value", v) for k, v in (mat.metadata or {}).items()}
             brief = ", ".join(f"{k}={v}" for k, v in list(meta.items())[:6])
-            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {escape(brief)}", highlight=False)
+            console.print(f"[green]materialized[/green] {mat.asset_key.to_user_string()}  {escape(scrub_text(brief))}",
+                          highlight=False)
         failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
         for check in failed:
             console.print(f"[yellow]check failed[/yellow] {check.asset_key.to_user_string()}:{check.check_name}")
         console.print(f"pipeline {'succeeded' if result.success else 'FAILED'}; warehouse: {ctx.obj.warehouse}",
                       markup=False)
         if not result.success:
-            raise typer.Exit(1)
+            raise step_failure(result)
+
+
+def step_failure(result):
+    """The CLI error for a failed run: the first failed step and its error, with the exit code of that
+    error's kind (a configuration mistake, a tool, or a bug)."""
+    from hindsight.errors import CliError, describe
+
+    for event in result.get_step_failure_events():
+        info = event.event_specific_data.error
+        while info is not None and info.cls_name in ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"):
+            info = info.cause
+        if info is None:
+            continue
+        kind = describe(type(info.cls_name or "Error", (Exception,), {"__module__": "models.pipeline"})(
+            (info.message or "").split(": ", 1)[-1].strip()))
+        kind.message = f"step {event.step_key} failed: {kind.message}"
+        if kind.hint and "bug" in kind.hint:
+            kind.hint = "run `hindsight --debug run` to see the traceback; if it is not your data or setting, report it"
+        return kind
+    return CliError("the pipeline failed (see the messages above)", "run `hindsight --debug run` for the tracebacks")

@@ -17,17 +17,30 @@ def templates(
     line_format: Annotated[str | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
 ) -> None:
     """Mine log templates of one file (no warehouse): the Loghub evaluation shape, LineId 1-based."""
+    from hindsight.errors import InputError
     from models.signatures.templates import mine_file
 
     if not logfile.is_file():
-        raise typer.BadParameter(f"no such file: {logfile}", param_hint="LOGFILE")
+        raise InputError(f"no such file: {logfile}", "LOGFILE is a plain-text log file to mine")
     try:
         df = mine_file(logfile, line_format)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--format") from exc
+    df = scrub_templates(df)
     out.parent.mkdir(parents=True, exist_ok=True)
     df.write_csv(out)
     typer.echo(f"{df.height} lines, {df['EventId'].n_unique()} templates -> {out}", err=True)
+
+
+def scrub_templates(df):
+    """Templates come from raw log text (no warehouse in between): scrubbed like anything else that
+    leaves Hindsight, each distinct template once."""
+    import polars as pl
+
+    from models.sources.scrub import scrub_text
+
+    changed = {t: s for t in df["EventTemplate"].unique().to_list() if t and (s := scrub_text(t)) != t}
+    return df.with_columns(pl.col("EventTemplate").replace(changed)) if changed else df
 
 
 def fingerprint(ctx: typer.Context) -> None:

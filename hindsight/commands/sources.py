@@ -12,7 +12,29 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from rich.text import Text
 
+from hindsight.errors import InputError
+
 SOURCES = ("sentry", "logs", "incidents")
+FORMATS = {"sentry": ("ndjson", "json_array", "json_event", "envelope"), "logs": ("jsonl", "json", "ndjson", "text"),
+           "incidents": ("csv", "json", "json_array")}
+
+
+def _check_options(source: str | None, fmt: str | None, line_format: str | None) -> None:
+    """Mistakes on the command line are usage errors, found before any file is opened."""
+    if source is not None and source not in SOURCES:
+        raise typer.BadParameter(f"must be one of {', '.join(SOURCES)}", param_hint="--source")
+    if fmt is not None:
+        allowed = FORMATS[source] if source else sorted({f for fs in FORMATS.values() for f in fs})
+        if fmt not in allowed:
+            where = f" for --source {source}" if source else ""
+            raise typer.BadParameter(f"{fmt!r} is not a format{where}; one of {', '.join(allowed)}", param_hint="--format")
+    if line_format is not None:
+        from models.sources.logformat import compile_line_format
+
+        try:
+            compile_line_format(line_format)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--line-format") from None
 
 
 def ingest(
@@ -36,10 +58,10 @@ def ingest(
     Prints per file: read = loaded + duplicate + ignored + quarantined.
     """
     from models.sources.ingest import IngestError, ingest_path, totals
+    from models.sources.scrub import scrub_text
     from models.warehouse import connect
 
-    if source is not None and source not in SOURCES:
-        raise typer.BadParameter(f"--source must be one of {', '.join(SOURCES)}", param_hint="--source")
+    _check_options(source, fmt, line_format)
     app = ctx.obj
     console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines (grep-able), never hard-wrapped
     reports, failed = [], []
@@ -64,8 +86,7 @@ def ingest(
                     service=service, on_file=on_file, on_error=lambda file, exc: failed.append((file, exc)),
                 )
     except IngestError as exc:  # not a file's failure: the path itself (missing, ...)
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise InputError(str(exc), "give existing files or folders (Sentry events, logs, incident exports)") from None
     finally:
         con.close()
 
@@ -75,15 +96,15 @@ def ingest(
     elif reports or not failed:
         _print_reports(app.warehouse, reports)
     for _, exc in failed:  # file names and messages may carry brackets: printed as text, never as markup
-        console.print(f"[red]not ingested:[/red] {escape(str(exc))}")
+        console.print(f"[red]not ingested:[/red] {escape(scrub_text(str(exc)))}")
     if failed:
-        console.print(f"{len(failed)} file(s) not ingested (nothing of them stored; the others loaded). "
-                      "Fix the cause and run the same command again: files already loaded are skipped.")
-        raise typer.Exit(2)
+        raise InputError(f"{len(failed)} file(s) not ingested (nothing of them stored; the others loaded)",
+                         "fix the cause named above and run the same command again: files already loaded are skipped")
 
 
 def _print_reports(warehouse: Path, reports: list) -> None:
     from models.sources.ingest import totals
+    from models.sources.scrub import scrub_text
 
     table = Table(title=escape(f"ingest into {warehouse}"))
     for col in ("file", "source", "format", "read", "loaded", "duplicate", "ignored", "quarantined", "note"):
@@ -91,7 +112,7 @@ def _print_reports(warehouse: Path, reports: list) -> None:
     for r in reports:
         note = "already ingested" if r.already_ingested else ", ".join(f"{k}: {v}" for k, v in r.ignored_detail.items())
         table.add_row(
-            Text(r.path), r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
+            Text(scrub_text(r.path)), r.source, r.format, str(r.read), str(r.loaded), str(r.duplicate), str(r.ignored),
             str(r.quarantined), Text(note),  # the path and ignored item kinds come from outside: plain text
         )
     t = totals(reports)

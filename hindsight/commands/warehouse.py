@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
+import duckdb
 import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from hindsight.errors import InputError
 from models.warehouse import SQL_DIR
 from models.warehouse.readonly import WriteRefused, query_read_only
 
@@ -38,16 +40,19 @@ def register(app: typer.Typer) -> None:
                      "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY ALL ORDER BY 1")
         warehouse = ctx.obj.warehouse
         if not warehouse.exists():
-            typer.echo(f"no warehouse at {warehouse}: run `hindsight ingest` or `make demo` first", err=True)
-            raise typer.Exit(2)
+            raise InputError(f"no warehouse at {warehouse}",
+                             "run `hindsight ingest` or `make demo` first, or name one with --warehouse")
         try:
             table = _query(warehouse, query, limit=limit if output == "table" else None)
         except WriteRefused as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(3) from None
-        except Exception as exc:  # noqa: BLE001 - show DuckDB's message, not a traceback
-            typer.echo(f"query failed: {exc}", err=True)
-            raise typer.Exit(1) from None
+            raise InputError(str(exc), "`hindsight sql` only reads (SELECT, WITH, FROM, SHOW, DESCRIBE)") from None
+        except ValueError as exc:  # not parsable at all
+            raise InputError(f"query failed: {exc}", "check the SQL; `hindsight sql` with no query lists the views") from None
+        except duckdb.Error as exc:  # the query itself: DuckDB's message, not a traceback
+            if isinstance(exc, duckdb.IOException):  # the warehouse file, not the query: a lock, not DuckDB
+                raise
+            raise InputError(f"query failed: {str(exc).strip()}",
+                             "`hindsight sql` with no query lists the views and their columns (sql/README.md)") from None
         frame = pl.from_arrow(table)
         if output == "csv":
             sys.stdout.write(frame.write_csv())

@@ -23,6 +23,7 @@ import duckdb
 from models.feedback import render
 from models.feedback.sarif import build_sarif
 from models.feedback.validation import SARIF_FILE, PackValidationError, validate_pack_dir
+from models.sources.scrub import scrub_json
 from models.warehouse import read_sql
 
 __all__ = ["SARIF_FILE", "ExportResult", "PackValidationError", "export_pack", "latest_pack"]
@@ -345,7 +346,7 @@ def export_pack(
         render.write_semgrep_tests(pack, stage / render.TESTS_DIR)
         if sarif:
             doc = build_sarif(pack, evaluation.head_results if evaluation is not None else {}, version)
-            (stage / SARIF_FILE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+            (stage / SARIF_FILE).write_text(json.dumps(scrub_json(doc), indent=1), encoding="utf-8")
         (stage / "README.md").write_text(readme(pack, version), encoding="utf-8")
         (stage / PRECOMMIT_FILE).write_text(precommit_config(pack), encoding="utf-8")
         (stage / WORKFLOW_FILE).write_text(workflow(pack), encoding="utf-8")

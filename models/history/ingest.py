@@ -35,6 +35,7 @@ from models.history import git
 from models.history.logparse import COMMIT_SCHEMA, FILE_SCHEMA, LogBatch, parse_log
 from models.history.markers import MarkerSet, classify_frame, load_markers
 from models.history.notes import notes_frame
+from models.history.redaction import scrub_classification, scrub_commits, scrub_paths
 from models.history.releases import release_commits_delta, release_rows
 from models.warehouse import read_sql, run_sql_file
 
@@ -101,7 +102,8 @@ def _store_batch(con, repo: str, batch: LogBatch, rescan: bool, markers: MarkerS
         files = files.filter(~pl.col("sha").is_in(known))
     if commits.is_empty():
         return
-    ai = classify_frame(commits, markers)
+    ai = scrub_classification(classify_frame(commits, markers))  # classified raw, stored scrubbed
+    commits, files = scrub_commits(commits), scrub_paths(files, ("path", "old_path"))
     _insert(con, "insert_commit_files.sql", "hs_files", files)  # before commits: it anti-joins them
     _insert(con, "insert_commits.sql", "hs_commits", commits)
     _insert(con, "insert_commit_ai.sql", "hs_ai", ai)
@@ -199,6 +201,7 @@ def _ingest_notes(con, path, repo: str, notes: str | None) -> dict:
     pairs = git.notes_list(path, NOTES_REF)
     blobs = git.read_blobs(path, [blob for blob, _ in pairs])
     ranges, skipped = notes_frame(repo, ((sha, blobs[b]) for b, sha in pairs if b in blobs))
+    ranges = scrub_paths(ranges, ("path", "session_key"))
     _insert(con, "insert_ai_line_ranges.sql", "hs_ranges", ranges)
     return {"notes_read": len(pairs) - skipped, "notes_skipped": skipped}
 
@@ -207,7 +210,7 @@ def _reclassify(con: duckdb.DuckDBPyConnection, repo: str, markers: MarkerSet) -
     commits = con.sql(read_sql("queries/history/select_commit_identities"), params={"repo": repo}).pl()
     _sql(con, "delete_commit_ai", {"repo": repo})
     if commits.height:
-        _insert(con, "insert_commit_ai.sql", "hs_ai", classify_frame(commits, markers))
+        _insert(con, "insert_commit_ai.sql", "hs_ai", scrub_classification(classify_frame(commits, markers)))
     return commits.height
 
 

@@ -6,9 +6,10 @@ Jira-ish). Column names are normalised (lower case, non-alphanumerics -> `_`) an
 the alias table `FIELDS` (documented in sql/reference/11_logs_incidents.md). Nested values such as
 `{"severity": {"name": "SEV1"}}` or `[{"name": "checkout"}]` are read through their name/summary.
 
-Python only maps each row's keys to the canonical fields (exports hold hundreds or thousands of
-rows); time parsing, severity ranks, trace-id extraction, scrubbing and de-duplication run in
-DuckDB (`sql/queries/sources/stage_incidents.sql`, `insert_incidents.sql`).
+Python only scrubs each row (as one record: a secret seen in any column is hidden in every column)
+and maps its keys to the canonical fields (exports hold hundreds or thousands of rows); time parsing,
+severity ranks, trace-id extraction and de-duplication run in DuckDB
+(`sql/queries/sources/stage_incidents.sql`, `insert_incidents.sql`).
 
 De-duplication: the incident id is the key. The first row seen wins (within a file, the earliest
 row; across files, the earliest load); later rows with the same id count as duplicates and do not
@@ -29,7 +30,7 @@ import pyarrow as pa
 from models.sources.ledger import FileLoad, Reject
 from models.sources.logformat import text_timestamp_sql
 from models.sources.reader import TruncatedStream, iter_blocks
-from models.sources.scrub import scrub_sql
+from models.sources.scrub import scrub_json
 from models.warehouse import read_sql
 
 # canonical field -> accepted (normalised) column names / keys, first present non-empty wins
@@ -346,6 +347,9 @@ def load_incident_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path, fmt
     load.quarantine(rejects)
     if not rows:
         return
+    # each row is scrubbed as ONE record before anything is read from it: a secret seen in any column is
+    # hidden in every column (incident exports are small: Python is fast enough here)
+    rows = [(row_no, line_no, scrub_json(obj)) for row_no, line_no, obj in rows]
     canon = [canonical_row(obj) for _, _, obj in rows]
     cols = {
         "row_no": pa.array([r[0] for r in rows], pa.int64()),
@@ -364,12 +368,6 @@ def load_incident_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path, fmt
             read_sql("queries/sources/stage_incidents").format(
                 started_expr=_ts_sql("started_at"),
                 resolved_expr=_ts_sql("resolved_at"),
-                scrub_title=scrub_sql("title"),
-                scrub_summary=scrub_sql("summary_text"),
-                scrub_errors="list_transform(error_messages, lambda m: " + scrub_sql("m") + ")",
-                scrub_attributes=scrub_sql("attributes"),
-                scrub_url=scrub_sql("url"),
-                scrub_services="list_transform(services, lambda s: " + scrub_sql("s") + ")",
             )
         )
     finally:

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from models.sources.scrub import scrub_sql
+from models.sources.scrub import apply_pairs_sql, install_scrub, scrub_sql, spanning_pairs_sql
 from models.warehouse import read_sql
 
 EXCERPT_CHARS = 200
@@ -120,6 +120,7 @@ class FileLoad:
                 "temp_directory": self._scratch_dir,
             })
             self._scratch.execute("SET enable_progress_bar = false")
+            install_scrub(self._scratch)
         return self._scratch
 
     def close_scratch(self) -> None:
@@ -166,12 +167,13 @@ class FileLoad:
             }
         )
         sql = read_sql("queries/sources/insert_quarantine").format(
-            scrub_excerpt=scrub_sql("raw"), scrub_detail=scrub_sql("detail"), excerpt_chars=EXCERPT_CHARS
+            scrub_excerpt=apply_pairs_sql(scrub_sql("raw"), "_hs_pairs"), scrub_detail=scrub_sql("detail"),
+            excerpt_chars=EXCERPT_CHARS, spanning_pairs=spanning_pairs_sql("joined"),
         )
         # read by the SQL through DuckDB's replacement scan of this local: no register/unregister, i.e. no
         # catalog change that would live until the file's COMMIT
         _hs_rejects = table
-        self.con.execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
+        install_scrub(self.con).execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
         self.quarantined += len(rejects)
 
     def progress(self, done_bytes: int) -> None:

@@ -15,8 +15,9 @@ chunk is carried into the next chunk, and a per-file table of record-text hashes
 the occurrence index of repeated identical records exact across chunks. Only the final rows cross
 into the warehouse connection (as Arrow), applied by one writer thread while the next chunk is
 parsed. Memory is bounded by the chunk size (plus the rows the file's transaction adds).
-Python only touches the (few) records with a traceback. Text is scrubbed in SQL (`scrub_sql`) before
-it is stored.
+Python only touches the (few) records with a traceback. Text is scrubbed in SQL before it is stored,
+each record as one (scrub.py): a JSON line as a whole before any field is read, a plain-text record's
+fields with the secrets found anywhere in its header and continuation lines.
 """
 
 from __future__ import annotations
@@ -42,7 +43,14 @@ from models.sources.logformat import (
 )
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import iter_blocks, iter_line_batches
-from models.sources.scrub import scrub_sql
+from models.sources.scrub import (
+    apply_pairs_sql,
+    canonical_json_sql,
+    find_sql,
+    install_scrub,
+    scrub_found_sql,
+    scrub_pairs_sql,
+)
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
 from models.warehouse import read_sql, run_sql_file
@@ -201,16 +209,11 @@ def _jsonl_sql() -> tuple[str, str]:
             + " END"
         ),
         level_expr=_level_sql("level_j"),
+        scrub_line=scrub_found_sql("line", "_hs_found"),
+        find_line=find_sql("line"),
+        canonical_line=canonical_json_sql("line"),
     )
-    stage = read_sql("queries/sources/stage_jsonl_log_records").format(
-        scrub_logger=scrub_sql("logger"),
-        scrub_message=scrub_sql("message"),
-        scrub_exception=scrub_sql("exception_text"),
-        scrub_attributes=scrub_sql("attributes_text"),
-        scrub_service=scrub_sql("service_field"),
-        scrub_release=scrub_sql("release"),
-        scrub_environment=scrub_sql("environment"),
-    )
+    stage = read_sql("queries/sources/stage_jsonl_log_records")
     return parse, stage
 
 
@@ -246,13 +249,17 @@ def _text_sql(fmt: LineFormat) -> str:
     used = {level, logger, content, *fmt.time_fields}
     others = [f for f in fmt.fields if f not in used]
     attrs = "json_object(" + ", ".join(f'{_sql_str(f)}, f."{f}"' for f in others) + ")" if others else "'{}'"
+    logger_expr = apply_pairs_sql(f"NULLIF(trim(f.\"{logger}\"), '')", "_hs_pairs") if logger else "CAST(NULL AS VARCHAR)"
     return read_sql("queries/sources/stage_text_log_records").format(
         level_expr=f"NULLIF(trim(f.\"{level}\"), '')" if level else "CAST(NULL AS VARCHAR)",
-        logger_expr=f"NULLIF(trim(f.\"{logger}\"), '')" if logger else "CAST(NULL AS VARCHAR)",
-        message_expr=scrub_sql(f'f."{content}"'),
-        exception_expr=scrub_sql("continuation"),
+        logger_expr=logger_expr,
+        message_expr=apply_pairs_sql(f'f."{content}"', "_hs_pairs"),
+        exception_expr=apply_pairs_sql("continuation", "_hs_pairs"),
         attributes_text=attrs,
-        attributes_expr=scrub_sql("attributes_text"),
+        attributes_expr=apply_pairs_sql("attributes_text", "_hs_pairs"),
+        # the other header groups (attributes, component) are pieces of raw_text: one regex pass over the
+        # record finds them all, and a secret split over the message and its continuation lines is seen whole
+        pairs_expr=scrub_pairs_sql(["raw_text"]),
     )
 
 
@@ -359,7 +366,7 @@ def load_log_file(
     # per-chunk tables are freed at once, whereas temp tables replaced inside the warehouse's long file
     # transaction stay alive until COMMIT (catalog changes are transactional). Only the final rows
     # cross into the warehouse connection, as Arrow.
-    scratch = duckdb.connect()
+    scratch = install_scrub(duckdb.connect())
     try:
         scratch.execute("SET enable_progress_bar = false")  # long chunk queries would draw a bar on stdout
         run_sql_file(scratch, "queries/sources/create_log_seen")

@@ -1,96 +1,64 @@
-"""Secret and PII scrubbing: ONE list of rules, applied in Python (`scrub_text`) or in DuckDB (`scrub_sql`).
+"""Secret and PII scrubbing: ONE policy for every text that enters or leaves Hindsight.
 
-Every rule is a regex in the common subset of RE2 (DuckDB) and Python `re`: no look-around, no
-back-references in the pattern; `\\1` in the replacement refers to group 1 in both. Placeholders are typed
-(`<secret:jwt>`, `<pii:email>` ...) and contain neither `"` nor `\\`, so scrubbing the text of a JSON
-document leaves it valid JSON.
+The rules (what is a secret, in which order) are in `scrub_rules.py`; this module applies them, in
+Python (`scrub_text`, `scrub_texts`, `scrub_json`) or in DuckDB SQL (`scrub_sql`, `scrub_pairs_sql` +
+`apply_pairs_sql`), with the same result. A record is scrubbed in four steps:
 
-How a text is scrubbed (the same steps in Python and SQL, so both give the same result):
-1. ONE regex pass with all rules joined as an alternation (`ANY_SECRET`, capture groups made
-   non-capturing so RE2 can stay on its DFA) finds every match, leftmost-first: where two rules could
-   start at the same place the earlier rule wins, so field rules (which take the whole value whatever it
-   looks like) beat token shapes, and token shapes beat PII.
-2. Each distinct match (a short string) gets its placeholder by running the rules in order on it alone
-   (`redact`); a match no rule rewrites alone becomes `<secret:redacted>`.
-3. Every occurrence of each match is replaced, longest match first.
-One pass over the text instead of one per rule is what makes ingest fast: the text is megabytes, the
-matches a few bytes. Step 3 may also hide a copy of a secret that no rule would have matched on its own
-(e.g. a bare password repeated elsewhere in the text): over-scrubbing, by design.
+1. FIND: one regex pass with every rule joined as one alternation (`ANY_SECRET`, groups made
+   non-capturing so RE2 stays on its DFA) lists the matches, leftmost-first. In SQL this is
+   `regexp_extract_all`, in Python `re.findall`: the only step each engine does on its own.
+2. JUDGE (`secret_pairs`, Python; SQL calls the same function as the UDF `hs_secret_pairs`, installed
+   on a connection by `install_scrub`): each distinct match is matched again against the rules alone to
+   learn its rule, its secret part and the placeholder. A match its rule's check rejects (a wrong check
+   digit, a `mobile` field holding "yes") is kept, and only what the other rules find inside it counts.
+3. PROPAGATE: a secret value found anywhere in the record is replaced wherever else it occurs in that
+   record, any field, any depth, with the encodings that are cheap to see: URL-encoded (`%40`, `+`),
+   JSON-escaped (`\\/`), base64; for credentials `user:password`, the password alone and base64 of the
+   pair (what a Basic header carries); for a Basic header, the decoded pair and its password. So a
+   password in `vars.password` also hides the same value in `vars.key` and in the message. Values shorter
+   than 6 characters, common words (`undefined`, `production` ...), and digit-only values are not
+   propagated (see `worth_propagating`): they would eat evidence, and a bare number may sit in a JSON
+   number position where a placeholder would break the document.
+4. APPLY: the (find, replace) pairs, longest first, by plain string replacement.
 
-Known limits (documented, not hidden): a password value containing a quote or backslash is cut at
-that character; the card rule only knows the common issuer prefixes (Visa, Mastercard, Amex,
-Discover), and a card-shaped number whose Luhn check digit is wrong is kept (not a card); emails inside `scheme://user@host` URLs are hidden as
-basic-auth or email, whichever matches first.
+The judging work is per distinct match (a few bytes) and cached, so scanning stays one regex pass over
+the text; the text itself never crosses into Python in SQL. Placeholders are typed (`<secret:jwt>`,
+`<pii:email>` ...) and contain neither `"` nor `\\`, so scrubbing the text of a JSON document leaves it
+valid JSON (a bare number replaced in a JSON value position gets a quoted placeholder).
+
+Known limits (documented, not hidden): a value containing a quote or backslash is cut there; card
+numbers are the common issuer prefixes; national id numbers only where a check digit makes the shape
+safe (Spanish DNI/NIE, Brazilian CPF, Italian codice fiscale, Finnish HETU, Swedish personnummer, Indian
+Aadhaar, Chinese resident id) or under a field name (`ssn`, `national_id` ...); phone numbers in
+international `+` form or the North American `(415) 555-0132` form, or under a field name.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import re
-from dataclasses import dataclass
+import weakref
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote, quote_plus, unquote
 
-_FIELD_KEYS = (
-    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|client[_-]?secret|credentials?|auth[_-]?token|session[_-]?id|cookie)"
-)
+import duckdb
+import pyarrow as pa
+
+from models.sources.scrub_checks import luhn_ok  # noqa: F401 - re-exported (tests, attribution)
+from models.sources.scrub_rules import PLACEHOLDERS, SCRUB_RULES, ScrubRule, basic_credentials
+
 FALLBACK_PLACEHOLDER = "<secret:redacted>"
-
-
-@dataclass(frozen=True)
-class ScrubRule:
-    name: str
-    pattern: str  # RE2/Python common subset; may start with (?i)
-    replacement: str  # may use \1 for group 1
-
-
-SCRUB_RULES: tuple[ScrubRule, ...] = (
-    ScrubRule(
-        "private_key",
-        r"-----BEGIN[A-Z ]*PRIVATE KEY( BLOCK)?-----[A-Za-z0-9+/=\s\\]*(?:-----END[A-Z ]*PRIVATE KEY( BLOCK)?-----)?",
-        "<secret:private_key>",
-    ),
-    ScrubRule("jwt", r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "<secret:jwt>"),
-    ScrubRule(
-        "url_credentials", r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\"'\\<>]+:[^/\s@\"'\\<>]+@", r"\1<secret:basic_auth>@"
-    ),
-    # "password": "...", 'token': '...', \"api_key\": \"...\" (JSON, Python reprs, JSON inside JSON strings)
-    ScrubRule(
-        "password_field",
-        r"(?i)([\"'][\w.-]*" + _FIELD_KEYS + r"[\w.-]*\\?[\"']\s*:\s*\\?[\"'])(?:'[^'\"\\]*'|[^\"'\\]*)",
-        r"\1<secret:password>",
-    ),
-    # password=..., api_key=... in text, query strings and DSNs
-    ScrubRule("password_kv", r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*=)[^\s&\"',;<>\\]+", r"\1<secret:password>"),
-    # token='...', password = "...", api_key: "..." in code and config (context lines, messages); in raw
-    # JSON text the quotes are escaped (\"), the optional backslash takes that. The value stops at a quote or
-    # backslash, so a JSON string is never cut open.
-    ScrubRule(
-        "password_quoted",
-        r"(?i)(\b[\w.-]*" + _FIELD_KEYS + r"[\w.-]*\s*[=:]\s*\\?[\"'])[^\"'\\]+",
-        r"\1<secret:password>",
-    ),
-    ScrubRule("basic_auth", r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}={0,2}", r"\1<secret:basic_auth>"),
-    ScrubRule("bearer", r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", r"\1<secret:bearer>"),
-    ScrubRule("aws_key", r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[0-9A-Z]{16}\b", "<secret:aws_key>"),
-    ScrubRule(
-        "api_key",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}"
-        r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|sk-ant-[A-Za-z0-9_-]{20,}"
-        r"|sk-(?:proj-)?[A-Za-z0-9_-]{20,})",
-        "<secret:api_key>",
-    ),
-    ScrubRule(
-        "card",
-        r"\b(?:(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|6011|65\d{2})(?:\d{12}|(?:-\d{4}){3}|(?: \d{4}){3})"
-        r"|3[47]\d{2}(?:\d{11}|-\d{6}-\d{5}| \d{6} \d{5}))\b",
-        "<pii:card>",
-    ),
-    ScrubRule("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", "<pii:email>"),
-)
+UDF_NAME = "hs_secret_pairs"
+MIN_PROPAGATE = 6
+_GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
+_PAIR_TYPE = pa.list_(pa.struct([("f", pa.string()), ("r", pa.string())]))
 
 
 def _non_capturing(pattern: str) -> str:
-    """`pattern` with every capture group made non-capturing and a leading (?i) scoped to it: it can then
-    be one branch of an alternation, and RE2 finds whole matches on its fast DFA (no submatches)."""
+    """`pattern` with every group (named or not) made non-capturing and a leading (?i) scoped to it: it
+    can then be one branch of an alternation, and RE2 finds whole matches on its fast DFA."""
     if pattern.startswith("(?i)"):
         pattern = "(?i:" + pattern[4:] + ")"
     out, i = [], 0
@@ -108,102 +76,351 @@ def _non_capturing(pattern: str) -> str:
         elif char == "(" and pattern[i + 1 : i + 2] != "?":
             out.append("(?:")
             i += 1
+        elif pattern.startswith("(?P<", i):
+            out.append("(?:")
+            i = pattern.index(">", i) + 1
         else:
             out.append(char)
             i += 1
     return "".join(out)
 
 
-ANY_SECRET = "|".join(f"(?:{_non_capturing(rule.pattern)})" for rule in SCRUB_RULES)
-_ANY = re.compile(ANY_SECRET)
-_COMPILED = tuple((re.compile(rule.pattern), rule.replacement) for rule in SCRUB_RULES)
+def _any_of(rules: Iterable[tuple[int, ScrubRule]]) -> str:
+    return "|".join(f"(?:{_non_capturing(rule.pattern)})" for _, rule in rules)
 
 
-_CARD_SHAPE = re.compile(next(rule.pattern for rule in SCRUB_RULES if rule.name == "card"))
+ANY_SECRET = _any_of(enumerate(SCRUB_RULES))
+_ANY = re.compile(ANY_SECRET, re.ASCII)
 
 
-def luhn_ok(number: str) -> bool:
-    """The Luhn check digit of a card number (separators ignored)."""
-    total = 0
-    for i, char in enumerate(reversed([c for c in number if c.isdigit()])):
-        digit = int(char)
-        total += (digit * 2 - 9 if digit > 4 else digit * 2) if i % 2 else digit
-    return total % 10 == 0
+def _named(i: int, pattern: str) -> str:
+    """The rule's pattern with its named groups renamed `v<i>`/`k<i>` and the scope of (?i) kept."""
+    if pattern.startswith("(?i)"):
+        pattern = "(?i:" + pattern[4:] + ")"
+    return _GROUP_NAME.sub(lambda m: f"(?P<{m.group(1)}{i}>", pattern)
 
 
-def redact(match: str) -> str:
-    """The placeholder text for one match of ANY_SECRET: the rules applied in order to it alone. A
-    card-shaped number whose Luhn digit is wrong (an order id, a timestamp) is not a card: kept as is."""
-    if _CARD_SHAPE.fullmatch(match) and not luhn_ok(match):
-        return match
-    out = match
-    for regex, replacement in _COMPILED:
-        out = regex.sub(replacement, out)
-    return out if out != match else FALLBACK_PLACEHOLDER
+@functools.cache
+def _identifier(excluded: frozenset[int]) -> re.Pattern:
+    """One regex naming which rule a match belongs to: group `r<i>` of the first rule matching it whole."""
+    parts = [f"(?P<r{i}>{_named(i, rule.pattern)})" for i, rule in enumerate(SCRUB_RULES) if i not in excluded]
+    return re.compile("|".join(parts), re.ASCII)
 
 
-def _longest_first(matches) -> list[str]:
-    # the same order as the SQL: (-length, text); UTF-8 byte order equals code point order
-    return sorted(set(matches), key=lambda m: (-len(m.encode("utf-8", "surrogatepass")), m))
+@functools.cache
+def _finder(excluded: frozenset[int]) -> re.Pattern:
+    return re.compile(_any_of((i, r) for i, r in enumerate(SCRUB_RULES) if i not in excluded), re.ASCII)
 
 
-def scrub_text(s: str | None) -> str | None:
-    """Replace every secret/PII match in `s` by its typed placeholder (None stays None)."""
+_STOP_WORDS = frozenset({
+    "undefined", "production", "staging", "development", "default", "changeme", "password", "username",
+    "redacted", "filtered", "secret", "token", "bearer", "localhost", "example", "unknown", "disabled",
+    "enabled", "anonymous",
+})
+_PLACEHOLDER_TEXT = "\n".join(sorted(PLACEHOLDERS))
+
+
+def worth_propagating(value: str) -> bool:
+    """A value is hunted through the whole record only when it is distinctive: at least 6 characters,
+    not only digits, not a common word, not a piece of a placeholder, and with a digit, a symbol, mixed
+    case or at least 12 characters."""
+    if len(value) < MIN_PROPAGATE or value.isdigit() or value.lower() in _STOP_WORDS:
+        return False
+    if "<secret:" in value or "<pii:" in value or value in _PLACEHOLDER_TEXT:  # a piece of a placeholder
+        return False
+    return (any(c.isdigit() for c in value) or not value.isalnum() or len(value) >= 12
+            or (value.lower() != value and value.upper() != value))
+
+
+def _b64(value: str) -> set[str]:
+    raw = value.encode("utf-8")
+    std, url = base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()
+    return {std, url, std.rstrip("="), url.rstrip("=")}
+
+
+_KEY_LINES = re.compile(r"(?:\\+[nrt]|\s)+")
+_CREDENTIAL_RULES = frozenset({"url_credentials", "password_field", "pair_field", "password_kv", "password_quoted",
+                               "password_colon", "basic_auth"})
+
+
+def _variants(rule: ScrubRule, value: str, key: str) -> list[str]:
+    """The value and its cheap encodings, as they may appear elsewhere in the record: URL-encoded and
+    JSON-escaped always; base64 for credentials (a password, a `user:password` pair as a Basic header
+    carries it)."""
+    base = {value}
+    if rule.name == "url_credentials":
+        password = value.partition(":")[2]
+        base |= {password, unquote(password), unquote(value)}
+    elif rule.name == "basic_auth" or (rule.name.startswith("authorization") and key.lower() == "basic"):
+        pair = basic_credentials(value)
+        if pair:
+            base |= {pair, pair.partition(":")[2]}
+    elif rule.name == "private_key":  # each line of the key body, wherever it is quoted alone
+        base = {part for part in _KEY_LINES.split(value) if len(part) >= 16}
+    elif rule.name.startswith("cookie"):  # each cookie's value: `Cookie: a=1; b=2`
+        base |= {c.partition("=")[2].strip() for c in value.split(";") if "=" in c}
+    elif rule.name == "webhook":
+        base.add(value.rstrip("/").rsplit("/", 1)[-1])
+    out = set()
+    for v in base:
+        out |= {v, quote(v, safe=""), quote_plus(v), v.replace("/", "\\/")}
+        if "%" in v:
+            out.add(unquote(v))
+        if rule.name in _CREDENTIAL_RULES or ":" in v:
+            out |= _b64(v)
+    return [v for v in out if worth_propagating(v)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _match_pairs(match: str, excluded: frozenset[int] = frozenset()) -> tuple[tuple[str, str], ...]:
+    """(find, replace) pairs for one match of the find step: the match with its secret part replaced,
+    plus the secret value and its encodings for propagation. Empty when the match is not a secret."""
+    m = _identifier(excluded).fullmatch(match)
+    if m is None:
+        return ((match, FALLBACK_PLACEHOLDER),)
+    i = int(m.lastgroup[1:])
+    rule = SCRUB_RULES[i]
+    has_value = f"v{i}" in m.re.groupindex and m.group(f"v{i}") is not None
+    start, end = m.span(f"v{i}") if has_value else (0, len(match))
+    key = (m.group(f"k{i}") if f"k{i}" in m.re.groupindex else None) or ""
+    value = match[start:end]
+    placeholder = None
+    if rule.narrow is not None:
+        span = rule.narrow(value)
+        if span is not None:
+            start, end = start + span[0], start + span[1]
+            value = match[start:end]
+            placeholder = rule.judge(value, key)
+    else:
+        placeholder = rule.judge(value, key)
+    if placeholder is None:  # not a secret: what the other rules find inside it
+        return _inner_pairs(match, excluded | {i})
+    if not value.strip(" \t\r\n\\"):  # nothing but a marker (a key's BEGIN line whose body is elsewhere)
+        return ()
+    shown = placeholder
+    if rule.quoted:  # a bare JSON number: a JSON string in its place (escaped when the JSON is in a string)
+        quote_mark = '\\"' if "\\" in match[:start] else '"'
+        shown = quote_mark + placeholder + quote_mark
+    pairs = [(match, match[:start] + shown + match[end:])]
+    if not rule.quoted:
+        pairs += [(v, placeholder) for v in _variants(rule, value, key) if v != match]
+    return tuple(pairs)
+
+
+def _inner_pairs(text: str, excluded: frozenset[int]) -> tuple[tuple[str, str], ...]:
+    if len(excluded) >= len(SCRUB_RULES):
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for sub in _finder(excluded).findall(text):
+        pairs += _match_pairs(sub, excluded)
+    return tuple(pairs)
+
+
+def _ordered(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Distinct finds, longest first (UTF-8 length, then text), the first replacement of each kept."""
+    chosen: dict[str, str] = {}
+    for find, replace in pairs:
+        if find and find != replace:
+            chosen.setdefault(find, replace)
+    return sorted(chosen.items(), key=lambda p: (-len(p[0].encode("utf-8", "surrogatepass")), p[0]))
+
+
+@functools.lru_cache(maxsize=8192)
+def _pairs_of(matches: tuple[str, ...], personal: bool) -> tuple[tuple[str, str], ...]:
+    pairs = [p for m in matches for p in _match_pairs(m)]
+    if not personal:
+        pairs = [p for p in pairs if "<pii:" not in p[1]]
+    return tuple(_ordered(pairs))
+
+
+def secret_pairs(matches: Iterable[str], *, personal: bool = True) -> list[tuple[str, str]]:
+    """The (find, replace) pairs of one record, from the matches of the find step (any order, repeats
+    allowed), longest find first. `personal=False`: secrets only, personal data kept (author fields)."""
+    return list(_pairs_of(tuple(sorted(set(matches))), personal))
+
+
+def apply_pairs(text: str | None, pairs: Sequence[tuple[str, str]]) -> str | None:
+    if not text:
+        return text
+    for find, replace in pairs:
+        text = text.replace(find, replace)
+    return text
+
+
+def scrub_text(s: str | None, *, personal: bool = True) -> str | None:
+    """`s` with every secret (and, unless `personal=False`, personal data) replaced by its typed
+    placeholder, values propagated within the text (None stays None)."""
     if not s:
         return s
-    for match in _longest_first(m.group() for m in _ANY.finditer(s)):
-        s = s.replace(match, redact(match))
-    return s
+    matches = _ANY.findall(s)
+    return apply_pairs(s, secret_pairs(matches, personal=personal)) if matches else s
+
+
+def scrub_texts(texts: Sequence[str | None], *, personal: bool = True) -> list[str | None]:
+    """Several fields of ONE record: a secret found in any of them is replaced in all of them."""
+    matches = [m for t in texts if t for m in _ANY.findall(t)]
+    if not matches:
+        return list(texts)
+    pairs = secret_pairs(matches, personal=personal)
+    return [apply_pairs(t, pairs) for t in texts]
+
+
+def scrub_record(full: Sequence[str | None], secrets_only: Sequence[str | None] = ()) -> tuple[list, list]:
+    """ONE record whose `full` fields get the whole policy and whose `secrets_only` fields (identities:
+    commit author and committer, repository paths) keep personal data but lose secrets; a secret found in
+    any field is replaced in all of them, and the identities' own personal data (the author's address
+    quoted in the message) is kept wherever it occurs in the record."""
+    kept = [m for t in secrets_only if t for m in _ANY.findall(t)]
+    matches = [m for t in full if t for m in _ANY.findall(t)] + kept
+    if not matches:
+        return list(full), list(secrets_only)
+    pairs = secret_pairs(matches)
+    secret = [p for p in pairs if "<pii:" not in p[1]]
+    identities = {p[0] for p in secret_pairs(kept) if "<pii:" in p[1]}
+    pairs = [p for p in pairs if p[0] not in identities]
+    return [apply_pairs(t, pairs) for t in full], [apply_pairs(t, secret) for t in secrets_only]
+
+
+def scrub_fragments(texts: Sequence[str | None]) -> list[str | None]:
+    """Texts that may be pieces of one record (quarantined lines of a broken record, each already
+    scrubbed alone): what only the pieces read together reveal (a key whose BEGIN line, body and END line
+    were split) is replaced in every piece."""
+    joined = "\n".join(t or "" for t in texts)
+    crossing = [m for m in _ANY.findall(joined) if "\n" in m]
+    if not crossing:
+        return list(texts)
+    pairs = secret_pairs(crossing)
+    return [apply_pairs(t, pairs) for t in texts]
+
+
+def scrub_json(value):
+    """A JSON-like value (dicts, lists, strings ...) scrubbed as ONE record: keys and values, any depth."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    scrubbed = scrub_text(text)
+    if scrubbed == text:
+        return value
+    try:
+        return json.loads(scrubbed)
+    except ValueError:  # not expected (placeholders keep JSON valid): scrub the strings one by one
+        return _scrub_leaves(value, secret_pairs(_ANY.findall(text)))
+
+
+def _scrub_leaves(value, pairs):
+    if isinstance(value, str):
+        return apply_pairs(value, pairs)
+    if isinstance(value, dict):
+        return {apply_pairs(str(k), pairs): _scrub_leaves(v, pairs) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_leaves(v, pairs) for v in value]
+    return value
+
+
+# -- SQL ------------------------------------------------------------------------------------------------
+
+
+def _pairs_udf(matches: pa.Array) -> pa.Array:
+    """DuckDB UDF `hs_secret_pairs(VARCHAR[])`: the pairs of each row's matches (NULL stays NULL). Rows
+    of a chunk often share their matches (the same address in every event): each distinct set of
+    matches is judged once, and the rows take their result by index."""
+    index: dict[tuple[str, ...] | None, int] = {}
+    rows = []
+    for row in matches.to_pylist():
+        key = None if row is None else tuple(sorted(set(row)))
+        rows.append(index.setdefault(key, len(index)))
+    distinct = [None if key is None else [{"f": f, "r": r} for f, r in _pairs_of(key, True)] for key in index]
+    return pa.array(distinct, type=_PAIR_TYPE).take(pa.array(rows, pa.int32()))
+
+
+_INSTALLED: weakref.WeakSet = weakref.WeakSet()
+
+
+def install_scrub(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Make `scrub_sql` expressions runnable on `con` (installs the UDF once; repeated calls are cheap)."""
+    if con in _INSTALLED:
+        return con
+    try:
+        con.create_function(
+            UDF_NAME, _pairs_udf, [duckdb.list_type("VARCHAR")],
+            duckdb.list_type(duckdb.struct_type({"f": "VARCHAR", "r": "VARCHAR"})), type="arrow",
+            side_effects=False,
+        )
+    except (duckdb.NotImplementedException, duckdb.CatalogException) as exc:
+        if "already" not in str(exc):
+            raise
+    _INSTALLED.add(con)
+    return con
 
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _luhn_sql(arg: str) -> str:
-    """SQL twin of `luhn_ok` (digits counted from the right, every second one doubled)."""
-    digit = "CAST(_hs_d[length(_hs_d) - _hs_i] AS INTEGER)"
-    return (
-        f"list_transform([regexp_replace({arg}, '[^0-9]', '', 'g')], lambda _hs_d: "
-        f"list_sum(list_transform(range(length(_hs_d)), lambda _hs_i: CASE WHEN _hs_i % 2 = 1 "
-        f"THEN {digit} * 2 - CASE WHEN {digit} > 4 THEN 9 ELSE 0 END ELSE {digit} END)) % 10 = 0)[1]"
-    )
-
-
-def _redact_sql(arg: str) -> str:
-    out = arg
-    for rule in SCRUB_RULES:
-        out = f"regexp_replace({out}, {_sql_literal(rule.pattern)}, {_sql_literal(rule.replacement)}, 'g')"
-    placeholder = (
-        f"list_transform([{out}], lambda _hs_r: CASE WHEN _hs_r = {arg} THEN {_sql_literal(FALLBACK_PLACEHOLDER)} "
-        "ELSE _hs_r END)[1]"
-    )
-    card = _sql_literal(_CARD_SHAPE.pattern)
-    return f"CASE WHEN regexp_full_match({arg}, {card}) AND NOT {_luhn_sql(arg)} THEN {arg} ELSE {placeholder} END"
-
-
+_ANY_SQL = _sql_literal(ANY_SECRET)
 # A column or struct-field reference (`message`, `f."Content"`): cheap to repeat, so it needs no binding.
 _REFERENCE = re.compile(r'[A-Za-z_]\w*(?:\.(?:[A-Za-z_]\w*|"[^"]+"))*')
 
 
 def scrub_sql(expr: str) -> str:
-    """A DuckDB SQL expression scrubbing the VARCHAR expression `expr`, equal to `scrub_text`.
+    """A DuckDB SQL expression scrubbing the VARCHAR expression `expr`, equal to `scrub_text` (the
+    connection needs `install_scrub`). For short texts (excerpts, single fields); a hot path over big
+    texts uses `find_sql` and `scrub_found_sql` in two steps of a query, which saves a pass.
 
-    Rows without any match cost one regexp_matches pass and nothing else (a CASE: the list work runs only
-    on the rows that match). A column reference is used as it is; any other expression is bound once
-    through a one-element-list lambda, so it is evaluated once (that binding costs about as much as the
-    regex pass on short values, hence not for plain columns). Lambda parameters are prefixed `_hs_` so
-    they never shadow a column of the caller's query."""
+    Rows without any match cost one regexp_matches pass and nothing else (a CASE: the rest runs only on
+    the rows that match). A column reference is used as it is; any other expression is bound once through
+    a one-element-list lambda, so it is evaluated once. Lambda parameters are prefixed `_hs_` so they
+    never shadow a column of the caller's query."""
     if _REFERENCE.fullmatch(expr):
         return _scrub_value_sql(expr)
     return f"list_transform([{expr}], lambda _hs_x: {_scrub_value_sql('_hs_x')})[1]"
 
 
 def _scrub_value_sql(value: str) -> str:
-    any_secret = _sql_literal(ANY_SECRET)
-    ordered = (
-        f"list_transform(list_sort(list_distinct(list_transform(regexp_extract_all({value}, {any_secret}), "
-        "lambda _hs_m: {'k': -strlen(_hs_m), 'm': _hs_m}))), lambda _hs_s: _hs_s.m)"
-    )
-    replaced = f"list_reduce({ordered}, lambda _hs_acc, _hs_m: replace(_hs_acc, _hs_m, {_redact_sql('_hs_m')}), {value})"
-    return f"CASE WHEN regexp_matches({value}, {any_secret}) THEN {replaced} ELSE {value} END"
+    pairs = f"{UDF_NAME}(regexp_extract_all({value}, {_ANY_SQL}))"
+    return f"CASE WHEN regexp_matches({value}, {_ANY_SQL}) THEN {_reduce_sql(value, pairs)} ELSE {value} END"
+
+
+def _reduce_sql(value: str, pairs: str) -> str:
+    """The pairs that occur in `value` (a memmem each), replaced in order: a propagated variant that is
+    not in this text costs no copy of it."""
+    present = f"list_filter({pairs}, lambda _hs_q: contains({value}, _hs_q.f))"
+    return f"list_reduce({present}, lambda _hs_acc, _hs_p: replace(_hs_acc, _hs_p.f, _hs_p.r), {value})"
+
+
+def find_sql(expr: str) -> str:
+    """Step 1 of the two-step form: the matches of `expr` (a list; empty when it holds no secret). One
+    regex pass, the same for rows with and without a match, so no separate prefilter pass is needed."""
+    return f"regexp_extract_all({expr}, {_ANY_SQL})"
+
+
+def scrub_found_sql(value: str, found: str) -> str:
+    """Step 2: `value` scrubbed, given `found` = its `find_sql` column (computed in an inner query)."""
+    return f"CASE WHEN len({found}) = 0 THEN {value} ELSE {_reduce_sql(value, f'{UDF_NAME}({found})')} END"
+
+
+def scrub_pairs_sql(exprs: Sequence[str]) -> str:
+    """The pairs of ONE record made of several text expressions (NULL when none has a match): compute it
+    once per row (a column of a subquery), then `apply_pairs_sql` it to every field of the record."""
+    if len(exprs) == 1:  # most records hold no secret: a plain match test, no list built for them
+        return f"CASE WHEN regexp_matches({exprs[0]}, {_ANY_SQL}) THEN {UDF_NAME}({find_sql(exprs[0])}) END"
+    found = ", ".join(f"coalesce({find_sql(e)}, [])" for e in exprs)
+    return (f"list_transform([flatten([{found}])], lambda _hs_f: CASE WHEN len(_hs_f) > 0 "
+            f"THEN {UDF_NAME}(_hs_f) END)[1]")
+
+
+def spanning_pairs_sql(joined: str) -> str:
+    """The pairs of the matches of `joined` (several texts joined by newlines) that cross a newline: what
+    only the texts read together reveal (NULL when there is none)."""
+    crossing = f"list_filter({find_sql(joined)}, lambda _hs_m: contains(_hs_m, chr(10)))"
+    return (f"list_transform([{crossing}], lambda _hs_c: CASE WHEN len(_hs_c) > 0 THEN {UDF_NAME}(_hs_c) END)[1]")
+
+
+def apply_pairs_sql(expr: str, pairs: str) -> str:
+    """`expr` with a record's pairs (from `scrub_pairs_sql`) applied; unchanged when they are NULL."""
+    return f"CASE WHEN {pairs} IS NULL THEN {expr} ELSE {_reduce_sql(expr, pairs)} END"
+
+
+def canonical_json_sql(expr: str) -> str:
+    """JSON text with `\\uXXXX` and `\\/` escapes written out (`json()` re-serialises it), so a secret
+    spelled with escapes (`alice\\u0040example.com`) is seen by the rules; other texts are left alone."""
+    return (f"CASE WHEN contains({expr}, '\\u') OR contains({expr}, '\\/') "
+            f"THEN coalesce(try(CAST(json({expr}) AS VARCHAR)), {expr}) ELSE {expr} END")

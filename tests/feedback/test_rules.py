@@ -8,7 +8,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from .conftest import CAUGHT_BY_CATALOG, CLUSTERS
 
 from models.feedback import release_rules, synthesize_rules
 from models.feedback.checks import (
@@ -21,6 +20,8 @@ from models.feedback.checks import (
 from models.feedback.render import write_linter_configs
 from models.feedback.sarif import validate_sarif
 from models.feedback.tools import _tool, git_archive, run, semgrep_scan
+
+from .conftest import CAUGHT_BY_CATALOG, CLUSTERS
 
 
 def test_pack_has_catalog_and_mined_rule_for_each_observed_class(world, warehouse):

@@ -42,17 +42,17 @@ def test_commits_command_errors_are_clear(tmp_path):
     empty.write_text("", encoding="utf-8")
     wh = str(tmp_path / "w.duckdb")
     result = runner.invoke(app, ["--config", str(empty), "--warehouse", wh, "commits"])
-    assert result.exit_code == 2 and "No repositories configured" in result.output
+    assert result.exit_code == 4 and "no repositories configured" in result.output
 
     repo = GitRepo(tmp_path / "repo")
     repo.commit("init\n")
     toml = write_config(tmp_path, repo)
     result = runner.invoke(app, ["--config", str(toml), "--warehouse", wh, "commits", "--repo", "nope"])
-    assert result.exit_code == 2 and "No repository named 'nope'" in result.output
+    assert result.exit_code == 2 and "no repository named 'nope'" in result.output
 
     toml.write_text(toml.read_text().replace('default_branch = "main"', 'default_branch = "trunk"'))
     result = runner.invoke(app, ["--config", str(toml), "--warehouse", wh, "commits"])
-    assert result.exit_code == 1 and "default branch 'trunk' not found" in result.output
+    assert result.exit_code == 4 and "default branch 'trunk' not found" in result.output
 
 
 def test_classify_commit_command_shows_every_match(tmp_path):
@@ -69,4 +69,4 @@ def test_classify_commit_command_shows_every_match(tmp_path):
     assert (out["origin"], out["tool"], out["evidence_kind"]) == ("ai_authored", "copilot_agent", "trailer")
     assert [m["marker_id"] for m in out["matches"]] == ["copilot_agent.co_author", "aider.committer"]
     bad = runner.invoke(app, ["--config", str(toml), "classify-commit", "no-such-rev"])
-    assert bad.exit_code == 1 and "no commit 'no-such-rev'" in bad.output
+    assert bad.exit_code == 3 and "no commit 'no-such-rev'" in bad.output

@@ -75,13 +75,13 @@ def test_guard_allows_queries_only():
 
 def test_file_access_is_disabled(filled_warehouse):
     result = _sql(filled_warehouse, "SELECT * FROM read_csv('/etc/passwd')")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "Permission" in result.stderr
 
 
 def test_missing_warehouse_says_what_to_do(tmp_path):
     result = _sql(tmp_path / "none.duckdb", "SELECT 1")
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "hindsight ingest" in result.stderr
 
 

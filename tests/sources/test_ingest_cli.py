@@ -39,13 +39,13 @@ def test_ingest_errors_are_clear(tmp_path):
     runner = CliRunner()
     wh = tmp_path / "wh.duckdb"
     missing = runner.invoke(app, ["--warehouse", str(wh), "ingest", str(tmp_path / "nope.json")])
-    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+    assert missing.exit_code == 3 and "no such file or folder" in missing.output
     bad_source = runner.invoke(app, ["--warehouse", str(wh), "ingest", "--source", "kafka", str(tmp_path)])
     assert bad_source.exit_code != 0 and "--source" in bad_source.output
     f = tmp_path / "x.json"
     f.write_text("{}")
     bad_fmt = runner.invoke(app, ["--warehouse", str(wh), "ingest", "--source", "sentry", "--format", "xml", str(f)])
-    assert bad_fmt.exit_code == 2 and "unknown Sentry format" in bad_fmt.output
+    assert bad_fmt.exit_code == 2 and "'xml' is not a format for --source sentry" in bad_fmt.output
 
 
 def test_a_file_that_cannot_be_ingested_is_reported_and_the_others_load(tmp_path):
@@ -60,7 +60,7 @@ def test_a_file_that_cannot_be_ingested_is_reported_and_the_others_load(tmp_path
     wh = tmp_path / "wh.duckdb"
     runner = CliRunner()
     result = runner.invoke(app, ["--warehouse", str(wh), "ingest", str(folder)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert "b_[prod].log" in result.output and "[[logs.formats]]" in result.output
     assert "1 file(s) not ingested" in result.output and "total (2 files)" in result.output
     con = connect(wh, read_only=True)

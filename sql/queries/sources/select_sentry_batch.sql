@@ -9,8 +9,10 @@
 -- detail and excerpt.
 -- Input: registered Arrow table _hs_staged(rid, line_no, byte_offset, raw, brackets, origin, log_record_id);
 -- `brackets` = number of `{{` and `[`, an upper bound of the nesting depth: only records with more than
--- the limit get the exact check (a regex, sentry.depth_at_most_pattern). {{scrub_raw}} is generated from
--- models/sources/scrub.py; params: file_id, ingested_at. The host name is kept only as an md5 prefix and
+-- the limit get the exact check (a regex, sentry.depth_at_most_pattern). {{canonical_raw}}, {{find_raw}} and
+-- {{scrub_raw}} are generated from models/sources/scrub.py: the raw text with its `\u` escapes written out,
+-- its secrets found (one regex pass), then replaced as ONE record (a secret found in any field is replaced
+-- in every field); params: file_id, ingested_at. The host name is kept only as an md5 prefix and
 -- removed from the tags; `modules`, `user`, `request` are not kept.
 WITH checked AS (
     SELECT *,
@@ -28,7 +30,13 @@ WITH checked AS (
                 ELSE false END AS deep
         FROM (
             SELECT rid, line_no, byte_offset, origin, log_record_id, brackets, {scrub_raw} AS raw
-            FROM _hs_staged
+            FROM (
+                SELECT *, {find_raw} AS _hs_found
+                FROM (
+                    SELECT rid, line_no, byte_offset, origin, log_record_id, brackets, {canonical_raw} AS raw
+                    FROM _hs_staged
+                ) AS canonical
+            ) AS found
         ) AS scrubbed
     ) AS depth_checked
 ),

@@ -1,7 +1,8 @@
 -- Incident rows (registered Arrow table _hs_incidents, canonical fields picked by models/sources/incidents.py)
--- -> temp table incident_staged with typed times, severity rank, trace ids found in the text, scrubbed text,
+-- -> temp table incident_staged with typed times, severity rank, trace ids found in the text,
 -- and `problem` (missing_field | wrong_type) or `dup_in_file` for later rows repeating an incident id.
--- Placeholders are SQL generated from the time formats and the scrub rules.
+-- The rows arrive scrubbed (models/sources/incidents.py scrubs each row as one record, every field).
+-- Placeholders are SQL generated from the time formats.
 CREATE OR REPLACE TEMP TABLE incident_staged AS
 WITH typed AS (
     SELECT *,
@@ -29,7 +30,7 @@ WITH typed AS (
 SELECT row_no, line_no, raw, problem, problem_detail,
        problem IS NULL AND row_number() OVER (PARTITION BY problem IS NULL, incident_id ORDER BY row_no) > 1 AS dup_in_file,
        incident_id,
-       {scrub_title} AS title,
+       title,
        severity,
        CASE WHEN regexp_matches(sev, '^(sev|s|p)[-_ ]?\d\b') THEN greatest(1, least(5, CAST(regexp_extract(sev, '^(?:sev|s|p)[-_ ]?(\d)', 1) AS INTEGER)))
             WHEN regexp_matches(sev, '^\d$') THEN greatest(1, least(5, CAST(sev AS INTEGER)))
@@ -41,14 +42,14 @@ SELECT row_no, line_no, raw, problem, problem_detail,
        status,
        started_ts AS started_at,
        resolved_ts AS resolved_at,
-       list_sort(list_distinct(list_filter({scrub_services}, lambda s: s <> ''))) AS services,
-       {scrub_summary} AS summary,
+       list_sort(list_distinct(list_filter(services, lambda s: s <> ''))) AS services,
+       summary_text AS summary,
        list_sort(list_distinct(list_concat(
            list_transform(trace_ids, lambda t: lower(replace(t, '-', ''))),
            regexp_extract_all(lower(concat_ws(' ', title, summary_text, array_to_string(error_messages, ' '))), '\b[0-9a-f]{{32}}\b')
        ))) AS trace_ids,
-       {scrub_errors} AS error_messages,
+       error_messages,
        fingerprints,
-       {scrub_url} AS url,
-       CAST({scrub_attributes} AS JSON) AS attributes
+       url,
+       CAST(attributes AS JSON) AS attributes
 FROM checked

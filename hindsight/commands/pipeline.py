@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         from models.sources.scrub import scrub_text
         from pipelines.runner import materialize_all
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)  # whole lines (grep-able), never hard-wrapped
         config_path = ctx.obj.config_path
         if not ctx.obj.debug:  # a failed step is summarised below; Dagster's own log would print its traceback
             os.environ.setdefault("HINDSIGHT_DAGSTER_LOG_LEVEL", "CRITICAL")

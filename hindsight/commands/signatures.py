@@ -23,7 +23,7 @@ def templates(
     if not logfile.is_file():
         raise InputError(f"no such file: {logfile}", "LOGFILE is a plain-text log file to mine")
     try:
-        df = mine_file(logfile, line_format)
+        df = mine_file(logfile, line_format, scrub=True)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--format") from exc
     df = scrub_templates(df)

@@ -23,6 +23,7 @@ from models.feedback.pack import latest_pack
 from models.feedback.render import RUFF_FILE, SEMGREP_FILE
 from models.feedback.safety import safe_identifier
 from models.feedback.tools import ruff_check, semgrep_scan
+from models.history.redaction import scrub_paths
 from models.risk.gitdiff import read_files
 from models.warehouse import read_sql, run_sql_file
 
@@ -164,9 +165,9 @@ def scan_history(con: duckdb.DuckDBPyConnection, repo: str, repo_path: Path, pac
         con.register("risk_scans_batch", scans.to_arrow())
         con.register(
             "risk_findings_batch",
-            found.with_columns(
-                pl.lit(repo).alias("repo"), pl.lit(pack.version).alias("pack_version")
-            ).to_arrow(),
+            scrub_paths(found, ("path",))
+            .with_columns(pl.lit(repo).alias("repo"), pl.lit(pack.version).alias("pack_version"))
+            .to_arrow(),
         )
         try:
             con.begin()

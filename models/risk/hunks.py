@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from models.history.redaction import scrub_paths
 from models.risk.gitdiff import CommitDiff, stream_hunks
+from models.sources.scrub import scrub_text
 from models.warehouse import read_sql, run_sql_file
 
 BATCH_COMMITS = 500
@@ -29,13 +31,17 @@ def hunks_frame(repo: str, diffs: list[CommitDiff]) -> pl.DataFrame:
         for d in diffs
         for h in d.hunks
     ]
-    return pl.DataFrame(rows, schema=HUNK_SCHEMA, orient="row")
+    # Paths and hunk headers come from the repository: secrets out before they are stored (same policy
+    # as the history stage's paths).
+    return scrub_paths(pl.DataFrame(rows, schema=HUNK_SCHEMA, orient="row"), ("path", "old_path", "function"))
 
 
 def _store(con: duckdb.DuckDBPyConnection, repo: str, diffs: list[CommitDiff]) -> None:
     hunks = hunks_frame(repo, diffs)
     marks = pl.DataFrame(
-        [(repo, d.sha, len(d.hunks), d.unreadable) for d in diffs], schema=DIFF_SCHEMA, orient="row"
+        [(repo, d.sha, len(d.hunks), [scrub_text(u, personal=False) for u in d.unreadable]) for d in diffs],
+        schema=DIFF_SCHEMA,
+        orient="row",
     )
     con.register("risk_hunks_batch", hunks.to_arrow())
     con.register("risk_diffs_batch", marks.to_arrow())

@@ -29,6 +29,7 @@ import polars as pl
 
 from models.attribution.szz import _useful
 from models.history.git import GitError
+from models.history.redaction import scrub_paths
 from models.risk.gitdiff import blame_lines, file_lines
 from models.warehouse import read_sql, run_sql_file
 
@@ -159,7 +160,7 @@ def run_szz(
             orient="row",
         )
         con.register("risk_szz_fixes_batch", fixes.to_arrow())
-        con.register("risk_szz_links_batch", links.to_arrow())
+        con.register("risk_szz_links_batch", scrub_paths(links, ("path",)).to_arrow())
         try:
             con.begin()
             try:

@@ -44,6 +44,7 @@ import pyarrow as pa
 
 from models.signatures.logformat import split_lines
 from models.signatures.token_types import WILDCARD, mask_expr
+from models.sources.scrub import scrub_fragments, scrub_text
 
 MINER_VERSION = 2  # bump when the typing or the grouping changes what a pattern's template is
 _TOKEN = re.compile(r"\s*(?:[=,]|[^\s=,]+)")
@@ -338,9 +339,25 @@ def read_lines(path: str | Path) -> pl.Series:
     return pl.Series("line", array)
 
 
-def mine_file(path: str | Path, line_format: str | None, settings: MinerSettings = DEFAULT_SETTINGS) -> pl.DataFrame:
-    """Pure file API: `LineId, EventId, EventTemplate` for every line of a log file (Loghub shape)."""
-    return mine_lines(read_lines(path), line_format, settings)
+def mine_file(
+    path: str | Path, line_format: str | None, settings: MinerSettings = DEFAULT_SETTINGS, *, scrub: bool = False
+) -> pl.DataFrame:
+    """Pure file API: `LineId, EventId, EventTemplate` for every line of a log file (Loghub shape).
+
+    `scrub=True` (what leaves Hindsight as a file): each line is scrubbed before mining, and what only
+    neighbouring lines reveal together (a private key's BEGIN line, body and END line) is replaced in
+    every line; a line is never joined or split, so LineId stays the file's line number."""
+    lines = read_lines(path)
+    if scrub:
+        plain = lines.str.strip_suffix("\n").to_list()
+        lines = pl.Series("line", scrub_fragments(scrub_texts_each(plain)), dtype=pl.String)
+    return mine_lines(lines, line_format, settings)
+
+
+def scrub_texts_each(lines: list[str]) -> list[str]:
+    """Every line scrubbed on its own (the whole policy), each distinct line once."""
+    seen: dict[str, str] = {}
+    return [seen[t] if t in seen else seen.setdefault(t, scrub_text(t)) for t in lines]
 
 
 def mine_lines(lines: pl.Series, line_format: str | None, settings: MinerSettings = DEFAULT_SETTINGS) -> pl.DataFrame:

@@ -104,7 +104,7 @@ def test_sentry_sdk_events_arrive_once_with_frames_and_no_secret(live, tmp_path)
             if hit:
                 leaks.append(f"{schema}.{table}.{column}")
         assert not leaks, f"secret stored in {leaks}"
-        assert con.execute("SELECT count(*) FROM core.events WHERE extra LIKE '%<secret:api_key>%'").fetchone()[0] == n + 1
+        assert con.execute("SELECT count(*) FROM core.events WHERE extra LIKE '%<secret:stripe_key>%'").fetchone()[0] == n + 1
     finally:
         con.close()
     assert SECRET.encode() not in live.warehouse.read_bytes()

@@ -22,7 +22,7 @@ REST_EVENT = {
              {"key": "service", "value": "checkout"}, {"key": "server_name", "value": "web-7.internal"}],
     "user": {"id": "550747", "email": "someone@example.org", "ip_address": "192.168.1.1"},
     "contexts": {"runtime": {"name": "CPython", "version": "3.12.1"}},
-    "context": {"order_id": 42, "card": "4111 1111 1111 1111"},
+    "context": {"order_id": 42, "card": "4539 1488 0343 6467"},  # Luhn-valid, not a published test card
     "sdk": {"name": "sentry.python", "version": "2.19.0"},
     "entries": [
         {"type": "exception", "data": {"hasSystemFrames": True, "excOmitted": None, "values": [
@@ -82,7 +82,7 @@ def test_rest_shape_loads_and_empty_events_are_quarantined(warehouse, tmp_path):
     assert str(ts).startswith("2026-06-17 22:26:56") and release == "shop@1.4.2" and env == "prod"
     assert level == "error" and service == "checkout" and exc_type == "ValueError" and exc_value == "price missing"
     assert sdk == "sentry.python" and "GET /cart" in crumbs and "abcdef123456" not in crumbs
-    assert "4111" not in extra and "<pii:card>" in extra and "web-7" not in tags and server_hash
+    assert "4539" not in extra and "<pii:card>" in extra and "web-7" not in tags and server_hash
     chain = warehouse.execute(
         "SELECT exception_index, type, is_main FROM core.exceptions WHERE event_id = ? ORDER BY 1",
         [REST_EVENT["eventID"]]).fetchall()

@@ -2,7 +2,8 @@
 
 Holds the warehouse's write lock for its whole life and, in a loop, ingests a fresh structured log file
 (real `ingest_path`) and publishes a snapshot (real `publish_snapshot`). Prints one line per snapshot.
-Usage: python snapshot_writer.py WAREHOUSE WORKDIR SECONDS
+Usage: python snapshot_writer.py WAREHOUSE WORKDIR SECONDS [MIN_SNAPSHOTS]
+(runs SECONDS, and on a slow machine longer, until it has published MIN_SNAPSHOTS, default 3)
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ def _log_file(workdir: Path, i: int, lines: int = 400) -> Path:
     return path
 
 
-def main(warehouse: str, workdir: str, seconds: float) -> None:
+def main(warehouse: str, workdir: str, seconds: float, min_snapshots: int = 3) -> None:
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     con = connect(warehouse)
     deadline = time.monotonic() + seconds
     i = 0
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or i < min_snapshots:
             ingest_path(con, _log_file(work, i), source="logs")
             con.execute("CHECKPOINT")
             publish_snapshot(con, warehouse)
@@ -46,4 +47,4 @@ def main(warehouse: str, workdir: str, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], float(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]), *(int(a) for a in sys.argv[4:5]))

@@ -7,7 +7,7 @@ Layout of one evaluation (a temp dir, one semgrep run and one ruff run over all 
     head/<repo>/...         the repository at its default branch (findings per 1,000 lines)
 
 A finding flags a crash site when its range covers the crash line and its rule is about the site's
-failure class. For classes whose defect precedes the crash (`ANTECEDENT_CLASSES`) a finding in the same
+failure class. For classes whose defect precedes the crash (declared `antecedent`) a finding in the same
 function, starting at or before the crash line, also counts.
 
 Held out by cluster: a crash site is *held out* for a rule that was not built from the site's cluster.
@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import ANTECEDENT_CLASSES, RUFF_CODES
+from models.failure_classes import registry
 from models.feedback.evidence import CrashSite, SourceCache, repository_paths
 from models.feedback.mining import enclosing_function, map_line
 from models.feedback.render import write_linter_configs
@@ -43,7 +43,6 @@ DEMOTE_PER_KLOC = 5.0
 DEMOTE_UNFAILED_SHARE = 0.5
 DEMOTE_MIN_FINDINGS = 5
 
-_RUFF_CODE_CLASS = {code: cls for cls, codes in RUFF_CODES.items() for code in codes}
 _BANNED_NAME = re.compile(r"`([A-Za-z0-9_.]+)` is banned")
 
 
@@ -169,7 +168,7 @@ def rule_ids_for(pack, finding: Finding) -> str | None:
     if finding.rule_id == "TID251":
         m = _BANNED_NAME.search(finding.message)
         return f"ruff.TID251.{m.group(1)}" if m and m.group(1) in pack.banned_api else None
-    cls = _RUFF_CODE_CLASS.get(finding.rule_id)
+    cls = registry().ruff_code_class.get(finding.rule_id)
     return f"ruff.{cls}" if cls and finding.rule_id in pack.ruff_codes else None
 
 
@@ -214,7 +213,12 @@ def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines
     lo, hi = lines
     if f.start_line <= hi and f.end_line >= lo:
         return True
-    return bool(site.failure_class in ANTECEDENT_CLASSES and span and span[0] <= f.start_line <= lo)
+    return bool(_antecedent(site.failure_class) and span and span[0] <= f.start_line <= lo)
+
+
+def _antecedent(cls: str) -> bool:
+    declared = registry().get(cls)
+    return bool(declared and declared.antecedent)
 
 
 def _short(rev: str) -> str:
@@ -427,7 +431,7 @@ def score(scan: Scan, pack) -> Evaluation:
             cls = rule_class.get(rid, ("", None))[0]
             lines_by_class[(repo, rel, f.start_line, cls)].add(rid)
             failed = any((repo, rel, t) in crash_texts for t in covered) or (
-                cls in ANTECEDENT_CLASSES and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
+                _antecedent(cls) and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
             if not failed:
                 ev.head_unfailed += 1
                 scores[rid].head_unfailed += 1

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from models.feedback.catalog import ANTECEDENT_CLASSES, TITLES, load_catalog
+from models.failure_classes import registry
 from models.feedback.evidence import ClassEvidence, example_locations
 from models.feedback.safety import (
     EVIDENCE_BEGIN,
@@ -83,7 +83,8 @@ def _dont_lines(cls: str, code: list[str] | None) -> list[str]:
     line alone, or with up to 4 lines before it when the class's defect precedes the crash."""
     if not code:
         return []
-    lines = code[-MAX_DONT_LINES:] if cls in ANTECEDENT_CLASSES else code[-1:]
+    declared = registry().get(cls)
+    lines = code[-MAX_DONT_LINES:] if declared and declared.antecedent else code[-1:]
     indents = [len(x) - len(x.lstrip()) for x in lines if x.strip()]
     cut = min(indents, default=0)
     out = []
@@ -105,7 +106,7 @@ def _class_severity(pack, cls: str, ev: ClassEvidence) -> str:
 
 def build_class_guidance(pack, crash_code: dict[str, list[str]] | None = None) -> list[ClassGuidance]:
     out = []
-    catalog = load_catalog()
+    catalog = registry()
     crash_code = crash_code or {}
     for cls, ev in sorted(pack.evidence.items(), key=lambda kv: -kv[1].impact):
         cat = catalog.get(cls)
@@ -127,7 +128,7 @@ def build_class_guidance(pack, crash_code: dict[str, list[str]] | None = None) -
         out.append(
             ClassGuidance(
                 failure_class=cls,
-                title=TITLES.get(cls, cls),
+                title=cat.title if cat else cls,
                 severity=_class_severity(pack, cls, ev),
                 impact=ev.impact,
                 do=do,

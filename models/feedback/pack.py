@@ -152,13 +152,14 @@ GATING = ("ERROR", "WARNING")
 
 def _gating_ruff_codes(pack) -> list[str]:
     """ruff codes of the pack that carry at least one ERROR or WARNING rule (they fail the check)."""
-    from models.feedback.catalog import RUFF_CODES
+    from models.failure_classes import registry
 
+    classes = registry()
     codes = set()
     for r in pack.rules:
         if r.engine != "ruff" or r.severity not in GATING:
             continue
-        codes |= {"TID251"} if r.rule_id.startswith("ruff.TID251.") else set(RUFF_CODES.get(r.failure_class, ()))
+        codes |= {"TID251"} if r.rule_id.startswith("ruff.TID251.") else set(classes[r.failure_class].ruff_codes)
     return sorted(codes & set(pack.ruff_codes))
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import BANNED_APIS, RUFF_CODES, SEMGREP_TEST_EXCLUDES, TITLES, load_catalog
+from models.failure_classes import FailureClass, registry
+from models.feedback.catalog import SEMGREP_TEST_EXCLUDES
 from models.feedback.evidence import (
     ClassEvidence,
     ClusterImpact,
@@ -131,7 +132,7 @@ def production_note(ev: ClassEvidence | ClusterImpact, clusters: list[str]) -> s
 
 
 def _catalog_rule(cls: str, ev: ClassEvidence) -> Rule:
-    cat = load_catalog()[cls]
+    cat = registry()[cls]
     ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
     severity, why = ev.severity()
     body = copy.deepcopy(cat.rule)
@@ -142,7 +143,7 @@ def _catalog_rule(cls: str, ev: ClassEvidence) -> Rule:
     body["paths"] = {"exclude": list(SEMGREP_TEST_EXCLUDES)}
     meta.update({"hindsight-origin": "catalog", "hindsight-evidence": yaml_safe(ev.summary()),
                  "hindsight-severity-reason": why})
-    example = cat.example_path.read_text(encoding="utf-8") if cat.example_path.exists() else None
+    example = cat.examples_path.read_text(encoding="utf-8")
     return Rule(cat.rule_id, "semgrep", "catalog", cls, severity, why, message, ids, ev.summary(), body, example,
                 base_message=cat.rule["message"])
 
@@ -229,7 +230,7 @@ def _assign_lines(source: str, line: int) -> list[int]:
 
 def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list) -> list[Rule]:
     rules = []
-    cat = load_catalog().get(ev.failure_class)
+    cat = registry().get(ev.failure_class)
     for cluster in ev.clusters:
         constructs: dict[str, tuple[Construct, str, tuple[str, int] | None, list[CrashSite]]] = {}
         for site in cluster.sites:
@@ -268,13 +269,14 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list) -> list[R
     return rules
 
 
-def _mined_rule(rule_id: str, ev: ClassEvidence, cluster: ClusterImpact, cid: str, parts: list[MinedPart], cat) -> Rule:
+def _mined_rule(rule_id: str, ev: ClassEvidence, cluster: ClusterImpact, cid: str, parts: list[MinedPart],
+                cat: FailureClass | None) -> Rule:
     """The mined rule of `cluster` made of `parts` (its failing constructs)."""
     severity, why = severity_for(cluster.event_count, cluster.incident_count, cluster.days_span)
     descriptions = [p.description for p in parts]  # code identifiers, capped
     locations = example_locations([s for p in parts for s in p.sites])
     fix = cat.meta.get("fix", "") if cat else ""
-    base = (f"This construct failed in production ({TITLES.get(ev.failure_class, ev.failure_class)}): "
+    base = (f"This construct failed in production ({cat.title if cat else ev.failure_class}): "
             f"{'; '.join(descriptions[:4])}, e.g. at {', '.join(locations[:3])}.")
     message = f"{base} {production_note(cluster, [cid])} Fix: {fix}"
     evidence = {
@@ -312,23 +314,25 @@ def narrow_mined(rule: Rule, pack: RulePack, keys: set[str]) -> Rule:
     ev = pack.evidence[rule.failure_class]
     cluster = next(c for c in ev.clusters if safe_identifier(c.cluster_id) == rule.cluster_ids[0])
     parts = [p for p in rule.parts if p.key in keys]
-    return _mined_rule(rule.rule_id, ev, cluster, rule.cluster_ids[0], parts, load_catalog().get(rule.failure_class))
+    return _mined_rule(rule.rule_id, ev, cluster, rule.cluster_ids[0], parts, registry().get(rule.failure_class))
 
 
 def _ruff_rules(evidence: dict[str, ClassEvidence]) -> tuple[list[Rule], list[str], dict[str, str]]:
     """One ruff rule per class (its built-in codes) and one per banned API, messages citing the evidence."""
     rules, codes, banned = [], [], {}
+    classes = registry()
     for cls, ev in evidence.items():
         severity, why = ev.severity()
         ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
         note = production_note(ev, ids)
-        class_codes = RUFF_CODES.get(cls, ())
+        declared = classes[cls]
+        class_codes = declared.ruff_codes
         if class_codes:
             codes += class_codes
-            base = f"ruff {', '.join(class_codes)} ({TITLES[cls]})."
+            base = f"ruff {', '.join(class_codes)} ({declared.title})."
             rules.append(Rule(f"ruff.{cls}", "ruff", "builtin", cls, severity, why, f"{base} {note}", ids,
                               {**ev.summary(), "codes": list(class_codes)}, base_message=base))
-        for api, why_banned in BANNED_APIS.get(cls, {}).items():
+        for api, why_banned in declared.banned_apis.items():
             base = f"Hindsight: {api} {why_banned}."
             msg = f"{base} {note}"
             banned[api] = msg
@@ -345,7 +349,7 @@ def synthesize_rules(con: duckdb.DuckDBPyConnection, config: Config) -> RulePack
     evidence = gather_evidence(con)
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
-    catalog = load_catalog()
+    catalog = registry()
     rules: list[Rule] = []
     fixes: dict[str, list[tuple[str, str]]] = {}
     for cls, ev in evidence.items():

@@ -1,7 +1,7 @@
 """Dagster definitions of the feedback stage: rule pack -> guidance, and rule efficacy.
 
-Thin shell over `models.feedback`. Releasing is idempotent (an unchanged pack keeps its version),
-so each asset re-synthesizes cheaply and works on the current pack.
+Thin shell over `models.feedback`. Only `rule_pack` releases (idempotent: an unchanged pack keeps its
+version); `guidance` and `rule_efficacy` read the released pack and never publish one.
 (No `from __future__ import annotations`: Dagster reads the real annotation of `context`.)
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from models.feedback import evaluate_pack, release_guidance, release_rules
+from models.feedback import evaluate_pack, release_guidance, release_rules, released_pack
 from models.feedback.checks import check_ruff_config, check_sarif, check_semgrep_examples, check_semgrep_valid
 from models.feedback.pack import PackValidationError, latest_pack
 from models.feedback.service import NothingToRelease, stored_evaluation
@@ -81,8 +81,6 @@ def guidance_asset(
         except NothingToRelease as exc:
             context.log.info(str(exc))
             return dg.MaterializeResult(metadata={"written": 0, "reason": NO_PACK})
-        except PackValidationError as exc:
-            raise dg.Failure(description=str(exc)) from None
     return dg.MaterializeResult(
         metadata={"version": result.version, "written": len(result.files), "path": dg.MetadataValue.path(str(result.out_dir)),
                   "bytes": dg.MetadataValue.json(result.files)}
@@ -104,7 +102,7 @@ def rule_efficacy_asset(
     config = hindsight.load()
     with warehouse_connection(duckdb) as con:
         try:
-            pack, _ = _release(context, con, config)
+            pack = released_pack(con, config)
         except NothingToRelease as exc:
             context.log.info(str(exc))
             return dg.MaterializeResult(metadata={"evaluated": False, "reason": NO_PACK})

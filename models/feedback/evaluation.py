@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -36,6 +37,9 @@ from models.feedback.render import write_linter_configs
 from models.feedback.safety import safe_identifier
 from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
 from models.warehouse import read_sql
+
+if TYPE_CHECKING:
+    from models.feedback.synthesis import RulePack
 
 MAX_REVISIONS_PER_REPO = 8
 DEMOTE_FIXED_FP = 0.10  # Tricorder's probation bar: >= 10% effective false positives
@@ -157,7 +161,7 @@ class Evaluation:
         }
 
 
-def rule_ids_for(pack, finding: Finding) -> str | None:
+def rule_ids_for(pack: RulePack, finding: Finding) -> str | None:
     """The pack rule a finding belongs to (ruff codes -> `ruff.CODE` / `ruff.TID251.<api>`)."""
     if finding.engine == "semgrep":
         # semgrep prefixes ids with the config file's directory (e.g. 'tmp.x.pack.<id>'): strip it.
@@ -172,7 +176,7 @@ def rule_ids_for(pack, finding: Finding) -> str | None:
     return f"ruff.{cls}" if cls and finding.rule_id in pack.ruff_codes else None
 
 
-def scan_tree(pack, semgrep_config: Path, ruff_config: Path, root: Path) -> list[tuple[str, Finding]]:
+def scan_tree(pack: RulePack, semgrep_config: Path, ruff_config: Path, root: Path) -> list[tuple[str, Finding]]:
     """One semgrep run and one ruff run over `root`; (rule id, finding) for the pack's rules only."""
     findings = semgrep_scan(semgrep_config, root) if pack.semgrep_rules else []
     findings += ruff_check(root, config=ruff_config)
@@ -184,7 +188,7 @@ def scan_tree(pack, semgrep_config: Path, ruff_config: Path, root: Path) -> list
     return out
 
 
-def _rule_class(pack) -> dict[str, tuple[str, set[str] | None]]:
+def _rule_class(pack: RulePack) -> dict[str, tuple[str, set[str] | None]]:
     """rule id -> (failure class, clusters it is restricted to or None)."""
     out = {}
     for r in pack.rules:
@@ -253,7 +257,7 @@ class Scan:
     head_kloc: dict[str, float]
 
 
-def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, record: bool = True) -> Evaluation:
+def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack: RulePack, *, record: bool = True) -> Evaluation:
     """Recall on crash sites (held out by cluster and own), false positives on fixed lines, noise at HEAD."""
     ev = score(scan_pack(con, config, pack), pack)
     if record:
@@ -261,7 +265,7 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
     return ev
 
 
-def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
+def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack: RulePack) -> Scan:
     """Materialize the failing revisions, the fixed files and HEAD in a temp tree and scan it once with `pack`."""
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
@@ -314,7 +318,7 @@ def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
     return Scan(results, sites, sources, fixed_lines, dict(by_repo_rev), head_rev, head_kloc)
 
 
-def score(scan: Scan, pack) -> Evaluation:
+def score(scan: Scan, pack: RulePack) -> Evaluation:
     """The figures of `pack`'s rules from a scan that covered them (findings of other rules are ignored)."""
     sites, sources, fixed_lines = scan.sites, scan.sources, scan.fixed_lines
     by_repo_rev, head_rev, head_kloc = scan.by_repo_rev, scan.head_rev, scan.head_kloc

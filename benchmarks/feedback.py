@@ -98,7 +98,7 @@ def measure(con, config, pack_root: Path, guidance_root: Path) -> dict:
     pack, result = release_rules(con, config, pack_root)
     t_release = time.perf_counter() - t0
     t0 = time.perf_counter()
-    guidance = release_guidance(con, config, guidance_root, pack_dir=pack_root)
+    guidance = release_guidance(con, config, out_dir=guidance_root)
     t_guidance = time.perf_counter() - t0
     t0 = time.perf_counter()
     ev = evaluate_pack(con, config, pack)

@@ -69,17 +69,18 @@ def _lines(folder: Path) -> int:
 def whole_pack(workdir: Path) -> tuple[Path, Path, list[str]]:
     """The pack as it ships when every class has been seen: the 12 catalog rules (with the pack's test-code
     excludes) and the ruff part (shipped codes + banned APIs). Returns (semgrep yaml, ruff toml, ruff codes)."""
-    from models.feedback.catalog import BANNED_APIS, RUFF_CODES, SEMGREP_TEST_EXCLUDES, load_catalog
+    from models.failure_classes import registry
+    from models.feedback.catalog import SEMGREP_TEST_EXCLUDES
 
     rules = []
-    for cat in load_catalog().values():
+    for cat in registry():
         rule = dict(cat.rule)
         rule["paths"] = {"exclude": list(SEMGREP_TEST_EXCLUDES)}
         rules.append(rule)
     sg = workdir / "pack-semgrep.yaml"
     sg.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False))
-    codes = sorted({c for cs in RUFF_CODES.values() for c in cs} | {"TID251"})
-    banned = {api: msg for apis in BANNED_APIS.values() for api, msg in apis.items()}
+    codes = sorted({c for cat in registry() for c in cat.ruff_codes} | {"TID251"})
+    banned = {api: msg for cat in registry() for api, msg in cat.banned_apis.items()}
     rf = workdir / "pack-ruff.toml"
     rf.write_text("[lint]\nselect = " + json.dumps(codes) + "\n[lint.flake8-tidy-imports.banned-api]\n"
                   + "".join(f"{json.dumps(api)}.msg = {json.dumps(msg)}\n" for api, msg in banned.items()))
@@ -97,7 +98,7 @@ def _ruff(config: Path, target: Path, select: list[str] | None = None) -> list[d
 
 
 def run_corpus(workdir: Path) -> dict:
-    from models.feedback.catalog import RUFF_LEFT_OUT
+    from models.failure_classes import registry
     from models.feedback.tools import semgrep_scan
 
     t0 = time.perf_counter()
@@ -127,11 +128,10 @@ def run_corpus(workdir: Path) -> dict:
 
     pack = {which: per_kloc(findings, which) for which in ("tune", "heldout", "all")}
     peer_fig = {which: per_kloc(peer, which) for which in ("tune", "heldout", "all")}
-    from models.feedback.catalog import load_catalog
-
+    left_out_why = {code: why for cat in registry() for code, why in cat.ruff_left_out.items()}
     per_rule = {rid: dict(Counter(half[p] for r, p, *_ in findings if r == rid))
-                for rid in [c.rule_id for c in load_catalog().values()] + [f"ruff.{c}" for c in codes]}
-    left_out = {code: {"findings": dict(Counter(half[p] for c, p in peer if c == code)), "why": RUFF_LEFT_OUT.get(code)}
+                for rid in [c.rule_id for c in registry()] + [f"ruff.{c}" for c in codes]}
+    left_out = {code: {"findings": dict(Counter(half[p] for c, p in peer if c == code)), "why": left_out_why.get(code)}
                 for code in PEER_RUFF if code not in codes}
     return {
         "corpus": {pkg: {"lines": n, "half": half[pkg]} for pkg, n in lines.items()},

@@ -1,7 +1,7 @@
 """Dagster definitions of the feedback stage: rule pack -> guidance, and rule efficacy.
 
-Thin shell over `models.feedback`. Releasing is idempotent (an unchanged pack keeps its version),
-so each asset re-synthesizes cheaply and works on the current pack.
+Thin shell over `models.feedback`. Only `rule_pack` releases (idempotent: an unchanged pack keeps its
+version); `guidance` and `rule_efficacy` read the released pack and never publish one.
 (No `from __future__ import annotations`: Dagster reads the real annotation of `context`.)
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from models.feedback import evaluate_pack, release_guidance, release_rules
+from models.feedback import evaluate_pack, release_guidance, release_rules, released_pack
 from models.feedback.checks import check_ruff_config, check_sarif, check_semgrep_examples, check_semgrep_valid
 from models.feedback.pack import PackValidationError, latest_pack
 from models.feedback.service import NothingToRelease, stored_evaluation
@@ -19,12 +19,34 @@ from pipelines.resources import HindsightConfigResource, warehouse_connection
 NO_PACK = "no failure class of the catalog seen in production yet"
 
 
-def _release(context, con, config):
+def _release(con, config):
     """The current pack; a pack that fails validation fails the asset with the rule and the reason."""
     try:
         return release_rules(con, config)
     except PackValidationError as exc:
         raise dg.Failure(description=str(exc)) from None
+
+
+def _with_pack(context, duckdb: DuckDBResource, hindsight: HindsightConfigResource, work):
+    """`work(con, config)` on the warehouse; None when there is no pack (no class seen, nothing released
+    yet): logged, not a failure."""
+    config = hindsight.load()
+    with warehouse_connection(duckdb) as con:
+        try:
+            return work(con, config)
+        except NothingToRelease as exc:
+            context.log.info(str(exc))
+            return None
+
+
+def _measured(con, config):
+    """The released pack and its figures (measured at release; evaluated again when missing)."""
+    pack = released_pack(con, config)
+    figures = stored_evaluation(con, pack.version)
+    if figures is None:
+        evaluate_pack(con, config, pack)
+        figures = stored_evaluation(con, pack.version)
+    return pack, figures
 
 
 @dg.asset(
@@ -38,13 +60,10 @@ def _release(context, con, config):
 def rule_pack_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
-    config = hindsight.load()
-    with warehouse_connection(duckdb) as con:
-        try:
-            pack, result = _release(context, con, config)
-        except NothingToRelease as exc:
-            context.log.info(str(exc))
-            return dg.MaterializeResult(metadata={"released": False, "reason": NO_PACK})
+    released = _with_pack(context, duckdb, hindsight, _release)
+    if released is None:
+        return dg.MaterializeResult(metadata={"released": False, "reason": NO_PACK})
+    pack, result = released
     for note in pack.notes:
         context.log.warning(note)
     return dg.MaterializeResult(
@@ -68,21 +87,15 @@ def rule_pack_asset(
     group_name="feedback",
     deps=["rule_pack"],
     kinds={"markdown", "duckdb"},
-    description="AGENTS.md / CLAUDE.md / GEMINI.md / Cursor / Copilot / Windsurf guidance of the current pack "
-    "(`<pack>/guidance/`; core.guidance_files).",
+    description="AGENTS.md / CLAUDE.md / GEMINI.md / Cursor / Copilot / Windsurf guidance of the released "
+    "pack (`<pack>/guidance/`; core.guidance_files).",
 )
 def guidance_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
-    config = hindsight.load()
-    with warehouse_connection(duckdb) as con:
-        try:
-            result = release_guidance(con, config)
-        except NothingToRelease as exc:
-            context.log.info(str(exc))
-            return dg.MaterializeResult(metadata={"written": 0, "reason": NO_PACK})
-        except PackValidationError as exc:
-            raise dg.Failure(description=str(exc)) from None
+    result = _with_pack(context, duckdb, hindsight, release_guidance)
+    if result is None:
+        return dg.MaterializeResult(metadata={"written": 0, "reason": NO_PACK})
     return dg.MaterializeResult(
         metadata={"version": result.version, "written": len(result.files), "path": dg.MetadataValue.path(str(result.out_dir)),
                   "bytes": dg.MetadataValue.json(result.files)}
@@ -101,17 +114,10 @@ def guidance_asset(
 def rule_efficacy_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
-    config = hindsight.load()
-    with warehouse_connection(duckdb) as con:
-        try:
-            pack, _ = _release(context, con, config)
-        except NothingToRelease as exc:
-            context.log.info(str(exc))
-            return dg.MaterializeResult(metadata={"evaluated": False, "reason": NO_PACK})
-        figures = stored_evaluation(con, pack.version)
-        if figures is None:
-            evaluate_pack(con, config, pack)
-            figures = stored_evaluation(con, pack.version)
+    measured = _with_pack(context, duckdb, hindsight, _measured)
+    if measured is None:
+        return dg.MaterializeResult(metadata={"evaluated": False, "reason": NO_PACK})
+    pack, figures = measured
     return dg.MaterializeResult(
         metadata={
             "version": pack.version,

@@ -64,14 +64,16 @@ def export_guidance(
     out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the files [default: <pack>/guidance]"),
     into_repo: Path | None = typer.Option(None, "--into-repo", help="Also merge them into this repository."),
 ) -> None:
-    """Write AGENTS.md, CLAUDE.md, GEMINI.md, Cursor, Copilot and Windsurf rules from production evidence."""
-    from models.feedback import release_guidance
+    """Write AGENTS.md, CLAUDE.md, GEMINI.md, Cursor, Copilot and Windsurf rules from production evidence
+    (for the current pack: released first when it changed, as `hindsight export rules` does)."""
+    from models.feedback import release_guidance, release_rules
     from models.feedback.pack import PackValidationError
 
     if into_repo is not None and not into_repo.is_dir():
         raise UsageError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
     con = _open(ctx)
     try:
+        release_rules(con, ctx.obj.config)
         result = release_guidance(con, ctx.obj.config, out, into_repo)
     except PackValidationError as exc:
         raise _invalid_pack(exc) from None
@@ -88,7 +90,8 @@ def evaluate(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Run the current pack with semgrep and ruff on crash sites, their fixes and HEAD; store `rule_efficacy`."""
+    """Run the released pack with semgrep and ruff on crash sites, their fixes and HEAD; store `rule_efficacy`.
+    Publishes nothing."""
     from models.feedback.pack import PackValidationError
     from models.feedback.service import reevaluate
 

@@ -1,4 +1,12 @@
-"""Failure class of a signature from the rules in `failure_classes.toml` (first matching rule wins)."""
+"""Failure class of a signature from the classes' `[[classify]]` rules (registry order; first match wins).
+
+The rules are declared with their class in `models/failure_classes/classes/<class>.toml`. Conditions
+(all optional, at least one per rule): `types` - the main exception's type name (last dotted part) is
+one of these; `message` - one regex matches "Type: parameterized value" / the message / the log template;
+`code` - one regex matches the crash-site code (context lines of in-app frames and the 3 lines before
+the crash line); `not_code` - no regex matches the crash-site code. Regexes are Python `re`, searched
+(not anchored), case-sensitive unless they start with (?i).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from models.clusters.documents import Signature
+from models.failure_classes import UNKNOWN, ClassifyRule, Registry, registry
 
-RULES_FILE = Path(__file__).with_name("failure_classes.toml")
-CATALOG = (
-    "missing_http_timeout", "retry_without_backoff", "unbounded_load", "sql_string_formatting",
-    "missing_idempotency", "resource_not_closed", "secrets_in_logs", "swallowed_exception",
-    "unchecked_external_json", "check_then_act_race", "subprocess_shell_true", "naive_datetime", "unknown",
-)  # fmt: skip
 _CONDITIONS = ("types", "message", "code", "not_code")
 
 
@@ -38,30 +41,45 @@ class ClassRule:
         return not any(p.search(code) for p in self.not_code)
 
 
-@lru_cache(maxsize=4)
-def load_rules(path: Path = RULES_FILE) -> tuple[ClassRule, ...]:
-    """Parse and validate the rule file (unknown class, empty rule or bad regex => ValueError)."""
+def known_classes(reg: Registry | None = None) -> tuple[str, ...]:
+    """Every class a cluster can have: the registry's, then `unknown`."""
+    return (*(reg or registry()).ids, UNKNOWN)
+
+
+def _compile(rule: ClassifyRule, where: object, known: tuple[str, ...]) -> ClassRule:
+    if rule.failure_class not in known:
+        raise ValueError(f"{where}: rule {rule.id}: class {rule.failure_class!r} is not in the catalog")
+    if not any(getattr(rule, c) for c in _CONDITIONS):
+        raise ValueError(f"{where}: rule {rule.id} has no condition")
+    try:
+        return ClassRule(
+            id=rule.id,
+            failure_class=rule.failure_class,
+            types=frozenset(rule.types) if rule.types else None,
+            message=tuple(re.compile(p) for p in rule.message),
+            code=tuple(re.compile(p) for p in rule.code),
+            not_code=tuple(re.compile(p) for p in rule.not_code),
+        )
+    except re.error as exc:
+        raise ValueError(f"{where}: rule {rule.id}: bad regex: {exc}") from exc
+
+
+@lru_cache(maxsize=8)
+def _registry_rules(reg: Registry) -> tuple[ClassRule, ...]:
+    return tuple(_compile(r, reg.folder / f"{r.failure_class}.toml", known_classes(reg)) for r in reg.classify_rules)
+
+
+def load_rules(path: Path | None = None) -> tuple[ClassRule, ...]:
+    """The registry's rules in order; or, from `path`, a file of `[[rule]]` tables with a `class` each
+    (unknown class, empty rule or bad regex => ValueError)."""
+    if path is None:
+        return _registry_rules(registry())
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     rules = []
     for i, r in enumerate(data.get("rule", [])):
-        rid = r.get("id", f"#{i}")
-        if r.get("class") not in CATALOG:
-            raise ValueError(f"{path}: rule {rid}: class {r.get('class')!r} is not in the catalog")
-        if not any(r.get(c) for c in _CONDITIONS):
-            raise ValueError(f"{path}: rule {rid} has no condition")
-        try:
-            rules.append(
-                ClassRule(
-                    id=rid,
-                    failure_class=r["class"],
-                    types=frozenset(r["types"]) if r.get("types") else None,
-                    message=tuple(re.compile(p) for p in r.get("message", [])),
-                    code=tuple(re.compile(p) for p in r.get("code", [])),
-                    not_code=tuple(re.compile(p) for p in r.get("not_code", [])),
-                )
-            )
-        except re.error as exc:
-            raise ValueError(f"{path}: rule {rid}: bad regex: {exc}") from exc
+        declared = ClassifyRule(r.get("id", f"#{i}"), r.get("class"), i,
+                                **{c: tuple(r.get(c, ())) for c in _CONDITIONS})
+        rules.append(_compile(declared, path, known_classes()))
     return tuple(rules)
 
 
@@ -70,7 +88,7 @@ def classify(exc_type: str | None, message: str, code: str, rules=None) -> tuple
     for rule in rules if rules is not None else load_rules():
         if rule.matches(exc_type, message or "", code or ""):
             return rule.failure_class, rule.id
-    return "unknown", None
+    return UNKNOWN, None
 
 
 def classify_signature(sig: Signature) -> None:

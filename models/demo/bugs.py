@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.demo import shop_code as sc
+from models.failure_classes import registry
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Bug:
     construct: str
     services: tuple[str, ...]
     construct_window: int = 0
+
+    def __post_init__(self):
+        if self.failure_class not in registry():
+            raise ValueError(f"bug {self.bug_id}: {self.failure_class!r} is not a registered failure class")
 
 
 BUGS: tuple[Bug, ...] = (

@@ -7,7 +7,7 @@ Layout of one evaluation (a temp dir, one semgrep run and one ruff run over all 
     head/<repo>/...         the repository at its default branch (findings per 1,000 lines)
 
 A finding flags a crash site when its range covers the crash line and its rule is about the site's
-failure class. For classes whose defect precedes the crash (`ANTECEDENT_CLASSES`) a finding in the same
+failure class. For classes whose defect precedes the crash (declared `antecedent`) a finding in the same
 function, starting at or before the crash line, also counts.
 
 Held out by cluster: a crash site is *held out* for a rule that was not built from the site's cluster.
@@ -25,11 +25,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import ANTECEDENT_CLASSES, RUFF_CODES
+from models.failure_classes import registry
 from models.feedback.evidence import CrashSite, SourceCache, repository_paths
 from models.feedback.mining import enclosing_function, map_line
 from models.feedback.render import write_linter_configs
@@ -37,13 +38,15 @@ from models.feedback.safety import safe_identifier
 from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
 from models.warehouse import read_sql
 
+if TYPE_CHECKING:
+    from models.feedback.synthesis import RulePack
+
 MAX_REVISIONS_PER_REPO = 8
 DEMOTE_FIXED_FP = 0.10  # Tricorder's probation bar: >= 10% effective false positives
 DEMOTE_PER_KLOC = 5.0
 DEMOTE_UNFAILED_SHARE = 0.5
 DEMOTE_MIN_FINDINGS = 5
 
-_RUFF_CODE_CLASS = {code: cls for cls, codes in RUFF_CODES.items() for code in codes}
 _BANNED_NAME = re.compile(r"`([A-Za-z0-9_.]+)` is banned")
 
 
@@ -158,7 +161,7 @@ class Evaluation:
         }
 
 
-def rule_ids_for(pack, finding: Finding) -> str | None:
+def rule_ids_for(pack: RulePack, finding: Finding) -> str | None:
     """The pack rule a finding belongs to (ruff codes -> `ruff.CODE` / `ruff.TID251.<api>`)."""
     if finding.engine == "semgrep":
         # semgrep prefixes ids with the config file's directory (e.g. 'tmp.x.pack.<id>'): strip it.
@@ -169,11 +172,11 @@ def rule_ids_for(pack, finding: Finding) -> str | None:
     if finding.rule_id == "TID251":
         m = _BANNED_NAME.search(finding.message)
         return f"ruff.TID251.{m.group(1)}" if m and m.group(1) in pack.banned_api else None
-    cls = _RUFF_CODE_CLASS.get(finding.rule_id)
+    cls = registry().ruff_code_class.get(finding.rule_id)
     return f"ruff.{cls}" if cls and finding.rule_id in pack.ruff_codes else None
 
 
-def scan_tree(pack, semgrep_config: Path, ruff_config: Path, root: Path) -> list[tuple[str, Finding]]:
+def scan_tree(pack: RulePack, semgrep_config: Path, ruff_config: Path, root: Path) -> list[tuple[str, Finding]]:
     """One semgrep run and one ruff run over `root`; (rule id, finding) for the pack's rules only."""
     findings = semgrep_scan(semgrep_config, root) if pack.semgrep_rules else []
     findings += ruff_check(root, config=ruff_config)
@@ -185,7 +188,7 @@ def scan_tree(pack, semgrep_config: Path, ruff_config: Path, root: Path) -> list
     return out
 
 
-def _rule_class(pack) -> dict[str, tuple[str, set[str] | None]]:
+def _rule_class(pack: RulePack) -> dict[str, tuple[str, set[str] | None]]:
     """rule id -> (failure class, clusters it is restricted to or None)."""
     out = {}
     for r in pack.rules:
@@ -214,7 +217,12 @@ def _flags(site: CrashSite, rule: tuple[str, set[str] | None], f: Finding, lines
     lo, hi = lines
     if f.start_line <= hi and f.end_line >= lo:
         return True
-    return bool(site.failure_class in ANTECEDENT_CLASSES and span and span[0] <= f.start_line <= lo)
+    return bool(_antecedent(site.failure_class) and span and span[0] <= f.start_line <= lo)
+
+
+def _antecedent(cls: str) -> bool:
+    declared = registry().get(cls)
+    return bool(declared and declared.antecedent)
 
 
 def _short(rev: str) -> str:
@@ -249,7 +257,7 @@ class Scan:
     head_kloc: dict[str, float]
 
 
-def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, record: bool = True) -> Evaluation:
+def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack: RulePack, *, record: bool = True) -> Evaluation:
     """Recall on crash sites (held out by cluster and own), false positives on fixed lines, noise at HEAD."""
     ev = score(scan_pack(con, config, pack), pack)
     if record:
@@ -257,7 +265,7 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack, *, recor
     return ev
 
 
-def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
+def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack: RulePack) -> Scan:
     """Materialize the failing revisions, the fixed files and HEAD in a temp tree and scan it once with `pack`."""
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
@@ -310,7 +318,7 @@ def scan_pack(con: duckdb.DuckDBPyConnection, config: Config, pack) -> Scan:
     return Scan(results, sites, sources, fixed_lines, dict(by_repo_rev), head_rev, head_kloc)
 
 
-def score(scan: Scan, pack) -> Evaluation:
+def score(scan: Scan, pack: RulePack) -> Evaluation:
     """The figures of `pack`'s rules from a scan that covered them (findings of other rules are ignored)."""
     sites, sources, fixed_lines = scan.sites, scan.sources, scan.fixed_lines
     by_repo_rev, head_rev, head_kloc = scan.by_repo_rev, scan.head_rev, scan.head_kloc
@@ -427,7 +435,7 @@ def score(scan: Scan, pack) -> Evaluation:
             cls = rule_class.get(rid, ("", None))[0]
             lines_by_class[(repo, rel, f.start_line, cls)].add(rid)
             failed = any((repo, rel, t) in crash_texts for t in covered) or (
-                cls in ANTECEDENT_CLASSES and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
+                _antecedent(cls) and (repo, rel, cls, _function_name(text, f.start_line)) in crash_functions)
             if not failed:
                 ev.head_unfailed += 1
                 scores[rid].head_unfailed += 1

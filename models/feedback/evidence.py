@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import FAILURE_CLASSES
+from models.failure_classes import registry
 from models.feedback.safety import safe_identifier, safe_path
 from models.feedback.tools import ToolError, git_show, safe_revision
 from models.warehouse import read_sql
@@ -146,11 +146,12 @@ def example_locations(sites: list[CrashSite], limit: int = 5) -> list[str]:
 def gather_evidence(con: duckdb.DuckDBPyConnection) -> dict[str, ClassEvidence]:
     """Evidence per catalog failure class seen in production (classes with at least one active cluster)."""
     clusters: dict[str, ClusterImpact] = {}
+    classes = registry()
     cur = con.execute(read_sql("queries/feedback/select_cluster_impact"))
     cols = [d[0] for d in cur.description]
     for row in cur.fetchall():
         r = dict(zip(cols, row))
-        if r["failure_class"] not in FAILURE_CLASSES:
+        if r["failure_class"] not in classes:
             continue
         clusters[r["cluster_id"]] = ClusterImpact(
             cluster_id=r["cluster_id"],

@@ -3,8 +3,9 @@
 For a crash site (file text at the failing revision, line), Python's `ast` finds the concrete
 construct of the cluster's class - the callee without `timeout=`, the f-string passed to
 `execute`, the subscript on a `.json()` result ... - and turns it into a semgrep pattern restricted
-to that callee / method / key. Classes whose defect precedes the crash line (swallowed exception,
-retry loop, check-then-act) fall back to the catalog pattern confined to the crashing function.
+to that callee / method / key. Each class names its extractor here in its registry declaration
+(`[mining] extractor`); a class whose defect precedes the crash line (swallowed exception, retry loop,
+check-then-act) names an anchor and falls back to its catalog pattern confined to the crashing function.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from models.feedback.catalog import load_catalog, matching_body
+from models.failure_classes import registry
+from models.feedback.catalog import matching_body
 
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen"}
 SQL_METHODS = {"execute", "executemany", "executescript", "read_sql", "read_sql_query", "raw", "sql"}
@@ -93,7 +95,7 @@ def _calls_on(tree: ast.AST, line: int) -> list[ast.Call]:
     return sorted(calls, key=lambda c: (c.end_lineno - c.lineno, c.end_col_offset - c.col_offset))
 
 
-def _http(tree, fn, line):
+def http_call_without_timeout(tree, fn, line):
     for call in _calls_on(tree, line):
         callee, attr = _callee(call), _attr(call)
         if callee and attr in HTTP_VERBS and not _kw(call, "timeout") and not _has_star_kwargs(call):
@@ -103,7 +105,7 @@ def _http(tree, fn, line):
     return None
 
 
-def _sql(tree, fn, line):
+def formatted_sql_call(tree, fn, line):
     for call in _calls_on(tree, line):
         attr = _attr(call)
         if attr not in SQL_METHODS or not call.args:
@@ -124,7 +126,7 @@ def _sql(tree, fn, line):
     return None
 
 
-def _json(tree, fn, line):
+def unchecked_json_key(tree, fn, line):
     subs = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript) and _spans(n, line)]
     for sub in subs:
         key = sub.slice
@@ -147,7 +149,7 @@ def _json(tree, fn, line):
     return None
 
 
-def _resource(tree, fn, line):
+def unclosed_resource(tree, fn, line):
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _spans(node, line) and isinstance(node.value, ast.Call):
             callee = _callee(node.value)
@@ -166,7 +168,7 @@ def _resource(tree, fn, line):
     return None
 
 
-def _retry(tree, fn, line):
+def retry_without_backoff(tree, fn, line):
     for call in _calls_on(tree, line):
         callee = _callee(call)
         if not callee or callee.split(".")[-1] != "Retry":
@@ -181,7 +183,7 @@ def _retry(tree, fn, line):
     return None
 
 
-def _shell(tree, fn, line):
+def shell_call(tree, fn, line):
     for call in _calls_on(tree, line):
         callee = _callee(call)
         if not callee:
@@ -195,7 +197,7 @@ def _shell(tree, fn, line):
     return None
 
 
-def _naive(tree, fn, line):
+def naive_datetime_call(tree, fn, line):
     scope = fn_node(tree, line)
     candidates = _calls_on(tree, line)
     if scope is not None:
@@ -214,7 +216,7 @@ def _naive(tree, fn, line):
     return None
 
 
-def _unbounded(tree, fn, line):
+def unbounded_read(tree, fn, line):
     for call in _calls_on(tree, line):
         callee, attr = _callee(call), _attr(call)
         if not callee or attr not in UNBOUNDED:
@@ -227,7 +229,7 @@ def _unbounded(tree, fn, line):
     return None
 
 
-def _idempotency(tree, fn, line):
+def plain_insert(tree, fn, line):
     for call in _calls_on(tree, line):
         attr = _attr(call)
         if attr not in ("execute", "executemany") or not call.args:
@@ -258,33 +260,24 @@ def enclosing_function(source: str | None, line: int):
         return None
 
 
-def _antecedent_line(cls: str, tree: ast.AST, scope: ast.AST, line: int) -> int | None:
-    """Where the catalog pattern of a 'defect before the crash' class should start."""
-    if cls == "swallowed_exception":
-        tries = [n for n in ast.walk(scope) if isinstance(n, ast.Try) and n.lineno <= line]
-        broad = [t for t in tries if any(h.type is None or ast.unparse(h.type) in ("Exception", "BaseException")
-                                         for h in t.handlers)]
-        return max((t.lineno for t in broad), default=None)
-    if cls == "retry_without_backoff":
-        loops = [n for n in ast.walk(scope) if isinstance(n, (ast.For, ast.While)) and _spans(n, line)]
-        return max((n.lineno for n in loops), default=None)
-    if cls == "check_then_act_race":
-        ifs = [n for n in ast.walk(scope) if isinstance(n, ast.If) and _spans(n, line)]
-        return max((n.lineno for n in ifs), default=None)
-    return None
+def broad_try(scope: ast.AST, line: int) -> int | None:
+    """Anchor: the last `try` with a broad handler (bare, `Exception`, `BaseException`) before `line`."""
+    tries = [n for n in ast.walk(scope) if isinstance(n, ast.Try) and n.lineno <= line]
+    broad = [t for t in tries if any(h.type is None or ast.unparse(h.type) in ("Exception", "BaseException")
+                                     for h in t.handlers)]
+    return max((t.lineno for t in broad), default=None)
 
 
-EXTRACTORS = {
-    "missing_http_timeout": _http,
-    "sql_string_formatting": _sql,
-    "unchecked_external_json": _json,
-    "resource_not_closed": _resource,
-    "subprocess_shell_true": _shell,
-    "naive_datetime": _naive,
-    "unbounded_load": _unbounded,
-    "missing_idempotency": _idempotency,
-    "retry_without_backoff": _retry,
-}
+def enclosing_loop(scope: ast.AST, line: int) -> int | None:
+    """Anchor: the innermost loop spanning `line`."""
+    loops = [n for n in ast.walk(scope) if isinstance(n, (ast.For, ast.While)) and _spans(n, line)]
+    return max((n.lineno for n in loops), default=None)
+
+
+def enclosing_if(scope: ast.AST, line: int) -> int | None:
+    """Anchor: the innermost `if` spanning `line` (the check of a check-then-act)."""
+    ifs = [n for n in ast.walk(scope) if isinstance(n, ast.If) and _spans(n, line)]
+    return max((n.lineno for n in ifs), default=None)
 
 
 def extract_construct(failure_class: str, source: str, line: int) -> Construct | None:
@@ -295,19 +288,22 @@ def extract_construct(failure_class: str, source: str, line: int) -> Construct |
         return None
     fn = _enclosing_function(tree, line)
     fname = fn.name if fn else None
-    extractor = EXTRACTORS.get(failure_class)
+    declared = registry().get(failure_class)
+    if declared is None:
+        return None
+    extractor = declared.extractor
     if extractor:
         found = extractor(tree, fname, line)
         if found:
             return found
-    catalog = load_catalog().get(failure_class)
-    if fn is None or catalog is None:
+    anchor = declared.anchor
+    if fn is None or anchor is None:
         return None
-    start = _antecedent_line(failure_class, tree, fn, line)
+    start = anchor(fn, line)
     if start is None:
         return None
     kw = "async def" if isinstance(fn, ast.AsyncFunctionDef) else "def"
-    body = {"patterns": [{"pattern-inside": f"{kw} {fn.name}(...):\n    ...\n"}, matching_body(catalog.rule)]}
+    body = {"patterns": [{"pattern-inside": f"{kw} {fn.name}(...):\n    ...\n"}, matching_body(declared.rule)]}
     return Construct(f"scoped:{fn.name}", body, start, f"{failure_class.replace('_', ' ')} in `{fn.name}()`", fn.name)
 
 

@@ -14,9 +14,10 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -25,6 +26,10 @@ from models.feedback.sarif import build_sarif
 from models.feedback.validation import SARIF_FILE, PackValidationError, validate_pack_dir
 from models.sources.scrub import scrub_json
 from models.warehouse import read_sql
+
+if TYPE_CHECKING:
+    from models.feedback.evaluation import Evaluation
+    from models.feedback.synthesis import RulePack
 
 __all__ = ["SARIF_FILE", "ExportResult", "PackValidationError", "export_pack", "latest_pack"]
 MANIFEST_FILE = "manifest.json"
@@ -42,6 +47,7 @@ class ExportResult:
     released: bool  # False when the content equalled the latest pack (nothing new written)
     changelog: str
     notes: list[str] = field(default_factory=list)  # what could not be done (no repository, ...)
+    pack: RulePack | None = None  # the pack as released (its `version` set)
 
 
 def _now() -> datetime:
@@ -68,7 +74,7 @@ def next_version(con: duckdb.DuckDBPyConnection, out_dir: Path, today: datetime 
     return f"{prefix}{max(used) + 1}"
 
 
-def changelog(pack, manifest: dict, previous: dict | None) -> str:
+def changelog(pack: RulePack, manifest: dict, previous: dict | None) -> str:
     """Markdown changelog of `manifest` against the `previous` manifest: added, removed, severity changed."""
     new = {r["id"]: r for r in manifest["rules"]}
     old = {r["id"]: r for r in (previous or {}).get("rules", [])}
@@ -110,7 +116,7 @@ def changelog(pack, manifest: dict, previous: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _manifest(pack, version: str, previous: str | None, evaluation, candidate_hash: str | None,
+def _manifest(pack: RulePack, version: str, previous: str | None, evaluation: Evaluation | None, candidate_hash: str | None,
               dropped: list[tuple[str, str]]) -> dict:
     from models.feedback.synthesis import yaml_safe
 
@@ -150,19 +156,20 @@ SEMGREP_BASE = "semgrep scan --metrics=off --disable-version-check --no-rewrite-
 GATING = ("ERROR", "WARNING")
 
 
-def _gating_ruff_codes(pack) -> list[str]:
+def _gating_ruff_codes(pack: RulePack) -> list[str]:
     """ruff codes of the pack that carry at least one ERROR or WARNING rule (they fail the check)."""
-    from models.feedback.catalog import RUFF_CODES
+    from models.failure_classes import registry
 
+    classes = registry()
     codes = set()
     for r in pack.rules:
         if r.engine != "ruff" or r.severity not in GATING:
             continue
-        codes |= {"TID251"} if r.rule_id.startswith("ruff.TID251.") else set(RUFF_CODES.get(r.failure_class, ()))
+        codes |= {"TID251"} if r.rule_id.startswith("ruff.TID251.") else set(classes[r.failure_class].ruff_codes)
     return sorted(codes & set(pack.ruff_codes))
 
 
-def commands(pack) -> dict[str, list[str]]:
+def commands(pack: RulePack) -> dict[str, list[str]]:
     """The shell commands of the README, CI job and hooks (run from the repository root, pack in .hindsight/).
 
     `gate` fails (exit 1) on findings of ERROR and WARNING rules; `advisory` prints every finding and exits 0.
@@ -182,13 +189,13 @@ def commands(pack) -> dict[str, list[str]]:
     return out
 
 
-def _severity_table(pack) -> str:
+def _severity_table(pack: RulePack) -> str:
     rows = ["| rule | engine | severity | why |", "|---|---|---|---|"]
     rows += [f"| `{r.rule_id}` | {r.engine} | {r.severity} | {r.severity_reason} |" for r in pack.rules]
     return "\n".join(rows)
 
 
-def readme(pack, version: str) -> str:
+def readme(pack: RulePack, version: str) -> str:
     n_sg = len(pack.semgrep_rules)
     classes = ", ".join(f"`{c}`" for c in pack.evidence) or "none"
     cmds = commands(pack)
@@ -253,7 +260,7 @@ caught fewer than half of its held-out sites).
 """
 
 
-def precommit_config(pack) -> str:
+def precommit_config(pack: RulePack) -> str:
     cmds = commands(pack)
     hooks = []
     for cmd in cmds["gate"]:
@@ -275,7 +282,7 @@ def precommit_config(pack) -> str:
             f"repos:\n  - repo: local\n    hooks:\n{body}")
 
 
-def workflow(pack) -> str:
+def workflow(pack: RulePack) -> str:
     cmds = commands(pack)
     sarif_cmd = (f"{SEMGREP_BASE} --config {PACK_DIR}/{render.SEMGREP_FILE} --sarif --output hindsight-semgrep.sarif"
                  if pack.semgrep_rules else "true")
@@ -318,24 +325,26 @@ jobs:
 
 
 def export_pack(
-    con: duckdb.DuckDBPyConnection, config, pack, out_dir: Path, *, evaluation=None, candidate_hash: str | None = None,
-    dropped: list[tuple[str, str]] | None = None, force: bool = False, sarif: bool = True,
+    con: duckdb.DuckDBPyConnection, config, pack: RulePack, out_dir: Path, *, evaluation: Evaluation | None = None,
+    candidate_hash: str | None = None, dropped: list[tuple[str, str]] | None = None, force: bool = False,
+    sarif: bool = True,
 ) -> ExportResult:
     """Release `pack` under `out_dir/<version>/` (validated, atomically) and record it in `core.rule_packs` /
-    `core.rules` (and its `evaluation` in `core.rule_evaluations`). `sarif=False` writes no SARIF file."""
+    `core.rules` (and its `evaluation` in `core.rule_evaluations`). `sarif=False` writes no SARIF file.
+    `pack` is left as it was; the result carries the released pack (`result.pack`, its version set)."""
     out_dir = Path(out_dir)
     prev = latest_pack(con)
     if prev and not force and prev["manifest"].get("content_hash") == pack.content_hash() and Path(prev["path"]).exists():
-        pack.version = prev["version"]
+        pack = replace(pack, version=prev["version"])
         path = Path(prev["path"])
         wanted = out_dir / prev["version"]
         if wanted.resolve() != path.resolve():  # same release, asked for elsewhere: copy it there
             if not wanted.exists():
                 shutil.copytree(path, wanted)
             path = wanted
-        return ExportResult(prev["version"], path, False, prev["changelog"] or "", list(pack.notes))
+        return ExportResult(prev["version"], path, False, prev["changelog"] or "", list(pack.notes), pack)
     version = next_version(con, out_dir)
-    pack.version = version
+    pack = replace(pack, version=version)
     target = out_dir / version
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{version}-", dir=out_dir))
@@ -375,23 +384,22 @@ def export_pack(
         if evaluation is not None:
             from models.feedback.evaluation import record_evaluation
 
-            evaluation.pack_version = version
-            record_evaluation(con, evaluation)
+            record_evaluation(con, replace(evaluation, pack_version=version))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         shutil.rmtree(target, ignore_errors=True)
         raise
-    return ExportResult(version, target, True, log, list(pack.notes))
+    return ExportResult(version, target, True, log, list(pack.notes), pack)
 
 
-def record_pack(con: duckdb.DuckDBPyConnection, pack, path: Path, manifest: dict, log: str) -> None:
+def record_pack(con: duckdb.DuckDBPyConnection, pack: RulePack, path: Path, manifest: dict, log: str) -> None:
     con.execute(read_sql("queries/feedback/delete_pack_rules"), [pack.version])
     con.execute(read_sql("queries/feedback/delete_pack"), [pack.version])
     con.execute(read_sql("queries/feedback/insert_rule_pack"),
                 [pack.version, _now(), str(path), json.dumps(manifest), log])
     rows = [
-        (pack.version, r.rule_id, r.engine, r.origin, r.failure_class, r.severity, r.message, r.cluster_ids,
+        (pack.version, r.rule_id, r.engine, r.origin, r.failure_class, r.severity, r.message, list(r.cluster_ids),
          json.dumps({**r.evidence, "severity_reason": r.severity_reason, "constructs": r.constructs}, default=str),
          r.severity_reason)
         for r in pack.rules

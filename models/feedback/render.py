@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from models.feedback.catalog import RUFF_TEST_GLOBS
+
+if TYPE_CHECKING:
+    from models.feedback.synthesis import RulePack
 
 SEMGREP_FILE = "hindsight-semgrep.yaml"
 RUFF_FILE = "hindsight-ruff.toml"
@@ -25,7 +29,7 @@ RUFF_PITFALL = """\
 # copy the codes below into your own `select` list."""
 
 
-def semgrep_yaml(pack) -> str:
+def semgrep_yaml(pack: RulePack) -> str:
     header = (f"# Hindsight rule pack {pack.version or '(unreleased)'}: semgrep rules. Generated; do not edit.\n"
               "# Scan with --no-rewrite-rule-ids so the ids print as written here (see README.md).\n")
     return header + yaml.safe_dump(pack.semgrep_document(), sort_keys=False, allow_unicode=False, width=120)
@@ -41,7 +45,7 @@ def _toml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-def _lint_body(pack, prefix: str) -> str:
+def _lint_body(pack: RulePack, prefix: str) -> str:
     lines = [f"[{prefix}lint]", "extend-select = [" + ", ".join(_toml_str(c) for c in pack.ruff_codes) + "]", ""]
     if pack.ruff_codes:
         lines.append(f"[{prefix}lint.extend-per-file-ignores]  # test code does not run in production")
@@ -56,7 +60,7 @@ def _lint_body(pack, prefix: str) -> str:
     return "\n".join(lines)
 
 
-def ruff_toml(pack) -> str:
+def ruff_toml(pack: RulePack) -> str:
     """Standalone ruff config, meant for `extend = "hindsight-ruff.toml"` or `ruff check --config`."""
     head = (
         f"# Hindsight rule pack {pack.version or '(unreleased)'}: ruff part. Generated; do not edit.\n"
@@ -66,13 +70,13 @@ def ruff_toml(pack) -> str:
     return head + _lint_body(pack, "")
 
 
-def pyproject_snippet(pack) -> str:
+def pyproject_snippet(pack: RulePack) -> str:
     """The same settings under `[tool.ruff.lint]`, to paste into a pyproject.toml."""
     head = f"# Hindsight rule pack {pack.version or '(unreleased)'}: paste into pyproject.toml.\n{RUFF_PITFALL}\n\n"
     return head + _lint_body(pack, "tool.ruff.")
 
 
-def write_linter_configs(pack, directory: Path) -> tuple[Path, Path]:
+def write_linter_configs(pack: RulePack, directory: Path) -> tuple[Path, Path]:
     """Write the semgrep and ruff configs of `pack` into `directory`; returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     sg, rf = directory / SEMGREP_FILE, directory / RUFF_FILE
@@ -81,7 +85,7 @@ def write_linter_configs(pack, directory: Path) -> tuple[Path, Path]:
     return sg, rf
 
 
-def write_semgrep_tests(pack, directory: Path) -> int:
+def write_semgrep_tests(pack: RulePack, directory: Path) -> int:
     """One `NAME.yaml` (one rule) + `NAME.py.example` (annotated example) per tested rule; returns how many."""
     directory.mkdir(parents=True, exist_ok=True)
     n = 0

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 
 from models.feedback.tools import Finding
+
+if TYPE_CHECKING:
+    from models.feedback.synthesis import RulePack
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -30,7 +34,7 @@ def validate_sarif(doc: dict) -> None:
     jsonschema.Draft4Validator(sarif_schema()).validate(doc)
 
 
-def build_sarif(pack, findings_by_repo: dict[str, list[tuple[str, Finding]]], version: str) -> dict:
+def build_sarif(pack: RulePack, findings_by_repo: dict[str, list[tuple[str, Finding]]], version: str) -> dict:
     """One SARIF run per repository; `findings_by_repo[repo]` holds (rule_id, finding) pairs."""
     descriptors = []
     index = {}

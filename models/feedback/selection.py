@@ -11,22 +11,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from models.feedback.evaluation import Evaluation, RuleScore, demotion
+from models.feedback.evidence import CrashSite
 from models.feedback.synthesis import Rule, RulePack, narrow_mined
 
 HALF = 0.5
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selection:
-    pack: RulePack
-    dropped: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why) of candidate rules not shipped
-    narrowed: list[str] = field(default_factory=list)  # mined rules that lost constructs the catalog catches
+    pack: RulePack  # the candidate narrowed to what ships
+    dropped: tuple[tuple[str, str], ...] = ()  # (rule id, why) of candidate rules not shipped
+    narrowed: tuple[str, ...] = ()  # mined rules that lost constructs the catalog catches
 
 
-def _covered_elsewhere(rule: Rule, pack: RulePack, ev: Evaluation, site) -> bool:
+def _covered_elsewhere(rule: Rule, pack: RulePack, ev: Evaluation, site: CrashSite) -> bool:
     """A rule of the same class that was not mined (catalog, ruff) flags the crash site."""
     others = {r.rule_id for r in pack.rules if r.failure_class == rule.failure_class and r.origin != "mined"}
     return bool(ev.site_hits.get(site, set()) & others)
@@ -82,40 +83,38 @@ def _finalize(rule: Rule, score: RuleScore | None) -> Rule:
     severity, why = efficacy_severity(rule, score)
     # the production note and fix, as synthesized, follow the evidence sentence
     rest = rule.message[len(rule.base_message):].strip() if rule.message.startswith(rule.base_message) else ""
-    rule.message = " ".join(x for x in (rule.base_message, evidence_sentence(score), rest) if x)
-    rule.severity, rule.severity_reason = severity, why
-    if rule.body is not None:
-        rule.body["severity"] = severity
-        rule.body["message"] = rule.message
-        meta = rule.body.setdefault("metadata", {})
-        meta["hindsight-severity-reason"] = why
-        meta["hindsight-efficacy"] = _efficacy_meta(score)
-    return rule
+    message = " ".join(x for x in (rule.base_message, evidence_sentence(score), rest) if x)
+    body = rule.body
+    if body is not None:
+        meta = {**body.get("metadata", {}), "hindsight-severity-reason": why, "hindsight-efficacy": _efficacy_meta(score)}
+        body = {**body, "severity": severity, "message": message, "metadata": meta}
+    return replace(rule, severity=severity, severity_reason=why, message=message, body=body)
 
 
 def select_rules(candidate: RulePack, ev: Evaluation) -> Selection:
     """Narrow `candidate` as measured by `ev`: mined rules only for what no other rule of the class caught."""
-    out = Selection(candidate)
     kept: list[Rule] = []
+    dropped: list[tuple[str, str]] = []
+    narrowed: list[str] = []
     for rule in candidate.rules:
         if rule.origin == "mined" and rule.parts:
             missed = {p.key for p in rule.parts if any(not _covered_elsewhere(rule, candidate, ev, s) for s in p.sites)}
             if not missed:
                 why = f"every crash site of its cluster is caught by the catalog rule of {rule.failure_class}"
-                out.dropped.append((rule.rule_id, why))
+                dropped.append((rule.rule_id, why))
                 continue
             if missed != {p.key for p in rule.parts}:
                 rule = narrow_mined(rule, candidate, missed)
-                out.narrowed.append(rule.rule_id)
+                narrowed.append(rule.rule_id)
         kept.append(rule)
-    candidate.rules = kept
-    return out
+    return Selection(candidate.with_rules(kept), tuple(dropped), tuple(narrowed))
 
 
-def finalize_rules(pack: RulePack, ev: Evaluation) -> RulePack:
-    """Severities and evidence sentences of the rules to ship, from their measurement `ev`."""
-    for rule in pack.rules:
-        _finalize(rule, ev.rules.get(rule.rule_id))
-    pack.banned_api = {api: r.message for api in pack.banned_api for r in pack.rules if r.rule_id == f"ruff.TID251.{api}"}
-    ev.rules = {rid: score for rid, score in ev.rules.items() if any(r.rule_id == rid for r in pack.rules)}
-    return pack
+def finalize_rules(pack: RulePack, ev: Evaluation) -> tuple[RulePack, Evaluation]:
+    """The rules to ship with severities and evidence sentences from their measurement `ev`, and `ev`
+    narrowed to those rules."""
+    rules = tuple(_finalize(rule, ev.rules.get(rule.rule_id)) for rule in pack.rules)
+    banned = {api: r.message for api in pack.banned_api for r in rules if r.rule_id == f"ruff.TID251.{api}"}
+    shipped = {r.rule_id for r in rules}
+    return (replace(pack, rules=rules, banned_api=banned),
+            replace(ev, rules={rid: score for rid, score in ev.rules.items() if rid in shipped}))

@@ -1,9 +1,13 @@
 """The stage's use cases, shared by the CLI and the Dagster assets.
 
-Releasing rules: synthesize the candidate pack from the warehouse, measure it (held-out recall, noise,
-fixed lines), select what ships and set severities from the measurement, then release it atomically
-after validation. When the candidate and everything it was measured on are unchanged since the latest
-release (`candidate_hash`), the latest pack is reused without measuring again.
+Releasing rules (`release_rules`, the `rule_pack` asset and `hindsight export rules` only): synthesize
+the candidate pack from the warehouse, measure it (held-out recall, noise, fixed lines), select what ships
+and set severities from the measurement, then release it atomically after validation. When the candidate
+and everything it was measured on are unchanged since the latest release (`candidate_hash`), the latest
+pack is reused without measuring again.
+
+Everything else reads the released pack (`released_pack`) and never publishes one: guidance, the
+efficacy asset and `hindsight evaluate`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -29,6 +33,7 @@ from models.feedback.validation import semgrep_problems
 from models.warehouse import read_sql
 
 NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no active clusters): nothing to export"
+NOTHING_RELEASED = "no rule pack has been released yet: run `hindsight export rules` (or the pipeline, `hindsight run`)"
 
 
 class NothingToRelease(ValueError):
@@ -71,7 +76,8 @@ def candidate_hash(con: duckdb.DuckDBPyConnection, config: Config, candidate: Ru
 
 
 def _reuse(con: duckdb.DuckDBPyConnection, candidate: RulePack, latest: dict) -> RulePack:
-    """The candidate narrowed to what the latest pack shipped, with its severities and messages."""
+    """The candidate narrowed to what the latest pack shipped, with its severities, messages, patterns,
+    ruff codes and version (a new value; `candidate` is left as it was)."""
     rows = con.execute(
         "SELECT rule_id, severity, severity_reason, message FROM core.rules WHERE pack_version = ?", [latest["version"]]
     ).fetchall()
@@ -86,14 +92,12 @@ def _reuse(con: duckdb.DuckDBPyConnection, candidate: RulePack, latest: dict) ->
     for r in candidate.rules:
         if r.rule_id not in shipped:
             continue
-        r.severity, r.severity_reason, r.message = shipped[r.rule_id]
-        if r.body is not None and r.rule_id in bodies:
-            r.body = bodies[r.rule_id]
-        rules.append(r)
-    candidate.rules = rules
-    candidate.banned_api = {api: r.message for api in candidate.banned_api for r in rules if r.rule_id == f"ruff.TID251.{api}"}
-    candidate.version = latest["version"]
-    return candidate
+        severity, why, message = shipped[r.rule_id]
+        body = bodies.get(r.rule_id, r.body) if r.body is not None else None
+        rules.append(replace(r, severity=severity, severity_reason=why, message=message, body=body))
+    banned = {api: r.message for api in candidate.banned_api for r in rules if r.rule_id == f"ruff.TID251.{api}"}
+    codes = latest["manifest"].get("ruff", {}).get("extend_select", candidate.ruff_codes)
+    return replace(candidate, rules=tuple(rules), banned_api=banned, ruff_codes=tuple(codes), version=latest["version"])
 
 
 def _validate_candidate(candidate: RulePack, latest: dict | None) -> None:
@@ -120,18 +124,30 @@ def release_rules(
     latest = latest_pack(con)
     out = Path(out_dir) if out_dir else default_pack_dir(config)
     if latest and not force and latest["manifest"].get("candidate_hash") == key and Path(latest["path"]).exists():
-        pack = _reuse(con, candidate, latest)
-        return pack, export_pack(con, config, pack, out, sarif=sarif)
+        result = export_pack(con, config, _reuse(con, candidate, latest), out, sarif=sarif)
+        return result.pack, result
     _validate_candidate(candidate, latest)
     scan = scan_pack(con, config, candidate)
     selection = select_rules(candidate, score(scan, candidate))
-    pack = selection.pack
     # the figures of exactly the set that ships (a narrowed mined rule has a new pattern: scan again)
-    ev = score(scan_pack(con, config, pack) if selection.narrowed else scan, pack)
-    finalize_rules(pack, ev)
-    result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=selection.dropped,
+    ev = score(scan_pack(con, config, selection.pack) if selection.narrowed else scan, selection.pack)
+    pack, ev = finalize_rules(selection.pack, ev)
+    result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=list(selection.dropped),
                          force=force, sarif=sarif)
-    return pack, result
+    return result.pack, result
+
+
+def released_pack(con: duckdb.DuckDBPyConnection, config: Config) -> RulePack:
+    """The latest released pack as it shipped (rules, severities, messages and patterns from its files),
+    with today's evidence. Reads only: raises `NothingToRelease` when no pack was released (or no class
+    is seen any more)."""
+    latest = latest_pack(con)
+    if latest is None or not Path(latest["path"]).exists():
+        raise NothingToRelease(NOTHING_RELEASED)
+    candidate = synthesize_rules(con, config)
+    if not candidate.rules:
+        raise NothingToRelease(NOTHING_TO_RELEASE)
+    return _reuse(con, candidate, latest)
 
 
 def stored_evaluation(con: duckdb.DuckDBPyConnection, version: str) -> dict | None:
@@ -142,9 +158,9 @@ def stored_evaluation(con: duckdb.DuckDBPyConnection, version: str) -> dict | No
 
 
 def reevaluate(con: duckdb.DuckDBPyConnection, config: Config) -> Evaluation:
-    """Run the current pack again on crash sites, fixes and HEAD, and store the figures (`hindsight evaluate`)."""
-    pack, _ = release_rules(con, config)
-    return evaluate_pack(con, config, pack)
+    """Run the released pack again on crash sites, fixes and HEAD, and store its figures (`hindsight evaluate`).
+    Publishes nothing: `core.rule_packs` and the pack folders are left as they are."""
+    return evaluate_pack(con, config, released_pack(con, config))
 
 
 def release_guidance(
@@ -152,16 +168,15 @@ def release_guidance(
     config: Config,
     out_dir: Path | None = None,
     into_repo: Path | None = None,
-    *,
-    pack_dir: Path | None = None,
 ) -> GuidanceResult:
-    """Guidance files of the current pack, into `out_dir` (default `<pack>/guidance`) and optionally
-    merged into a repository (only our marked block / our `hindsight-*` files are replaced)."""
+    """Guidance files of the released pack, into `out_dir` (default `<pack>/guidance`) and optionally
+    merged into a repository (only our marked block / our `hindsight-*` files are replaced). Releases
+    nothing (`NothingToRelease` when no pack was released)."""
     if into_repo is not None and not Path(into_repo).is_dir():
         raise ValueError(f"--into-repo {into_repo} is not a directory")
-    pack, result = release_rules(con, config, pack_dir)
+    pack = released_pack(con, config)
     files = render_guidance(pack, crash_code(con))
-    out = Path(out_dir) if out_dir else result.path / "guidance"
+    out = Path(out_dir) if out_dir else Path(latest_pack(con)["path"]) / "guidance"
     write_guidance(files, out, merge=False)
     if into_repo is not None:
         write_guidance(files, Path(into_repo), merge=True)

@@ -2,6 +2,7 @@
 
 `synthesize_rules(con, config)` reads the warehouse only. The candidate is measured (`evaluation`) and
 then narrowed and given its severities from the measurement (`selection`) before it is released (`pack`).
+A pack and its rules are immutable values: every step returns a new one (`dataclasses.replace`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import copy
 import hashlib
 import json
 import textwrap
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import duckdb
 
 from models.config import Config
-from models.feedback.catalog import BANNED_APIS, RUFF_CODES, SEMGREP_TEST_EXCLUDES, TITLES, load_catalog
+from models.failure_classes import FailureClass, registry
+from models.feedback.catalog import SEMGREP_TEST_EXCLUDES
 from models.feedback.evidence import (
     ClassEvidence,
     ClusterImpact,
@@ -32,39 +36,54 @@ from models.feedback.safety import safe_identifier
 
 MAX_EXAMPLE_LINES = 120
 
+Engine = Literal["semgrep", "ruff"]
+Origin = Literal["catalog", "mined", "builtin"]
+Severity = Literal["ERROR", "WARNING", "INFO"]
+SemgrepRule = Mapping[str, Any]  # a semgrep rule mapping, as semgrep's YAML schema has it
 
-@dataclass
+
+def _freeze(obj: object, **fields: Iterable) -> None:
+    """Store the given sequence fields of a frozen dataclass as tuples (callers may pass lists)."""
+    for name, value in fields.items():
+        object.__setattr__(obj, name, tuple(value))
+
+
+@dataclass(frozen=True)
 class MinedPart:
     """One failing construct of a mined rule: its pattern, its `--test` example, the crash sites it came from."""
 
     key: str
-    body: dict
+    body: SemgrepRule  # one `pattern-either` alternative
     example: str | None
     description: str
-    sites: list[CrashSite]
-
-
-@dataclass
-class Rule:
-    rule_id: str
-    engine: str  # 'semgrep' | 'ruff'
-    origin: str  # 'catalog' | 'mined' | 'builtin'
-    failure_class: str
-    severity: str  # ERROR | WARNING | INFO
-    severity_reason: str
-    message: str
-    cluster_ids: list[str]
-    evidence: dict
-    body: dict | None = None  # the semgrep rule mapping (semgrep rules only)
-    example: str | None = None  # `# ruleid:` / `# ok:` annotated Python for `semgrep --test`
-    constructs: list[str] = field(default_factory=list)  # what failed (mined rules)
-    base_message: str = ""  # the rule's own sentence, before the evidence is appended
-    impact: tuple[str, str] = ("INFO", "")  # (severity, why) from production impact alone, before measurement
-    parts: list[MinedPart] = field(default_factory=list)  # mined rules: one per failing construct
+    sites: tuple[CrashSite, ...]
 
     def __post_init__(self):
-        if self.impact == ("INFO", ""):
-            self.impact = (self.severity, self.severity_reason)
+        _freeze(self, sites=self.sites)
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    engine: Engine
+    origin: Origin
+    failure_class: str
+    severity: Severity
+    severity_reason: str
+    message: str
+    cluster_ids: tuple[str, ...]
+    evidence: Mapping[str, Any]  # JSON-ready: ids, counts, dates, example locations
+    body: SemgrepRule | None = None  # the semgrep rule (semgrep rules only)
+    example: str | None = None  # `# ruleid:` / `# ok:` annotated Python for `semgrep --test`
+    constructs: tuple[str, ...] = ()  # what failed (mined rules)
+    base_message: str = ""  # the rule's own sentence, before the evidence is appended
+    impact: tuple[Severity, str] | None = None  # (severity, why) from production impact alone; default: as given
+    parts: tuple[MinedPart, ...] = ()  # mined rules: one per failing construct
+
+    def __post_init__(self):
+        _freeze(self, cluster_ids=self.cluster_ids, constructs=self.constructs, parts=self.parts)
+        if self.impact is None:
+            object.__setattr__(self, "impact", (self.severity, self.severity_reason))
 
     def manifest_entry(self) -> dict:
         return {
@@ -80,19 +99,26 @@ class Rule:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class RulePack:
-    rules: list[Rule]
-    evidence: dict[str, ClassEvidence]
-    ruff_codes: list[str]
-    banned_api: dict[str, str]  # dotted name -> message
-    fixes: dict[str, list[tuple[str, str]]]  # class -> [(failing line, fixed line)] from real fixes
-    version: str | None = None
-    notes: list[str] = field(default_factory=list)  # what could not be done, for people (no repository, ...)
+    rules: tuple[Rule, ...]
+    evidence: Mapping[str, ClassEvidence]  # by failure class, highest impact first
+    ruff_codes: tuple[str, ...]
+    banned_api: Mapping[str, str]  # dotted name -> message
+    fixes: Mapping[str, tuple[tuple[str, str], ...]]  # class -> (failing line, fixed line) from real fixes
+    version: str | None = None  # None until released
+    notes: tuple[str, ...] = ()  # what could not be done, for people (no repository, ...)
+
+    def __post_init__(self):
+        _freeze(self, rules=self.rules, ruff_codes=self.ruff_codes, notes=self.notes)
+        object.__setattr__(self, "fixes", {cls: tuple(pairs) for cls, pairs in self.fixes.items()})
+
+    def with_rules(self, rules: Iterable[Rule]) -> RulePack:
+        return replace(self, rules=tuple(rules))
 
     @property
-    def semgrep_rules(self) -> list[Rule]:
-        return [r for r in self.rules if r.engine == "semgrep"]
+    def semgrep_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.engine == "semgrep")
 
     def semgrep_document(self) -> dict:
         return {"rules": [r.body for r in self.semgrep_rules]}
@@ -131,7 +157,7 @@ def production_note(ev: ClassEvidence | ClusterImpact, clusters: list[str]) -> s
 
 
 def _catalog_rule(cls: str, ev: ClassEvidence) -> Rule:
-    cat = load_catalog()[cls]
+    cat = registry()[cls]
     ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
     severity, why = ev.severity()
     body = copy.deepcopy(cat.rule)
@@ -142,7 +168,7 @@ def _catalog_rule(cls: str, ev: ClassEvidence) -> Rule:
     body["paths"] = {"exclude": list(SEMGREP_TEST_EXCLUDES)}
     meta.update({"hindsight-origin": "catalog", "hindsight-evidence": yaml_safe(ev.summary()),
                  "hindsight-severity-reason": why})
-    example = cat.example_path.read_text(encoding="utf-8") if cat.example_path.exists() else None
+    example = cat.examples_path.read_text(encoding="utf-8")
     return Rule(cat.rule_id, "semgrep", "catalog", cls, severity, why, message, ids, ev.summary(), body, example,
                 base_message=cat.rule["message"])
 
@@ -227,9 +253,9 @@ def _assign_lines(source: str, line: int) -> list[int]:
     return sorted(best.values())
 
 
-def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list) -> list[Rule]:
+def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list[tuple[str, str]]) -> list[Rule]:
     rules = []
-    cat = load_catalog().get(ev.failure_class)
+    cat = registry().get(ev.failure_class)
     for cluster in ev.clusters:
         constructs: dict[str, tuple[Construct, str, tuple[str, int] | None, list[CrashSite]]] = {}
         for site in cluster.sites:
@@ -268,13 +294,15 @@ def _mined_rules(ev: ClassEvidence, sources: SourceCache, fixes: list) -> list[R
     return rules
 
 
-def _mined_rule(rule_id: str, ev: ClassEvidence, cluster: ClusterImpact, cid: str, parts: list[MinedPart], cat) -> Rule:
+def _mined_rule(rule_id: str, ev: ClassEvidence, cluster: ClusterImpact, cid: str, parts: Iterable[MinedPart],
+                cat: FailureClass | None) -> Rule:
     """The mined rule of `cluster` made of `parts` (its failing constructs)."""
+    parts = tuple(parts)
     severity, why = severity_for(cluster.event_count, cluster.incident_count, cluster.days_span)
     descriptions = [p.description for p in parts]  # code identifiers, capped
     locations = example_locations([s for p in parts for s in p.sites])
     fix = cat.meta.get("fix", "") if cat else ""
-    base = (f"This construct failed in production ({TITLES.get(ev.failure_class, ev.failure_class)}): "
+    base = (f"This construct failed in production ({cat.title if cat else ev.failure_class}): "
             f"{'; '.join(descriptions[:4])}, e.g. at {', '.join(locations[:3])}.")
     message = f"{base} {production_note(cluster, [cid])} Fix: {fix}"
     evidence = {
@@ -312,23 +340,25 @@ def narrow_mined(rule: Rule, pack: RulePack, keys: set[str]) -> Rule:
     ev = pack.evidence[rule.failure_class]
     cluster = next(c for c in ev.clusters if safe_identifier(c.cluster_id) == rule.cluster_ids[0])
     parts = [p for p in rule.parts if p.key in keys]
-    return _mined_rule(rule.rule_id, ev, cluster, rule.cluster_ids[0], parts, load_catalog().get(rule.failure_class))
+    return _mined_rule(rule.rule_id, ev, cluster, rule.cluster_ids[0], parts, registry().get(rule.failure_class))
 
 
-def _ruff_rules(evidence: dict[str, ClassEvidence]) -> tuple[list[Rule], list[str], dict[str, str]]:
+def _ruff_rules(evidence: Mapping[str, ClassEvidence]) -> tuple[list[Rule], list[str], dict[str, str]]:
     """One ruff rule per class (its built-in codes) and one per banned API, messages citing the evidence."""
     rules, codes, banned = [], [], {}
+    classes = registry()
     for cls, ev in evidence.items():
         severity, why = ev.severity()
         ids = [safe_identifier(c.cluster_id) for c in ev.clusters]
         note = production_note(ev, ids)
-        class_codes = RUFF_CODES.get(cls, ())
+        declared = classes[cls]
+        class_codes = declared.ruff_codes
         if class_codes:
             codes += class_codes
-            base = f"ruff {', '.join(class_codes)} ({TITLES[cls]})."
+            base = f"ruff {', '.join(class_codes)} ({declared.title})."
             rules.append(Rule(f"ruff.{cls}", "ruff", "builtin", cls, severity, why, f"{base} {note}", ids,
                               {**ev.summary(), "codes": list(class_codes)}, base_message=base))
-        for api, why_banned in BANNED_APIS.get(cls, {}).items():
+        for api, why_banned in declared.banned_apis.items():
             base = f"Hindsight: {api} {why_banned}."
             msg = f"{base} {note}"
             banned[api] = msg
@@ -345,7 +375,7 @@ def synthesize_rules(con: duckdb.DuckDBPyConnection, config: Config) -> RulePack
     evidence = gather_evidence(con)
     repos = repository_paths(con, config)
     sources = SourceCache(repos)
-    catalog = load_catalog()
+    catalog = registry()
     rules: list[Rule] = []
     fixes: dict[str, list[tuple[str, str]]] = {}
     for cls, ev in evidence.items():

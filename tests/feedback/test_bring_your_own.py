@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from models.failure_classes import REGISTRY_DIR as CATALOG_DIR
+from models.failure_classes import load_registry as load_catalog
 from models.feedback import release_rules
-from models.feedback.catalog import CATALOG_DIR, load_catalog
 from models.feedback.checks import check_semgrep_valid
 from models.feedback.pack import PackValidationError, latest_pack
 from models.feedback.sarif import validate_sarif
@@ -190,11 +191,11 @@ def test_released_pack_drops_into_a_real_repository(released, tmp_path):
 @pytest.fixture
 def broken_catalog(tmp_path, monkeypatch):
     """A copy of the catalog whose timeout rule the test breaks; the real catalog is restored afterwards."""
-    from models.feedback import catalog
+    from models.failure_classes import load as catalog
 
     copy = tmp_path / "catalog"
     shutil.copytree(CATALOG_DIR, copy)
-    monkeypatch.setattr(catalog, "CATALOG_DIR", copy)
+    monkeypatch.setattr(catalog, "REGISTRY_DIR", copy)
     load_catalog.cache_clear()
     yield copy / "missing_http_timeout.yaml"
     load_catalog.cache_clear()

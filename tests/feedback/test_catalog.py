@@ -7,28 +7,29 @@ import re
 import pytest
 import yaml
 
-from models.feedback.catalog import CATALOG_DIR, FAILURE_CLASSES, load_catalog
+from models.failure_classes import REGISTRY_DIR as CATALOG_DIR
+from models.failure_classes import registry
 from models.feedback.checks import run_annotated_examples
 from models.feedback.tools import semgrep_test
 
 
 def test_every_catalog_class_has_a_rule_with_positive_and_negative_examples():
-    catalog = load_catalog()
-    assert set(catalog) == set(FAILURE_CLASSES)
-    for cls, rule in catalog.items():
+    catalog = registry()
+    assert set(catalog.ids) == {p.stem for p in CATALOG_DIR.glob("*.yaml")} and len(catalog) == 12
+    for cls, rule in catalog.by_id.items():
         assert rule.rule_id == f"hindsight.catalog.{cls}"
         assert rule.meta["hindsight-class"] == cls
         assert rule.meta["fix"] and rule.meta["do"] and rule.meta["dont"]
-        example = rule.example_path.read_text()
+        example = rule.examples_path.read_text()
         assert len(re.findall(rf"# ruleid: {re.escape(rule.rule_id)}$", example, re.MULTILINE)) >= 1, cls
         assert len(re.findall(rf"# ok: {re.escape(rule.rule_id)}$", example, re.MULTILINE)) >= 1, cls
-        yaml.safe_load(rule.example_path.with_suffix(".yaml").read_text())
+        yaml.safe_load(rule.examples_path.with_suffix(".yaml").read_text())
 
 
 def test_catalog_rules_match_positives_and_not_negatives(tmp_path):
     """One real semgrep run of all 12 catalog rules over their annotated examples: every `# ruleid:`
     line matches, no `# ok:` line matches, nothing unannotated matches (the `--test` verdict)."""
-    pairs = [(CATALOG_DIR / f"{c}.yaml", CATALOG_DIR / f"{c}.py") for c in FAILURE_CLASSES]
+    pairs = [(CATALOG_DIR / f"{c}.yaml", CATALOG_DIR / f"{c}.py") for c in registry().ids]
     assert run_annotated_examples(pairs, tmp_path) == []
 
 
@@ -48,4 +49,4 @@ def test_catalog_rules_pass_semgrep_scan_test():
     proc = semgrep_test(CATALOG_DIR)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert f"{len(FAILURE_CLASSES)}/{len(FAILURE_CLASSES)}: ✓ All tests passed" in out
+    assert f"{len(registry())}/{len(registry())}: ✓ All tests passed" in out

@@ -43,7 +43,7 @@ def test_evaluation_numbers_on_the_known_world(released):
 def test_heldout_by_cluster_counts_a_mined_rule_on_another_cluster(world, warehouse):
     """A mined rule earns held-out evidence on a different cluster of its class, not on its own sites."""
     pack = synthesize_rules(warehouse, world.config)
-    pack.rules = [r for r in pack.rules if r.rule_id == "hindsight.mined.missing_http_timeout.c-000001"]
+    pack = pack.with_rules(r for r in pack.rules if r.rule_id == "hindsight.mined.missing_http_timeout.c-000001")
     ev = evaluate(warehouse, world.config, pack, record=False)
     score = ev.rules["hindsight.mined.missing_http_timeout.c-000001"]
     assert (score.own_flagged, score.own_sites) == (1, 1)  # requests.get: its own site

@@ -4,6 +4,7 @@ prompt injection never surfaces outside a quoted evidence block."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import yaml
 
@@ -139,7 +140,7 @@ def test_guidance_without_a_repository_shows_the_stored_failing_code(tmp_path, w
     bare = Config(root=tmp_path, warehouse=tmp_path / "w.duckdb", exports_dir=tmp_path / "exports", repositories=())
     pack = synthesize_rules(warehouse, bare)
     assert not [r for r in pack.rules if r.origin == "mined"] and "no repository configured" in pack.notes[0]
-    pack.version = "test"
+    pack = replace(pack, version="test")
     agents = render_guidance(pack, crash_code(warehouse))["AGENTS.md"][1]
     assert "Don't (failed in production, `shop:shop/db.py:2`): `cur.execute(f\"SELECT * FROM orders WHERE id = '{order_id}'\")`" in agents
     assert "Do (the catalog fix): `cur.execute(\"SELECT * FROM orders WHERE id = ?\", [order_id])`" in agents

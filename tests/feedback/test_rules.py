@@ -46,7 +46,7 @@ def test_pack_has_catalog_and_mined_rule_for_each_observed_class(world, warehous
 
 def test_mined_rules_match_their_crash_sites_and_not_the_fixes(world, warehouse, tmp_path):
     pack = synthesize_rules(warehouse, world.config)
-    pack.rules = [r for r in pack.rules if r.origin == "mined"]
+    pack = pack.with_rules(r for r in pack.rules if r.origin == "mined")
     sg, _ = write_linter_configs(pack, tmp_path / "cfg")
     scan = tmp_path / "scan"
     git_archive(world.repo, world.failing, scan / "failing")

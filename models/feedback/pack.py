@@ -24,7 +24,7 @@ from models.feedback import render
 from models.feedback.sarif import build_sarif
 from models.feedback.validation import SARIF_FILE, PackValidationError, validate_pack_dir
 from models.sources.scrub import scrub_json
-from models.warehouse import read_sql
+from models.warehouse import read_sql, unit_of_work
 
 __all__ = ["SARIF_FILE", "ExportResult", "PackValidationError", "export_pack", "latest_pack"]
 MANIFEST_FILE = "manifest.json"
@@ -370,16 +370,14 @@ def export_pack(
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
     try:
-        con.execute("BEGIN TRANSACTION")
-        record_pack(con, pack, target, manifest, log)
-        if evaluation is not None:
-            from models.feedback.evaluation import record_evaluation
+        with unit_of_work(con):
+            record_pack(con, pack, target, manifest, log)
+            if evaluation is not None:
+                from models.feedback.evaluation import record_evaluation
 
-            evaluation.pack_version = version
-            record_evaluation(con, evaluation)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
+                evaluation.pack_version = version
+                record_evaluation(con, evaluation)
+    except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     return ExportResult(version, target, True, log, list(pack.notes))

@@ -56,12 +56,12 @@ def test_commit_reads_inputs_by_name_and_unregisters(tmp_path):
 def test_failure_mid_unit_leaves_no_rows_and_no_views(tmp_path, failure):
     con = _db(tmp_path / "w.duckdb")
     con.execute("INSERT INTO t VALUES (0, 'kept')")
-    with pytest.raises(type(failure)):
-        with unit_of_work(con, uow_rows=pl.DataFrame({"id": [1, 2], "name": ["a", "b"]})):
-            con.execute("INSERT INTO t SELECT * FROM uow_rows")
-            con.execute("DELETE FROM t WHERE id = 0")
-            assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 2  # written inside the unit ...
-            raise failure
+    rows = pl.DataFrame({"id": [1, 2], "name": ["a", "b"]})
+    with pytest.raises(type(failure)), unit_of_work(con, uow_rows=rows):
+        con.execute("INSERT INTO t SELECT * FROM uow_rows")
+        con.execute("DELETE FROM t WHERE id = 0")
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 2  # written inside the unit ...
+        raise failure
     assert con.execute("SELECT id, name FROM t").fetchall() == [(0, "kept")]  # ... and rolled back
     assert "uow_rows" not in _views(con)
     with unit_of_work(con):  # the connection is usable again: no transaction was left open
@@ -73,29 +73,27 @@ def test_failure_mid_unit_leaves_no_rows_and_no_views(tmp_path, failure):
 
 def test_failing_statement_rolls_back_earlier_statements(tmp_path):
     con = _db(tmp_path / "w.duckdb")
-    with pytest.raises(duckdb.Error):
-        with unit_of_work(con):
-            con.execute("INSERT INTO t VALUES (1, 'a')")
-            con.execute("INSERT INTO t SELECT * FROM no_such_table")
+    with pytest.raises(duckdb.Error), unit_of_work(con):
+        con.execute("INSERT INTO t VALUES (1, 'a')")
+        con.execute("INSERT INTO t SELECT * FROM no_such_table")
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
 
 
 def test_nested_unit_is_refused_and_the_outer_one_still_rolls_back(tmp_path):
     con = _db(tmp_path / "w.duckdb")
-    with pytest.raises(NestedUnitOfWork, match="already open"):
-        with unit_of_work(con):
-            con.execute("INSERT INTO t VALUES (1, 'outer')")
-            with unit_of_work(con, uow_inner=pl.DataFrame({"id": [2], "name": ["inner"]})):
-                pytest.fail("a nested unit must not start")
+    with pytest.raises(NestedUnitOfWork, match="already open"), unit_of_work(con):
+        con.execute("INSERT INTO t VALUES (1, 'outer')")
+        with unit_of_work(con, uow_inner=pl.DataFrame({"id": [2], "name": ["inner"]})):
+            pytest.fail("a nested unit must not start")
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     assert "uow_inner" not in _views(con)
 
 
 def test_registration_failure_is_rolled_back_and_earlier_names_unregistered(tmp_path):
     con = _db(tmp_path / "w.duckdb")
-    with pytest.raises(Exception):  # noqa: B017 - DuckDB's error type for an unscannable object varies by version
-        with unit_of_work(con, uow_ok=pa.table({"id": [1]}), uow_bad=object()):
-            pytest.fail("the block must not run")
+    inputs = {"uow_ok": pa.table({"id": [1]}), "uow_bad": object()}
+    with pytest.raises(Exception), unit_of_work(con, **inputs):  # noqa: B017 - DuckDB's error type for an unscannable object
+        pytest.fail("the block must not run")
     assert "uow_ok" not in _views(con)
     with unit_of_work(con):  # no transaction left open
         pass
@@ -103,10 +101,9 @@ def test_registration_failure_is_rolled_back_and_earlier_names_unregistered(tmp_
 
 def test_registered_unregisters_on_failure(tmp_path):
     con = _db(tmp_path / "w.duckdb")
-    with pytest.raises(KeyboardInterrupt):
-        with registered(con, uow_reg=pa.table({"id": [1]})):
-            assert con.execute("SELECT count(*) FROM uow_reg").fetchone()[0] == 1
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), registered(con, uow_reg=pa.table({"id": [1]})):
+        assert con.execute("SELECT count(*) FROM uow_reg").fetchone()[0] == 1
+        raise KeyboardInterrupt
     assert "uow_reg" not in _views(con)
 
 
@@ -125,10 +122,9 @@ def test_execute_reads_only_the_named_inputs_without_a_catalog_change(tmp_path):
 
 def test_execute_inside_a_unit_rolls_back_with_it(tmp_path):
     con = _db(tmp_path / "w.duckdb")
-    with pytest.raises(RuntimeError):
-        with unit_of_work(con):
-            execute(con, "INSERT INTO t SELECT * FROM batch", batch=pa.table({"id": [1], "name": ["a"]}))
-            raise RuntimeError("after the insert")
+    with pytest.raises(RuntimeError), unit_of_work(con):
+        execute(con, "INSERT INTO t SELECT * FROM batch", batch=pa.table({"id": [1], "name": ["a"]}))
+        raise RuntimeError("after the insert")
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
 
 

@@ -201,3 +201,17 @@ def test_no_stage_opens_transactions_or_registers_by_hand():
                 if forbidden.search(line):
                     found.append(f"{rel}:{no}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_failed_snapshot_keeps_the_old_one_and_leaves_no_temp_file(warehouse, warehouse_path, monkeypatch):
+    from models.warehouse import snapshot
+
+    first = snapshot.publish_snapshot(warehouse, warehouse_path)
+    before = first.read_bytes()
+    monkeypatch.setattr(snapshot, "MATERIALIZED", {"failure_events": "no_such_column"})  # fails mid-copy
+    with pytest.raises(duckdb.Error):
+        snapshot.publish_snapshot(warehouse, warehouse_path)
+    assert first.read_bytes() == before
+    assert not [p.name for p in warehouse_path.parent.iterdir() if p.name.endswith((".tmp", ".tmp.wal"))]
+    assert warehouse.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'hindsight_snapshot'"
+                             ).fetchone()[0] == 0

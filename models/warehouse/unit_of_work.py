@@ -98,6 +98,7 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, /, **i
     caller can never be read by mistake (and the relation keeps the inputs alive until it is read).
     """
     scope = {name: _arrow(value) for name, value in inputs.items()}
+    con.complete()  # as `con.execute` does: a result the caller left unread (a `fetchone()`) is finished first
     env = {"_hs_con": con, "_hs_sql": sql, "_hs_params": params}
     exec(_EXECUTE, env, scope)  # noqa: S102 - constant code; its scope is what makes the input names explicit
     return scope["_hs_result"]

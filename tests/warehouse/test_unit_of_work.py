@@ -120,6 +120,15 @@ def test_execute_reads_only_the_named_inputs_without_a_catalog_change(tmp_path):
     assert con.execute("SELECT id FROM t").fetchall() == [(1,)]
 
 
+def test_execute_after_an_unread_result_like_con_execute(tmp_path):
+    con = _db(tmp_path / "w.duckdb")
+    con.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+    with unit_of_work(con):
+        assert con.execute("SELECT id FROM t ORDER BY id").fetchone() == (1,)  # one row read, one left
+        execute(con, "INSERT INTO t SELECT * FROM batch", batch=pa.table({"id": [3], "name": ["c"]}))
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 3
+
+
 def test_execute_inside_a_unit_rolls_back_with_it(tmp_path):
     con = _db(tmp_path / "w.duckdb")
     with pytest.raises(RuntimeError), unit_of_work(con):

@@ -20,7 +20,7 @@ a read).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
@@ -52,7 +52,7 @@ def registered(con: duckdb.DuckDBPyConnection, **inputs: Any) -> Iterator[duckdb
             names.append(name)
         yield con
     except BaseException:
-        con.abort()  # the block failed: the rest of a result it left unread is of no use, and would block unregister
+        _abort(con)  # the block failed: the rest of a result it left unread is of no use, and would block unregister
         raise
     finally:
         for name in reversed(names):
@@ -79,11 +79,15 @@ def unit_of_work(con: duckdb.DuckDBPyConnection, **inputs: Any) -> Iterator[duck
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """ROLLBACK, unless the transaction already ended (a failed COMMIT ends it): the first error is the one raised."""
-    try:
-        con.abort()
+    _abort(con)
+    with suppress(duckdb.TransactionException):
         con.execute("ROLLBACK")
-    except duckdb.TransactionException:
-        pass
+
+
+def _abort(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the unread rest of the last `con.execute` result; never hides the error being raised."""
+    with suppress(duckdb.Error):
+        con.abort()
 
 
 _EXECUTE = compile("_hs_result = _hs_con.sql(_hs_sql, params=_hs_params)", "<warehouse.execute>", "exec")

@@ -106,7 +106,7 @@ def load_world(
 
 def pairwise(con) -> dict:
     both, same_cluster, same_bug, clusters, bugs, events = con.execute(
-        read_sql("queries/clusters/select_pairwise_scores.sql")
+        read_sql("queries/clusters/select_pairwise_scores")
     ).fetchall()[0]
     return {
         "precision": round(both / same_cluster, 4) if same_cluster else 1.0,

@@ -21,7 +21,7 @@ import polars as pl
 
 from models.attribution.gitrepo import BlameCommit, BlameLine, GitError, GitRepo
 from models.config import Config
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +82,10 @@ def store_blames(
         schema=_COMMITS,
         orient="row",
     )
-    con.register("attr_blame_lines", lines.to_arrow())
-    con.register("attr_blamed_files", files.to_arrow())
-    con.register("attr_blame_commits", commits.to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with unit_of_work(con, attr_blame_lines=lines, attr_blamed_files=files, attr_blame_commits=commits):
         run_sql_file(con, "queries/attribution/insert_blame_lines")
         run_sql_file(con, "queries/attribution/insert_blame_commits")
         run_sql_file(con, "queries/attribution/insert_blamed_files")
-        con.execute("COMMIT")
-    finally:
-        for name in ("attr_blame_lines", "attr_blamed_files", "attr_blame_commits"):
-            con.unregister(name)
     return lines.height
 
 
@@ -184,12 +176,10 @@ def blame_pending(
                     stats["lines"] += store_blames(con, repo, done, gits[repo].shallow_commits())
                     stats["files_blamed"] += len(done)
         if failed:
-            con.register(
-                "attr_blame_failed",
-                pl.DataFrame(failed, schema=["repo", "revision", "path", "detail"], orient="row").to_arrow(),
+            execute(
+                con, read_sql("queries/attribution/update_blame_failed"),
+                attr_blame_failed=pl.DataFrame(failed, schema=["repo", "revision", "path", "detail"], orient="row"),
             )
-            run_sql_file(con, "queries/attribution/update_blame_failed")
-            con.unregister("attr_blame_failed")
             stats["failed"] = len(failed)
         # Lines blamed to a shallow clone's edge (cached now or in an earlier run): not known who wrote them.
         shallow = any(g.shallow_commits() for g in gits.values())

@@ -38,7 +38,7 @@ from models.attribution import paths as P
 from models.attribution.gitrepo import GitError, GitRepo
 from models.config import RepositoryConfig
 from models.history.releases import ReleaseHint, release_hint
-from models.warehouse import read_sql
+from models.warehouse import execute, read_sql
 
 log = logging.getLogger(__name__)
 
@@ -303,11 +303,7 @@ def infer_revisions(
     )
     if todo.is_empty():
         return events
-    con.register("attr_infer_events", todo.select("event_id").to_arrow())
-    try:
-        frames = con.sql(read_sql("queries/attribution/select_inference_frames")).pl()
-    finally:
-        con.unregister("attr_infer_events")
+    frames = execute(con, read_sql("queries/attribution/select_inference_frames"), attr_infer_events=todo.select("event_id")).pl()
     keys_of: dict[str, list[FrameKey]] = {}
     for f in frames.iter_rows(named=True):
         key = (

@@ -22,7 +22,7 @@ from models.attribution import paths as P
 from models.attribution.gitrepo import GitError, GitRepo
 from models.config import Config, RepositoryConfig
 from models.history.releases import place_release
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -349,9 +349,10 @@ def _retry_on_new_history(con: duckdb.DuckDBPyConnection, config: Config) -> dic
         stored = con.execute(read_sql("queries/attribution/select_state"), [f"history:{repo.name}"]).fetchall()
         if digest is None or (stored and stored[0][0] == digest):
             continue
-        run_sql_file(con, "queries/attribution/delete_shallow_blames", [repo.name])
-        run_sql_file(con, "queries/attribution/reset_shallow_boundaries", [repo.name])
-        run_sql_file(con, "queries/attribution/delete_retryable_resolutions", [repo.name, list(RETRY_ON_HISTORY)])
+        with unit_of_work(con):
+            run_sql_file(con, "queries/attribution/delete_shallow_blames", [repo.name])
+            run_sql_file(con, "queries/attribution/reset_shallow_boundaries", [repo.name])
+            run_sql_file(con, "queries/attribution/delete_retryable_resolutions", [repo.name, list(RETRY_ON_HISTORY)])
         changed[repo.name] = digest
     return changed
 
@@ -395,8 +396,7 @@ def resolve_frames(
             return infer_revisions(con, config, gits, resolvers, with_release)
 
         revs = event_revisions(con, config, gits, events, time_fallback, infer=infer)
-        con.register("attr_event_revisions", revs.to_arrow())
-        run_sql_file(con, "queries/attribution/create_pending_frames")
+        execute(con, read_sql("queries/attribution/create_pending_frames"), attr_event_revisions=revs)
         keys = con.sql(read_sql("queries/attribution/select_pending_frame_keys")).pl()
         results = []
         columns = ("key_id", "repo", "revision", "abs_path", "filename", "lineno", "context_line", "pre_context")
@@ -407,13 +407,9 @@ def resolve_frames(
         result_frame = pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row")
         if on_placed is not None:
             on_placed(_unblamed(con, keys, result_frame))
-        con.register("attr_key_results", result_frame.to_arrow())
-        con.execute("BEGIN TRANSACTION")
-        run_sql_file(con, "queries/attribution/insert_frame_resolutions")
-        con.execute("COMMIT")
+        with unit_of_work(con, attr_key_results=result_frame):
+            run_sql_file(con, "queries/attribution/insert_frame_resolutions")
         frames = con.sql(read_sql("queries/attribution/count_pending_frames")).fetchall()[0][0]
-        con.unregister("attr_key_results")
-        con.unregister("attr_event_revisions")
         con.execute("DROP TABLE IF EXISTS attr_pending_frames")
         _store_history_digests(con, changed)
         counts.update(
@@ -439,11 +435,7 @@ def _unblamed(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, results: pl.Da
     )
     if placed.is_empty():
         return {}
-    con.register("attr_placed_lines", placed.to_arrow())
-    try:
-        rows = con.execute(read_sql("queries/attribution/select_placed_unblamed_lines")).fetchall()
-    finally:
-        con.unregister("attr_placed_lines")
+    rows = execute(con, read_sql("queries/attribution/select_placed_unblamed_lines"), attr_placed_lines=placed).fetchall()
     files: dict[tuple[str, str, str], list[int]] = {}
     for repo, revision, path, line in rows:
         files.setdefault((repo, revision, path), []).append(line)

@@ -19,7 +19,7 @@ import polars as pl
 from models.attribution.gitrepo import GitError, GitRepo
 from models.attribution.szz import find_fix_commit, szz
 from models.config import Config
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,7 @@ def score_suspects(
     fix_clusters = con.sql(read_sql("queries/attribution/select_fix_clusters")).to_arrow_table()
     cands = []
     if fix_clusters.num_rows:
-        con.register("attr_fix_clusters", fix_clusters)
-        cands = con.sql(read_sql("queries/attribution/select_fix_candidates")).fetchall()
-        con.unregister("attr_fix_clusters")
+        cands = execute(con, read_sql("queries/attribution/select_fix_candidates"), attr_fix_clusters=fix_clusters).fetchall()
     if cands:
         own = gits is None
         gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
@@ -195,14 +193,9 @@ def score_suspects(
 
     rows = [r for rs in by_cluster.values() for r in rs[: s["top_n"]]]
     frame = pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)
-    con.register("attr_suspects", frame.select(list(_SCHEMA)).to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with unit_of_work(con, attr_suspects=frame.select(list(_SCHEMA))):
         run_sql_file(con, "queries/attribution/delete_suspect_scores")
         run_sql_file(con, "queries/attribution/insert_suspect_scores")
-        con.execute("COMMIT")
-    finally:
-        con.unregister("attr_suspects")
     run_sql_file(con, "queries/attribution/upsert_state", ["suspects", _digest(con, s)])
     return {
         "clusters": len(by_cluster),

@@ -26,7 +26,7 @@ from models.clusters.documents import Signature, load_signatures
 from models.clusters.settings import ClusterSettings
 from models.clusters.similarity import UnionFind, similar_pairs
 from models.config import Config
-from models.warehouse import run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 ID_PREFIX = "C-"
 
@@ -57,7 +57,7 @@ class _Assigner:
             cid: into
             for cid, into in con.execute("SELECT cluster_id, merged_into FROM core.clusters").fetchall()
         }
-        top = run_sql_file(con, "queries/clusters/select_highest_cluster_number.sql").fetchall()[0][0]
+        top = run_sql_file(con, "queries/clusters/select_highest_cluster_number").fetchall()[0][0]
         self.next_number = int(top or 0) + 1
         self.new_members: list[tuple[str, str, str]] = []
         self.new_clusters: list[str] = []
@@ -117,7 +117,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection, sigs: list[Signature], is_new: l
     """Signatures that replaced clustered ones inherit their cluster (see the module docstring).
     Re-applying an edge on a later run changes nothing: its two ends already share a cluster."""
     kinds = {s.signature: (i, s.kind) for i, s in enumerate(sigs)}
-    for old, new in run_sql_file(con, "queries/clusters/select_signature_lineage.sql").fetchall():
+    for old, new in run_sql_file(con, "queries/clusters/select_signature_lineage").fetchall():
         if old not in a.members or new not in kinds:
             continue
         inherited = a.resolve(a.members[old])
@@ -135,23 +135,21 @@ def _carry_over(con: duckdb.DuckDBPyConnection, sigs: list[Signature], is_new: l
 
 def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) -> None:
     now = _now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with unit_of_work(con):
         if a.new_clusters:
-            con.register("_new_clusters", pa.table({"cluster_id": a.new_clusters}))
-            con.execute(
+            execute(
+                con,
                 "INSERT INTO core.clusters (cluster_id, status, failure_class, created_at, updated_at)"
                 " SELECT cluster_id, 'active', 'unknown', ?, ? FROM _new_clusters",
                 [now, now],
+                _new_clusters=pa.table({"cluster_id": a.new_clusters}),
             )
-            con.unregister("_new_clusters")
         if a.new_members:
             sig, kind, cid = (list(x) for x in zip(*a.new_members, strict=True))
-            con.register(
-                "_new_members", pa.table({"signature": sig, "signature_kind": kind, "cluster_id": cid})
+            execute(
+                con, "INSERT INTO core.cluster_members SELECT *, ? FROM _new_members", [now],
+                _new_members=pa.table({"signature": sig, "signature_kind": kind, "cluster_id": cid}),
             )
-            con.execute("INSERT INTO core.cluster_members SELECT *, ? FROM _new_members", [now])
-            con.unregister("_new_members")
         for old, survivor, sim in a.merges:
             con.execute(
                 "UPDATE core.clusters SET status = 'merged', merged_into = ?, updated_at = ? WHERE cluster_id = ?",
@@ -163,14 +161,8 @@ def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) 
                 "UPDATE core.cluster_members SET cluster_id = ? WHERE cluster_id = ?", [survivor, old]
             )
             con.execute("INSERT INTO core.cluster_merges VALUES (?, ?, ?, ?)", [old, survivor, sim, now])
-        con.register("_features", _features_table(sigs))
-        run_sql_file(con, "queries/clusters/insert_signature_features.sql")
-        con.unregister("_features")
-        run_sql_file(con, "queries/clusters/update_cluster_stats.sql", [now])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        execute(con, read_sql("queries/clusters/insert_signature_features"), _features=_features_table(sigs))
+        run_sql_file(con, "queries/clusters/update_cluster_stats", [now])
 
 
 def build_clusters(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> dict:

@@ -58,7 +58,7 @@ def register_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Temp macros on this connection: the signatures stage's `hs_parameterize` (one implementation of
     Sentry's message parameterization for the whole platform) and our `hs_match_key` on top of it."""
     install_parameterize(con)
-    run_sql_file(con, "queries/clusters/create_match_key_macro.sql")
+    run_sql_file(con, "queries/clusters/create_match_key_macro")
 
 
 def normalize_type(exc_type: str | None) -> str | None:
@@ -194,10 +194,10 @@ def load_signatures(con: duckdb.DuckDBPyConnection, error_levels: tuple[str, ...
     register_macros(con)
     fp_sql = (
         "SELECT *, hs_parameterize(exception_value) AS param_value, hs_parameterize(message) AS param_message"
-        f" FROM ({read_sql('queries/clusters/select_fingerprint_signatures.sql')})"
+        f" FROM ({read_sql('queries/clusters/select_fingerprint_signatures')})"
     )
     sigs = [_fingerprint_signature(r) for r in _rows(con, fp_sql)]
-    tpl_sql = read_sql("queries/clusters/select_template_signatures.sql")
+    tpl_sql = read_sql("queries/clusters/select_template_signatures")
     for row in _rows(con, tpl_sql, [list(error_levels)]):
         if row["n_records_without_event"] == 0 and row["linked_fingerprint"] is None:
             continue  # a generic line over tracebacks of several bugs: its records cluster through their events

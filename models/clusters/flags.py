@@ -12,25 +12,20 @@ import duckdb
 
 from models.clusters.settings import ClusterSettings
 from models.config import Config
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 
 def flag_clusters(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> dict:
     s = ClusterSettings.from_config(config)
     now = datetime.now(UTC).replace(tzinfo=None)
     params = [s.quiet_days, s.spike_baseline_days, s.spike_factor, s.spike_sigmas, s.spike_min_events]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with unit_of_work(con):
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _flags AS {read_sql('queries/clusters/select_cluster_flags.sql')}",
+            f"CREATE OR REPLACE TEMP TABLE _flags AS {read_sql('queries/clusters/select_cluster_flags')}",
             params,
         )
-        run_sql_file(con, "queries/clusters/delete_stale_flags.sql")
-        run_sql_file(con, "queries/clusters/upsert_flags.sql", [now])
+        run_sql_file(con, "queries/clusters/delete_stale_flags")
+        run_sql_file(con, "queries/clusters/upsert_flags", [now])
         counts = dict(con.execute("SELECT flag, count(*) FROM _flags GROUP BY flag").fetchall())
         con.execute("DROP TABLE _flags")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {flag: int(counts.get(flag, 0)) for flag in ("new", "regression", "spike")}

@@ -36,7 +36,7 @@ from models.feedback.mining import enclosing_function, map_line
 from models.feedback.render import write_linter_configs
 from models.feedback.safety import safe_identifier
 from models.feedback.tools import Finding, git, git_archive, ruff_check, semgrep_scan
-from models.warehouse import read_sql
+from models.warehouse import read_sql, unit_of_work
 
 if TYPE_CHECKING:
     from models.feedback.synthesis import RulePack
@@ -261,7 +261,8 @@ def evaluate_pack(con: duckdb.DuckDBPyConnection, config: Config, pack: RulePack
     """Recall on crash sites (held out by cluster and own), false positives on fixed lines, noise at HEAD."""
     ev = score(scan_pack(con, config, pack), pack)
     if record:
-        record_evaluation(con, ev)
+        with unit_of_work(con):
+            record_evaluation(con, ev)
     return ev
 
 

@@ -25,7 +25,7 @@ from models.feedback import render
 from models.feedback.sarif import build_sarif
 from models.feedback.validation import SARIF_FILE, PackValidationError, validate_pack_dir
 from models.sources.scrub import scrub_json
-from models.warehouse import read_sql
+from models.warehouse import read_sql, unit_of_work
 
 if TYPE_CHECKING:
     from models.feedback.evaluation import Evaluation
@@ -379,15 +379,13 @@ def export_pack(
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
     try:
-        con.execute("BEGIN TRANSACTION")
-        record_pack(con, pack, target, manifest, log)
-        if evaluation is not None:
-            from models.feedback.evaluation import record_evaluation
+        with unit_of_work(con):
+            record_pack(con, pack, target, manifest, log)
+            if evaluation is not None:
+                from models.feedback.evaluation import record_evaluation
 
-            record_evaluation(con, replace(evaluation, pack_version=version))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
+                record_evaluation(con, replace(evaluation, pack_version=version))
+    except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     return ExportResult(version, target, True, log, list(pack.notes), pack)

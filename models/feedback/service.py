@@ -30,7 +30,7 @@ from models.feedback.selection import finalize_rules, select_rules
 from models.feedback.synthesis import RulePack, synthesize_rules
 from models.feedback.tools import git
 from models.feedback.validation import semgrep_problems
-from models.warehouse import read_sql
+from models.warehouse import read_sql, unit_of_work
 
 NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no active clusters): nothing to export"
 NOTHING_RELEASED = "no rule pack has been released yet: run `hindsight export rules` (or the pipeline, `hindsight run`)"
@@ -180,7 +180,8 @@ def release_guidance(
     write_guidance(files, out, merge=False)
     if into_repo is not None:
         write_guidance(files, Path(into_repo), merge=True)
-    record_guidance(con, pack.version, files)
+    with unit_of_work(con):
+        record_guidance(con, pack.version, files)
     return GuidanceResult(pack.version, out, {rel: len(c.encode()) for rel, (_, c) in files.items()}, into_repo)
 
 

@@ -37,7 +37,7 @@ from models.history.markers import MarkerSet, classify_frame, load_markers
 from models.history.notes import notes_frame
 from models.history.redaction import scrub_classification, scrub_commits, scrub_paths
 from models.history.releases import release_commits_delta, release_rows
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 NOTES_REF = "refs/notes/ai"
 RETRY_CHUNK = 256  # commits per `git log` once the single streamed log failed
@@ -48,13 +48,9 @@ def _sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
     return run_sql_file(con, f"queries/history/{name}", params)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, sql_name: str, view: str, frame: pl.DataFrame) -> None:
-    """Bulk insert through a registered Arrow table (no row-by-row INSERT)."""
-    con.register(view, frame.to_arrow())
-    try:
-        _sql(con, sql_name)
-    finally:
-        con.unregister(view)
+def _insert(con: duckdb.DuckDBPyConnection, sql_name: str, **frame: pl.DataFrame) -> None:
+    """Bulk insert of one frame, read by the statement under its given name (no row-by-row INSERT)."""
+    execute(con, read_sql(f"queries/history/{sql_name}"), **frame)
 
 
 def _state(con: duckdb.DuckDBPyConnection, repo: str) -> dict:
@@ -104,9 +100,9 @@ def _store_batch(con, repo: str, batch: LogBatch, rescan: bool, markers: MarkerS
         return
     ai = scrub_classification(classify_frame(commits, markers))  # classified raw, stored scrubbed
     commits, files = scrub_commits(commits), scrub_paths(files, ("path", "old_path"))
-    _insert(con, "insert_commit_files.sql", "hs_files", files)  # before commits: it anti-joins them
-    _insert(con, "insert_commits.sql", "hs_commits", commits)
-    _insert(con, "insert_commit_ai.sql", "hs_ai", ai)
+    _insert(con, "insert_commit_files", hs_files=files)  # before commits: it anti-joins them
+    _insert(con, "insert_commits", hs_commits=commits)
+    _insert(con, "insert_commit_ai", hs_ai=ai)
     counts["commits_new"] += commits.height
     counts["files_new"] += files.height
     counts["ai_authored_new"] += int(ai["origin"].eq("ai_authored").sum())
@@ -202,7 +198,7 @@ def _ingest_notes(con, path, repo: str, notes: str | None) -> dict:
     blobs = git.read_blobs(path, [blob for blob, _ in pairs])
     ranges, skipped = notes_frame(repo, ((sha, blobs[b]) for b, sha in pairs if b in blobs))
     ranges = scrub_paths(ranges, ("path", "session_key"))
-    _insert(con, "insert_ai_line_ranges.sql", "hs_ranges", ranges)
+    _insert(con, "insert_ai_line_ranges", hs_ranges=ranges)
     return {"notes_read": len(pairs) - skipped, "notes_skipped": skipped}
 
 
@@ -210,7 +206,7 @@ def _reclassify(con: duckdb.DuckDBPyConnection, repo: str, markers: MarkerSet) -
     commits = con.sql(read_sql("queries/history/select_commit_identities"), params={"repo": repo}).pl()
     _sql(con, "delete_commit_ai", {"repo": repo})
     if commits.height:
-        _insert(con, "insert_commit_ai.sql", "hs_ai", scrub_classification(classify_frame(commits, markers)))
+        _insert(con, "insert_commit_ai", hs_ai=scrub_classification(classify_frame(commits, markers)))
     return commits.height
 
 
@@ -221,14 +217,14 @@ def _ingest_releases(con, path, repo: str, releases: pl.DataFrame, state: dict) 
     ).hexdigest()
     old = _sql(con, "select_releases", {"repo": repo}).fetchall() if state["releases_digest"] else []
     _sql(con, "delete_releases", {"repo": repo})
-    _insert(con, "insert_releases.sql", "hs_releases", releases)
+    _insert(con, "insert_releases", hs_releases=releases)
     if digest[:16] != state["releases_digest"]:
         new = _sql(con, "select_releases", {"repo": repo}).fetchall()
         drop, rows = release_commits_delta(path, repo, old, new)
         if not state["releases_digest"]:  # first computation: nothing stored is trusted
             _sql(con, "delete_repository_release_commits", {"repo": repo})
         _sql(con, "delete_release_commits", {"repo": repo, "releases": drop})
-        _insert(con, "insert_release_commits.sql", "hs_release_commits", rows)
+        _insert(con, "insert_release_commits", hs_release_commits=rows)
     return digest[:16]
 
 
@@ -263,8 +259,7 @@ def ingest_repository(
         "notes_skipped": 0,
     }
 
-    con.begin()
-    try:
+    with unit_of_work(con):
         if mode == "deepened":  # boundary commits whose parents arrived are read again, in full
             params = {"repo": repo, "shallow": sorted(shallow)}
             again = [r[0] for r in _sql(con, "select_unshallowed_commits", params).fetchall()]
@@ -300,10 +295,6 @@ def ingest_repository(
         )  # fmt: skip
         totals = _sql(con, "count_repository", {"repo": repo})
         counts.update(zip([d[0] for d in totals.description], totals.fetchall()[0]))
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
 

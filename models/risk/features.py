@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from models.risk.labels import FIX_PATTERN
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, registered, run_sql_file
 
 STANDARD = ["la", "ld", "lt", "ns", "nd", "nf", "entropy", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp"]
 AI_TOOLS = ["claude_code", "copilot_agent", "copilot", "cursor", "aider", "codex", "devin", "jules", "amp",
@@ -109,19 +109,15 @@ _REGISTERED = {"commits": COMMIT_SCHEMA, "files": FILE_SCHEMA, "hunks": HUNK_SCH
                "findings": FINDING_SCHEMA}  # fmt: skip
 
 
-def _prepare(
-    con: duckdb.DuckDBPyConnection,
-    repo: str,
-    targets: list[str] | None,
-    new: NewChanges,
-    pack_version: str | None,
-    production: Production,
-) -> None:
-    for name, schema in _REGISTERED.items():
-        frame = getattr(new, name).select(list(schema)).cast(schema)
-        con.register(f"risk_new_{name}", frame.to_arrow())
-    con.register("risk_crash_sites", production.crash_sites.select(list(CRASH_SITE_SCHEMA)).to_arrow())
-    con.register("risk_incident_links", production.incident_links.select(list(INCIDENT_SCHEMA)).to_arrow())
+def _inputs(new: NewChanges, production: Production) -> dict[str, pl.DataFrame]:
+    """The frames the feature SQL reads, by the names it reads them under."""
+    inputs = {f"risk_new_{name}": getattr(new, name).select(list(schema)).cast(schema) for name, schema in _REGISTERED.items()}
+    inputs["risk_crash_sites"] = production.crash_sites.select(list(CRASH_SITE_SCHEMA))
+    inputs["risk_incident_links"] = production.incident_links.select(list(INCIDENT_SCHEMA))
+    return inputs
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, repo: str, targets: list[str] | None, pack_version: str | None) -> None:
     params = {"repo": repo}
     run_sql_file(con, "queries/risk/create_src_commits", params)
     if targets is None:
@@ -129,18 +125,17 @@ def _prepare(
             "CREATE OR REPLACE TEMP TABLE risk_targets AS SELECT sha FROM risk_src_commits WHERE NOT is_merge"
         )
     else:
-        con.register("risk_targets_in", pl.DataFrame({"sha": targets}, schema={"sha": pl.Utf8}).to_arrow())
-        con.execute("CREATE OR REPLACE TEMP TABLE risk_targets AS SELECT DISTINCT sha FROM risk_targets_in")
-        con.unregister("risk_targets_in")
+        execute(
+            con, "CREATE OR REPLACE TEMP TABLE risk_targets AS SELECT DISTINCT sha FROM risk_targets_in",
+            risk_targets_in=pl.DataFrame({"sha": targets}, schema={"sha": pl.Utf8}),
+        )
     run_sql_file(con, "queries/risk/create_src_files", params)
     run_sql_file(con, "queries/risk/create_src_hunks", params)
     run_sql_file(con, "queries/risk/create_src_ai_ranges", params)
     run_sql_file(con, "queries/risk/create_src_findings", {**params, "pack": pack_version})
 
 
-def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
-    for name in [*(f"risk_new_{n}" for n in _REGISTERED), "risk_crash_sites", "risk_incident_links"]:
-        con.unregister(name)
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("risk_src_commits", "risk_src_files", "risk_src_hunks", "risk_src_ai_ranges", "risk_src_findings",
                   "risk_targets"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -161,16 +156,17 @@ def compute_features(
     `prod_cluster_ids`, `prod_paths`, `pack_rules`, `ai_tools`. `production` defaults to the warehouse's.
     """
     production = production if production is not None else load_production(con, repo)
-    _prepare(con, repo, targets, new or NewChanges(), pack_version, production)
-    try:
-        base = con.sql(
-            read_sql("queries/risk/select_features_standard"), params={"fix_pattern": FIX_PATTERN}
-        ).pl()
-        ai = con.sql(read_sql("queries/risk/select_features_ai")).pl()
-        prod = con.sql(read_sql("queries/risk/select_features_production")).pl()
-        pack = con.sql(read_sql("queries/risk/select_features_pack")).pl()
-    finally:
-        _cleanup(con)
+    with registered(con, **_inputs(new or NewChanges(), production)):
+        try:
+            _prepare(con, repo, targets, pack_version)
+            base = con.sql(
+                read_sql("queries/risk/select_features_standard"), params={"fix_pattern": FIX_PATTERN}
+            ).pl()
+            ai = con.sql(read_sql("queries/risk/select_features_ai")).pl()
+            prod = con.sql(read_sql("queries/risk/select_features_production")).pl()
+            pack = con.sql(read_sql("queries/risk/select_features_pack")).pl()
+        finally:
+            _drop_temp(con)
     out = base
     if ai.height:
         wide = ai.with_columns(pl.lit("ai_lines_") + pl.col("tool")).pivot(

@@ -25,7 +25,7 @@ from models.feedback.safety import safe_identifier
 from models.feedback.tools import ruff_check, semgrep_scan
 from models.history.redaction import scrub_paths
 from models.risk.gitdiff import read_files
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 SCAN_EXTENSIONS = (".py",)
 BATCH_COMMITS = 200
@@ -162,25 +162,12 @@ def scan_history(con: duckdb.DuckDBPyConnection, repo: str, repo_path: Path, pac
             },
             orient="row",
         )
-        con.register("risk_scans_batch", scans.to_arrow())
-        con.register(
-            "risk_findings_batch",
-            scrub_paths(found, ("path",))
-            .with_columns(pl.lit(repo).alias("repo"), pl.lit(pack.version).alias("pack_version"))
-            .to_arrow(),
+        rows = scrub_paths(found, ("path",)).with_columns(
+            pl.lit(repo).alias("repo"), pl.lit(pack.version).alias("pack_version")
         )
-        try:
-            con.begin()
-            try:
-                run_sql_file(con, "queries/risk/insert_pack_findings")
-                run_sql_file(con, "queries/risk/insert_pack_scans")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        finally:
-            con.unregister("risk_scans_batch")
-            con.unregister("risk_findings_batch")
+        with unit_of_work(con, risk_scans_batch=scans, risk_findings_batch=rows):
+            run_sql_file(con, "queries/risk/insert_pack_findings")
+            run_sql_file(con, "queries/risk/insert_pack_scans")
         stats["commits"] += len(shas)
         stats["findings"] += found.height
     return stats

@@ -14,7 +14,7 @@ import polars as pl
 from models.history.redaction import scrub_paths
 from models.risk.gitdiff import CommitDiff, stream_hunks
 from models.sources.scrub import scrub_text
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 BATCH_COMMITS = 500
 
@@ -43,20 +43,9 @@ def _store(con: duckdb.DuckDBPyConnection, repo: str, diffs: list[CommitDiff]) -
         schema=DIFF_SCHEMA,
         orient="row",
     )
-    con.register("risk_hunks_batch", hunks.to_arrow())
-    con.register("risk_diffs_batch", marks.to_arrow())
-    try:
-        con.begin()
-        try:
-            run_sql_file(con, "queries/risk/insert_hunks")
-            run_sql_file(con, "queries/risk/insert_diffs")
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.unregister("risk_hunks_batch")
-        con.unregister("risk_diffs_batch")
+    with unit_of_work(con, risk_hunks_batch=hunks, risk_diffs_batch=marks):
+        run_sql_file(con, "queries/risk/insert_hunks")
+        run_sql_file(con, "queries/risk/insert_diffs")
 
 
 def read_new_hunks(con: duckdb.DuckDBPyConnection, repo: str, path: Path) -> dict:

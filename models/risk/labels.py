@@ -31,7 +31,7 @@ from models.attribution.szz import _useful
 from models.history.git import GitError
 from models.history.redaction import scrub_paths
 from models.risk.gitdiff import blame_lines, file_lines
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +159,9 @@ def run_szz(
             },
             orient="row",
         )
-        con.register("risk_szz_fixes_batch", fixes.to_arrow())
-        con.register("risk_szz_links_batch", scrub_paths(links, ("path",)).to_arrow())
-        try:
-            con.begin()
-            try:
-                run_sql_file(con, "queries/risk/insert_szz_links")
-                run_sql_file(con, "queries/risk/insert_szz")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        finally:
-            con.unregister("risk_szz_fixes_batch")
-            con.unregister("risk_szz_links_batch")
+        with unit_of_work(con, risk_szz_fixes_batch=fixes, risk_szz_links_batch=scrub_paths(links, ("path",))):
+            run_sql_file(con, "queries/risk/insert_szz_links")
+            run_sql_file(con, "queries/risk/insert_szz")
         stats.update(st for _, (st, *_rest) in results)
     return dict(stats)
 

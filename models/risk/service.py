@@ -35,7 +35,7 @@ from models.risk.labels import labels as load_labels
 from models.risk.labels import run_szz
 from models.risk.model import RiskModel, train
 from models.risk.reasons import explain
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 MODEL_CODE_VERSION = 1  # bump when training changes: every repository retrains on the next run
 DEFAULTS = {"label_sources": ["production", "szz_fix"], "keep_versions": 3, "scan_pack": True, "workers": 2}
@@ -144,39 +144,28 @@ def _store_training(
         pl.Series("label", y.astype(bool)), pl.Series("label_sources", srcs, dtype=pl.List(pl.Utf8)),
     )  # fmt: skip
     scored = 0
-    con.register("risk_features_batch", feats.to_arrow())
-    try:
-        con.begin()
-        try:
-            run_sql_file(con, "queries/risk/insert_features")
-            if model is not None:
-                run_sql_file(con, "queries/risk/insert_model", {
-                    "repo": repo, "version": version, "digest": digest, "features_version": fv,
-                    "n_train": len(y), "n_positive": int(y.sum()), "params": json.dumps(model.to_dict()),
-                    "metrics": json.dumps(report, default=str),
-                })  # fmt: skip
-                scores = score_frame(model, frame).with_columns(
-                    pl.lit(repo).alias("repo"),
-                    pl.lit(version).alias("model_version"),
-                    pl.lit(True).alias("in_training"),
-                )
-                con.register("risk_scores_batch", scores.to_arrow())
-                run_sql_file(con, "queries/risk/insert_scores")
-                con.unregister("risk_scores_batch")
-                scored = scores.height
-                for name in ("delete_old_scores", "delete_old_features", "delete_old_models"):
-                    run_sql_file(con, f"queries/risk/{name}", {"repo": repo, "keep": keep})
-            run_sql_file(
-                con,
-                "queries/risk/upsert_state",
-                {"repo": repo, "digest": digest, "outcome": "trained" if model else "no_labels"},
+    with unit_of_work(con, risk_features_batch=feats):
+        run_sql_file(con, "queries/risk/insert_features")
+        if model is not None:
+            run_sql_file(con, "queries/risk/insert_model", {
+                "repo": repo, "version": version, "digest": digest, "features_version": fv,
+                "n_train": len(y), "n_positive": int(y.sum()), "params": json.dumps(model.to_dict()),
+                "metrics": json.dumps(report, default=str),
+            })  # fmt: skip
+            scores = score_frame(model, frame).with_columns(
+                pl.lit(repo).alias("repo"),
+                pl.lit(version).alias("model_version"),
+                pl.lit(True).alias("in_training"),
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.unregister("risk_features_batch")
+            execute(con, read_sql("queries/risk/insert_scores"), risk_scores_batch=scores)
+            scored = scores.height
+            for name in ("delete_old_scores", "delete_old_features", "delete_old_models"):
+                run_sql_file(con, f"queries/risk/{name}", {"repo": repo, "keep": keep})
+        run_sql_file(
+            con,
+            "queries/risk/upsert_state",
+            {"repo": repo, "digest": digest, "outcome": "trained" if model else "no_labels"},
+        )
     return scored
 
 

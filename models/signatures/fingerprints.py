@@ -32,7 +32,7 @@ from models.signatures.rules import (
     parse_stacktrace_rule,
 )
 from models.signatures.versions import fingerprint_grouping, register
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 Q = "queries/signatures/"
 _TEMP = (
@@ -155,49 +155,40 @@ BATCH_EVENTS = 500_000  # events per pass: bounds the memory of the temp tables 
 
 def _fingerprint_batch(con, fp_rules, st_rules, batch: int, version: str) -> int:
     """One pass over at most `batch` events without a fingerprint of `version`, in one transaction."""
-    con.execute("BEGIN")
     try:
-        run_sql_file(con, Q + "create_fp_todo", {"batch": batch, "version": version})
-        count = con.execute("SELECT count(*) FROM fp_todo").fetchone()[0]
-        if count:
-            run_sql_file(con, Q + "create_fp_frames_base")
-            sql, params = frames_sql(st_rules)
-            con.execute(sql, params)
-            run_sql_file(con, Q + "create_fp_stacks")
-            run_sql_file(con, Q + "create_fp_exceptions")
-            run_sql_file(con, Q + "create_fp_selection")
-            groups = con.execute(read_sql(Q + "select_fp_exception_groups")).fetchall()
-            if groups:
-                sel = _exception_group_selection(groups)
-                con.register(
-                    "fp_group_sel",
-                    pa.table(
-                        {
-                            "event_id": [s[0] for s in sel],
-                            "exception_index": pa.array([s[1] for s in sel], pa.int32()),
-                            "ord": pa.array([s[2] for s in sel], pa.int32()),
-                        }
-                    ),
-                )
-                con.execute(
-                    "INSERT INTO fp_selection SELECT event_id, exception_index, ord FROM fp_group_sel"
-                )
-                con.unregister("fp_group_sel")
-            run_sql_file(con, Q + "create_fp_default")
-            con.register("fp_rule_values", _rule_match(con, fp_rules))
-            regrouping = con.execute("SELECT bool_or(old_fingerprint IS NOT NULL) FROM fp_todo").fetchone()[0]
-            insert = read_sql(Q + "insert_event_fingerprints")
-            if regrouping:
-                insert = insert.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
-            con.execute(insert, {"version": version})
-            con.unregister("fp_rule_values")
-            if regrouping:
-                now = datetime.now(UTC).replace(tzinfo=None)
-                run_sql_file(con, Q + "insert_fingerprint_lineage", {"version": version, "now": now})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with unit_of_work(con):
+            run_sql_file(con, Q + "create_fp_todo", {"batch": batch, "version": version})
+            count = con.execute("SELECT count(*) FROM fp_todo").fetchone()[0]
+            if count:
+                run_sql_file(con, Q + "create_fp_frames_base")
+                sql, params = frames_sql(st_rules)
+                con.execute(sql, params)
+                run_sql_file(con, Q + "create_fp_stacks")
+                run_sql_file(con, Q + "create_fp_exceptions")
+                run_sql_file(con, Q + "create_fp_selection")
+                groups = con.execute(read_sql(Q + "select_fp_exception_groups")).fetchall()
+                if groups:
+                    sel = _exception_group_selection(groups)
+                    execute(
+                        con, "INSERT INTO fp_selection SELECT event_id, exception_index, ord FROM fp_group_sel",
+                        fp_group_sel=pa.table(
+                            {
+                                "event_id": [s[0] for s in sel],
+                                "exception_index": pa.array([s[1] for s in sel], pa.int32()),
+                                "ord": pa.array([s[2] for s in sel], pa.int32()),
+                            }
+                        ),
+                    )
+                run_sql_file(con, Q + "create_fp_default")
+                rule_values = _rule_match(con, fp_rules)
+                regrouping = con.execute("SELECT bool_or(old_fingerprint IS NOT NULL) FROM fp_todo").fetchone()[0]
+                insert = read_sql(Q + "insert_event_fingerprints")
+                if regrouping:
+                    insert = insert.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+                execute(con, insert, {"version": version}, fp_rule_values=rule_values)
+                if regrouping:
+                    now = datetime.now(UTC).replace(tzinfo=None)
+                    run_sql_file(con, Q + "insert_fingerprint_lineage", {"version": version, "now": now})
     finally:
         for table in _TEMP:
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")

@@ -11,6 +11,8 @@ import functools
 
 import duckdb
 
+from models.warehouse import sql_literal
+
 _TLDS = (
     "com|net|org|io|dev|app|ai|co|edu|gov|info|biz|me|us|uk|de|fr|jp|cn|ru|nl|it|es|br|ca|au|in|eu|ch|se|no|"
     "fi|dk|pl|cz|at|be|pt|ie|nz|sg|hk|kr|tw|xyz|cloud|local|internal|svc|cluster|localdomain"
@@ -53,16 +55,13 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
 
 def macro_sql() -> str:
     """`CREATE OR REPLACE MACRO hs_parameterize(s)` as a chain of regexp_replace calls (constants only)."""
     expr = "s"
     for name, regex in PATTERNS:
         repl = f"=<{name}>" if name == "quoted_str" else f"<{name}>"
-        expr = f"regexp_replace({expr}, {_sql_literal(regex)}, {_sql_literal(repl)}, 'g')"
+        expr = f"regexp_replace({expr}, {sql_literal(regex)}, {sql_literal(repl)}, 'g')"
     first_two = (
         "array_to_string(list_filter(string_split(replace(coalesce(s, ''), chr(13), ''), chr(10)), "
         "lambda x: trim(x) <> '')[1:2], chr(10))"

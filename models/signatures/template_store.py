@@ -23,7 +23,7 @@ import polars as pl
 from models.config import Config
 from models.signatures.templates import DEFAULT_SETTINGS, MINER_VERSION, MinerState, mine_messages
 from models.signatures.versions import register, template_grouping
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 Q = "queries/signatures/"
 _RELATIONS = ("new_patterns", "run_templates", "run_records", "template_merges", "regrouped")
@@ -76,11 +76,8 @@ def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None)
         .len("n")
     )
     now = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("BEGIN")
-    try:
-        for name, frame in zip(_RELATIONS, (new_patterns, run_templates, run.select("record_id", "template_id"),
-                                            merges, regrouped)):  # fmt: skip
-            con.register(name, frame.to_arrow())
+    frames = (new_patterns, run_templates, run.select("record_id", "template_id"), merges, regrouped)
+    with unit_of_work(con, **dict(zip(_RELATIONS, frames, strict=True))):
         if regrouping:
             run_sql_file(con, Q + "delete_stale_template_patterns", {"version": version})
         if merges.height:
@@ -92,11 +89,4 @@ def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None)
         if regrouping:
             run_sql_file(con, Q + "insert_template_regrouping", {"version": version, "now": now})
             run_sql_file(con, Q + "refresh_log_template_figures")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in _RELATIONS:
-            con.unregister(name)
     return records.height

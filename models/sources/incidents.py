@@ -31,7 +31,7 @@ from models.sources.ledger import FileLoad, Reject
 from models.sources.logformat import text_timestamp_sql
 from models.sources.reader import TruncatedStream, iter_blocks
 from models.sources.scrub import scrub_json
-from models.warehouse import read_sql
+from models.warehouse import execute, read_sql
 
 # canonical field -> accepted (normalised) column names / keys, first present non-empty wins
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -362,16 +362,10 @@ def load_incident_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path, fmt
         else:
             cols[name] = pa.array([c.get(name) for c in canon], pa.string())
     cols["attributes"] = pa.array([c["attributes"] for c in canon], pa.string())
-    con.register("_hs_incidents", pa.table(cols))
-    try:
-        con.execute(
-            read_sql("queries/sources/stage_incidents").format(
-                started_expr=_ts_sql("started_at"),
-                resolved_expr=_ts_sql("resolved_at"),
-            )
-        )
-    finally:
-        con.unregister("_hs_incidents")
+    stage = read_sql("queries/sources/stage_incidents").format(
+        started_expr=_ts_sql("started_at"), resolved_expr=_ts_sql("resolved_at")
+    )
+    execute(con, stage, _hs_incidents=pa.table(cols))
     bad = con.execute(read_sql("queries/sources/select_incident_problems")).fetchall()
     load.quarantine(
         [

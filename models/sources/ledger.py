@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from models.sources.scrub import apply_pairs_sql, install_scrub, scrub_sql, spanning_pairs_sql
-from models.warehouse import read_sql
+from models.warehouse import execute, read_sql, unit_of_work
 
 EXCERPT_CHARS = 200
 SCRATCH_MEMORY_LIMIT = "512MB"  # the per-batch transform DB (`FileLoad.scratch`); $HINDSIGHT_SCRATCH_MEMORY overrides
@@ -170,10 +170,8 @@ class FileLoad:
             scrub_excerpt=apply_pairs_sql(scrub_sql("raw"), "_hs_pairs"), scrub_detail=scrub_sql("detail"),
             excerpt_chars=EXCERPT_CHARS, spanning_pairs=spanning_pairs_sql("joined"),
         )
-        # read by the SQL through DuckDB's replacement scan of this local: no register/unregister, i.e. no
-        # catalog change that would live until the file's COMMIT
-        _hs_rejects = table
-        install_scrub(self.con).execute(sql, [self.file_id, str(self.path), self.source, _utcnow()])
+        # read by name without a register, i.e. no catalog change that would live until the file's COMMIT
+        execute(install_scrub(self.con), sql, [self.file_id, str(self.path), self.source, _utcnow()], _hs_rejects=table)
         self.quarantined += len(rejects)
 
     def progress(self, done_bytes: int) -> None:
@@ -232,17 +230,13 @@ def file_load(
     started = time.perf_counter()
     load = FileLoad(con, path, source, fmt, file_sha256(path))
     load.on_progress = on_progress
-    con.execute("BEGIN TRANSACTION")
     try:
-        if not load._load_previous():
-            yield load
-            load._write_ledger()
-        else:
-            yield load
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with unit_of_work(con):
+            if not load._load_previous():
+                yield load
+                load._write_ledger()
+            else:
+                yield load
     finally:
         load.close_scratch()
         load.seconds = time.perf_counter() - started

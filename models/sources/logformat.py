@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models.warehouse import sql_literal
+
 _FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 # Fields whose text, joined in format order, is the record's timestamp.
 TIME_FIELDS = ("date", "day", "month", "time", "timestamp", "datetime", "year")
@@ -185,9 +187,6 @@ TIME_FORMATS_NO_YEAR = (
 )
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
 
 def time_text_sql(fmt: LineFormat, struct: str = "f") -> str | None:
     """SQL text of the record's time fields joined by a space, in format order (None without time fields)."""
@@ -198,9 +197,9 @@ def time_text_sql(fmt: LineFormat, struct: str = "f") -> str | None:
 
 def time_candidates(text: str, year: str = "year(current_date)") -> list[str]:
     """One SQL expression per supported timestamp shape, each giving a TIMESTAMP or NULL."""
-    out = [f"try_strptime({text}, {_sql_str(f)})" for f in TIME_FORMATS_WITH_YEAR]
+    out = [f"try_strptime({text}, {sql_literal(f)})" for f in TIME_FORMATS_WITH_YEAR]
     for f in TIME_FORMATS_NO_YEAR:
-        parsed = f"try_strptime(CAST({year} AS VARCHAR) || ' ' || {text}, {_sql_str(f)})"
+        parsed = f"try_strptime(CAST({year} AS VARCHAR) || ' ' || {text}, {sql_literal(f)})"
         # no year in the text: the current year, moved back one year when that lands in the future (syslog)
         out.append(
             f"CASE WHEN {parsed} > timezone('UTC', now()) + INTERVAL 1 DAY THEN {parsed} - INTERVAL 1 YEAR ELSE {parsed} END"
@@ -219,7 +218,7 @@ def text_timestamp_sql(s: str) -> str:
     return (
         f"CASE WHEN regexp_matches({s}, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
         f"WHEN regexp_full_match({s}, '\\d+(\\.\\d+)?') THEN {epoch_sql(f'TRY_CAST({s} AS DOUBLE)')} "
-        f"ELSE COALESCE(TRY_CAST({s} AS TIMESTAMP), try_strptime({s}, [{', '.join(map(_sql_str, TIME_FORMATS_WITH_YEAR))}])) END"
+        f"ELSE COALESCE(TRY_CAST({s} AS TIMESTAMP), try_strptime({s}, [{', '.join(map(sql_literal, TIME_FORMATS_WITH_YEAR))}])) END"
     )
 
 

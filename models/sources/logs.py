@@ -53,7 +53,7 @@ from models.sources.scrub import (
 )
 from models.sources.sentry import insert_sentry_events
 from models.sources.tracebacks import event_id_for, sentry_event_json
-from models.warehouse import read_sql, run_sql_file
+from models.warehouse import execute, read_sql, run_sql_file, sql_literal
 
 TRACE_ID_TEXT_RE = r"(?i)trace[_.-]?id[\"':= ]+([0-9a-f]{32})\b"
 
@@ -133,9 +133,6 @@ def _json_path(key: str) -> list[str]:
     return paths
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
 
 def _path_table() -> tuple[list[str], dict[str, list[int]]]:
     paths: list[str] = []
@@ -176,7 +173,7 @@ def _level_sql(j: str) -> str:
 @functools.cache
 def _jsonl_sql() -> tuple[str, str]:
     paths, ix = _path_table()
-    consumed = "[" + ", ".join(map(_sql_str, _CONSUMED)) + "]"
+    consumed = "[" + ", ".join(map(sql_literal, _CONSUMED)) + "]"
     attrs = (
         "CAST(json_merge_patch(CAST(map_from_entries(list_filter(map_entries(json_transform(line, '\"MAP(VARCHAR, JSON)\"')),"
         f" lambda e: NOT (list_contains({consumed}, e.key) OR (e.key IN ('text', 'record') AND json_type(line, '$.record') = 'OBJECT')))) AS JSON),"
@@ -188,7 +185,7 @@ def _jsonl_sql() -> tuple[str, str]:
         "THEN substr(line ->> '$.text', strpos(line ->> '$.text', 'Traceback')) END"
     )
     parse = read_sql("queries/sources/parse_jsonl_log_lines").format(
-        paths="[" + ", ".join(map(_sql_str, paths)) + "]",
+        paths="[" + ", ".join(map(sql_literal, paths)) + "]",
         ts_json=_first_json(ix["timestamp"]),
         level_json=_first_json(ix["level"]),
         logger_expr=_first_text(ix["logger"]),
@@ -229,7 +226,7 @@ def _time_sql(con: duckdb.DuckDBPyConnection, fmt: LineFormat, sample: int = 200
     if text is None:
         return None
     cands = time_candidates(text)
-    names = "[" + ", ".join(map(_sql_str, fmt.fields)) + "]"
+    names = "[" + ", ".join(map(sql_literal, fmt.fields)) + "]"
     sample_sql = read_sql("queries/sources/sample_text_log_headers").format(names=names, sample=int(sample))
     matched, *counts = con.execute(
         "SELECT count(*), " + ", ".join(f"count({c})" for c in cands) + f" FROM ({sample_sql})", [fmt.regex]
@@ -248,7 +245,7 @@ def _text_sql(fmt: LineFormat) -> str:
     content = fmt.content_field
     used = {level, logger, content, *fmt.time_fields}
     others = [f for f in fmt.fields if f not in used]
-    attrs = "json_object(" + ", ".join(f'{_sql_str(f)}, f."{f}"' for f in others) + ")" if others else "'{}'"
+    attrs = "json_object(" + ", ".join(f'{sql_literal(f)}, f."{f}"' for f in others) + ")" if others else "'{}'"
     logger_expr = apply_pairs_sql(f"NULLIF(trim(f.\"{logger}\"), '')", "_hs_pairs") if logger else "CAST(NULL AS VARCHAR)"
     return read_sql("queries/sources/stage_text_log_records").format(
         level_expr=f"NULLIF(trim(f.\"{level}\"), '')" if level else "CAST(NULL AS VARCHAR)",
@@ -265,10 +262,10 @@ def _text_sql(fmt: LineFormat) -> str:
 
 def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | None) -> None:
     """log_lines -> log_marked (header flags, record numbers, header fields and time)."""
-    names = "[" + ", ".join(map(_sql_str, ("__line__", *fmt.fields))) + "]"
+    names = "[" + ", ".join(map(sql_literal, ("__line__", *fmt.fields))) + "]"
 
     def whole(regex: str) -> str:  # group 1 = the whole line, then one group per field
-        return _sql_str("^(" + regex[1:-1] + ")$")
+        return sql_literal("^(" + regex[1:-1] + ")$")
 
     extract, fallback = f"regexp_extract(line, {whole(fmt.regex)}, {names})", "f0"
     if fmt.strict_regex:  # fast path; same fields whenever it matches (logformat._strict_regex)
@@ -284,14 +281,14 @@ def _mark_text(con: duckdb.DuckDBPyConnection, fmt: LineFormat, ts_expr: str | N
 
 def _stage_batch(scratch: duckdb.DuckDBPyConnection, batch) -> None:
     """Carried lines + one reader batch -> temp table log_lines of the scratch connection (the chunk)."""
-    _hs_log_batch = pa.table(
+    lines = pa.table(
         {
             "line_no": pa.array(batch.line_nos, pa.int64()),
             "byte_offset": pa.array(batch.byte_offsets, pa.int64()),
             "line": pa.array(batch.lines, pa.string()),
         }
     )
-    scratch.execute(read_sql("queries/sources/create_log_lines"))
+    execute(scratch, read_sql("queries/sources/create_log_lines"), _hs_log_batch=lines)
 
 
 def _with_last(items):
@@ -458,12 +455,12 @@ def _stage_text_chunk(
 def _insert_chunk(
     con: duckdb.DuckDBPyConnection, load: FileLoad, kind: str, service: str | None, log_staged: pa.Table
 ) -> None:
-    """Staged records (Arrow, read by the SQL as `log_staged` through DuckDB's replacement scan) ->
-    core.log_records (+ traceback events); counts new and duplicate records."""
+    """Staged records (Arrow, read by the SQL as `log_staged`) -> core.log_records (+ traceback events);
+    counts new and duplicate records."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    new = con.execute(
-        read_sql("queries/sources/insert_log_records"), [kind, service, load.file_id, now]
-    ).fetchone()[0]
+    new = execute(
+        con, read_sql("queries/sources/insert_log_records"), [kind, service, load.file_id, now], log_staged=log_staged
+    ).fetchall()[0][0]
     load.add_loaded(new, log_staged.num_rows - new)
     _load_traceback_events(con, load, service, log_staged)
 
@@ -473,7 +470,9 @@ def _load_traceback_events(
 ) -> int:
     """Records with a Python traceback (or OpenTelemetry's `exception.type`) -> Sentry-shaped events
     (part A's insert_sentry_events), linked back."""
-    rows = con.execute(read_sql("queries/sources/select_log_tracebacks"), [service, load.file_id]).fetchall()
+    rows = execute(
+        con, read_sql("queries/sources/select_log_tracebacks"), [service, load.file_id], log_staged=log_staged
+    ).fetchall()
     staged = {"line_no": [], "byte_offset": [], "raw": [], "origin": [], "log_record_id": []}
     links = {"record_id": [], "event_id": []}
     for (
@@ -520,8 +519,7 @@ def _load_traceback_events(
     if not links["record_id"]:
         return 0
     insert_sentry_events(con, _EventLoad(load), pa.table(staged))
-    log_events = pa.table(links)  # noqa: F841 - read by the SQL through DuckDB's replacement scan
-    con.execute(read_sql("queries/sources/update_log_record_events"))
+    execute(con, read_sql("queries/sources/update_log_record_events"), log_events=pa.table(links))
     return len(links["record_id"])
 
 

@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from models.sources.scrub_checks import luhn_ok  # noqa: F401 - re-exported (tests, attribution)
 from models.sources.scrub_rules import PLACEHOLDERS, SCRUB_RULES, ScrubRule, basic_credentials
+from models.warehouse import sql_literal
 
 FALLBACK_PLACEHOLDER = "<secret:redacted>"
 UDF_NAME = "hs_secret_pairs"
@@ -351,11 +352,8 @@ def install_scrub(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
-
-_ANY_SQL = _sql_literal(ANY_SECRET)
+_ANY_SQL = sql_literal(ANY_SECRET)
 # A column or struct-field reference (`message`, `f."Content"`): cheap to repeat, so it needs no binding.
 _REFERENCE = re.compile(r'[A-Za-z_]\w*(?:\.(?:[A-Za-z_]\w*|"[^"]+"))*')
 

@@ -37,7 +37,7 @@ from models.sources.overlap import one_writer, prefetched
 from models.sources.reader import TruncatedStream, iter_arrow_line_batches, iter_blocks
 from models.sources.scrub import canonical_json_sql, find_sql, install_scrub, scrub_found_sql, scrub_fragments
 from models.sources.sentry_rest import rewrite_rest_events
-from models.warehouse import read_sql
+from models.warehouse import execute, read_sql, sql_literal
 
 FORMATS = ("ndjson", "json_array", "json_event", "envelope")
 BATCH_LINES = 20_000  # event payloads per batch for envelopes
@@ -77,7 +77,7 @@ def _sql(name: str) -> str:
             text = text.format(scrub_raw=scrub_found_sql("raw", "_hs_found"), find_raw=find_sql("raw"),
                                canonical_raw=canonical_json_sql("raw"), exception_struct=EXCEPTION_STRUCT,
                                frame_struct=FRAME_STRUCT, thread_struct=THREAD_STRUCT, max_depth=MAX_DEPTH,
-                               depth_ok=depth_at_most_pattern(MAX_DEPTH).replace("'", "''"))
+                               depth_ok=sql_literal(depth_at_most_pattern(MAX_DEPTH)))
         _SQL_CACHE[name] = text
     return _SQL_CACHE[name]
 
@@ -223,11 +223,10 @@ def _rest_rows(scratch: duckdb.DuckDBPyConnection, load: FileLoad, rest: pa.Tabl
     staged = staged.append_column("brackets", bracket_counts(staged.column("raw")))
     staged = staged.append_column("origin", rest.column("origin"))
     staged = staged.append_column("log_record_id", rest.column("log_record_id"))
-    scratch.register("_hs_staged", pa.Table.from_batches(staged.to_batches(max_chunksize=2048)))
-    try:
-        rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
-    finally:
-        scratch.unregister("_hs_staged")
+    rows = execute(
+        scratch, _sql("select_sentry_batch"), [load.file_id, load.started_at],
+        _hs_staged=pa.Table.from_batches(staged.to_batches(max_chunksize=2048)),
+    ).to_arrow_table()
     again = pc.fill_null(pc.equal(rows.column("reason"), "rest_shape"), False)
     if pc.any(again).as_py():  # could not be rewritten (not expected): quarantined, never looped
         rows = rows.set_column(rows.column_names.index("reason"), "reason",
@@ -254,11 +253,10 @@ def _transform_batch(scratch: duckdb.DuckDBPyConnection, load: FileLoad, staged:
         ),
     }
     # many small record batches: DuckDB scans an Arrow table in parallel by batch
-    scratch.register("_hs_staged", pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)))
-    try:
-        rows = scratch.sql(_sql("select_sentry_batch"), params=[load.file_id, load.started_at]).to_arrow_table()
-    finally:
-        scratch.unregister("_hs_staged")
+    rows = execute(
+        scratch, _sql("select_sentry_batch"), [load.file_id, load.started_at],
+        _hs_staged=pa.Table.from_batches(pa.table(cols).to_batches(max_chunksize=2048)),
+    ).to_arrow_table()
     rest = pc.fill_null(pc.equal(rows.column("reason"), "rest_shape"), False)
     if pc.any(rest).as_py():
         rows = pa.concat_tables([rows.filter(pc.invert(rest)), _rest_rows(scratch, load, rows.filter(rest))])
@@ -291,9 +289,9 @@ def insert_sentry_events(con: duckdb.DuckDBPyConnection, load: FileLoad, staged:
     origin string (default 'sentry') and log_record_id string.
 
     The transform runs in the load's scratch DB (`FileLoad.scratch`); the warehouse connection `con`
-    (inside the file's transaction) only runs an anti-join and appends, reading the Arrow rows through
-    DuckDB's replacement scan of the local variables below: no temp table, no register, so no catalog
-    change accumulates in the long transaction."""
+    (inside the file's transaction) only runs an anti-join and appends, reading the Arrow rows by name
+    through `models.warehouse.execute`: no temp table, no register, so no catalog change accumulates in the
+    long transaction."""
     if staged.num_rows == 0:
         return 0, 0
     return store_sentry_batch(con, load, transform_sentry_batch(load, staged))
@@ -312,15 +310,16 @@ def transform_sentry_batch(load: FileLoad, staged: pa.Table) -> dict:
 
 def store_sentry_batch(con: duckdb.DuckDBPyConnection, load: FileLoad, batch: dict) -> tuple[int, int]:
     """The warehouse half: quarantine the rejects, anti-join, append; returns (new, duplicate)."""
-    _hs_reject_rows = batch["rejects"]  # read by insert_sentry_rejects.sql (replacement scan)
-    if _hs_reject_rows.num_rows:
-        con.execute(_sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, load.started_at])
-        load.add_quarantined(_hs_reject_rows.num_rows)
+    rejects = batch["rejects"]
+    if rejects.num_rows:
+        execute(con, _sql("insert_sentry_rejects"), [load.file_id, str(load.path), load.source, load.started_at],
+                _hs_reject_rows=rejects)
+        load.add_quarantined(rejects.num_rows)
     valid = batch["valid"]
     if not valid:
         return 0, 0
-    _hs_event_rows = batch["events"]  # read by select_sentry_event_ids_new.sql
-    new_ids = con.sql(_sql("select_sentry_event_ids_new")).to_arrow_table().column("event_id")
+    new_ids = execute(con, _sql("select_sentry_event_ids_new"), _hs_event_rows=batch["events"]).to_arrow_table()
+    new_ids = new_ids.column("event_id")
     new = len(new_ids)
     if new:
         events, exceptions, frames, thread_frames = (
@@ -331,14 +330,11 @@ def store_sentry_batch(con: duckdb.DuckDBPyConnection, load: FileLoad, batch: di
                 t.filter(pc.is_in(t.column("event_id"), value_set=new_ids))
                 for t in (events, exceptions, frames, thread_frames)
             )
-        # read by insert_sentry_*.sql (replacement scan)
-        _hs_new_events, _hs_new_exceptions, _hs_new_frames = events, exceptions, frames
-        _hs_new_thread_frames = thread_frames
-        con.execute(_sql("insert_sentry_events"))
-        con.execute(_sql("insert_sentry_exceptions"))
-        con.execute(_sql("insert_sentry_frames"))
+        execute(con, _sql("insert_sentry_events"), _hs_new_events=events)
+        execute(con, _sql("insert_sentry_exceptions"), _hs_new_exceptions=exceptions)
+        execute(con, _sql("insert_sentry_frames"), _hs_new_frames=frames)
         if thread_frames.num_rows:
-            con.execute(_sql("insert_sentry_thread_frames"))
+            execute(con, _sql("insert_sentry_thread_frames"), _hs_new_thread_frames=thread_frames)
     load.add_loaded(new, valid - new)
     return new, valid - new
 

@@ -57,8 +57,10 @@ def connect(
 
 
 def read_sql(name: str) -> str:
-    """Text of `sql/<name>` (with or without the .sql suffix)."""
-    rel = name if name.endswith(".sql") else f"{name}.sql"
+    """Text of `sql/<name>.sql`: statements are named without the suffix (`"queries/risk/insert_scores"`)."""
+    if name.endswith(".sql"):
+        raise ValueError(f"read_sql({name!r}): name the statement without the suffix: {name.removesuffix('.sql')!r}")
+    rel = f"{name}.sql"
     return (SQL_DIR / rel).read_text(encoding="utf-8")
 
 

@@ -39,22 +39,27 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: str | Path) -> P
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main'").fetchall()}
     tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
                          "AND NOT temporary ORDER BY ALL").fetchall()
-    con.execute("ATTACH ? AS hindsight_snapshot", [str(tmp)])
-    try:
-        con.execute(f'COPY FROM DATABASE "{db_name}" TO hindsight_snapshot (SCHEMA)')
-        for schema, table in tables:
-            order = SORTED.get(f"{schema}.{table}")
-            con.execute(f'INSERT INTO hindsight_snapshot."{schema}"."{table}" SELECT * FROM "{db_name}"."{schema}"."{table}"'
-                        + (f" ORDER BY {order}" if order else ""))
-        for name, order in MATERIALIZED.items():
-            if name in views:
-                con.execute(f"DROP VIEW hindsight_snapshot.main.{name}")
-                con.execute(f'CREATE TABLE hindsight_snapshot.main.{name} AS '
-                            f'SELECT * FROM "{db_name}".main.{name} ORDER BY {order}')
-    finally:
-        con.execute("DETACH hindsight_snapshot")
-    os.replace(tmp, target)
     wal = tmp.with_name(tmp.name + ".wal")
+    try:
+        con.execute("ATTACH ? AS hindsight_snapshot", [str(tmp)])
+        try:
+            con.execute(f'COPY FROM DATABASE "{db_name}" TO hindsight_snapshot (SCHEMA)')
+            for schema, table in tables:
+                order = SORTED.get(f"{schema}.{table}")
+                con.execute(f'INSERT INTO hindsight_snapshot."{schema}"."{table}" SELECT * FROM "{db_name}"."{schema}"."{table}"'
+                            + (f" ORDER BY {order}" if order else ""))
+            for name, order in MATERIALIZED.items():
+                if name in views:
+                    con.execute(f"DROP VIEW hindsight_snapshot.main.{name}")
+                    con.execute(f'CREATE TABLE hindsight_snapshot.main.{name} AS '
+                                f'SELECT * FROM "{db_name}".main.{name} ORDER BY {order}')
+        finally:
+            con.execute("DETACH hindsight_snapshot")
+        os.replace(tmp, target)
+    except BaseException:  # the old snapshot stays; the half-written file does not
+        tmp.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+        raise
     if wal.exists():
         wal.unlink()
     return target

@@ -3,7 +3,7 @@
 -- Rejects are often fragments of one broken record (a key whose lines were split into "records"): the
 -- matches of the batch's texts read together that span two of them ({spanning_pairs}) are propagated to
 -- every excerpt, so a key body quarantined alone on its line is hidden too.
--- Params: file_id, path, source, quarantined_at. Input: Arrow table _hs_rejects (a local of FileLoad.quarantine).
+-- Params: file_id, path, source, quarantined_at. Input: Arrow table _hs_rejects (passed by name to models.warehouse.execute).
 INSERT INTO core.quarantine (file_id, path, source, line_no, byte_offset, reason, detail, excerpt, quarantined_at)
 WITH spanning AS (
     SELECT {spanning_pairs} AS _hs_pairs

@@ -26,7 +26,7 @@ WITH checked AS (
     FROM (
         SELECT *,
             -- CASE, not AND: a projection evaluates every operand of an AND, CASE only the rows it selects
-            CASE WHEN brackets > {max_depth} THEN json_valid(raw) AND NOT regexp_full_match(raw, '{depth_ok}')
+            CASE WHEN brackets > {max_depth} THEN json_valid(raw) AND NOT regexp_full_match(raw, {depth_ok})
                 ELSE false END AS deep
         FROM (
             SELECT rid, line_no, byte_offset, origin, log_record_id, brackets, {scrub_raw} AS raw

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from models.config import Config
+from models.errors import InputError
 from models.feedback.evaluation import Evaluation, evaluate_pack, scan_pack, score
 from models.feedback.evidence import repository_paths
 from models.feedback.guidance import record_guidance, render_guidance, write_guidance
@@ -31,8 +32,10 @@ from models.warehouse import read_sql
 NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no active clusters): nothing to export"
 
 
-class NothingToRelease(ValueError):
+class NothingToRelease(InputError, ValueError):
     """No catalog failure class has an active cluster: there is no rule to release."""
+
+    hint = "ingest production data and run the pipeline (`hindsight run`) first"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models.errors import InputError
+
 _FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 # Fields whose text, joined in format order, is the record's timestamp.
 TIME_FIELDS = ("date", "day", "month", "time", "timestamp", "datetime", "year")
@@ -26,7 +28,7 @@ LEVEL_FIELDS = ("level", "severity", "loglevel")
 LOGGER_FIELDS = ("component", "logger", "module")
 
 
-class LogFormatError(ValueError):
+class LogFormatError(InputError, ValueError):
     """The line format cannot be turned into a regex."""
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import duckdb
 
+from models.errors import InputError
 from models.warehouse.connection import connect
 
 ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
-class WriteRefused(ValueError):
+class WriteRefused(InputError, ValueError):
     """The SQL contains a statement that is not a read-only query."""
 
 

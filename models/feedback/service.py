@@ -161,7 +161,7 @@ def release_guidance(
     """Guidance files of the current pack, into `out_dir` (default `<pack>/guidance`) and optionally
     merged into a repository (only our marked block / our `hindsight-*` files are replaced)."""
     if into_repo is not None and not Path(into_repo).is_dir():
-        raise ValueError(f"--into-repo {into_repo} is not a directory")
+        raise InputError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
     pack, result = release_rules(con, config, pack_dir)
     files = render_guidance(pack, crash_code(con))
     out = Path(out_dir) if out_dir else result.path / "guidance"

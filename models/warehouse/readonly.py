@@ -21,14 +21,18 @@ class WriteRefused(InputError, ValueError):
     """The SQL contains a statement that is not a read-only query."""
 
 
+class UnparsableQuery(InputError, ValueError):
+    """The SQL is empty or cannot be parsed at all."""
+
+
 def check_read_only(sql: str) -> None:
     """Raise WriteRefused unless every statement in `sql` is a query (SELECT/WITH/FROM/SHOW/DESCRIBE/EXPLAIN)."""
     try:
         statements = duckdb.connect().extract_statements(sql)
     except duckdb.Error as exc:
-        raise ValueError(f"could not parse SQL: {exc}") from exc
+        raise UnparsableQuery(f"could not parse SQL: {exc}") from exc
     if not statements:
-        raise ValueError("no SQL statement given")
+        raise UnparsableQuery("no SQL statement given")
     refused = [s.type.name for s in statements if s.type not in ALLOWED_STATEMENTS]
     if refused:
         raise WriteRefused(

@@ -13,9 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.errors import (
-    ConfigError,  # the config kind of the error tree; `models.config.ConfigError` names it too
-)
+# The config kind of the error tree (models/errors.py); `models.config.ConfigError` names it too.
+from models.errors import ConfigError
 
 ENV_CONFIG = "HINDSIGHT_CONFIG"
 

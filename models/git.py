@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Self
+from typing import IO
 
 from models.errors import GitError, RepositoryError
 
@@ -177,12 +177,6 @@ class CatFile:
             self._proc.kill()
             self._proc.wait()
         self._proc = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def read_objects(path: Path_, specs: Iterable[str]) -> dict[str, tuple[str, bytes]]:

@@ -76,10 +76,13 @@ def test_streaming_reads_while_git_runs_and_may_stop_early(tmp_path):
 
 def test_cat_file_reads_objects_one_at_a_time_and_in_one_batch(tmp_path):
     repo = make_repo(tmp_path / "r", commits=2)
-    with git.CatFile(repo) as cat:
+    cat = git.CatFile(repo)
+    try:
         assert cat.read("HEAD:app.py") == ("blob", b"x = 1\n")
         assert cat.read("HEAD~1:app.py") == ("blob", b"x = 0\n")
         assert cat.read("HEAD:missing.py") is None and cat.read("HEAD:a\nb") is None
+    finally:
+        cat.close()
     found = git.read_objects(repo, ["HEAD:app.py", "HEAD:missing.py", "HEAD~1:app.py"])
     assert found == {"HEAD:app.py": ("blob", b"x = 1\n"), "HEAD~1:app.py": ("blob", b"x = 0\n")}
 

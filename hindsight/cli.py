@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from hindsight.commands import STAGE_MODULES
 from hindsight.context import AppContext
-from hindsight.errors import CliError, ExitCode, describe
+from hindsight.errors import CliError, ExitCode, describe, exit_code
 
 try:  # typer >= 0.24 carries its own copy of click: its exceptions are the ones raised
     from typer._click import exceptions as click_errors
@@ -192,10 +192,10 @@ def _run(command, args: list[str], extra: dict) -> int:
         error = describe(exc)
         if debug:
             traceback.print_exc()
-        elif error.code == ExitCode.INTERNAL:
+        elif exit_code(error) == ExitCode.INTERNAL:
             _capture(exc)
         _report(error)
-        return error.code
+        return exit_code(error)
 
 
 def _capture(exc: BaseException) -> None:

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models.errors import InputError
 from models.sources.ingest_keys import KeyCache, KeyInfo
 from models.sources.live import (
     BodyError,
@@ -63,7 +64,9 @@ class ServeSettings:
     access_log: bool = True
 
 
-class _Reject(Exception):
+class _Reject(InputError):
+    """A request refused with an HTTP status (bad body, bad key, rate limit): sent back, never raised further."""
+
     def __init__(self, status: int, detail: str, headers: dict | None = None):
         super().__init__(detail)
         self.status, self.detail, self.headers = status, detail, headers or {}

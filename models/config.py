@@ -9,17 +9,14 @@ setting and what it should be, never a KeyError deep in a stage. See README "Con
 from __future__ import annotations
 
 import os
-import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The config kind of the error tree (models/errors.py); `models.config.ConfigError` names it too.
+from models.errors import ConfigError
+
 ENV_CONFIG = "HINDSIGHT_CONFIG"
-
-
-class ConfigError(ValueError):
-    """The configuration file is missing, not TOML, or a setting has the wrong shape (the message names
-    the file and the setting)."""
 
 
 @dataclass(frozen=True)
@@ -50,19 +47,17 @@ def head_branch(path: str | os.PathLike) -> str:
     """The branch a repository's HEAD names (`main`, `master`, `trunk` ...), read from git: the default
     branch when the configuration does not name one. "HEAD" itself when HEAD is detached, and "main" when
     the path is not (yet) a repository (ingest then says so, naming the path)."""
+    from models import git
+
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(path), "symbolic-ref", "--quiet", "--short", "HEAD"],
-            capture_output=True, text=True, check=False, timeout=30,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "main"
-    if proc.returncode == 0 and proc.stdout.strip():
-        return proc.stdout.strip()
-    if Path(path).exists() and subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", "HEAD"],
-                                              capture_output=True, check=False).returncode == 0:
-        return "HEAD"
+        proc = git.run(path, ["symbolic-ref", "--quiet", "--short", "HEAD"], check=False, timeout=30)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.decode("utf-8", "replace").strip()
+        if Path(path).exists() and git.run(path, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False,
+                                           timeout=30).returncode == 0:
+            return "HEAD"
+    except (OSError, git.GitError):  # no git, or it hung: ingest then names the path and the problem
+        pass
     return "main"
 
 

@@ -21,7 +21,7 @@ def _open(ctx: typer.Context):
     return connect(warehouse)
 
 
-def _nothing_to_export(exc: ValueError) -> InputError:
+def _nothing_to_export(exc: Exception) -> InputError:
     return InputError(str(exc), "ingest production data and run the pipeline (`hindsight run`) first")
 
 
@@ -39,13 +39,14 @@ def export_rules(
     """Synthesize the rule pack and release it as OUT/<version>/ (semgrep, ruff, SARIF, README, CI files)."""
     from models.feedback import release_rules
     from models.feedback.pack import PackValidationError
+    from models.feedback.service import NothingToRelease
 
     con = _open(ctx)
     try:
         pack, result = release_rules(con, ctx.obj.config, out, force=force)
     except PackValidationError as exc:
         raise _invalid_pack(exc) from None
-    except ValueError as exc:
+    except NothingToRelease as exc:  # only that: a corrupt pack or warehouse is an error of its own
         raise _nothing_to_export(exc) from None
     finally:
         con.close()
@@ -68,6 +69,7 @@ def export_guidance(
     (for the current pack: released first when it changed, as `hindsight export rules` does)."""
     from models.feedback import release_guidance, release_rules
     from models.feedback.pack import PackValidationError
+    from models.feedback.service import NothingToRelease
 
     if into_repo is not None and not into_repo.is_dir():
         raise UsageError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
@@ -77,7 +79,7 @@ def export_guidance(
         result = release_guidance(con, ctx.obj.config, out, into_repo)
     except PackValidationError as exc:
         raise _invalid_pack(exc) from None
-    except ValueError as exc:
+    except NothingToRelease as exc:  # only that: a corrupt pack or warehouse is an error of its own
         raise _nothing_to_export(exc) from None
     finally:
         con.close()
@@ -93,14 +95,14 @@ def evaluate(
     """Run the released pack with semgrep and ruff on crash sites, their fixes and HEAD; store `rule_efficacy`.
     Publishes nothing."""
     from models.feedback.pack import PackValidationError
-    from models.feedback.service import reevaluate
+    from models.feedback.service import NothingToRelease, reevaluate
 
     con = _open(ctx)
     try:
         ev = reevaluate(con, ctx.obj.config)
     except PackValidationError as exc:
         raise _invalid_pack(exc) from None
-    except ValueError as exc:
+    except NothingToRelease as exc:  # only that: a corrupt pack or warehouse is an error of its own
         raise _nothing_to_export(exc) from None
     finally:
         con.close()

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from hindsight.errors import CONFIG_HINT, ConfigurationError, InputError, UsageError
+from hindsight.errors import ConfigurationError, InputError, UsageError
 
 LINE = (
     "{repo}: {mode} — {commits_new} new commits ({commits_total} total), {ai_authored_total} AI-authored, "
@@ -23,7 +23,7 @@ def commits(
     ),
 ) -> None:
     """Ingest the commits, AI origin, git-ai notes and releases of the configured repositories (incremental)."""
-    from models.history import GitError, MarkerError, ingest_all
+    from models.history import ingest_all
     from models.warehouse import connect
 
     app_ctx = ctx.obj
@@ -32,11 +32,8 @@ def commits(
     con = connect(app_ctx.warehouse)
     try:
         results = ingest_all(con, config, repo=repo, reclassify=reclassify)
-    except (GitError, MarkerError):
-        raise
-    except ValueError as exc:  # a release pattern or release table that does not fit
-        raise ConfigurationError(str(exc), CONFIG_HINT) from None
-    finally:
+    finally:  # a release pattern or table that does not fit is a ConfigError: reported by its kind
+
         con.close()
     for r in results:
         typer.echo(LINE.format(**r))

@@ -44,8 +44,9 @@ def register(app: typer.Typer) -> None:
 
 def step_failure(result):
     """The CLI error for a failed run: the first failed step and its error, with the exit code of that
-    error's kind (a configuration mistake, a tool, or a bug)."""
-    from hindsight.errors import CliError, describe
+    error's kind in the error tree (a configuration mistake, a tool, or a bug). Dagster keeps only the
+    class name and message of the step's error; `describe_by_name` finds the class of the tree by name."""
+    from hindsight.errors import CliError, ExitCode, describe_by_name, exit_code
 
     for event in result.get_step_failure_events():
         info = event.event_specific_data.error
@@ -53,10 +54,9 @@ def step_failure(result):
             info = info.cause
         if info is None:
             continue
-        kind = describe(type(info.cls_name or "Error", (Exception,), {"__module__": "models.pipeline"})(
-            (info.message or "").split(": ", 1)[-1].strip()))
+        kind = describe_by_name(info.cls_name or "Error", (info.message or "").split(": ", 1)[-1].strip())
         kind.message = f"step {event.step_key} failed: {kind.message}"
-        if kind.hint and "bug" in kind.hint:
+        if exit_code(kind) == ExitCode.INTERNAL:
             kind.hint = "run `hindsight --debug run` to see the traceback; if it is not your data or setting, report it"
         return kind
     return CliError("the pipeline failed (see the messages above)", "run `hindsight --debug run` for the tracebacks")

@@ -154,7 +154,7 @@ def train_cmd(
     force: bool = typer.Option(False, "--force", help="Retrain even when no input changed."),
 ) -> None:
     """Read new hunks, run SZZ on new fix commits, scan with the rule pack, retrain and rescore (incremental)."""
-    from models.history.git import GitError
+    from models.errors import ConfigError, GitError
     from models.risk.service import update_all
     from models.warehouse import connect
 
@@ -166,7 +166,7 @@ def train_cmd(
     con = connect(ctx.obj.warehouse)
     try:
         results = update_all(con, config, repo=repo, force=force)
-    except (GitError, ValueError) as exc:
+    except (GitError, ConfigError) as exc:  # a repository git cannot read, a [risk] setting that does not fit
         _fail(str(exc), 1)
     finally:
         con.close()

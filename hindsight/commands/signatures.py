@@ -19,12 +19,13 @@ def templates(
     """Mine log templates of one file (no warehouse): the Loghub evaluation shape, LineId 1-based."""
     from hindsight.errors import InputError
     from models.signatures.templates import mine_file
+    from models.sources.logformat import LogFormatError
 
     if not logfile.is_file():
         raise InputError(f"no such file: {logfile}", "LOGFILE is a plain-text log file to mine")
     try:
         df = mine_file(logfile, line_format, scrub=True)
-    except ValueError as exc:
+    except LogFormatError as exc:
         raise typer.BadParameter(str(exc), param_hint="--format") from exc
     df = scrub_templates(df)
     out.parent.mkdir(parents=True, exist_ok=True)

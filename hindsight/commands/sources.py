@@ -29,11 +29,11 @@ def _check_options(source: str | None, fmt: str | None, line_format: str | None)
             where = f" for --source {source}" if source else ""
             raise typer.BadParameter(f"{fmt!r} is not a format{where}; one of {', '.join(allowed)}", param_hint="--format")
     if line_format is not None:
-        from models.sources.logformat import compile_line_format
+        from models.sources.logformat import LogFormatError, compile_line_format
 
         try:
             compile_line_format(line_format)
-        except ValueError as exc:
+        except LogFormatError as exc:
             raise typer.BadParameter(str(exc), param_hint="--line-format") from None
 
 

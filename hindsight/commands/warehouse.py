@@ -12,7 +12,7 @@ from rich.table import Table
 
 from hindsight.errors import InputError
 from models.warehouse import SQL_DIR
-from models.warehouse.readonly import WriteRefused, query_read_only
+from models.warehouse.readonly import UnparsableQuery, WriteRefused, query_read_only
 
 FORMATS = ("table", "csv", "json")
 
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             table = _query(warehouse, query, limit=limit if output == "table" else None)
         except WriteRefused as exc:
             raise InputError(str(exc), "`hindsight sql` only reads (SELECT, WITH, FROM, SHOW, DESCRIBE)") from None
-        except ValueError as exc:  # not parsable at all
+        except UnparsableQuery as exc:
             raise InputError(f"query failed: {exc}", "check the SQL; `hindsight sql` with no query lists the views") from None
         except duckdb.Error as exc:  # the query itself: DuckDB's message, not a traceback
             if isinstance(exc, duckdb.IOException):  # the warehouse file, not the query: a lock, not DuckDB

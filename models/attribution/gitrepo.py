@@ -10,117 +10,25 @@ one long-lived `git cat-file --batch` process for file contents, and the lines o
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from models import git as edge
+from models.errors import GitError, RepositoryError
+from models.git import BlameCommit, BlameLine, parse_blame_porcelain
+
+__all__ = ["BlameCommit", "BlameLine", "GitError", "GitRepo", "parse_blame_porcelain", "run_git"]
+
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 MAX_CACHED_FILES = 4096  # file contents kept per run (memory bound); the tree listings are kept whole
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
-
-
-class GitError(RuntimeError):
-    """A git command failed (message carries git's stderr)."""
 
 
 def run_git(repo: Path, args: list[str], *, check: bool = True, input_bytes: bytes | None = None) -> bytes:
-    """Run `git -C repo <args>` and return stdout bytes."""
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        input=input_bytes,
-        capture_output=True,
-        env={**os.environ, **_GIT_ENV},
-        check=False,
-    )
-    if check and proc.returncode != 0:
-        raise GitError(
-            f"git {args[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}"
-        )
-    return proc.stdout
-
-
-@dataclass(frozen=True)
-class BlameLine:
-    line: int  # final line number at the blamed revision
-    commit_sha: str
-    orig_path: str
-    orig_line: int
-
-
-@dataclass(frozen=True)
-class BlameCommit:
-    sha: str
-    author_name: str | None
-    author_time: int | None  # unix seconds
-    summary: str | None
-    boundary: bool = False  # blame stopped here (a root commit, or the edge of a shallow clone)
-
-
-def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-    """Parse `git blame --porcelain` output: one row per final line, plus author facts per commit.
-
-    Each line group starts with `<sha> <orig_line> <final_line> [<count>]`; header lines follow (the
-    commit's author/summary only the first time the commit appears; `filename` per group, so the last
-    seen one per commit is kept), then the content line prefixed by a TAB.
-    """
-    out: list[BlameLine] = []
-    filename_of: dict[str, str] = {}
-    info: dict[str, dict] = {}
-    sha = ""
-    orig = final = 0
-    expect_header = True
-    for raw in text.split("\n"):
-        if expect_header:
-            parts = raw.split(" ")
-            if len(parts) >= 3 and len(parts[0]) == 40:
-                sha, orig, final = parts[0], int(parts[1]), int(parts[2])
-                info.setdefault(sha, {})
-                expect_header = False
-            continue
-        if raw.startswith("\t"):
-            out.append(BlameLine(final, sha, filename_of.get(sha, ""), orig))
-            expect_header = True
-        elif raw.startswith("filename "):
-            filename_of[sha] = raw[len("filename ") :]
-        elif raw == "boundary":
-            info[sha]["boundary"] = True
-        else:
-            key, _, value = raw.partition(" ")
-            if key in ("author", "author-time", "summary"):
-                info[sha][key] = value
-    commits = {
-        s: BlameCommit(
-            s,
-            d.get("author"),
-            int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
-            d.get("summary"),
-            bool(d.get("boundary")),
-        )
-        for s, d in info.items()
-    }
-    return out, commits
-
-
-def _line_ranges(lines: list[int]) -> list[str]:
-    """`-L a,b` arguments covering `lines` (consecutive lines merged into one range)."""
-    args: list[str] = []
-    start = prev = None
-    for n in sorted(set(lines)):
-        if prev is not None and n == prev + 1:
-            prev = n
-            continue
-        if start is not None:
-            args += ["-L", f"{start},{prev}"]
-        start = prev = n
-    if start is not None:
-        args += ["-L", f"{start},{prev}"]
-    return args
+    """Run `git -C repo <args>` through the git edge and return stdout bytes."""
+    return edge.run(repo, args, check=check, input=input_bytes).stdout
 
 
 class GitRepo:
@@ -129,13 +37,13 @@ class GitRepo:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
-            raise GitError(f"not a git repository: {self.path}")
+            raise RepositoryError(f"not a git repository: {self.path}")
         self._trees: dict[str, frozenset[str]] = {}
         self._lines: OrderedDict[tuple[str, str], list[str] | None] = OrderedDict()  # LRU, MAX_CACHED_FILES
         self._commits: dict[str, str | None] = {}
         self._missing: set[tuple[str, str]] = set()  # (revision, path) whose blob is not in the object store
         self._shallow: frozenset[str] | None = None
-        self._batch: subprocess.Popen | None = None
+        self._batch = edge.CatFile(self.path)
         self._lock = threading.Lock()
 
     # -- revisions ----------------------------------------------------------------------------------
@@ -239,29 +147,15 @@ class GitRepo:
             return lines
 
     def _cat_file(self, spec: str) -> bytes | None:
-        if "\n" in spec or "\r" in spec:
-            return None  # the batch protocol is line-based; such names are rejected earlier anyway
-        if self._batch is None or self._batch.poll() is not None:
-            self._batch = subprocess.Popen(
-                ["git", "-C", str(self.path), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env={**os.environ, **_GIT_ENV},
-            )
-        assert self._batch.stdin and self._batch.stdout
-        self._batch.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().decode(errors="replace").split()
-        if len(header) < 3 or header[-1] == "missing":
-            if header and header[-1] == "missing" and ":" in spec:
+        found = self._batch.read(spec)
+        if found is None:
+            if ":" in spec and "\n" not in spec and "\r" not in spec:
                 rev, _, path = spec.partition(":")
                 if path in self._trees.get(rev, ()):  # listed in the tree, object absent: damaged clone
                     self._missing.add((rev, path))
             return None
-        size = int(header[2])
-        data = self._batch.stdout.read(size)
-        self._batch.stdout.read(1)  # trailing LF
-        return data if header[1] == "blob" else None
+        kind, data = found
+        return data if kind == "blob" else None
 
     def blob_missing(self, revision: str, path: str) -> bool:
         """The tree at `revision` lists `path` but its blob is not in the object store (partial clone)."""
@@ -270,13 +164,7 @@ class GitRepo:
     # -- blame --------------------------------------------------------------------------------------
     def ignore_revs(self, revision: str) -> list[str]:
         """Full shas listed in `.git-blame-ignore-revs` at `revision` (comments and bad lines dropped)."""
-        lines = self.file_lines(revision, ".git-blame-ignore-revs") or []
-        shas = []
-        for line in lines:
-            token = line.split("#", 1)[0].strip().lower()
-            if _SHA_RE.match(token):
-                shas.append(token)
-        return shas
+        return edge.ignore_revs("\n".join(self.file_lines(revision, ".git-blame-ignore-revs") or []))
 
     def blame(
         self, revision: str, path: str, lines: list[int] | None = None
@@ -286,29 +174,14 @@ class GitRepo:
         soon as those lines are explained, which is what makes it cheaper than the whole file)."""
         if not _SHA_RE.match(revision):  # git blame takes no --end-of-options: only full shas go here
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
-        args = ["blame", "-w", "--porcelain", *_line_ranges(lines or [])]
-        ignore = self.ignore_revs(revision)
-        if not ignore:
-            out = run_git(self.path, [*args, revision, "--", path])
-        else:
-            with tempfile.TemporaryDirectory(prefix="hindsight-blame-") as tmp:
-                revs_file = Path(tmp) / "ignore-revs"
-                revs_file.write_text("\n".join(ignore) + "\n")
-                out = run_git(self.path, [*args, "--ignore-revs-file", str(revs_file), revision, "--", path])
-        return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
+        return edge.blame(self.path, revision, path, lines or [], self.ignore_revs(revision))
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """`ancestor` is reachable from `descendant` (both full shas)."""
         if not (_SHA_RE.match(ancestor) and _SHA_RE.match(descendant)):
             return False
-        proc = subprocess.run(
-            ["git", "-C", str(self.path), "merge-base", "--is-ancestor", ancestor, descendant],
-            capture_output=True,
-            env={**os.environ, **_GIT_ENV},
-            check=False,
-        )
-        return proc.returncode == 0
+        return edge.run(self.path, ["merge-base", "--is-ancestor", ancestor, descendant], check=False).returncode == 0
 
     def commits_between(self, old: str, new: str, path: str) -> list[str]:
         """Commits in old..new touching `path`, oldest first."""
@@ -353,14 +226,7 @@ class GitRepo:
         return self.diff_lines(commit, path)[0]
 
     def close(self) -> None:
-        if self._batch is not None:
-            try:
-                if self._batch.stdin:
-                    self._batch.stdin.close()
-                self._batch.wait(timeout=5)
-            except Exception:  # noqa: BLE001 - best effort shutdown
-                self._batch.kill()
-            self._batch = None
+        self._batch.close()
 
     def __enter__(self) -> Self:
         return self

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from models.config import Config
+from models.errors import InputError
 from models.feedback.evaluation import Evaluation, evaluate_pack, scan_pack, score
 from models.feedback.evidence import repository_paths
 from models.feedback.guidance import record_guidance, render_guidance, write_guidance
@@ -36,8 +37,10 @@ NOTHING_TO_RELEASE = "no failure class of the catalog was seen in production (no
 NOTHING_RELEASED = "no rule pack has been released yet: run `hindsight export rules` (or the pipeline, `hindsight run`)"
 
 
-class NothingToRelease(ValueError):
+class NothingToRelease(InputError, ValueError):
     """No catalog failure class has an active cluster: there is no rule to release."""
+
+    hint = "ingest production data and run the pipeline (`hindsight run`) first"
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def release_guidance(
     merged into a repository (only our marked block / our `hindsight-*` files are replaced). Releases
     nothing (`NothingToRelease` when no pack was released)."""
     if into_repo is not None and not Path(into_repo).is_dir():
-        raise ValueError(f"--into-repo {into_repo} is not a directory")
+        raise InputError(f"--into-repo {into_repo} is not a directory", "give the root folder of a repository")
     pack = released_pack(con, config)
     files = render_guidance(pack, crash_code(con))
     out = Path(out_dir) if out_dir else Path(latest_pack(con)["path"]) / "guidance"

@@ -1,4 +1,5 @@
-"""Running semgrep, ruff and git as subprocesses (argument lists, never a shell), offline.
+"""Running semgrep and ruff as subprocesses (argument lists, never a shell), offline; git through the
+git edge (`models.git`).
 
 semgrep stalls ~97 s on a DNS lookup unless its version check and metrics are off (ANCHORS §7), so
 every call goes through `semgrep_cmd`. Each semgrep start costs ~1-2 s: callers batch whole packs
@@ -16,11 +17,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from models import git as edge
+from models.errors import ToolError
+
+__all__ = ["Finding", "ToolError", "git", "git_archive", "git_show", "ruff_check", "safe_revision", "semgrep_scan"]
+
 OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
-
-
-class ToolError(RuntimeError):
-    """A linter or git invocation failed in a way the caller cannot recover from."""
 
 
 def _tool(name: str) -> str:
@@ -150,10 +152,8 @@ def ruff_check(root: Path, *, config: Path | None = None, targets: list[str] | N
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=300, check=False)
-    if check and proc.returncode != 0:
-        raise ToolError(f"git {' '.join(args[:2])} failed in {repo}: {proc.stderr.strip()[:500]}")
-    return proc.stdout
+    """stdout of one git command in `repo` (a failure is a `GitError` when `check`)."""
+    return edge.text(repo, list(args), check=check, timeout=300)
 
 
 _REV_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./@^~{}+-]{0,199}$")
@@ -172,9 +172,7 @@ def _rev(revision: str) -> str:
 
 def git_show(repo: Path, revision: str, path: str) -> str | None:
     """File text at a revision, or None when it does not exist there."""
-    proc = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{_rev(revision)}:{path}"], capture_output=True, timeout=120, check=False
-    )
+    proc = edge.run(repo, ["show", f"{_rev(revision)}:{path}"], check=False, timeout=120)
     if proc.returncode != 0:
         return None
     return proc.stdout.decode("utf-8", errors="replace")
@@ -183,18 +181,10 @@ def git_show(repo: Path, revision: str, path: str) -> str | None:
 def git_archive(repo: Path, revision: str, dest: Path, paths: list[str] | None = None) -> None:
     """Materialize `revision` (or some of its paths) under `dest`: `git archive | tar -x`, streamed."""
     dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.Popen(
-        ["git", "-C", str(repo), "archive", "--format=tar", _rev(revision), "--", *(paths or [])],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    extract = subprocess.run(
-        ["tar", "-x", "-C", str(dest)], stdin=archive.stdout, capture_output=True, timeout=300, check=False
-    )
-    archive.stdout.close()
-    err = archive.stderr.read().decode(errors="replace")
-    archive.stderr.close()
-    if archive.wait(timeout=300) != 0:
-        raise ToolError(f"git archive {revision} failed: {err[:500]}")
+    with edge.streaming(repo, ["archive", "--format=tar", _rev(revision), "--", *(paths or [])]
+                        ) as archive:
+        extract = subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, capture_output=True,
+                                 timeout=300, check=False)
+    archive.check()
     if extract.returncode != 0:
         raise ToolError(f"tar failed: {extract.stderr.decode(errors='replace')[:500]}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from models.errors import ToolError
 from models.feedback import render
 from models.feedback.sarif import validate_sarif
 from models.feedback.tools import _tool, run, semgrep_test, semgrep_validate
@@ -21,8 +22,10 @@ from models.feedback.tools import _tool, run, semgrep_test, semgrep_validate
 SARIF_FILE = "hindsight.sarif"
 
 
-class PackValidationError(RuntimeError):
-    """The staged pack failed validation; `problems` says which rule and why."""
+class PackValidationError(ToolError):
+    """The staged pack failed validation (semgrep, ruff or SARIF); `problems` says which rule and why."""
+
+    hint = "fix or remove the rule named above; the previous pack stays current"
 
     def __init__(self, problems: list[str], previous: str | None = None):
         self.problems = problems

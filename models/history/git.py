@@ -1,57 +1,31 @@
-"""The git edge: every call to the `git` executable goes through here.
+"""The history stage's git queries: commits, tags, notes and the streamed `git log` of a walk.
 
-Always argument lists (never a shell), `--end-of-options` before revisions that come from
-configuration, and a neutral environment (no pager, no prompts, no external diff or textconv),
-so a repository or a commit message can never make us run anything.
+Every command runs through the git edge (`models.git`: argument lists, a hardened environment,
+`GitError` with git's stderr, timeouts); `--end-of-options` goes before revisions that come from
+configuration, so a repository or a commit message can never make us run anything.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# Options for every git invocation: raw paths, no colour, no signature verification, no fsmonitor
-# hook, no pager.
-_BASE = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false"]
-_BASE += ["-c", "core.fsmonitor=false", "--no-pager"]
+from models import git as edge
+from models.errors import GitError, RepositoryError
 
+__all__ = ["GitError", "RepositoryError"]  # and the queries below
 
-class GitError(RuntimeError):
-    """A git command failed; the message names the repository and the command."""
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
-    return env
-
-
-def run_git(
-    path: Path | str, args: list[str], *, input: bytes | None = None, check: bool = True
-) -> subprocess.CompletedProcess:
-    """Run `git -C path <args>` and return the completed process (stdout as bytes)."""
-    cmd = ["git", "-C", str(path), *_BASE, *args]
-    proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(), check=False)
-    if check and proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"git {args[0]} failed in {path}: {err or 'exit ' + str(proc.returncode)}")
-    return proc
-
-
-def git_text(path: Path | str, args: list[str], **kw) -> str:
-    return run_git(path, args, **kw).stdout.decode("utf-8", "replace")
+run_git = edge.run  # run_git(path, args, *, input=None, check=True) -> CompletedProcess (bytes)
+git_text = edge.text
 
 
 def check_repository(path: Path | str) -> None:
     """Raise a clear error when `path` is not a git work tree or bare repository."""
     if not Path(path).exists():
-        raise GitError(f"repository path does not exist: {path}")
+        raise RepositoryError(f"repository path does not exist: {path}")
     proc = run_git(path, ["rev-parse", "--git-dir"], check=False)
     if proc.returncode != 0:
-        raise GitError(f"not a git repository: {path}")
+        raise RepositoryError(f"not a git repository: {path}")
 
 
 def resolve_commit(path: Path | str, rev: str) -> str | None:
@@ -68,7 +42,7 @@ def branch_head(path: Path | str, branch: str) -> str:
         sha = resolve_commit(path, rev)
         if sha:
             return sha
-    raise GitError(f"default branch {branch!r} not found in {path}")
+    raise RepositoryError(f"default branch {branch!r} not found in {path}")
 
 
 def tag_tips(path: Path | str) -> list[tuple[str, str]]:
@@ -154,31 +128,16 @@ def stream_log(
     revs = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
     opts = _LOG_OPTS if diff else ["-z", "--encoding=UTF-8"]
     walk = ["--no-walk=unsorted"] if no_walk else []
-    cmd = ["git", "-C", str(path), *_BASE, "log", *walk, "--stdin", f"--format={LOG_FORMAT}", *opts]
-    # stderr goes to a file, not a pipe, so a chatty stderr can never block git.
-    with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errfile, env=_env()
-        )
-        assert proc.stdin and proc.stdout
-        # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
-        proc.stdin.write(revs)
-        proc.stdin.close()
+    # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
+    with edge.streaming(path, ["log", *walk, "--stdin", f"--format={LOG_FORMAT}", *opts], input=revs) as log:
         rest = b""
-        try:
-            while chunk := proc.stdout.read(chunk_size):
-                parts = (rest + chunk).split(b"\0")
-                rest = parts.pop()
-                yield from parts
-            if rest:
-                yield rest
-        finally:
-            proc.stdout.close()
-            code = proc.wait()
-        errfile.seek(0)
-        err = errfile.read().decode("utf-8", "replace").strip()
-    if code != 0:
-        raise GitError(f"git log failed in {path}: {err}")
+        for chunk in log.chunks(chunk_size):
+            parts = (rest + chunk).split(b"\0")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+    log.check()
 
 
 def shallow_commits(path: Path | str) -> frozenset[str]:
@@ -243,20 +202,7 @@ def notes_list(path: Path | str, ref: str = "refs/notes/ai") -> list[tuple[str, 
 
 def read_blobs(path: Path | str, shas: list[str]) -> dict[str, bytes]:
     """Contents of many blobs in one `git cat-file --batch` call (size-delimited, so binary-safe)."""
-    if not shas:
-        return {}
-    out = run_git(path, ["cat-file", "--batch"], input="".join(f"{s}\n" for s in shas).encode()).stdout
-    blobs, pos = {}, 0
-    for sha in shas:
-        nl = out.index(b"\n", pos)
-        header = out[pos:nl].split()
-        pos = nl + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        blobs[sha] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
+    return {sha: data for sha, (_kind, data) in edge.read_objects(path, shas).items()}
 
 
 def commit_text(path: Path | str, rev: str) -> tuple[str, str, str]:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
+from models.errors import ConfigError
+
 DEFAULT_MARKER_FILE = Path(__file__).with_name("markers.toml")
 KINDS = ("author", "committer", "trailer", "message")
 TARGETS = ("author", "committer", "message")
@@ -35,8 +37,10 @@ _KIND_ORDER = {"author": 0, "trailer": 1, "message": 2, "committer": 3}
 _TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class MarkerError(ValueError):
+class MarkerError(ConfigError):
     """A marker file is malformed; the message names the file and the marker id."""
+
+    hint = "fix the marker file named above (or [ai] marker_files in hindsight.toml)"
 
 
 @dataclass(frozen=True)

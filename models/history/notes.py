@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from models.errors import InputError
+
 SCHEMA_PREFIX = "authorship/3."
 _HUMAN = re.compile(r"^h_[0-9a-f]{14}$")
 _SESSION = re.compile(r"^(s_[0-9a-f]{14})(?:::(t_[0-9a-f]{14}))?$")
@@ -59,7 +61,7 @@ RANGE_SCHEMA = {
 }
 
 
-class NoteError(ValueError):
+class NoteError(InputError, ValueError):
     """A note is not a git-ai authorship log we can read."""
 
 

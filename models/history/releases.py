@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from models.errors import ConfigError
 from models.history import git
 from models.warehouse import run_sql_file
 
@@ -62,11 +63,11 @@ def compile_release_pattern(pattern: str | None) -> re.Pattern:
     parts, pos = [], 0
     names = _PLACEHOLDER.findall(pattern)
     if "version" not in names:
-        raise ValueError(f"release_pattern {pattern!r} must contain {{version}}")
+        raise ConfigError(f"release_pattern {pattern!r} must contain {{version}}")
     for m in _PLACEHOLDER.finditer(pattern):
         name = m.group(1)
         if name not in ("version", "service"):
-            raise ValueError(
+            raise ConfigError(
                 f"release_pattern {pattern!r}: unknown placeholder {{{name}}} (use {{version}}, {{service}})"
             )
         parts.append(re.escape(pattern[pos : m.start()]))
@@ -199,7 +200,7 @@ def release_rows(repo_cfg, tags: list[tuple[str, str]]) -> pl.DataFrame:
         for release, rev in table.items():
             sha = git.resolve_commit(repo_cfg.path, str(rev))
             if sha is None:
-                raise ValueError(
+                raise ConfigError(
                     f"repository {repo_cfg.name!r}: release_table entry {release!r} → {rev!r} names no commit"
                 )
             service, version = split_release(release)

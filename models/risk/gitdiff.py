@@ -12,15 +12,13 @@ is reported, the rest of the commit is kept) and resumes the stream after it.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.attribution.gitrepo import parse_blame_porcelain
-from models.history import git
-from models.history.git import GitError
+from models import git
+from models.errors import GitError
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
@@ -148,41 +146,25 @@ def _attributes_file(tmp: Path) -> Path:
 _DIFF_OPTS = ["-U0", "-w", "--no-color", "--no-ext-diff", "--no-textconv", "-M"]
 
 
-def _stream(repo: Path, shas: list[str], attrs: Path) -> tuple[list[CommitDiff], str | None, int]:
-    """One `git log -p --no-walk` over `shas` (in that order): (complete diffs, sha in progress, rc)."""
-    cmd = [
-        "git",
-        "-C",
-        str(repo),
-        *git._BASE,
-        "-c",
-        f"core.attributesFile={attrs}",
-        "log",
-        "--no-walk=unsorted",
-    ]
-    cmd += ["--stdin", "-p", *_DIFF_OPTS, "--format=%x00%H"]
-    done: list[CommitDiff] = []
+def _stream(repo: Path, shas: list[str], attrs: Path) -> Iterator[CommitDiff]:
+    """One `git log -p --no-walk` over `shas` (in that order), streamed: each commit's diff as soon as the
+    next one starts. Returns (as StopIteration's value) the sha in progress when git failed (None when
+    it failed before the first commit), or "" when git succeeded."""
     parser = _Parser()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=git._env()
-        )
-        assert proc.stdin and proc.stdout
-        proc.stdin.write("".join(f"{s}\n" for s in shas).encode())
-        proc.stdin.close()
-        for line in proc.stdout:
+    args = ["log", "--no-walk=unsorted", "--stdin", "-p", *_DIFF_OPTS, "--format=%x00%H"]
+    with git.streaming(repo, args, input="".join(f"{s}\n" for s in shas).encode(),
+                       config=[f"core.attributesFile={attrs}"]) as log:
+        for line in log.stdout:
             prev = parser.feed(line)
             if prev is not None:
-                done.append(prev)
-        proc.stdout.close()
-        rc = proc.wait()
+                yield prev
     last = parser.finish()
-    if rc == 0:
+    if log.returncode == 0:
         if last is not None:
-            done.append(last)
-        return done, None, 0
+            yield last
+        return ""
     # The commit in progress may be incomplete: it is re-read file by file.
-    return done, last.sha if last is not None else None, rc
+    return last.sha if last is not None else None
 
 
 def _commit_per_file(
@@ -190,27 +172,16 @@ def _commit_per_file(
 ) -> CommitDiff:
     """Hunks of one commit (or of base..sha) read one file at a time; files git cannot read are listed."""
     if base is None:
-        parents = git.git_text(repo, ["rev-list", "--parents", "-n", "1", "--end-of-options", sha]).split()[
+        parents = git.text(repo, ["rev-list", "--parents", "-n", "1", "--end-of-options", sha]).split()[
             1:
         ]
         base = parents[0] if parents else EMPTY_TREE
-    raw = git.run_git(repo, ["diff-tree", "-r", "-z", "--no-renames", "--name-only", base, sha]).stdout
+    raw = git.run(repo, ["diff-tree", "-r", "-z", "--no-renames", "--name-only", base, sha]).stdout
     out = CommitDiff(key or sha)
     for path in (p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p):
-        proc = git.run_git(
-            repo,
-            [
-                "-c",
-                f"core.attributesFile={attrs}",
-                "diff",
-                *_DIFF_OPTS,
-                "--no-renames",
-                base,
-                sha,
-                "--",
-                path,
-            ],
-            check=False,
+        proc = git.run(
+            repo, ["diff", *_DIFF_OPTS, "--no-renames", base, sha, "--", path],
+            config=[f"core.attributesFile={attrs}"], check=False,
         )
         if proc.returncode != 0:
             out.unreadable.append(path)
@@ -232,11 +203,18 @@ def stream_hunks(repo: Path | str, shas: Iterable[str]) -> Iterator[CommitDiff]:
     with tempfile.TemporaryDirectory(prefix="hindsight-risk-") as tmp:
         attrs = _attributes_file(Path(tmp))
         while todo:
-            done, failing, rc = _stream(repo, todo, attrs)
-            yield from done
-            if rc == 0:
+            seen: set[str] = set()
+            stream = _stream(repo, todo, attrs)
+            while True:
+                try:
+                    diff = next(stream)
+                except StopIteration as end:
+                    failing = end.value
+                    break
+                seen.add(diff.sha)
+                yield diff
+            if failing == "":
                 return
-            seen = {d.sha for d in done}
             if failing is None:  # failed before the first commit header: take the first unread commit
                 failing = next(s for s in todo if s not in seen)
             yield _commit_per_file(repo, failing, attrs)
@@ -252,9 +230,7 @@ def diff_hunks(repo: Path | str, base: str, head: str, key: str) -> CommitDiff:
     repo = Path(repo)
     with tempfile.TemporaryDirectory(prefix="hindsight-risk-") as tmp:
         attrs = _attributes_file(Path(tmp))
-        proc = git.run_git(
-            repo, ["-c", f"core.attributesFile={attrs}", "diff", *_DIFF_OPTS, base, head], check=False
-        )
+        proc = git.run(repo, ["diff", *_DIFF_OPTS, base, head], config=[f"core.attributesFile={attrs}"], check=False)
         if proc.returncode != 0:
             return _commit_per_file(repo, head, attrs, base=base, key=key)
         parser = _Parser()
@@ -269,7 +245,7 @@ def diff_numstat(
     repo: Path | str, base: str, head: str
 ) -> list[tuple[str, str | None, int | None, int | None]]:
     """(path, old path when renamed, added, deleted) of base..head; binary files have None counts."""
-    out = git.run_git(
+    out = git.run(
         repo, ["diff", "--numstat", "-z", "-M", "--no-ext-diff", "--no-textconv", base, head]
     ).stdout
     tokens = out.split(b"\0")
@@ -308,23 +284,7 @@ def blame_lines(
         raise GitError(f"blame needs a full commit sha, got {revision!r}")
     if not lines:
         return {}
-    ranges: list[list[int]] = []
-    for n in sorted(set(lines)):
-        if ranges and n == ranges[-1][1] + 1:
-            ranges[-1][1] = n
-        else:
-            ranges.append([n, n])
-    args = ["blame", "-w", "--porcelain"]
-    for a, b in ranges:
-        args += ["-L", f"{a},{b}"]
-    ignore = _ignore_revs(repo, revision)
-    with tempfile.TemporaryDirectory(prefix="hindsight-risk-blame-") as tmp:
-        if ignore:
-            revs = Path(tmp) / "ignore-revs"
-            revs.write_text("\n".join(ignore) + "\n")
-            args += ["--ignore-revs-file", str(revs)]
-        out = git.run_git(repo, [*args, revision, "--", path]).stdout.decode("utf-8", "replace")
-    blamed, commits = parse_blame_porcelain(out)
+    blamed, commits = git.blame(repo, revision, path, lines, _ignore_revs(repo, revision))
     return {
         b.line: (b.commit_sha, commits[b.commit_sha].author_time if b.commit_sha in commits else None)
         for b in blamed
@@ -332,20 +292,13 @@ def blame_lines(
 
 
 def _ignore_revs(repo: Path | str, revision: str) -> list[str]:
-    proc = git.run_git(repo, ["cat-file", "blob", f"{revision}:.git-blame-ignore-revs"], check=False)
-    if proc.returncode != 0:
-        return []
-    shas = []
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        token = line.split("#", 1)[0].strip().lower()
-        if _SHA.match(token):
-            shas.append(token)
-    return shas
+    proc = git.run(repo, ["cat-file", "blob", f"{revision}:.git-blame-ignore-revs"], check=False)
+    return git.ignore_revs(proc.stdout.decode("utf-8", "replace")) if proc.returncode == 0 else []
 
 
 def file_lines(repo: Path | str, revision: str, path: str) -> list[str] | None:
     """Lines of `path` at `revision`, or None when absent or unreadable (a missing blob)."""
-    proc = git.run_git(repo, ["cat-file", "blob", f"{revision}:{path}"], check=False)
+    proc = git.run(repo, ["cat-file", "blob", f"{revision}:{path}"], check=False)
     if proc.returncode != 0:
         return None
     return proc.stdout.decode("utf-8", "replace").splitlines()
@@ -356,18 +309,5 @@ def read_files(repo: Path | str, specs: list[tuple[str, str]]) -> dict[tuple[str
     clean = [(r, p) for r, p in specs if "\n" not in p and "\r" not in p and _SHA.match(r)]
     if not clean:
         return {}
-    out = git.run_git(
-        repo, ["cat-file", "--batch"], input="".join(f"{r}:{p}\n" for r, p in clean).encode()
-    ).stdout
-    result, pos = {}, 0
-    for spec in clean:
-        nl = out.index(b"\n", pos)
-        header = out[pos:nl].split()
-        pos = nl + 1
-        if not header or header[-1] == b"missing" or len(header) != 3:
-            continue  # absent path, or a blob the partial clone lacks
-        size = int(header[2])
-        if header[1] == b"blob":
-            result[spec] = out[pos : pos + size]
-        pos += size + 1
-    return result
+    found = git.read_objects(repo, [f"{r}:{p}" for r, p in clean])
+    return {(r, p): found[f"{r}:{p}"][1] for r, p in clean if found.get(f"{r}:{p}", ("",))[0] == "blob"}

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from models.errors import InputError
 from models.history import git
 from models.history.git import GitError
 from models.history.logparse import parse_log
@@ -38,7 +39,7 @@ CHANGE_SET = "change-set"
 MAX_COMMITS = 500
 
 
-class ReviewError(ValueError):
+class ReviewError(InputError, ValueError):
     """The review cannot run (unknown revision, empty range, no model): the message says what to do."""
 
 

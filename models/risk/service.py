@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from models.config import Config, RepositoryConfig
+from models.errors import ConfigError
 from models.history import git
 from models.risk import features as feat
 from models.risk.findings import current_pack, scan_history
@@ -46,7 +47,7 @@ def settings(config: Config) -> dict:
     out = {k: raw.get(k, v) for k, v in DEFAULTS.items()}
     unknown = set(out["label_sources"]) - {"production", "szz_fix"}
     if unknown or not out["label_sources"]:
-        raise ValueError(
+        raise ConfigError(
             f"[risk] label_sources must name 'production' and/or 'szz_fix', got {out['label_sources']}"
         )
     return out

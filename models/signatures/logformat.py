@@ -13,17 +13,14 @@ from models.sources.logformat import LogFormatError, compile_line_format
 
 def split_lines(lines: pl.Series, line_format: str | None) -> pl.DataFrame:
     """Columns `Content` (+ header fields) for each line; a line that does not match keeps its whole
-    text as `Content` (nothing is dropped: one output row per input line). Raises ValueError for a
-    format without `<Content>` or one that cannot be compiled."""
+    text as `Content` (nothing is dropped: one output row per input line). Raises `LogFormatError` (a
+    ValueError) for a format without `<Content>` or one that cannot be compiled."""
     lines = lines.cast(pl.Utf8).str.strip_chars_end("\r\n")
     if not line_format:
         return pl.DataFrame({"Content": lines})
     if "<Content>" not in line_format:
-        raise ValueError(f"log format must contain <Content>: {line_format!r}")
-    try:
-        fmt = compile_line_format(line_format)
-    except LogFormatError as exc:
-        raise ValueError(str(exc)) from exc
+        raise LogFormatError(f"log format must contain <Content>: {line_format!r}")
+    fmt = compile_line_format(line_format)
     groups = lines.str.extract_groups(fmt.regex).struct.unnest()
     df = groups.rename(dict(zip(groups.columns, fmt.fields)))
     return df.with_columns(

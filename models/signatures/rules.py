@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models.errors import ConfigError
+
 DEFAULT = "{{ default }}"
 _MATCHER = re.compile(r'(!?)([A-Za-z_.]+):("(?:[^"\\]|\\.)*"|\S+)')
 _ACTION = re.compile(r"^([v^]?)([+-])(app|group)$")
@@ -51,7 +53,7 @@ _FRAME_FIELDS = {
 }
 
 
-class RuleError(ValueError):
+class RuleError(ConfigError):
     """A grouping rule that cannot be parsed (the message quotes the rule)."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from models.config import Config
+from models.errors import InputError
 from models.sources.ledger import FileReport, file_load
 from models.sources.reader import iter_blocks
 from models.sources.spool import SPOOL_DIR, seal_orphans
@@ -28,7 +29,7 @@ SOURCES = ("sentry", "logs", "incidents")
 INGEST_MEMORY_LIMIT = "1GB"
 
 
-class IngestError(RuntimeError):
+class IngestError(InputError, RuntimeError):
     """A file could not be ingested at all (unreadable, unknown source, ...); nothing of it was stored."""
 
 

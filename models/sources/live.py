@@ -23,14 +23,15 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from models.errors import InputError
 from models.sources.envelope import BROKEN_ITEM  # an item the server could not frame; quarantined at ingest
 
 
-class BodyError(ValueError):
+class BodyError(InputError, ValueError):
     """The request body cannot be read (bad compression, bad envelope): HTTP 400."""
 
 
-class TooLarge(ValueError):
+class TooLarge(InputError, ValueError):
     """A size limit was exceeded: HTTP 413."""
 
 

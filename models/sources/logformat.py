@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models.errors import InputError
 from models.warehouse import sql_literal
 
 _FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
@@ -28,7 +29,7 @@ LEVEL_FIELDS = ("level", "severity", "loglevel")
 LOGGER_FIELDS = ("component", "logger", "module")
 
 
-class LogFormatError(ValueError):
+class LogFormatError(InputError, ValueError):
     """The line format cannot be turned into a regex."""
 
 

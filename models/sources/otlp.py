@@ -42,13 +42,15 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from models.errors import InputError
+
 _ID_KEYS = {"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"}
 _HEX = re.compile(r"[0-9a-fA-F]*")
 _EXC_KEYS = ("exception.type", "exception.message", "exception.stacktrace", "exception.escaped")
 _RESOURCE_COLUMNS = ("service.name", "service.version", "deployment.environment", "deployment.environment.name")
 
 
-class OtlpError(ValueError):
+class OtlpError(InputError, ValueError):
     """Not a valid OTLP request (HTTP 400, not retryable)."""
 
 

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow as pa
 
+from models.errors import InputError
 from models.sources.ledger import Reject
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -38,7 +39,7 @@ def open_stream(path: str | Path) -> BinaryIO:
     return open(path, "rb")
 
 
-class TruncatedStream(EOFError):
+class TruncatedStream(InputError, EOFError):
     """The compressed stream ended early or is corrupt; everything before it was already yielded."""
 
 

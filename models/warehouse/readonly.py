@@ -11,13 +11,18 @@ from pathlib import Path
 
 import duckdb
 
+from models.errors import InputError
 from models.warehouse.connection import connect
 
 ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
-class WriteRefused(ValueError):
+class WriteRefused(InputError, ValueError):
     """The SQL contains a statement that is not a read-only query."""
+
+
+class UnparsableQuery(InputError, ValueError):
+    """The SQL is empty or cannot be parsed at all."""
 
 
 def check_read_only(sql: str) -> None:
@@ -25,9 +30,9 @@ def check_read_only(sql: str) -> None:
     try:
         statements = duckdb.connect().extract_statements(sql)
     except duckdb.Error as exc:
-        raise ValueError(f"could not parse SQL: {exc}") from exc
+        raise UnparsableQuery(f"could not parse SQL: {exc}") from exc
     if not statements:
-        raise ValueError("no SQL statement given")
+        raise UnparsableQuery("no SQL statement given")
     refused = [s.type.name for s in statements if s.type not in ALLOWED_STATEMENTS]
     if refused:
         raise WriteRefused(

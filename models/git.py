@@ -1,0 +1,308 @@
+"""The git edge: the one place Hindsight runs the `git` executable. Every stage calls it.
+
+- Argument lists, never a shell; revisions from configuration or the warehouse go after
+  `--end-of-options` and paths after `--` (the callers' job: the argument list is theirs).
+- A neutral environment: no prompts, no pager, C locale, no optional locks, no system gitconfig, and
+  none of the inherited `GIT_DIR`-like variables that could point the command at another repository.
+  Every command runs with raw paths, no colour, no signature check and no fsmonitor hook.
+- A failure is a `GitError` naming the command, the repository and the first line of git's stderr;
+  a command that runs longer than its timeout is killed and reported the same way. A missing `git`
+  executable stays a `FileNotFoundError` (filename "git"): the CLI reports it as a tool to install.
+- Large outputs stream: `streaming` hands over git's stdout while git runs (stderr goes to a file,
+  so a chatty stderr never blocks git), and `CatFile` keeps one `git cat-file --batch` open for reads
+  one object at a time.
+
+The stage modules build their queries on these (`models/history/git.py`, `models/attribution/gitrepo.py`,
+`models/risk/gitdiff.py`, `models/feedback/tools.py`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from models.errors import GitError, RepositoryError
+
+__all__ = ["TIMEOUT", "CatFile", "GitError", "GitStream", "RepositoryError", "blame", "command", "env",
+           "ignore_revs", "line_ranges", "parse_blame_porcelain", "read_objects", "run", "streaming", "text"]
+
+TIMEOUT = 600.0  # seconds one git command may take (a blame or a log of a large history is slow)
+_OPTIONS = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false",
+            "-c", "core.fsmonitor=false", "--no-pager"]
+_HARDENED = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0",
+             "GIT_CONFIG_NOSYSTEM": "1"}
+_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+                       "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_EXTERNAL_DIFF")
+
+Path_ = Path | str
+
+
+def env() -> dict[str, str]:
+    """The environment every git command runs in (see the module docstring)."""
+    out = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARIABLES}
+    out.update(_HARDENED)
+    return out
+
+
+def command(path: Path_, args: Sequence[str], config: Sequence[str] = ()) -> list[str]:
+    """The argument list of `git -C path [-c config]... <args>`."""
+    extra = [opt for setting in config for opt in ("-c", setting)]
+    return ["git", "-C", str(path), *_OPTIONS, *extra, *args]
+
+
+def _name(args: Sequence[str]) -> str:
+    """The git command an argument list runs (`log`, `cat-file`, ...), for messages."""
+    return next((a for a in args if not a.startswith("-")), "")
+
+
+def _failure(path: Path_, args: Sequence[str], stderr: bytes, code: int) -> GitError:
+    first = next((line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()), "")
+    return GitError(f"git {_name(args)} failed in {path}: {first or 'exit ' + str(code)}")
+
+
+def run(
+    path: Path_,
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+    config: Sequence[str] = (),
+    timeout: float = TIMEOUT,
+) -> subprocess.CompletedProcess:
+    """Run one git command to completion; stdout and stderr as bytes. `check`: a non-zero exit raises
+    `GitError` (otherwise the caller reads `returncode`). `config`: `-c` settings for this command."""
+    try:
+        proc = subprocess.run(command(path, args, config), input=input, capture_output=True, env=env(),
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {_name(args)} timed out after {timeout:g} s in {path}") from None
+    if check and proc.returncode != 0:
+        raise _failure(path, args, proc.stderr, proc.returncode)
+    return proc
+
+
+def text(path: Path_, args: Sequence[str], **kw) -> str:
+    """`run(...)`'s stdout as text (undecodable bytes replaced)."""
+    return run(path, args, **kw).stdout.decode("utf-8", "replace")
+
+
+class GitStream:
+    """A git command while it runs: read `stdout` (binary); after the `streaming` block, `returncode`
+    holds the exit code and `check()` raises the `GitError` of a failure."""
+
+    def __init__(self, proc: subprocess.Popen, errfile: IO[bytes], path: Path_, args: Sequence[str]):
+        self._proc, self._errfile, self._path, self._args = proc, errfile, path, args
+        self.stdout: IO[bytes] = proc.stdout  # type: ignore[assignment]
+        self.returncode: int | None = None
+        self.stderr = b""
+
+    def _finish(self) -> None:
+        self.stdout.close()
+        self.returncode = self._proc.wait()
+        self._errfile.seek(0)
+        self.stderr = self._errfile.read()
+
+    def check(self) -> None:
+        if self.returncode:
+            raise _failure(self._path, self._args, self.stderr, self.returncode)
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        while chunk := self.stdout.read(size):
+            yield chunk
+
+
+@contextlib.contextmanager
+def streaming(
+    path: Path_, args: Sequence[str], *, input: bytes | None = None, config: Sequence[str] = ()
+) -> Iterator[GitStream]:
+    """Run git and hand over its stdout while it runs; memory stays bounded whatever the output size.
+
+    `input` is written whole before anything is read: only for commands that read all of stdin before
+    they write (`log --stdin`, `rev-list --stdin`). On leaving the block git is waited for (a reader
+    that stops early closes the pipe, which ends git); the caller then calls `check()` or reads
+    `returncode`."""
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(command(path, args, config), stdin=subprocess.PIPE if input is not None else
+                                subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errfile, env=env())
+        if input is not None:
+            assert proc.stdin
+            proc.stdin.write(input)
+            proc.stdin.close()
+        stream = GitStream(proc, errfile, path, args)
+        try:
+            yield stream
+        finally:
+            stream._finish()
+
+
+class CatFile:
+    """One long-lived `git cat-file --batch` for reading objects one at a time (`<rev>:<path>` or an id)."""
+
+    def __init__(self, path: Path_):
+        self.path = path
+        self._proc: subprocess.Popen | None = None
+
+    def read(self, spec: str) -> tuple[str, bytes] | None:
+        """(object type, content) of `spec`, or None when git has no such object. A spec with a line break
+        is answered None without asking git (the batch protocol is line-based)."""
+        if "\n" in spec or "\r" in spec:
+            return None
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(command(self.path, ["cat-file", "--batch"]), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env())
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().decode(errors="replace").split()
+        if len(header) < 3 or header[-1] == "missing":
+            return None
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)  # trailing LF
+        return header[1], data
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):  # best-effort shutdown of a reader
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+
+def read_objects(path: Path_, specs: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    """{spec: (object type, content)} of many objects in one `git cat-file --batch` call (size-delimited,
+    so binary-safe); specs git has no object for are left out."""
+    specs = list(specs)
+    if not specs:
+        return {}
+    out = run(path, ["cat-file", "--batch"], input="".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
+              ).stdout
+    found, pos = {}, 0
+    for spec in specs:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) != 3 or header[-1] == b"missing":
+            continue  # absent, ambiguous, or a blob a partial clone lacks
+        size = int(header[2])
+        found[spec] = (header[1].decode(), out[pos : pos + size])
+        pos += size + 1
+    return found
+
+
+# -- blame ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BlameLine:
+    line: int  # final line number at the blamed revision
+    commit_sha: str
+    orig_path: str
+    orig_line: int
+
+
+@dataclass(frozen=True)
+class BlameCommit:
+    sha: str
+    author_name: str | None
+    author_time: int | None  # unix seconds
+    summary: str | None
+    boundary: bool = False  # blame stopped here (a root commit, or the edge of a shallow clone)
+
+
+def line_ranges(lines: Iterable[int]) -> list[str]:
+    """`-L a,b` arguments covering `lines` (consecutive lines merged into one range)."""
+    args: list[str] = []
+    start = prev = None
+    for n in sorted(set(lines)):
+        if prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            args += ["-L", f"{start},{prev}"]
+        start = prev = n
+    if start is not None:
+        args += ["-L", f"{start},{prev}"]
+    return args
+
+
+def ignore_revs(text: str) -> list[str]:
+    """Full shas listed in a `.git-blame-ignore-revs` file's text (comments and bad lines dropped)."""
+    shas = []
+    for line in text.splitlines():
+        token = line.split("#", 1)[0].strip().lower()
+        if len(token) == 40 and all(c in "0123456789abcdef" for c in token):
+            shas.append(token)
+    return shas
+
+
+def blame(
+    path: Path_, revision: str, file: str, lines: Iterable[int] = (), ignore: Sequence[str] = ()
+) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """`git blame -w --porcelain` of `file` at `revision` (a full sha: blame takes no --end-of-options):
+    the whole file, or only `lines` (git stops walking the history once those lines are explained);
+    commits in `ignore` are skipped (as `.git-blame-ignore-revs` asks)."""
+    if len(revision) != 40 or any(c not in "0123456789abcdef" for c in revision):
+        raise GitError(f"blame needs a full commit sha, got {revision!r}")
+    args = ["blame", "-w", "--porcelain", *line_ranges(lines)]
+    if not ignore:
+        out = run(path, [*args, revision, "--", file]).stdout
+    else:
+        with tempfile.TemporaryDirectory(prefix="hindsight-blame-") as tmp:
+            revs_file = Path(tmp) / "ignore-revs"
+            revs_file.write_text("\n".join(ignore) + "\n")
+            out = run(path, [*args, "--ignore-revs-file", str(revs_file), revision, "--", file]).stdout
+    return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
+
+
+def parse_blame_porcelain(text: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """Parse `git blame --porcelain` output: one row per final line, plus author facts per commit.
+
+    Each line group starts with `<sha> <orig_line> <final_line> [<count>]`; header lines follow (the
+    commit's author/summary only the first time the commit appears; `filename` per group, so the last
+    seen one per commit is kept), then the content line prefixed by a TAB.
+    """
+    out: list[BlameLine] = []
+    filename_of: dict[str, str] = {}
+    info: dict[str, dict] = {}
+    sha = ""
+    orig = final = 0
+    expect_header = True
+    for raw in text.split("\n"):
+        if expect_header:
+            parts = raw.split(" ")
+            if len(parts) >= 3 and len(parts[0]) == 40:
+                sha, orig, final = parts[0], int(parts[1]), int(parts[2])
+                info.setdefault(sha, {})
+                expect_header = False
+            continue
+        if raw.startswith("\t"):
+            out.append(BlameLine(final, sha, filename_of.get(sha, ""), orig))
+            expect_header = True
+        elif raw.startswith("filename "):
+            filename_of[sha] = raw[len("filename ") :]
+        elif raw == "boundary":
+            info[sha]["boundary"] = True
+        else:
+            key, _, value = raw.partition(" ")
+            if key in ("author", "author-time", "summary"):
+                info[sha][key] = value
+    commits = {
+        s: BlameCommit(
+            s,
+            d.get("author"),
+            int(d["author-time"]) if d.get("author-time", "").isdigit() else None,
+            d.get("summary"),
+            bool(d.get("boundary")),
+        )
+        for s, d in info.items()
+    }
+    return out, commits

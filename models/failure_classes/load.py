@@ -33,6 +33,8 @@ from types import MappingProxyType
 
 import yaml
 
+from models.errors import ConfigError
+
 REGISTRY_DIR = Path(__file__).resolve().parent / "classes"
 UNKNOWN = "unknown"  # the class of what no classification rule recognises (never declared)
 PARTS = (".toml", ".yaml", ".py")  # declaration, semgrep catalog rule, its annotated examples
@@ -41,7 +43,7 @@ _MINING_KEYS = {"extractor", "anchor"}
 _CLASSIFY_KEYS = {"id", "order", "types", "message", "code", "not_code"}
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigError, ValueError):
     """A registry folder that does not hold a complete, consistent declaration of every class."""
 
 

@@ -26,10 +26,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from models.errors import WarehouseError
+
 __all__ = ["NestedUnitOfWork", "execute", "registered", "unit_of_work"]
 
 
-class NestedUnitOfWork(RuntimeError):
+class NestedUnitOfWork(WarehouseError, RuntimeError):
     """A unit of work was opened on a connection that is already inside a transaction."""
 
 

@@ -51,7 +51,7 @@ ENVIRONMENT = {
     "HINDSIGHT_INGEST_MEMORY": "DuckDB memory limit of an ingest (1GB)",
     "HINDSIGHT_SCRATCH_MEMORY": "DuckDB memory limit of one ingest batch's scratch database (512MB)",
     "HINDSIGHT_DEBUG": "non-empty: a failed command prints its traceback (like --debug)",
-    "HINDSIGHT_LOG_LEVEL": "level of the platform's own log (INFO)",
+    "HINDSIGHT_LOG_LEVEL": "level of the platform's own JSON log (INFO)",
     "HINDSIGHT_SELF_EVENTS": "a file the platform's own errors are written to as Sentry envelopes",
     "HINDSIGHT_ENVIRONMENT": "the `environment` of the platform's own Sentry events (local)",
     "HINDSIGHT_DAGSTER_LOG_LEVEL": "level of Dagster's console log in `hindsight run` (WARNING)",

@@ -4,7 +4,7 @@
 
 - `threshold_sweep`: pairwise precision/recall of events vs planted bugs (benchmarks/clusters_corpus.py)
   for each similarity threshold — the measurement behind `SIMILARITY_THRESHOLD` in
-  models/clusters/settings.py.
+  models/settings.py.
 - `speed`: `build_clusters` on 1M events over ~3,000 signatures synthesized in a temp warehouse
   (bar: < 60 s), then an incremental run after a new day's data.
 - `demo`: pairwise precision/recall against `ground_truth_events.csv` of the demo world (bar: >= 0.98),
@@ -29,6 +29,7 @@ from benchmarks.clusters_corpus import Proto, make_corpus
 from benchmarks.memory import peak_rss_mb
 from models.clusters import build_clusters
 from models.config import Config
+from models.settings import ClusterSettings
 from models.warehouse import connect, read_sql
 
 THRESHOLDS = (0.3, 0.5, 0.6, 0.7, 0.75, 0.78, 0.8, 0.82, 0.85, 0.9, 0.95)
@@ -139,7 +140,7 @@ def threshold_sweep(
             load_world(con, make_corpus(n_bugs, seed=seed), n_events, seed=seed)
             for method, t in itertools.product(methods, THRESHOLDS):
                 _reset_clusters(con)
-                build_clusters(con, Config(raw={"clusters": {"similarity_threshold": t, "method": method}}))
+                build_clusters(con, Config(clusters=ClusterSettings(similarity_threshold=t, method=method)))
                 score = pairwise(con)
                 cell = out.setdefault(f"{method}@{t}", {"precision": [], "recall": []})
                 cell["precision"].append(score["precision"])

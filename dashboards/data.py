@@ -7,7 +7,6 @@ caches results keyed by the snapshot's modification time so a new snapshot inval
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from models.config import load_config
+from dashboards.settings import settings
 from models.warehouse.readonly import check_read_only
 from models.warehouse.snapshot import snapshot_path
 
@@ -23,8 +22,7 @@ MEMORY_LIMIT = "1GB"  # per open snapshot: the dashboard shares the machine with
 
 
 def warehouse_path() -> Path:
-    env = os.environ.get("HINDSIGHT_WAREHOUSE")
-    return Path(env) if env else load_config(os.environ.get("HINDSIGHT_CONFIG") or None).warehouse
+    return settings().warehouse
 
 
 def database_file() -> Path | None:

@@ -4,22 +4,15 @@ file in the exported pack (the `pack_file` page), a pipeline figure to its Dagst
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote, urlencode
 
 import polars as pl
 import streamlit as st
 
-from models.config import load_config
+from dashboards.settings import settings_or_none as _config  # a broken config: links just disappear
+from models.settings import DashboardSettings
 
-DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"  # what `make dev` serves
-
-
-def _config():
-    try:
-        return load_config(os.environ.get("HINDSIGHT_CONFIG") or None)
-    except (OSError, ValueError, KeyError, TypeError):  # a broken config must not take the dashboard down; links just disappear
-        return None
+DEFAULT_DAGSTER_URL = DashboardSettings().dagster_url  # what `make dev` serves
 
 
 def repository_web_urls() -> dict[str, str]:
@@ -57,7 +50,7 @@ def with_commit_links(frame: pl.DataFrame, sha: str = "commit_sha", repo: str = 
 def dagster_asset_url(asset_key: str) -> str:
     """The asset's page in the Dagster UI (`[dashboard] dagster_url`, default the `make dev` address)."""
     config = _config()
-    base = ((config.raw.get("dashboard") or {}).get("dagster_url") if config else None) or DEFAULT_DAGSTER_URL
+    base = config.dashboard.dagster_url if config else DEFAULT_DAGSTER_URL
     return f"{str(base).rstrip('/')}/assets/{quote(asset_key)}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -17,9 +16,11 @@ def resolve_pack_dir(recorded: str | None) -> Path | None:
     path = Path(recorded)
     candidates = [path] if path.is_absolute() else []
     if not path.is_absolute():
-        config = os.environ.get("HINDSIGHT_CONFIG")
-        if config:
-            candidates.append(Path(config).resolve().parent / path)
+        from dashboards.settings import settings_or_none
+
+        config = settings_or_none()
+        if config and config.file:
+            candidates.append(config.file.parent / path)
         candidates.append(Path.cwd() / path)
     return next((c for c in candidates if c.is_dir()), None)
 

@@ -70,10 +70,11 @@ def _show_version(value: bool) -> None:
 def _global_options(
     ctx: typer.Context,
     warehouse: Path | None = typer.Option(
-        None, "--warehouse", "-w", envvar="HINDSIGHT_WAREHOUSE", help="DuckDB warehouse file [default: data/warehouse.duckdb]"
+        None, "--warehouse", "-w",
+        help="DuckDB warehouse file [default: $HINDSIGHT_WAREHOUSE, else [warehouse] path, else data/warehouse.duckdb]",
     ),
     config: Path | None = typer.Option(
-        None, "--config", "-c", envvar="HINDSIGHT_CONFIG", help="hindsight.toml [default: ./hindsight.toml if present]"
+        None, "--config", "-c", help="hindsight.toml [default: $HINDSIGHT_CONFIG, else ./hindsight.toml if present]"
     ),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when a command fails."),
     version: bool = typer.Option(

@@ -1,4 +1,7 @@
-"""What every CLI command needs: the configuration and the warehouse path, resolved once."""
+"""What every CLI command needs: the configuration and the warehouse path, resolved once.
+
+The global options are the flag layer of `models.config.load_config` (the environment and the file come
+after them there); a command that only needs the warehouse does not read the file when --warehouse names it."""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ class AppContext:
 
     @cached_property
     def config(self) -> Config:
-        """The parsed hindsight.toml (a mistake in it raises models.config.ConfigError: exit code 4)."""
-        return load_config(self.config_path)
+        """The settings (a mistake in hindsight.toml raises models.config.ConfigError: exit code 4)."""
+        return load_config(self.config_path, warehouse=self.warehouse_override)
 
     @property
     def warehouse(self) -> Path:

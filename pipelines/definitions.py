@@ -30,14 +30,15 @@ daily_pipeline_schedule = dg.ScheduleDefinition(
 )
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(config_path=None, warehouse=None) -> dg.Definitions:
+    """Every definition, with the resources for these settings flags (see pipelines/resources.py)."""
     return dg.Definitions(
         assets=_gather("assets"),
         asset_checks=_gather("asset_checks"),
         sensors=_gather("sensors"),
         schedules=[daily_pipeline_schedule, *_gather("schedules")],
         jobs=[whole_pipeline_job, *_gather("jobs")],
-        resources=default_resources(),
+        resources=default_resources(config_path, warehouse),
         executor=dg.in_process_executor,
     )
 

@@ -30,19 +30,17 @@ def dagster_instance() -> dg.DagsterInstance:
 
 
 def materialize_all(config_path: str | Path | None = None, warehouse: str | Path | None = None,
-                    selection: str | None = None, raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
+                    selection: str | None = None, raise_on_error: bool = False,
+                    default_log_level: str = "WARNING") -> dg.ExecuteInProcessResult:
     """Run every asset (or a selection like 'group:sources') once, in this process.
 
-    The config path and warehouse are passed through the environment so the resources built by
-    `pipelines.definitions` see them.
+    `config_path` and `warehouse` are the settings flags (None: the environment, then ./hindsight.toml):
+    they reach the assets through the Dagster resources, and this process's environment is left as it was.
+    Dagster's console log level: $HINDSIGHT_DAGSTER_LOG_LEVEL, else `default_log_level`.
     """
-    if config_path:
-        os.environ["HINDSIGHT_CONFIG"] = str(Path(config_path).resolve())
-    if warehouse:
-        os.environ["HINDSIGHT_WAREHOUSE"] = str(Path(warehouse).resolve())
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions()
+    defs = build_definitions(config_path, warehouse)
     job = defs.resolve_implicit_global_asset_job_def()
     if selection:
         asset_selection = dg.AssetSelection.from_string(selection)
@@ -50,5 +48,6 @@ def materialize_all(config_path: str | Path | None = None, warehouse: str | Path
             asset_graph=defs.resolve_asset_graph()
         )
     instance = dagster_instance()
-    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("HINDSIGHT_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+    level = os.environ.get("HINDSIGHT_DAGSTER_LOG_LEVEL") or default_log_level
+    quiet = {"loggers": {"console": {"config": {"log_level": level}}}}
     return job.execute_in_process(instance=instance, run_config=quiet, raise_on_error=raise_on_error)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from dashboards import data
+from dashboards.settings import settings_or_none
 from dashboards.ui import cluster_link, plain_label, require_data
 
 st.title("Change risk")
@@ -18,13 +18,10 @@ STEP = "Configure a repository in hindsight.toml and run `hindsight run` (or `hi
 
 @st.cache_data(show_spinner=False)
 def _commit_url(repo: str) -> str | None:
-    from models.config import load_config
     from models.risk.service import commit_url
 
-    try:
-        return commit_url(load_config(os.environ.get("HINDSIGHT_CONFIG") or None), repo)
-    except (OSError, ValueError):
-        return None
+    config = settings_or_none()
+    return commit_url(config, repo) if config else None
 
 
 def _reasons(raw: object) -> tuple[str, str | None]:

@@ -16,17 +16,15 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run every stage once: ingest new landing files, then signatures → clusters → attribution → rules."""
-        import os
-
         from models.sources.scrub import scrub_text
         from pipelines.runner import materialize_all
 
         console = Console(stderr=True, soft_wrap=True)  # whole lines (grep-able), never hard-wrapped
-        config_path = ctx.obj.config_path
-        if not ctx.obj.debug:  # a failed step is summarised below; Dagster's own log would print its traceback
-            os.environ.setdefault("HINDSIGHT_DAGSTER_LOG_LEVEL", "CRITICAL")
+        # a failed step is summarised below; Dagster's own log would print its traceback
+        log_level = "WARNING" if ctx.obj.debug else "CRITICAL"
         with console.status("running the pipeline in-process…"):
-            result = materialize_all(config_path=config_path, warehouse=ctx.obj.warehouse, selection=select)
+            result = materialize_all(config_path=ctx.obj.config_path, warehouse=ctx.obj.warehouse, selection=select,
+                                     default_log_level=log_level)
         for event in result.get_asset_materialization_events():
             mat = event.event_specific_data.materialization
             meta = {k: getattr(v, "value", v) for k, v in (mat.metadata or {}).items()}

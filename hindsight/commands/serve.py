@@ -1,7 +1,7 @@
 """CLI of live ingest: `hindsight serve` and `hindsight keys create|list|revoke|disable|enable`.
 
-Settings come from the `[serve]` section of hindsight.toml (see README "Send events from your app"),
-overridden by the options here.
+Settings come from the `[serve]` section of hindsight.toml (`config.serve`, models/settings.py; see README
+"Send events from your app"), overridden by the options here.
 """
 
 from __future__ import annotations
@@ -12,24 +12,21 @@ from urllib.parse import urlsplit
 
 import typer
 
+from models.settings import LiveIngestSettings
+
 keys_app = typer.Typer(help="Project keys (DSNs) of `hindsight serve`.", no_args_is_help=True)
 
-DEFAULT_PORT = 8000
-
-
-def _serve_config(app) -> dict:
-    return dict(app.config.raw.get("serve", {}))
+DEFAULT_PORT = LiveIngestSettings().port
 
 
 def _keys_file(app) -> Path:
     from models.sources.ingest_keys import keys_path
 
-    configured = _serve_config(app).get("keys_file")
-    return (app.config.root / configured) if configured else keys_path(app.config.landing_dir)
+    return app.config.serve.keys_file or keys_path(app.config.landing_dir)
 
 
 def _public_url(app, override: str | None) -> str:
-    url = override or _serve_config(app).get("public_url") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    url = override or app.config.serve.public_url or f"http://127.0.0.1:{DEFAULT_PORT}"
     return url.rstrip("/")
 
 
@@ -57,25 +54,25 @@ def serve(
     """
     import uvicorn
 
-    from hindsight.ingest_server import ServeSettings, create_app
+    from hindsight import ingest_server
 
     app = ctx.obj
-    cfg = _serve_config(app)
-    settings = ServeSettings(
+    cfg = app.config.serve
+    settings = ingest_server.ServeSettings(
         landing_dir=Path(app.config.landing_dir),
         keys_file=_keys_file(app),
-        rate_limit=float(rate_limit if rate_limit is not None else cfg.get("rate_limit", 1000)),
-        segment_age_s=float(segment_age if segment_age is not None else cfg.get("segment_age_s", 2.0)),
+        rate_limit=float(rate_limit if rate_limit is not None else cfg.rate_limit),
+        segment_age_s=float(segment_age if segment_age is not None else cfg.segment_age_s),
         access_log=access_log,
     )
-    host = host or cfg.get("host", "127.0.0.1")
-    port = port if port is not None else int(cfg.get("port", DEFAULT_PORT))
+    host = host or cfg.host
+    port = port if port is not None else cfg.port
     typer.echo(json.dumps({"event": "listening", "url": f"http://{host}:{port}", "landing": str(settings.landing_dir),
                            "keys_file": str(settings.keys_file)}), err=True)
     # limit_concurrency bounds memory: past it, new connections get 503 and the SDKs retry later
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning",
+    uvicorn.run(ingest_server.create_app(settings), host=host, port=port, access_log=False, log_level="warning",
                 server_header=False, timeout_graceful_shutdown=10,
-                limit_concurrency=int(cfg.get("max_connections", 512)))
+                limit_concurrency=cfg.max_connections)
 
 
 @keys_app.command("create")

@@ -378,7 +378,7 @@ def resolve_frames(
     from models.attribution.infer import infer_revisions  # infer imports FrameResolver's module
 
     if time_fallback is None:
-        time_fallback = bool(config.raw.get("attribution", {}).get("time_fallback", False))
+        time_fallback = config.attribution.time_fallback
     own = gits is None
     gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
     try:

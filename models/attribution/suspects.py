@@ -23,7 +23,7 @@ from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"top_n": 5, "decay": 0.5, "secondary": 0.5, "max_depth": 25}
+SCORING = ("top_n", "decay", "secondary", "max_depth")  # the [attribution] settings the scoring SQL takes
 _SCHEMA = {
     "cluster_id": pl.Utf8,
     "repo": pl.Utf8,
@@ -37,8 +37,7 @@ _SCHEMA = {
 
 
 def _settings(config: Config, overrides: dict) -> dict:
-    raw = config.raw.get("attribution", {}) if config.raw else {}
-    return {k: overrides.get(k, raw.get(k, v)) for k, v in DEFAULTS.items()}
+    return {k: overrides.get(k, getattr(config.attribution, k)) for k in SCORING}
 
 
 def _refine(rows: list[dict], fix: str, fix_release: str | None, result) -> list[dict]:

@@ -23,9 +23,9 @@ import pyarrow as pa
 
 from models.clusters.classify import classify_signature
 from models.clusters.documents import Signature, load_signatures
-from models.clusters.settings import ClusterSettings
 from models.clusters.similarity import UnionFind, similar_pairs
 from models.config import Config
+from models.settings import ClusterSettings
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 ID_PREFIX = "C-"
@@ -168,7 +168,7 @@ def _write(con: duckdb.DuckDBPyConnection, sigs: list[Signature], a: _Assigner) 
 def build_clusters(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> dict:
     """Cluster every signature not yet clustered and refresh the cluster rows; returns figures."""
     started = time.perf_counter()
-    settings = ClusterSettings.from_config(config)
+    settings = (config or Config()).clusters
     sigs = load_signatures(con, settings.error_levels)
     for s in sigs:
         classify_signature(s)

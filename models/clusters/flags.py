@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from models.clusters.settings import ClusterSettings
 from models.config import Config
 from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 
 def flag_clusters(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> dict:
-    s = ClusterSettings.from_config(config)
+    s = (config or Config()).clusters
     now = datetime.now(UTC).replace(tzinfo=None)
     params = [s.quiet_days, s.spike_baseline_days, s.spike_factor, s.spike_sigmas, s.spike_min_events]
     with unit_of_work(con):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import duckdb
 
 from models.clusters.documents import register_macros
-from models.clusters.settings import ClusterSettings
 from models.config import Config
 from models.warehouse import read_sql, run_sql_file, unit_of_work
 
 
 def link_incidents(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> dict:
-    s = ClusterSettings.from_config(config)
+    s = (config or Config()).clusters
     register_macros(con)
     with unit_of_work(con):
         con.execute(

@@ -27,7 +27,6 @@ import numpy as np
 import polars as pl
 
 from models.config import Config, RepositoryConfig
-from models.errors import ConfigError
 from models.history import git
 from models.risk import features as feat
 from models.risk.findings import current_pack, scan_history
@@ -39,18 +38,6 @@ from models.risk.reasons import explain
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
 MODEL_CODE_VERSION = 1  # bump when training changes: every repository retrains on the next run
-DEFAULTS = {"label_sources": ["production", "szz_fix"], "keep_versions": 3, "scan_pack": True, "workers": 2}
-
-
-def settings(config: Config) -> dict:
-    raw = (config.raw or {}).get("risk", {})
-    out = {k: raw.get(k, v) for k, v in DEFAULTS.items()}
-    unknown = set(out["label_sources"]) - {"production", "szz_fix"}
-    if unknown or not out["label_sources"]:
-        raise ConfigError(
-            f"[risk] label_sources must name 'production' and/or 'szz_fix', got {out['label_sources']}"
-        )
-    return out
 
 
 @dataclass(frozen=True)
@@ -179,16 +166,16 @@ def update_repository(
 ) -> dict:
     """Bring one repository's model and scores up to date (see the module docstring); returns counts."""
     started = time.perf_counter()
-    s = settings(config) if config is not None else dict(DEFAULTS)
+    s = (config or Config()).risk
     repo, path = repo_cfg.name, repo_cfg.path
     git.check_repository(path)
     out: dict = {"repo": repo, "hunks": read_new_hunks(con, repo, path)}
-    out["szz"] = run_szz(con, repo, path, workers=s["workers"])
-    pack = current_pack(con) if s["scan_pack"] else None
+    out["szz"] = run_szz(con, repo, path, workers=s.workers)
+    pack = current_pack(con) if s.scan_pack else None
     out["pack"] = pack.version if pack else None
     out["pack_scan"] = scan_history(con, repo, path, pack) if pack else {"commits": 0, "findings": 0}
     production = feat.load_production(con, repo)
-    digest = inputs_digest(con, repo, pack.version if pack else None, production, s["label_sources"])
+    digest = inputs_digest(con, repo, pack.version if pack else None, production, list(s.label_sources))
     latest = latest_model(con, repo)
     state = next(iter(con.execute(read_sql("queries/risk/select_state"), {"repo": repo}).fetchall()), None)
     if state is not None and state[0] == digest and not force:
@@ -205,17 +192,17 @@ def update_repository(
     frame = feat.compute_features(
         con, repo, pack_version=pack.version if pack else None, production=production
     )
-    y, srcs = label_vector(frame, load_labels(con, repo), s["label_sources"])
+    y, srcs = label_vector(frame, load_labels(con, repo), list(s.label_sources))
     fv = hashlib.sha256(f"{digest}".encode()).hexdigest()[:16]
     version = (latest.version if latest else 0) + 1
     model, report = None, {}
     if frame.height and 0 < y.sum() < len(y):
         X = frame.select(feat.ALL_FEATURES).to_numpy()
         model, report = train(feat.ALL_FEATURES, X, y)
-        report["label_sources"] = s["label_sources"]
-        report["labels_by_source"] = {src: sum(src in r for r in srcs) for src in s["label_sources"]}
+        report["label_sources"] = list(s.label_sources)
+        report["labels_by_source"] = {src: sum(src in r for r in srcs) for src in list(s.label_sources)}
     scored = _store_training(
-        con, repo, version, digest, fv, frame, y, srcs, model, report, int(s["keep_versions"])
+        con, repo, version, digest, fv, frame, y, srcs, model, report, s.keep_versions
     )
     out.update(
         mode="trained" if model else "no_labels", version=version if model else None, n_train=len(y),
@@ -241,12 +228,8 @@ def update_all(
 
 def commit_url(config: Config, repo: str) -> str | None:
     """The repository's `commit_url` template from hindsight.toml (with `{sha}`), for links; None when unset."""
-    for entry in (config.raw or {}).get("repositories", []):
-        if (
-            entry.get("name") == repo
-            and isinstance(entry.get("commit_url"), str)
-            and "{sha}" in entry["commit_url"]
-        ):
-            url = entry["commit_url"]
+    for entry in config.repositories:
+        url = entry.commit_url
+        if entry.name == repo and url and "{sha}" in url:
             return url if url.startswith(("https://", "http://")) else None
     return None

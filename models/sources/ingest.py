@@ -259,7 +259,7 @@ def _drop_spool_segment(path: Path, source: str, config: Config | None) -> None:
     """Delete a spool segment once it is in the ledger: it holds the raw, unscrubbed payloads, which must
     not outlive their ingest (the warehouse has the scrubbed rows; the ledger keeps the file's sha256, so
     a copy put back is recognised). `[serve] keep_spool_files = true` keeps them. Other files stay."""
-    keep = bool(config and config.raw.get("serve", {}).get("keep_spool_files", False))
+    keep = bool(config and config.serve.keep_spool_files)
     if not keep and is_spool_segment(path, source):
         path.unlink(missing_ok=True)
 

@@ -81,8 +81,8 @@ def repo_config(
     )
 
 
-def config_for(*repos: RepositoryConfig, **raw) -> Config:
-    return Config(repositories=tuple(repos), raw=raw)
+def config_for(*repos: RepositoryConfig) -> Config:
+    return Config(repositories=tuple(repos))
 
 
 def add_event(

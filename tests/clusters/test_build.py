@@ -14,7 +14,8 @@ from clusters.factory import (
     sql_frames,
 )
 from models.clusters import build_clusters
-from models.config import Config
+from models.config import Config, load_config
+from models.settings import ClusterSettings
 
 TIMEOUT = "HTTPSConnectionPool(host='api.pay.example.com', port=443): Read timed out. (read timeout=5)"
 SQL_ERR = 'near "s": syntax error'
@@ -104,7 +105,7 @@ def test_different_bugs_never_merged(warehouse):
         add_event(con, name, ts=NOW, exc_type=etype, value=value, frames=frames)
     fingerprint(con)
     build_clusters(
-        con, Config(raw={"clusters": {"similarity_threshold": 0.05}})
+        con, Config(clusters=ClusterSettings(similarity_threshold=0.05))
     )  # even at a very low threshold
     ids = {name: cluster_of(con, name) for name in ["ref", *cases]}
     assert len(set(ids.values())) == len(ids), ids
@@ -171,7 +172,7 @@ COMMON = [("routes", "dispatch", "return h(req)"), ("middleware", "wrap", "retur
           ("orders", "submit", "return place(order)"), ("billing", "pay", "return charge(order)")]  # fmt: skip
 API = [("api", "post_order", "return submit(order)")]
 WORKER = [("worker", "run_job", "return submit(job.order)")]
-AT_08 = Config(raw={"clusters": {"similarity_threshold": 0.8, "method": "single_link"}})
+AT_08 = Config(clusters=ClusterSettings(similarity_threshold=0.8, method="single_link"))
 
 
 def test_merge_of_two_existing_clusters_is_recorded(warehouse):
@@ -243,13 +244,16 @@ def test_error_log_templates_are_signatures(warehouse):
     assert con.execute("SELECT sum(events), sum(log_records) FROM cluster_daily").fetchall() == [(3, 3)]
 
 
-def test_bad_settings_are_a_clear_error(warehouse):
+def test_bad_settings_are_a_clear_error(tmp_path):
+    """Checked when the configuration loads (models/config.py), before any stage runs."""
     import pytest
 
-    for raw, match in [
-        ({"similarity_treshold": 0.5}, "unknown \\[clusters\\] settings"),
-        ({"similarity_threshold": 0}, "similarity_threshold"),
-        ({"method": "kmeans"}, "method"),
+    toml = tmp_path / "hindsight.toml"
+    for text, match in [
+        ("similarity_treshold = 0.5", "unknown setting 'similarity_treshold' in \\[clusters\\]"),
+        ("similarity_threshold = 0", "similarity_threshold"),
+        ('method = "kmeans"', "method"),
     ]:
+        toml.write_text(f"[clusters]\n{text}\n")
         with pytest.raises(ValueError, match=match):
-            build_clusters(warehouse, Config(raw={"clusters": raw}))
+            load_config(toml)

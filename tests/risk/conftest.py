@@ -13,9 +13,9 @@ from .world import build_world
 
 
 def world_config(path, warehouse) -> Config:
-    repo = RepositoryConfig(name="app", path=path, default_branch="main")
-    return Config(warehouse=warehouse, repositories=(repo,), raw={"repositories": [
-        {"name": "app", "path": str(path), "commit_url": "https://git.example/app/commit/{sha}"}]})
+    repo = RepositoryConfig(name="app", path=path, default_branch="main",
+                            commit_url="https://git.example/app/commit/{sha}")
+    return Config(warehouse=warehouse, repositories=(repo,))
 
 
 @pytest.fixture(scope="module")

@@ -121,7 +121,7 @@ def release_rules(
     out = Path(out_dir) if out_dir else default_pack_dir(config)
     if latest and not force and latest["manifest"].get("candidate_hash") == key and Path(latest["path"]).exists():
         pack = _reuse(con, candidate, latest)
-        return pack, export_pack(con, config, pack, out, sarif=sarif)
+        return pack, export_pack(con, config, pack, out, sarif=sarif, extra_files=_risk_files(con, config))
     _validate_candidate(candidate, latest)
     scan = scan_pack(con, config, candidate)
     selection = select_rules(candidate, score(scan, candidate))
@@ -130,8 +130,16 @@ def release_rules(
     ev = score(scan_pack(con, config, pack) if selection.narrowed else scan, pack)
     finalize_rules(pack, ev)
     result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=selection.dropped,
-                         force=force, sarif=sarif)
+                         force=force, sarif=sarif, extra_files=_risk_files(con, config))
     return pack, result
+
+
+def _risk_files(con: duckdb.DuckDBPyConnection, config: Config):
+    """The risk stage's part of every release (PR review job + models), written into the staged pack."""
+    # the risk stage imports this one, so it is loaded when a pack is released, not with this module
+    from models.risk.export import write_pack_files
+
+    return lambda pack_dir: write_pack_files(con, config, pack_dir)
 
 
 def stored_evaluation(con: duckdb.DuckDBPyConnection, version: str) -> dict | None:

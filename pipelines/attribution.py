@@ -121,3 +121,6 @@ asset_checks: list = [resolved_frames_have_blame, unresolved_reasons_check]
 sensors: list = []
 schedules: list = []
 jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors, schedules=schedules, jobs=jobs)

@@ -164,3 +164,6 @@ asset_checks: list = [semgrep_rules_validate, semgrep_examples_pass, ruff_config
 sensors: list = []
 schedules: list = []
 jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors, schedules=schedules, jobs=jobs)

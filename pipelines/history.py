@@ -109,3 +109,6 @@ asset_checks: list = []
 sensors: list = [new_commits_sensor]
 schedules: list = []
 jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors, schedules=schedules, jobs=jobs)

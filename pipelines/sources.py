@@ -212,3 +212,6 @@ asset_checks: list = [
 sensors: list = [landing_sensor]
 schedules: list = []
 jobs: list = [ingest_sources_job]
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors, schedules=schedules, jobs=jobs)

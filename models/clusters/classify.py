@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from models.clusters.documents import Signature
+from models.package_data import package_path
 
-RULES_FILE = Path(__file__).with_name("failure_classes.toml")
+RULES_FILE = package_path("models.clusters", "failure_classes.toml")
 CATALOG = (
     "missing_http_timeout", "retry_without_backoff", "unbounded_load", "sql_string_formatting",
     "missing_idempotency", "resource_not_closed", "secrets_in_logs", "swallowed_exception",

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import yaml
 
-CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+from models.package_data import package_path
+
+CATALOG_DIR = package_path("models.feedback", "catalog")
 
 FAILURE_CLASSES = (
     "missing_http_timeout",

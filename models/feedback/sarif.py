@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import jsonschema
 
 from models.feedback.tools import Finding
+from models.package_data import package_path
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-2.1.0.json"
+SCHEMA_PATH = package_path("models.feedback", "schemas", "sarif-2.1.0.json")
 SARIF_VERSION = "2.1.0"
 LEVELS = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import polars as pl
 
-DEFAULT_MARKER_FILE = Path(__file__).with_name("markers.toml")
+from models.package_data import package_path
+
+DEFAULT_MARKER_FILE = package_path("models.history", "markers.toml")
 KINDS = ("author", "committer", "trailer", "message")
 TARGETS = ("author", "committer", "message")
 MEANINGS = ("ai_authored", "committed_only")

@@ -112,6 +112,8 @@ class BufferedFileTransport(Transport):
         self.pending.append(envelope)
 
     def drain(self) -> None:
+        if not self.pending:  # no event: no file, as with a transport that was never called
+            return
         with self.path.open("ab") as fh:
             for envelope in self.pending:
                 data = envelope.serialize()

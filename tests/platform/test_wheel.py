@@ -74,16 +74,15 @@ def test_installed_wheel_runs_the_demo_and_a_query_outside_the_checkout(wheel, t
     py, bin_dir = env_dir / "bin" / "python", env_dir / "bin"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HINDSIGHT_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HINDSIGHT_DAGSTER_EPHEMERAL="1")
-    # the locked third-party versions (from pip's cache), then the wheel itself: not editable
-    pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile"]
-    proc = _run([*pip, "-r", str(PROJECT / "requirements.lock")], tmp_path, env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = _run([*pip, "--no-deps", str(wheel)], tmp_path, env)
+    # the wheel, not editable, with the dependencies it declares at the locked versions (from pip's cache)
+    proc = _run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile",
+                 "-c", str(PROJECT / "requirements.lock"), str(wheel)], tmp_path, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     work = tmp_path / "elsewhere"  # not the checkout, nothing of it on sys.path
     work.mkdir()
-    probe = "import models, demo; from models.warehouse import SQL_DIR; print(models.__file__, demo.__file__, SQL_DIR)"
+    probe = ("import models, demo; from models.warehouse import SQL_DIR; from hindsight.commands.dashboard import APP; "
+             "assert APP.is_file(); print(models.__file__, demo.__file__, SQL_DIR, APP)")
     where = _run([str(py), "-c", probe], work, env)
     assert where.returncode == 0, where.stderr[-2000:]
     site = str(env_dir)

@@ -8,15 +8,16 @@ from production is rendered as text (st.text / st.code / dataframes), never as M
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from dashboards import data
 from dashboards.filters import ALL_FILTERS, sidebar_filters
-from models.package_data import package_path
 
 # Not "pages/": Streamlit would run that folder as its old multipage app until st.navigation is first called
-PAGE_DIR = package_path("dashboards", "app_pages")
+# (pages are code that Streamlit runs by path beside this script, not data read through models.package_data)
+PAGE_DIR = Path(__file__).parent / "app_pages"
 INCIDENT_FILTERS = ("range", "service")  # incidents carry a time and services, not releases or authors
 
 

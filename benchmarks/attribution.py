@@ -344,7 +344,7 @@ def _upstream(config) -> None:
 
 
 def demo() -> dict:
-    """Build the demo world (`hindsight demo --no-run`, else `models.demo.generate`), run the stages up to
+    """Build the demo world (`hindsight demo --no-run`, else `demo.generate`), run the stages up to
     clusters, then attribution (timed), and score it against the ground truth."""
     from models.config import load_config
 
@@ -358,10 +358,10 @@ def demo() -> dict:
         )
         built_by = "hindsight demo --no-run"
         if proc.returncode != 0 or not (out_dir / "ground_truth.json").exists():
-            from models.demo.generate import generate
+            from demo.generate import generate
 
             generate(out_dir, seed=7, scale=1, force=True)
-            built_by = "models.demo.generate.generate (CLI not available)"
+            built_by = "demo.generate.generate (CLI not available)"
         config = load_config(out_dir / "hindsight.toml")
         _upstream(config)
         con = connect(config.warehouse)

@@ -17,6 +17,7 @@ Run: `.venv/bin/python -m benchmarks.run feedback` (or `python -m benchmarks.fee
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -26,7 +27,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-DEMO_AVAILABLE = (Path(__file__).resolve().parents[1] / "models" / "demo" / "generate.py").exists()
+DEMO_AVAILABLE = importlib.util.find_spec("demo") is not None  # the demo package ships beside the core
 INJECTION_NEEDLE = "ignore previous instructions"
 
 
@@ -188,7 +189,7 @@ def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="hindsight-bench-corpus-") as tmp:
         out["real_code"] = run_corpus(Path(tmp))
     if not DEMO_AVAILABLE:
-        return {**out, "demo": {"skipped": "models/demo is absent: no demo world to measure on"}}
+        return {**out, "demo": {"skipped": "the demo package is absent: no demo world to measure on"}}
     out.update(run_demo())
     summary = {"real_code_noise_per_kloc": {w: out["real_code"]["pack"][w]["per_kloc"] for w in ("tune", "heldout", "all")},
                "peer_ruff_noise_per_kloc": out["real_code"]["peer_ruff_class_codes"]["all"]["per_kloc"]}
@@ -202,8 +203,8 @@ def run() -> dict:
 
 
 def run_demo() -> dict:
+    from demo.generate import generate
     from models.config import load_config
-    from models.demo.generate import generate
     from models.warehouse import connect
 
     out: dict = {}

@@ -16,6 +16,7 @@ from dashboards import data
 from dashboards.filters import ALL_FILTERS, sidebar_filters
 
 # Not "pages/": Streamlit would run that folder as its old multipage app until st.navigation is first called
+# (pages are code that Streamlit runs by path beside this script, not data read through models.package_data)
 PAGE_DIR = Path(__file__).parent / "app_pages"
 INCIDENT_FILTERS = ("range", "service")  # incidents carry a time and services, not releases or authors
 

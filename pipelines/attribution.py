@@ -118,6 +118,6 @@ def unresolved_reasons_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 assets: list = [frame_attribution_asset, suspect_commits_asset, ai_failure_rates_asset]
 asset_checks: list = [resolved_frames_have_blame, unresolved_reasons_check]
-sensors: list = []
-schedules: list = []
-jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks)

@@ -1,6 +1,8 @@
-"""One Definitions object for the whole platform, gathered from the stage modules.
+"""One Definitions object for the whole platform: every stage's own definitions, merged.
 
-Assets run in-process (one process, so one DuckDB writer at a time).
+Each stage module exposes `defs` (its assets, checks, sensors, schedules and jobs); the publish stage's
+snapshot waits for what the others define, so it is built from their merge. Nothing is rewritten at
+import time. Assets run in-process (one process, so one DuckDB writer at a time).
 """
 
 from __future__ import annotations
@@ -10,13 +12,7 @@ import dagster as dg
 from pipelines import attribution, clusters, feedback, history, publish, risk, signatures, sources
 from pipelines.resources import default_resources
 
-STAGES = [sources, history, signatures, clusters, attribution, feedback, risk, publish]
-publish.finalize()
-
-
-def _gather(name: str) -> list:
-    return [item for stage in STAGES for item in getattr(stage, name)]
-
+STAGES = [sources, history, signatures, clusters, attribution, feedback, risk]
 
 # The whole pipeline, every asset, in flow order (Dagster orders by dependencies).
 whole_pipeline_job = dg.define_asset_job("hindsight_pipeline", selection=dg.AssetSelection.all())
@@ -32,15 +28,14 @@ daily_pipeline_schedule = dg.ScheduleDefinition(
 
 def build_definitions(config_path=None, warehouse=None) -> dg.Definitions:
     """Every definition, with the resources for these settings flags (see pipelines/resources.py)."""
-    return dg.Definitions(
-        assets=_gather("assets"),
-        asset_checks=_gather("asset_checks"),
-        sensors=_gather("sensors"),
-        schedules=[daily_pipeline_schedule, *_gather("schedules")],
-        jobs=[whole_pipeline_job, *_gather("jobs")],
+    stages = dg.Definitions.merge(*(stage.defs for stage in STAGES))
+    platform = dg.Definitions(
+        schedules=[daily_pipeline_schedule],
+        jobs=[whole_pipeline_job],
         resources=default_resources(config_path, warehouse),
         executor=dg.in_process_executor,
     )
+    return dg.Definitions.merge(stages, publish.definitions(stages), platform)
 
 
 defs = build_definitions()

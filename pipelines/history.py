@@ -107,5 +107,6 @@ def new_commits_sensor(context: dg.SensorEvaluationContext, hindsight: Hindsight
 assets: list = [commits_asset]
 asset_checks: list = []
 sensors: list = [new_commits_sensor]
-schedules: list = []
-jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors)

@@ -15,22 +15,18 @@ UPSTREAM = ["sentry_events", "log_records", "incidents", "commits", "event_finge
             "ai_failure_rates", "rule_pack", "guidance", "rule_efficacy", "change_risk"]
 
 
-def _existing_upstream() -> list[dg.AssetKey]:
-    from pipelines import attribution, clusters, feedback, history, risk, signatures, sources
-
-    keys = set()
-    for stage in (sources, history, signatures, clusters, attribution, feedback, risk):
-        for asset in stage.assets:
-            keys.update(asset.keys)
+def existing_upstream(upstream: dg.Definitions) -> list[dg.AssetKey]:
+    """The assets of UPSTREAM that `upstream` (the other stages' definitions) holds, in UPSTREAM's order."""
+    keys = {key for asset in upstream.assets or [] for key in asset.keys}
     return [dg.AssetKey(name) for name in UPSTREAM if dg.AssetKey(name) in keys]
 
 
-def build_snapshot_asset() -> dg.AssetsDefinition:
-    @dg.asset(name="dashboard_snapshot", group_name="publish", deps=_existing_upstream(),
+def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(name="dashboard_snapshot", group_name="publish", deps=upstream,
               description="Records the pipeline run and atomically publishes `<warehouse>.snapshot.duckdb` for readers.")
     def dashboard_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_connection(duckdb) as con:
-            detail = {"assets": [k.to_user_string() for k in _existing_upstream()]}
+            detail = {"assets": [k.to_user_string() for k in upstream]}
             con.execute(
                 "INSERT OR REPLACE INTO core.pipeline_runs VALUES (?, coalesce(to_timestamp(?)::TIMESTAMP, now()::TIMESTAMP), "
                 "now()::TIMESTAMP, 'success', ?, ?)",
@@ -51,13 +47,6 @@ def _run_start(context) -> float | None:
         return None
 
 
-assets: list = []
-asset_checks: list = []
-sensors: list = []
-schedules: list = []
-jobs: list = []
-
-
-def finalize() -> None:
-    """Called by pipelines.definitions after the other stages are imported."""
-    assets[:] = [build_snapshot_asset()]
+def definitions(upstream: dg.Definitions) -> dg.Definitions:
+    """This stage's part: the snapshot asset, waiting for whichever dashboard inputs `upstream` defines."""
+    return dg.Definitions(assets=[build_snapshot_asset(existing_upstream(upstream))])

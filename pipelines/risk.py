@@ -65,6 +65,6 @@ def every_commit_scored(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 assets: list = [change_risk_asset]
 asset_checks: list = [every_commit_scored]
-sensors: list = []
-schedules: list = []
-jobs: list = []
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks)

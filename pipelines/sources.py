@@ -210,5 +210,7 @@ asset_checks: list = [
     *(_freshness_check(s, _ASSETS[s], *_NEWEST[s]) for s in SOURCES),
 ]
 sensors: list = [landing_sensor]
-schedules: list = []
 jobs: list = [ingest_sources_job]
+
+# This stage's part of the platform; pipelines/definitions.py merges every stage's.
+defs = dg.Definitions(assets=assets, asset_checks=asset_checks, sensors=sensors, jobs=jobs)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
-APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+from models.package_data import package_path
+
+APP = package_path("dashboards", "app.py")
 
 
 def register(app: typer.Typer) -> None:

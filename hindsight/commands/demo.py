@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         no_run: bool = typer.Option(False, "--no-run", help="Only generate; do not run the pipeline."),
     ) -> None:
         """Generate a realistic service repo + production data with known planted bugs, then run the pipeline."""
-        from models.demo.generate import generate
+        from demo.generate import generate
 
         try:
             summary = generate(out, seed=seed, scale=scale)

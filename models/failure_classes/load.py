@@ -34,8 +34,9 @@ from types import MappingProxyType
 import yaml
 
 from models.errors import ConfigError
+from models.package_data import package_path
 
-REGISTRY_DIR = Path(__file__).resolve().parent / "classes"
+REGISTRY_DIR = package_path("models.failure_classes", "classes")
 UNKNOWN = "unknown"  # the class of what no classification rule recognises (never declared)
 PARTS = (".toml", ".yaml", ".py")  # declaration, semgrep catalog rule, its annotated examples
 _KEYS = {"id", "title", "position", "antecedent", "ruff_codes", "ruff_left_out", "banned_apis", "mining", "classify"}

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -327,11 +328,13 @@ jobs:
 def export_pack(
     con: duckdb.DuckDBPyConnection, config, pack: RulePack, out_dir: Path, *, evaluation: Evaluation | None = None,
     candidate_hash: str | None = None, dropped: list[tuple[str, str]] | None = None, force: bool = False,
-    sarif: bool = True,
+    sarif: bool = True, extra_files: Callable[[Path], object] | None = None,
 ) -> ExportResult:
     """Release `pack` under `out_dir/<version>/` (validated, atomically) and record it in `core.rule_packs` /
     `core.rules` (and its `evaluation` in `core.rule_evaluations`). `sarif=False` writes no SARIF file.
-    `pack` is left as it was; the result carries the released pack (`result.pack`, its version set)."""
+    `pack` is left as it was; the result carries the released pack (`result.pack`, its version set).
+    `extra_files(folder)` writes later stages' files into the staged release (the caller composes them:
+    the risk stage builds on this one, so this module never imports it)."""
     out_dir = Path(out_dir)
     prev = latest_pack(con)
     if prev and not force and prev["manifest"].get("content_hash") == pack.content_hash() and Path(prev["path"]).exists():
@@ -359,8 +362,8 @@ def export_pack(
         (stage / "README.md").write_text(readme(pack, version), encoding="utf-8")
         (stage / PRECOMMIT_FILE).write_text(precommit_config(pack), encoding="utf-8")
         (stage / WORKFLOW_FILE).write_text(workflow(pack), encoding="utf-8")
-        from models.risk.export import write_pack_files  # risk stage: PR review job + models
-        write_pack_files(con, config, stage)
+        if extra_files is not None:
+            extra_files(stage)
         manifest = _manifest(pack, version, prev["version"] if prev else None, evaluation, candidate_hash, dropped or [])
         log = changelog(pack, manifest, prev["manifest"] if prev else None)
         (stage / CHANGELOG_FILE).write_text(log, encoding="utf-8")

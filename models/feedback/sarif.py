@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jsonschema
 
 from models.feedback.tools import Finding
+from models.package_data import package_path
 
 if TYPE_CHECKING:
     from models.feedback.synthesis import RulePack
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-2.1.0.json"
+SCHEMA_PATH = package_path("models.feedback", "schemas", "sarif-2.1.0.json")
 SARIF_VERSION = "2.1.0"
 LEVELS = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 

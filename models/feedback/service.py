@@ -127,7 +127,8 @@ def release_rules(
     latest = latest_pack(con)
     out = Path(out_dir) if out_dir else default_pack_dir(config)
     if latest and not force and latest["manifest"].get("candidate_hash") == key and Path(latest["path"]).exists():
-        result = export_pack(con, config, _reuse(con, candidate, latest), out, sarif=sarif)
+        result = export_pack(con, config, _reuse(con, candidate, latest), out, sarif=sarif,
+                             extra_files=_risk_files(con, config))
         return result.pack, result
     _validate_candidate(candidate, latest)
     scan = scan_pack(con, config, candidate)
@@ -136,7 +137,7 @@ def release_rules(
     ev = score(scan_pack(con, config, selection.pack) if selection.narrowed else scan, selection.pack)
     pack, ev = finalize_rules(selection.pack, ev)
     result = export_pack(con, config, pack, out, evaluation=ev, candidate_hash=key, dropped=list(selection.dropped),
-                         force=force, sarif=sarif)
+                         force=force, sarif=sarif, extra_files=_risk_files(con, config))
     return result.pack, result
 
 
@@ -151,6 +152,14 @@ def released_pack(con: duckdb.DuckDBPyConnection, config: Config) -> RulePack:
     if not candidate.rules:
         raise NothingToRelease(NOTHING_TO_RELEASE)
     return _reuse(con, candidate, latest)
+
+
+def _risk_files(con: duckdb.DuckDBPyConnection, config: Config):
+    """The risk stage's part of every release (PR review job + models), written into the staged pack."""
+    # the risk stage imports this one, so it is loaded when a pack is released, not with this module
+    from models.risk.export import write_pack_files
+
+    return lambda pack_dir: write_pack_files(con, config, pack_dir)
 
 
 def stored_evaluation(con: duckdb.DuckDBPyConnection, version: str) -> dict | None:

@@ -26,8 +26,9 @@ from pathlib import Path
 import polars as pl
 
 from models.errors import ConfigError
+from models.package_data import package_path
 
-DEFAULT_MARKER_FILE = Path(__file__).with_name("markers.toml")
+DEFAULT_MARKER_FILE = package_path("models.history", "markers.toml")
 KINDS = ("author", "committer", "trailer", "message")
 TARGETS = ("author", "committer", "message")
 MEANINGS = ("ai_authored", "committed_only")

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from models.package_data import package_path
+
+SQL_DIR = package_path("models.sql")  # the repository's top-level sql/, installed as package data
 ENV_WAREHOUSE = "HINDSIGHT_WAREHOUSE"
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from demo import scale as scaling
+from demo import secrets as planted
+from demo.generate import generate
+from demo.scale import read_envelope
 from models.config import load_config
-from models.demo import scale as scaling
-from models.demo import secrets as planted
-from models.demo.generate import generate
-from models.demo.scale import read_envelope
 
 SEED, SCALE = 11, 3
 

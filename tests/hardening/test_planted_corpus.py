@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from benchmarks.secret_corpus import planted
-from models.demo.generate import generate
+from demo.generate import generate
 
 from .planting import write_commits, write_incidents, write_logs, write_sentry
 

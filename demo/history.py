@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models.demo import shop_code
+from demo import shop_code
 
 ALICE = ("Alice Moreau", "alice@shop.example")
 BOB = ("Bob Nakamura", "bob@shop.example")

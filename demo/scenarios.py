@@ -18,9 +18,9 @@ from types import SimpleNamespace
 
 import sentry_sdk
 
-from models.demo import secrets as planted
-from models.demo.stubs import RETIRED_SKUS
-from models.demo.traffic import CUSTOMERS, REPORT_TITLES, SKUS, RaceInjector, fd_headroom_limit
+from demo import secrets as planted
+from demo.inputs import CUSTOMERS, REPORT_TITLES, SKUS, RaceInjector, fd_headroom_limit
+from demo.stubs import RETIRED_SKUS
 
 UA = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 Safari/605.1.15",
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36", "shop-ios/4.2.1 (iPhone; iOS 18.1)"]

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
 
-from models.demo import history, landing
-from models.demo import scale as scaling
-from models.demo.bugs import BUGS
-from models.demo.traffic import Period, Release, World
+from demo import history, landing
+from demo import scale as scaling
+from demo.bugs import BUGS
+from demo.traffic import Period, Release, World
 
 PERIOD_END = datetime(2026, 11, 20, tzinfo=UTC)
 PERIOD_DAYS = 30

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.demo import shop_code as sc
+from demo import shop_code as sc
 from models.failure_classes import registry
 
 

@@ -84,6 +84,8 @@ def describe(exc: BaseException) -> CliError:
                                "`make install`)")
     if name == "IngestError":
         return InputError(text)
+    if name == "ComputeError":  # models/compute: the Dask cluster of [compute] mode = "dask"
+        return ToolError(text, "start the Dask scheduler and workers, or set [compute] mode = \"local\"")
     if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
         return ToolError(
             "the warehouse is in use by another process: " + text.splitlines()[0],

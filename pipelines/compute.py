@@ -93,7 +93,11 @@ class LocalRunner:
 
 
 class ComputeResource(dg.ConfigurableResource):
-    """Runs compute tasks per `[compute]` of hindsight.toml; a non-empty field here overrides it."""
+    """Runs compute tasks per `[compute]` of hindsight.toml; a non-empty field here overrides it.
+
+    The assets build it themselves (`ComputeResource()`, i.e. the configuration file decides) rather than
+    asking Dagster for a `compute` resource key, so definitions made with only `duckdb` and `hindsight`
+    (tests, other code locations) keep working."""
 
     mode: str = ""
     scheduler: str = ""
@@ -116,6 +120,15 @@ class ComputeResource(dg.ConfigurableResource):
             return
         with DaskRunner.connect(settings) as runner:
             yield runner
+
+
+def preflight(config: Config) -> None:
+    """With `[compute] mode = "dask"`: fail now, with `ComputeError`, when the scheduler cannot be reached or
+    has no worker, so a run never starts to commit and then stops half-way for want of a cluster."""
+    settings = ComputeSettings.from_config(config)
+    if settings.mode == "dask":
+        with DaskRunner.connect(settings):
+            pass
 
 
 def ingest_sentry(con: duckdb.DuckDBPyConnection, config: Config, runner, *,

@@ -36,11 +36,4 @@ def default_resources() -> dict:
     return {
         "duckdb": DuckDBResource(database=warehouse),
         "hindsight": HindsightConfigResource(config_path=os.environ.get("HINDSIGHT_CONFIG", "")),
-        "compute": _compute_resource(),
     }
-
-
-def _compute_resource():
-    from pipelines.compute import ComputeResource  # [compute] of hindsight.toml, read when a run starts
-
-    return ComputeResource()

@@ -40,8 +40,11 @@ def materialize_all(config_path: str | Path | None = None, warehouse: str | Path
         os.environ["HINDSIGHT_CONFIG"] = str(Path(config_path).resolve())
     if warehouse:
         os.environ["HINDSIGHT_WAREHOUSE"] = str(Path(warehouse).resolve())
+    from models.config import load_config
+    from pipelines.compute import preflight
     from pipelines.definitions import build_definitions
 
+    preflight(load_config(os.environ.get("HINDSIGHT_CONFIG") or None))  # a down cluster fails before any write
     defs = build_definitions()
     job = defs.resolve_implicit_global_asset_job_def()
     if selection:

@@ -86,8 +86,8 @@ def _readable_check(source: str) -> list[dg.AssetCheckSpec]:
           description="Sentry error events, exceptions and frames "
           "(core.events/exceptions/frames) from data/landing/sentry/.")
 def sentry_events(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                  hindsight: HindsightConfigResource, compute: ComputeResource) -> dg.MaterializeResult:
-    return _ingest(context, duckdb, hindsight, "sentry", compute)
+                  hindsight: HindsightConfigResource) -> dg.MaterializeResult:
+    return _ingest(context, duckdb, hindsight, "sentry", ComputeResource())  # [compute] of hindsight.toml
 
 
 @dg.asset(group_name="sources", compute_kind="duckdb", check_specs=_readable_check("logs"),

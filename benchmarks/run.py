@@ -9,7 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ["sources", "serve", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard", "fuzz"]
+MODULES = ["sources", "serve", "history", "signatures", "clusters", "attribution", "feedback", "risk", "dashboard", "fuzz",
+           "compute"]
 
 
 def main(argv: list[str]) -> int:

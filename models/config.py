@@ -33,6 +33,7 @@ from models.errors import ConfigError
 from models.settings import (
     AttributionSettings,
     ClusterSettings,
+    ComputeSettings,
     DashboardSettings,
     LiveIngestSettings,
     RiskSettings,
@@ -192,6 +193,7 @@ class Config:
     risk: RiskSettings = section(RiskSettings)
     serve: LiveIngestSettings = section(LiveIngestSettings)
     dashboard: DashboardSettings = section(DashboardSettings)
+    compute: ComputeSettings = section(ComputeSettings)
 
     def repository(self, name: str) -> RepositoryConfig:
         for repo in self.repositories:

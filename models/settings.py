@@ -124,3 +124,38 @@ class DashboardSettings:
 
     dagster_url: str = setting("http://127.0.0.1:3000", doc="where the dashboard links a figure's Dagster "
                                "asset (the `make dev` address)")
+
+
+COMPUTE_MODES = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    """`[compute]`: where the parallel stages run (README "Beyond one machine"): `local` (default) in the
+    pipeline's process, or `dask` on the cluster whose scheduler is named."""
+
+    mode: str = setting("local", doc="'local' (in the pipeline's process) or 'dask'")
+    scheduler: str = setting("", doc="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (required with mode 'dask')")
+    path: str = setting("", doc="shared folder of task output that every worker and the committer see "
+                        "(default `<landing>/.compute`)")
+    connect_timeout_s: float = setting(10.0, doc="seconds to wait for the scheduler before failing the run")
+
+    def __post_init__(self) -> None:
+        if self.mode not in COMPUTE_MODES:
+            raise ValueError(f"compute.mode must be one of {', '.join(COMPUTE_MODES)}, not {self.mode!r}")
+        if self.mode == "dask" and not self.scheduler.strip():
+            raise ValueError('compute.scheduler is required with mode = "dask" (e.g. "tcp://host:8786")')
+        if self.connect_timeout_s <= 0:
+            raise ValueError(f"compute.connect_timeout_s must be a positive number, not {self.connect_timeout_s!r}")
+
+    @classmethod
+    def from_config(cls, config) -> ComputeSettings:
+        """The `[compute]` settings of a loaded configuration (defaults without one)."""
+        return config.compute if config is not None else cls()
+
+    def output_root(self, config) -> Path:
+        """The shared folder of task output (hidden under the landing folder by default: ingest skips it)."""
+        if self.path:
+            p = Path(self.path).expanduser()
+            return p if p.is_absolute() else Path(config.root) / p
+        return Path(config.landing_dir) / ".compute"

@@ -38,8 +38,11 @@ def materialize_all(config_path: str | Path | None = None, warehouse: str | Path
     they reach the assets through the Dagster resources, and this process's environment is left as it was.
     Dagster's console log level: $HINDSIGHT_DAGSTER_LOG_LEVEL, else `default_log_level`.
     """
+    from models.config import load_config
+    from pipelines.compute import preflight
     from pipelines.definitions import build_definitions
 
+    preflight(load_config(config_path, warehouse=warehouse))  # a down cluster fails before any write
     defs = build_definitions(config_path, warehouse)
     job = defs.resolve_implicit_global_asset_job_def()
     if selection:

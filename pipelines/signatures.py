@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from models.warehouse import read_sql
+from pipelines.compute import ComputeResource
 from pipelines.resources import HindsightConfigResource, warehouse_connection
 
 
@@ -42,11 +43,18 @@ def event_fingerprints(
 def log_templates(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
+    from models.compute.settings import ComputeSettings
+    from models.compute.templates import cluster_typer
     from models.signatures import mine_templates
+    from models.signatures.templates import type_messages
     from models.signatures.versions import template_grouping
 
-    with warehouse_connection(duckdb) as con:
-        new = mine_templates(con, hindsight.load())
+    config = hindsight.load()
+    # the cluster is connected to before the warehouse is opened: an unreachable scheduler writes nothing
+    with ComputeResource().runner(config) as runner, warehouse_connection(duckdb) as con:
+        typer = (cluster_typer(runner, ComputeSettings.from_config(config).output_root(config))
+                 if runner is not None else type_messages)  # [compute] mode = "dask": typing on the workers
+        new = mine_templates(con, config, typer)
         templates, records = con.execute(
             "SELECT (SELECT count(*) FROM core.log_templates), (SELECT count(*) FROM core.log_record_templates)"
         ).fetchone()

@@ -13,12 +13,14 @@ is a clean unit of recomputation.
 
 import hashlib
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from models.sources.ingest import SOURCES, list_files, totals
+from pipelines.compute import ComputeResource, ingest_sentry
 from pipelines.resources import HindsightConfigResource, warehouse_connection
 from pipelines.warehouse_state import ingested_files, read_only_state
 
@@ -28,13 +30,18 @@ FRESHNESS_DAYS = 7
 
 
 def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource,
-            source: str) -> dg.MaterializeResult:
+            source: str, compute: ComputeResource | None = None) -> dg.MaterializeResult:
     from models.sources.ingest import ingest_source
 
     config = hindsight.load()
     failed: list[tuple[Path, Exception]] = []
-    with warehouse_connection(duckdb) as con:
-        reports = ingest_source(con, config, source, on_error=lambda file, exc: failed.append((file, exc)))
+    on_error = lambda file, exc: failed.append((file, exc))
+    # the cluster is connected to before the warehouse is opened: an unreachable scheduler writes nothing
+    with (compute.runner(config) if compute else nullcontext()) as runner, warehouse_connection(duckdb) as con:
+        if runner is not None:  # [compute] mode = "dask": the transform runs on the cluster's workers
+            reports = ingest_sentry(con, config, runner, on_error=on_error)
+        else:
+            reports = ingest_source(con, config, source, on_error=on_error)
     for file, exc in failed:  # the other files loaded; this one stays in the landing folder and is retried
         context.log.error(f"not ingested: {exc}")
     for r in reports:
@@ -80,7 +87,7 @@ def _readable_check(source: str) -> list[dg.AssetCheckSpec]:
           "(core.events/exceptions/frames) from data/landing/sentry/.")
 def sentry_events(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   hindsight: HindsightConfigResource) -> dg.MaterializeResult:
-    return _ingest(context, duckdb, hindsight, "sentry")
+    return _ingest(context, duckdb, hindsight, "sentry", ComputeResource())  # [compute] of hindsight.toml
 
 
 @dg.asset(group_name="sources", compute_kind="duckdb", check_specs=_readable_check("logs"),

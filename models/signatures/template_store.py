@@ -15,13 +15,20 @@ clusters carry over):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
 from models.config import Config
-from models.signatures.templates import DEFAULT_SETTINGS, MINER_VERSION, MinerState, mine_messages
+from models.signatures.templates import (
+    DEFAULT_SETTINGS,
+    MINER_VERSION,
+    MinerState,
+    mine_messages,
+    type_messages,
+)
 from models.signatures.versions import register, template_grouping
 from models.warehouse import read_sql, run_sql_file, unit_of_work
 
@@ -39,11 +46,13 @@ def load_state(con: duckdb.DuckDBPyConnection, version: str) -> MinerState:
     return state
 
 
-def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
+def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None,
+                   typer: Callable[[pl.Series], pl.Series] = type_messages) -> int:
     """Template every log record that has no template of the current grouping version; returns how many.
 
     `config` is accepted for symmetry with the other stages: the miner has one configuration for
-    every source on purpose (no per-source tuning)."""
+    every source on purpose (no per-source tuning). `typer`: see `mine_messages` (the compute layer
+    passes one that types on a Dask cluster)."""
     version = register(con, template_grouping(DEFAULT_SETTINGS))
     records = con.sql(read_sql(Q + "select_unmined_log_records"), params={"version": version}).pl()
     if records.height == 0:
@@ -51,7 +60,8 @@ def mine_templates(con: duckdb.DuckDBPyConnection, config: Config | None = None)
     regrouping = records["old_template_id"].null_count() < records.height
     state = load_state(con, version)
     known = set(state.patterns)
-    mined, state = mine_messages(records["message"], state, records["old_template_id"] if regrouping else None)
+    mined, state = mine_messages(records["message"], state, records["old_template_id"] if regrouping else None,
+                                 typer)
     run = pl.concat([records.select("record_id", "ts", "old_template_id"), mined], how="horizontal")
     new_patterns = (
         mined.select("pattern", "template_id").unique("pattern").filter(~pl.col("pattern").is_in(list(known)))

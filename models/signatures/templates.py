@@ -35,6 +35,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -281,29 +282,39 @@ def assign(state: MinerState, new_patterns: list[str], prior: dict[str, str] | N
     return changed
 
 
+def type_messages(messages: pl.Series) -> pl.Series:
+    """Step 1 of the module docstring: the typed pattern of each message (same length and order). A pure
+    map, message by message: the compute layer runs it per partition on workers (models/compute/templates.py)."""
+    frame = pl.DataFrame({"message": messages.cast(pl.Utf8)})
+    return frame.select(mask_expr(pl.col("message")).alias("pattern")).to_series()
+
+
 def mine_messages(
-    messages: pl.Series, state: MinerState | None = None, prior_ids: pl.Series | None = None
+    messages: pl.Series, state: MinerState | None = None, prior_ids: pl.Series | None = None,
+    typer: Callable[[pl.Series], pl.Series] = type_messages,
 ) -> tuple[pl.DataFrame, MinerState]:
     """Template id and text for every message (one row per input, same order), and the updated state.
 
     `prior_ids` (aligned with `messages`, may hold nulls): the template id each message had under an
     earlier grouping version; a new template takes the id most of its lines had (see `assign`).
     When many messages repeat whole (real logs do), each distinct message is typed once and the result
-    joined back; otherwise every message is typed directly (the dedupe would cost more than it saves)."""
+    joined back; otherwise every message is typed directly (the dedupe would cost more than it saves).
+    `typer` types the messages (`type_messages`, or the same map run on a cluster). The distinct patterns
+    are then grouped in sorted order: the templates depend on the set of patterns, not on the order of the
+    lines or on how the typing was split."""
     state = state or MinerState()
     lines = pl.DataFrame({"message": messages.cast(pl.Utf8)})
     if prior_ids is not None:
         lines = lines.with_columns(prior_ids.cast(pl.Utf8).alias("prior_id"))
     dedupe = prior_ids is None and lines.height > 0 and lines["message"].n_unique() <= DEDUPE_BELOW * lines.height
-    typed = (lines.unique("message") if dedupe else lines).with_columns(
-        mask_expr(pl.col("message")).alias("pattern")
-    )
+    typed = lines.unique("message") if dedupe else lines
+    typed = typed.with_columns(typer(typed["message"]))
     prior = None
     if prior_ids is not None:
         votes = typed.drop_nulls("prior_id").group_by("pattern", "prior_id").len()
         prior = dict(votes.sort("len", "prior_id", descending=[True, False]).unique("pattern", keep="first")
                      .select("pattern", "prior_id").iter_rows())
-    assign(state, typed["pattern"].unique().to_list(), prior)
+    assign(state, typed["pattern"].unique().sort().to_list(), prior)
     lookup = pl.DataFrame(
         {"pattern": list(state.patterns), "template_id": list(state.patterns.values())},
         schema={"pattern": pl.Utf8, "template_id": pl.Utf8},

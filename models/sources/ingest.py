@@ -21,7 +21,7 @@ import duckdb
 
 from models.config import Config
 from models.errors import InputError
-from models.sources.ledger import FileReport, file_load
+from models.sources.ledger import FileLoad, FileReport, file_load
 from models.sources.reader import iter_blocks
 from models.sources.spool import SPOOL_DIR, seal_orphans
 
@@ -134,19 +134,24 @@ def ingest_file(
     line_format: str | None = None,
     service: str | None = None,
     on_progress: Callable[[int], None] | None = None,
+    loader: Callable[[duckdb.DuckDBPyConnection, FileLoad], None] | None = None,
 ) -> FileReport:
-    """Ingest one file of a known source in one transaction and return its counts."""
+    """Ingest one file of a known source in one transaction and return its counts.
+
+    `loader(con, load)` replaces the source's reader inside the same ledger transaction: the compute
+    layer's committer stores rows a worker already transformed (models/compute/sentry.py)."""
     if source not in SOURCES:
         raise IngestError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})")
+    args = (con, path, source, fmt, config, line_format, service, on_progress, loader)
     try:
-        return _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress)
+        return _ingest_file_once(*args)
     except duckdb.OutOfMemoryException:
         (capped,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
         if capped == _default_memory_limit():
             raise
         con.execute("RESET memory_limit")  # the file was rolled back: load it again without the cap
         try:
-            return _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress)
+            return _ingest_file_once(*args)
         finally:
             con.execute(f"SET memory_limit = '{_memory_setting(capped)}'")
 
@@ -167,14 +172,16 @@ def single_threaded(con: duckdb.DuckDBPyConnection):
         con.execute(f"SET threads = {int(previous)}")
 
 
-def _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress) -> FileReport:
+def _ingest_file_once(con, path, source, fmt, config, line_format, service, on_progress, loader) -> FileReport:
     try:
         with (
             single_threaded(con) if source == "sentry" else nullcontext(),
             file_load(con, path, source, fmt, on_progress=on_progress) as load,
         ):
             if not load.already_ingested:
-                if source == "sentry":
+                if loader is not None:
+                    loader(con, load)
+                elif source == "sentry":
                     from models.sources.sentry import load_sentry_file
 
                     load_sentry_file(con, load, path, fmt)

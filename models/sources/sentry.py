@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -401,48 +402,68 @@ def _ndjson_batches(path: Path) -> Iterator[tuple[object, pa.Table]]:
         yield batch, table
 
 
-def _load_ndjson(con, load: FileLoad, path: Path) -> None:
-    _load_pipelined(con, load, ((b.rejects, t, b.end_offset) for b, t in _ndjson_batches(path)))
+@dataclass
+class SentryPart:
+    """One step of loading a Sentry file, in file order: what the reader quarantined or ignored, and a
+    transformed batch (`transform_sentry_batch`) still to be stored. The embedded run stores each part as
+    it comes (`load_sentry_file`); a compute task writes them to Parquet and the committer stores them
+    later (`models/compute/`), through the same `store_sentry_part`."""
+
+    rejects: list[Reject] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    transformed: dict | None = None
+    done: int | None = None  # stream position reached (progress)
 
 
-def _load_pipelined(con, load: FileLoad, batches: Iterator[tuple[list[Reject], pa.Table | None, int]]) -> None:
-    """Three stages, one batch each in flight: a prefetch thread reads batch N+2, this thread transforms
-    batch N+1 in the scratch DB, one writer thread stores batch N in the warehouse (the only thread that
-    touches `con` and the load's counts, batches in order). The warehouse appends single-threaded
-    (ingest.single_threaded), so storing overlaps the transform instead of competing with it."""
-    with one_writer("sentry-writer") as store:
-        for rejects, table, done in prefetched(batches):
-            transformed = transform_sentry_batch(load, table) if table is not None and table.num_rows else None
-            store(_store, con, load, rejects, transformed, done)
+def store_sentry_part(con: duckdb.DuckDBPyConnection, load: FileLoad, part: SentryPart) -> None:
+    """The warehouse half of one part, inside the file's transaction: counts, quarantine, anti-join, append."""
+    for kind, count in sorted(part.ignored.items()):
+        load.add_ignored(kind, count)
+    load.quarantine(part.rejects)
+    if part.transformed is not None:
+        store_sentry_batch(con, load, part.transformed)
+    if part.done is not None:
+        load.progress(part.done)
 
 
-def _store(con, load: FileLoad, rejects: list[Reject], transformed: dict | None, done: int) -> None:
-    load.quarantine(rejects)
-    if transformed is not None:
-        store_sentry_batch(con, load, transformed)
-    load.progress(done)
+def sentry_parts(load, path: Path, fmt: str) -> Iterator[SentryPart]:
+    """The parts of one Sentry file of format `fmt`, transformed in the load's scratch DB; no warehouse
+    access (`load` needs `file_id`, `started_at` and optionally `scratch()`). An unknown format raises
+    here, before anything is read."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown Sentry format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return _parts(load, Path(path), fmt)
+
+
+def _parts(load, path: Path, fmt: str) -> Iterator[SentryPart]:
+    if fmt == "ndjson":
+        batches = ((b.rejects, t, b.end_offset) for b, t in _ndjson_batches(path))
+    elif fmt == "envelope":
+        yield from _envelope_parts(load, path)
+        return
+    else:  # a JSON array export or a sequence of events: split without parsing (jsonsplit), block by block
+        records = iter_json_records(path, array=fmt == "json_array", block_bytes=BATCH_BYTES,
+                                    max_record_bytes=MAX_LINE_BYTES)
+        batches = ((b.rejects, _record_table(b), b.end_offset) for b in records)
+    for rejects, table, done in prefetched(batches):
+        transformed = transform_sentry_batch(load, table) if table is not None and table.num_rows else None
+        yield SentryPart(rejects=rejects, transformed=transformed, done=done)
 
 
 def load_sentry_file(con: duckdb.DuckDBPyConnection, load: FileLoad, path: Path, fmt: str | None = None) -> None:
-    """Load one Sentry file (inside `load`'s transaction); the format is sniffed when not given."""
+    """Load one Sentry file (inside `load`'s transaction); the format is sniffed when not given.
+
+    Three stages, one batch each in flight: a prefetch thread reads batch N+2, this thread transforms
+    batch N+1 in the scratch DB (`sentry_parts`), one writer thread stores batch N in the warehouse (the
+    only thread that touches `con` and the load's counts, parts in order). The warehouse appends
+    single-threaded (ingest.single_threaded), so storing overlaps the transform instead of competing."""
     path = Path(path)
     fmt = fmt or sniff_format(path)
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown Sentry format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    parts = sentry_parts(load, path, fmt)  # checks the format before anything is read
     load.fmt = fmt
-    if fmt == "ndjson":
-        _load_ndjson(con, load, path)
-    elif fmt == "envelope":
-        _load_envelopes(con, load, path)
-    else:
-        _load_json_records(con, load, path, array=fmt == "json_array")
-
-
-def _load_json_records(con, load: FileLoad, path: Path, *, array: bool) -> None:
-    """A JSON array export or a sequence of events: split without parsing (jsonsplit), block by block,
-    then the same batches as NDJSON."""
-    records = iter_json_records(path, array=array, block_bytes=BATCH_BYTES, max_record_bytes=MAX_LINE_BYTES)
-    _load_pipelined(con, load, ((b.rejects, _record_table(b), b.end_offset) for b in records))
+    with one_writer("sentry-writer") as store:
+        for part in parts:
+            store(store_sentry_part, con, load, part)
 
 
 def _record_table(batch) -> pa.Table | None:
@@ -456,7 +477,7 @@ def _record_table(batch) -> pa.Table | None:
     })
 
 
-def _load_envelopes(con, load: FileLoad, path: Path) -> None:
+def _envelope_parts(load, path: Path) -> Iterator[SentryPart]:
     """sentry-sdk envelopes (FileTransport appends them to one file), parsed block by block."""
     parser = EnvelopeParser()
     blocks = iter_blocks(path, BATCH_BYTES)
@@ -464,15 +485,13 @@ def _load_envelopes(con, load: FileLoad, path: Path) -> None:
         try:
             block = next(blocks, None)
         except TruncatedStream as exc:  # the unfinished item is the one cut off
-            load.quarantine([Reject(parser.line_no, parser.offset, "truncated_gzip", f"stream ends early: {exc}",
-                                    parser.buffer[:400])])
+            yield SentryPart(rejects=[Reject(parser.line_no, parser.offset, "truncated_gzip",
+                                             f"stream ends early: {exc}", parser.buffer[:400])])
             return
         items = parser.feed(block or b"", final=block is None)
-        for kind, count in sorted(items.ignored.items()):
-            load.add_ignored(kind, count)
-        load.quarantine(items.rejects)
+        yield SentryPart(rejects=items.rejects, ignored=dict(items.ignored))
         for start in range(0, len(items.events), BATCH_LINES):
-            insert_sentry_events(con, load, _staged(items.events[start : start + BATCH_LINES]))
+            yield SentryPart(transformed=transform_sentry_batch(load, _staged(items.events[start : start + BATCH_LINES])))
         if block is None:
             return
-        load.progress(parser.offset)
+        yield SentryPart(done=parser.offset)

@@ -205,7 +205,7 @@ def test_the_reference_document_matches_the_typed_settings():
 
 def test_every_stage_section_is_a_field_of_config_with_defaults():
     sections = stage_sections()
-    assert set(sections) == {"clusters", "attribution", "risk", "serve", "dashboard"}
+    assert set(sections) == {"clusters", "attribution", "risk", "serve", "dashboard", "compute"}
     defaults = Config()
     for name, cls in sections.items():
         assert getattr(defaults, name) == cls()

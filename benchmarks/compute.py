@@ -1,0 +1,151 @@
+"""Benchmark of the compute layer: Sentry ingest on a Dask cluster (1 and 2 workers) vs the embedded run.
+
+    .venv/bin/python -m benchmarks.run compute      # HINDSIGHT_BENCH_COMPUTE_EVENTS=200000 for a quick look
+
+The parallel stage is the Sentry transform (scrub, validate, parse, flatten: `transform_sentry_file`),
+one task per file; the committer (this process) loads the tasks' Parquet parts through the ingest ledger.
+Rounds alternate (embedded, Dask 1 worker, Dask 2 workers, ...) because the machine is shared; every
+figure is a ratio against its peer of the same round, and the load average is printed beside it.
+
+Figures:
+- `parallel_speedup_2_vs_1`: events/s of the tasks alone (submit to last result, no commit), 2 workers
+  over 1 worker (bar: >= 1.6);
+- `dask_1_worker_vs_embedded`: total ingest time (tasks + commit, overlapped) with 1 worker over the
+  embedded run's (bar: <= 1.15);
+- `projection`: events/day per worker from the measured per-task cost, the committer's load rate
+  (commit of finished task output alone), and the worker count at which the committer saturates.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.dask_cluster import DaskCluster
+from benchmarks.sources import write_ndjson_events
+from models.compute.sentry import transform_sentry_file
+from models.config import load_config
+from models.sources.ingest import ingest_source
+from models.warehouse import connect
+
+EVENTS = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_EVENTS", "1000000"))
+FILES = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_FILES", "20"))
+ROUNDS = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_ROUNDS", "2"))
+
+
+def _world(root: Path) -> Path:
+    landing = root / "landing" / "sentry"
+    landing.mkdir(parents=True)
+    per_file = EVENTS // FILES
+    for no in range(FILES):
+        write_ndjson_events(landing / f"events-{no:03d}.ndjson", per_file, seed=no + 1)
+    config = root / "hindsight.toml"
+    config.write_text('[landing]\ndir = "landing"\n', encoding="utf-8")
+    return config
+
+
+def _fresh(root: Path, name: str) -> duckdb.DuckDBPyConnection:
+    path = root / f"{name}.duckdb"
+    for stale in root.glob(f"{name}.duckdb*"):
+        stale.unlink()
+    return connect(path)
+
+
+def _clear_output(config) -> None:
+    shutil.rmtree(Path(config.landing_dir) / ".compute", ignore_errors=True)
+
+
+def _embedded(root: Path, config) -> float:
+    con = _fresh(root, "embedded")
+    started = time.perf_counter()
+    ingest_source(con, config, "sentry")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def _dask_total(root: Path, config, runner) -> float:
+    from pipelines.compute import ingest_sentry
+
+    _clear_output(config)
+    con = _fresh(root, "dask")
+    started = time.perf_counter()
+    reports = ingest_sentry(con, config, runner)
+    seconds = time.perf_counter() - started
+    assert sum(r.loaded for r in reports) == EVENTS // FILES * FILES
+    con.close()
+    return seconds
+
+
+def _tasks_only(config, runner) -> tuple[float, list[dict]]:
+    _clear_output(config)
+    files = sorted((Path(config.landing_dir) / "sentry").iterdir())
+    root = str(Path(config.landing_dir) / ".compute")
+    started = time.perf_counter()
+    results = list(runner.map_ordered(transform_sentry_file, [(str(p), root) for p in files]))
+    return time.perf_counter() - started, results
+
+
+def _commit_only(root: Path, config, results: list[dict]) -> float:
+    """The committer alone: every task's output is ready, only the ledger transactions remain."""
+    from models.compute.sentry import sentry_loader
+    from models.sources.ingest import bounded_memory, ingest_file
+
+    con = _fresh(root, "commit")
+    started = time.perf_counter()
+    with bounded_memory(con):
+        for result in results:
+            ingest_file(con, Path(result["path"]), "sentry", config=config, loader=sentry_loader(Path(result["output"])))
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def run() -> dict:
+    from models.compute import ComputeSettings
+    from pipelines.compute import DaskRunner
+
+    root = Path(tempfile.mkdtemp(prefix="hs-bench-compute-"))
+    try:
+        t0 = time.perf_counter()
+        config = load_config(_world(root))
+        figures: dict = {"events": EVENTS // FILES * FILES, "files": FILES, "generate_s": round(time.perf_counter() - t0, 1),
+                         "cores": os.cpu_count(), "rounds": []}
+        for no in range(ROUNDS):
+            r: dict = {"load_avg_1m_start": round(os.getloadavg()[0], 1)}
+            r["embedded_s"] = round(_embedded(root, config), 2)
+            for workers in (1, 2):
+                with DaskCluster(root / f"dask-{no}-{workers}", workers=workers, threads=1) as cluster:
+                    settings = ComputeSettings(mode="dask", scheduler=cluster.address, connect_timeout_s=60)
+                    with DaskRunner.connect(settings) as runner:
+                        tasks_s, results = _tasks_only(config, runner)
+                        r[f"tasks_{workers}w_s"] = round(tasks_s, 2)
+                        if workers == 1:
+                            r["commit_only_s"] = round(_commit_only(root, config, results), 2)
+                            r["dask_1w_total_s"] = round(_dask_total(root, config, runner), 2)
+            r["load_avg_1m_end"] = round(os.getloadavg()[0], 1)
+            r["parallel_speedup_2_vs_1"] = round(r["tasks_1w_s"] / r["tasks_2w_s"], 2)
+            r["dask_1_worker_vs_embedded"] = round(r["dask_1w_total_s"] / r["embedded_s"], 3)
+            figures["rounds"].append(r)
+            print(r, flush=True)
+        best = lambda key: min(x[key] for x in figures["rounds"])  # the least disturbed round
+        n = figures["events"]
+        task_rate = n / best("tasks_1w_s")  # events/s one worker transforms
+        commit_rate = n / best("commit_only_s")  # events/s the single committer loads
+        figures["parallel_speedup_2_vs_1"] = [x["parallel_speedup_2_vs_1"] for x in figures["rounds"]]
+        figures["dask_1_worker_vs_embedded"] = [x["dask_1_worker_vs_embedded"] for x in figures["rounds"]]
+        figures["projection"] = {
+            "worker_events_per_s": round(task_rate),
+            "worker_events_per_day": round(task_rate * 86400),
+            "committer_events_per_s": round(commit_rate),
+            "committer_events_per_day": round(commit_rate * 86400),
+            "workers_at_committer_saturation": round(commit_rate / task_rate, 1),
+        }
+        return figures
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -11,7 +11,7 @@
    same model on commits that touch source code only (commits touching only docs/tests can never be
    labelled by SZZ, which makes them easy negatives).
 2. Demo world (`hindsight demo --out DIR`, 61 commits): labels against the planted ground truth, and
-   an ablation — standard Kamei features vs + AI lines vs + production failures/rule pack vs all — by
+   an ablation — standard Kamei features vs + AI lines, + production failures, + rule pack, both, all — by
    expanding-window evaluation (each commit scored by a model of every earlier commit), with a paired
    bootstrap of the AUC difference.
 3. Scoring a 500-line change once the model is trained: `review_change` on a 500-line commit of the real
@@ -189,6 +189,8 @@ def bench_demo(tmp: Path) -> dict:
     sets = {
         "standard": STANDARD,
         "standard+ai": STANDARD + AI,
+        "standard+production": STANDARD + PRODUCTION,
+        "standard+pack": STANDARD + PACK,
         "standard+production+pack": STANDARD + PRODUCTION + PACK,
         "all": ALL_FEATURES,
     }

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from models.demo import scale as scaling
-from models.demo.generate import generate
 
 from benchmarks.dask_cluster import DaskCluster
+from demo import scale as scaling
+from demo.generate import generate
 from pipelines.runner import materialize_all
 
 pytestmark = pytest.mark.slow

@@ -59,7 +59,7 @@ def test_wheel_holds_every_module_and_data_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = sorted(_expected_in_wheel() - names)
     assert not missing, f"left out of the wheel (name the package or data folder in pyproject.toml): {missing}"
-    assert "models/sql/views/10_sources.sql" in names and "models/feedback/catalog/naive_datetime.yaml" in names
+    assert "models/sql/views/10_sources.sql" in names and "models/failure_classes/classes/naive_datetime.yaml" in names
     assert not [n for n in names if n.startswith(("tests/", "data/", "sql/"))]
 
 

@@ -23,6 +23,7 @@ Run: `.venv/bin/python -m benchmarks.run dashboard`. The machine is shared: timi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -165,7 +166,9 @@ def _free_port() -> int:
 # The last thing each page draws: a page has finished when this shows and Streamlit's status widget is gone.
 LAST_TEXT = {"overview": "Freshness", "clusters": "pattern(s) with failures", "cluster": "Rules and guidance this",
              "attribution": "Release over release: share", "incidents": "incident(s) overlapping",
-             "rules": "Guidance files", "sql": "Saved analysis", "pack_file": "This rule"}
+             "rules": "Guidance files", "sql": "Saved analysis", "pack_file": "This rule",
+             # the table's closing caption, or the notice when the world has no scored commit
+             "change_risk": re.compile(r"Score a change before it ships|No scored commit|No change-risk")}
 
 
 def _finished(page, name: str, started: float) -> float:

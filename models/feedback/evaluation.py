@@ -50,6 +50,11 @@ DEMOTE_MIN_FINDINGS = 5
 _BANNED_NAME = re.compile(r"`([A-Za-z0-9_.]+)` is banned")
 
 
+def _ratio(part: float, whole: float) -> float | None:
+    """part / whole, None when there is no whole (a figure with nothing to measure is not 0)."""
+    return part / whole if whole else None
+
+
 @dataclass
 class RuleScore:
     crash_sites: int = 0
@@ -70,16 +75,16 @@ class RuleScore:
 
     @property
     def heldout_recall(self) -> float | None:
-        return self.heldout_flagged / self.heldout_sites if self.heldout_sites else None
+        return _ratio(self.heldout_flagged, self.heldout_sites)
 
     @property
     def own_site_recall(self) -> float | None:
-        return self.own_flagged / self.own_sites if self.own_sites else None
+        return _ratio(self.own_flagged, self.own_sites)
 
     @property
     def noise_per_kloc(self) -> float | None:
         """Findings per 1,000 lines of code that never failed (at HEAD)."""
-        return self.head_unfailed / self.repo_kloc if self.repo_kloc else None
+        return _ratio(self.head_unfailed, self.repo_kloc)
 
 
 @dataclass
@@ -108,31 +113,31 @@ class Evaluation:
 
     @property
     def recall(self) -> float | None:
-        return self.crash_sites_flagged / self.crash_sites if self.crash_sites else None
+        return _ratio(self.crash_sites_flagged, self.crash_sites)
 
     @property
     def heldout_recall(self) -> float | None:
-        return self.heldout_flagged / self.heldout_sites if self.heldout_sites else None
+        return _ratio(self.heldout_flagged, self.heldout_sites)
 
     @property
     def own_site_recall(self) -> float | None:
-        return self.own_flagged / self.own_sites if self.own_sites else None
+        return _ratio(self.own_flagged, self.own_sites)
 
     @property
     def noise_per_kloc(self) -> float | None:
-        return self.head_unfailed / self.head_kloc if self.head_kloc else None
+        return _ratio(self.head_unfailed, self.head_kloc)
 
     @property
     def fixed_fp_rate(self) -> float | None:
-        return self.fixed_sites_flagged / self.fixed_sites if self.fixed_sites else None
+        return _ratio(self.fixed_sites_flagged, self.fixed_sites)
 
     @property
     def unfailed_share(self) -> float | None:
-        return self.unfailed_findings / self.failing_findings if self.failing_findings else None
+        return _ratio(self.unfailed_findings, self.failing_findings)
 
     @property
     def head_unfailed_share(self) -> float | None:
-        return self.head_unfailed / self.head_findings if self.head_findings else None
+        return _ratio(self.head_unfailed, self.head_findings)
 
     def summary(self) -> dict:
         return {

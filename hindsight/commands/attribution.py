@@ -14,7 +14,9 @@ def attribute(
         help="Place events without a known release at the newest default-branch commit before the event "
         "(marked revision_source='time_fallback'). Default: [attribution] time_fallback in hindsight.toml, else off.",
     ),
-    workers: int = typer.Option(2, "--workers", min=1, max=16, help="Parallel git blame processes."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=16, help="Parallel git blame processes (default: twice the cores, at most 8)."
+    ),
 ) -> None:
     """Attribute crashing frames to commits (and AI tools): resolve frames, blame, rank suspects (incremental)."""
     from hindsight.errors import ConfigurationError
@@ -28,7 +30,8 @@ def attribute(
                                  "add a [[repositories]] section to hindsight.toml (sql/reference/20_history.md)")
     con = connect(app_ctx.warehouse)
     try:
-        result = run_attribution(con, config, workers=workers, time_fallback=time_fallback)
+        options = {"workers": workers} if workers is not None else {}
+        result = run_attribution(con, config, time_fallback=time_fallback, **options)
     finally:
         con.close()
     out = Console(highlight=False, soft_wrap=True)

@@ -25,7 +25,7 @@ import time
 
 import duckdb
 
-from models.attribution.blame import BlamePrefetch, blame_pending
+from models.attribution.blame import DEFAULT_WORKERS, BlamePrefetch, blame_pending
 from models.attribution.gitrepo import GitRepo
 from models.attribution.hints import unresolved_hints
 from models.attribution.resolve import resolve_frames
@@ -50,7 +50,7 @@ def unresolved_reasons(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def attribute(
-    con: duckdb.DuckDBPyConnection, config: Config, *, workers: int = 2, time_fallback: bool | None = None
+    con: duckdb.DuckDBPyConnection, config: Config, *, workers: int = DEFAULT_WORKERS, time_fallback: bool | None = None
 ) -> dict:
     """Run the whole attribution step on the warehouse; returns counts for the CLI and Dagster."""
     started = time.perf_counter()

@@ -13,6 +13,7 @@ stops at the clone's boundary commit is not that commit's doing, so its frames a
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Self
 
@@ -26,6 +27,10 @@ from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 log = logging.getLogger(__name__)
 
 BATCH_FILES = 200  # files per warehouse write: bounds memory on big backlogs
+# git blame processes at once. Twice the cores: a blame of a few lines is short, and a good part of each
+# process is start-up and pipe I/O, so two per core keep the cores busy (measured: 121 files on 2 cores,
+# 0.53 s with 2 at once, 0.41 s with 4, 0.43 s with 6). Capped: each is a process with its own memory.
+DEFAULT_WORKERS = min(8, 2 * (os.cpu_count() or 1))
 
 _LINES = {
     "repo": pl.Utf8,
@@ -102,7 +107,7 @@ class BlamePrefetch:
     their resolutions are still being written to the warehouse; `blame_pending` then takes the finished
     results instead of running git again (git works while DuckDB writes)."""
 
-    def __init__(self, gits: dict[str, GitRepo], workers: int = 2):
+    def __init__(self, gits: dict[str, GitRepo], workers: int = DEFAULT_WORKERS):
         self.gits = gits
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
         self.futures: dict[tuple[str, str, str], tuple[frozenset[int], Future]] = {}
@@ -133,7 +138,7 @@ def blame_pending(
     config: Config,
     *,
     gits: dict[str, GitRepo] | None = None,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     prefetch: BlamePrefetch | None = None,
 ) -> dict:
     """Blame every line that resolved frames point at and that is not cached yet.

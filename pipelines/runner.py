@@ -7,16 +7,29 @@ from pathlib import Path
 
 import dagster as dg
 
-# The instance `make dev` serves (the Makefile exports DAGSTER_HOME=$(CURDIR)/dagster_home): runs made by
-# `hindsight run` / `hindsight demo` are recorded there too, so the Dagster UI shows them.
-DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the checkout, or site-packages when installed
+
+
+def default_dagster_home(package_root: Path = PACKAGE_ROOT) -> Path:
+    """Where runs are recorded without $DAGSTER_HOME. In a source checkout (`workspace.yaml` beside the
+    packages): the project's `dagster_home/`, the instance `make dev` serves (the Makefile exports
+    DAGSTER_HOME=$(CURDIR)/dagster_home), so the Dagster UI shows runs of `hindsight run` / `hindsight demo`.
+    From an installed wheel the packages sit in site-packages, which is no place to write: the user's state
+    folder, `$XDG_STATE_HOME/hindsight/dagster_home` (default `~/.local/state/hindsight/dagster_home`)."""
+    if (package_root / "workspace.yaml").is_file():
+        return package_root / "dagster_home"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "hindsight" / "dagster_home"
+
+
+DEFAULT_DAGSTER_HOME = default_dagster_home()
 EPHEMERAL_ENV = "HINDSIGHT_DAGSTER_EPHEMERAL"  # "1": record nothing (tests, benchmarks)
 TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
 
 
 def dagster_instance() -> dg.DagsterInstance:
-    """$DAGSTER_HOME's instance; else an ephemeral one when $HINDSIGHT_DAGSTER_EPHEMERAL=1; else the project's
-    `dagster_home/` (created with telemetry off), the same instance `make dev` and `dagster dev` use."""
+    """$DAGSTER_HOME's instance; else an ephemeral one when $HINDSIGHT_DAGSTER_EPHEMERAL=1; else
+    `DEFAULT_DAGSTER_HOME` (created with telemetry off): in a checkout, the instance `make dev` uses."""
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     if os.environ.get(EPHEMERAL_ENV) == "1":

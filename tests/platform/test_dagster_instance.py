@@ -44,6 +44,19 @@ def test_make_and_hindsight_run_default_to_the_same_instance():
     assert runner.DEFAULT_DAGSTER_HOME == PROJECT / "dagster_home"
 
 
+def test_an_installed_package_records_runs_in_the_users_state_folder(tmp_path, monkeypatch):
+    """Installed from the wheel, the packages sit in site-packages (no workspace.yaml beside them): runs go to
+    $XDG_STATE_HOME/hindsight/dagster_home, else ~/.local/state/hindsight/dagster_home, never site-packages."""
+    site = tmp_path / "site-packages"
+    (site / "pipelines").mkdir(parents=True)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert runner.default_dagster_home(site) == tmp_path / "state" / "hindsight" / "dagster_home"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert runner.default_dagster_home(site) == tmp_path / "home" / ".local" / "state" / "hindsight" / "dagster_home"
+    assert runner.default_dagster_home(PROJECT) == PROJECT / "dagster_home"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -73,7 +73,8 @@ def test_installed_wheel_runs_the_demo_and_a_query_outside_the_checkout(wheel, t
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py, bin_dir = env_dir / "bin" / "python", env_dir / "bin"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HINDSIGHT_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HINDSIGHT_DAGSTER_EPHEMERAL="1")
+    env = {k: v for k, v in env.items() if k != "DAGSTER_HOME"}  # runs are recorded where an installed user's are
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", XDG_STATE_HOME=str(tmp_path / "state"))
     # the wheel, not editable, with the dependencies it declares at the locked versions (from pip's cache)
     proc = _run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile",
                  "-c", str(PROJECT / "requirements.lock"), str(wheel)], tmp_path, env)
@@ -92,6 +93,8 @@ def test_installed_wheel_runs_the_demo_and_a_query_outside_the_checkout(wheel, t
     demo = _run([str(bin_dir / "hindsight"), "demo", "--out", "world"], work, env)
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
     assert "pipeline failed" not in demo.stderr
+    assert (tmp_path / "state" / "hindsight" / "dagster_home" / "dagster.yaml").is_file(), "runs go to the state folder"
+    assert not list(env_dir.rglob("dagster_home")), "nothing is written into site-packages"
     config = work / "world" / "hindsight.toml"
     query = _run([str(bin_dir / "hindsight"), "--config", str(config), "sql", "--format", "csv",
                   "SELECT count(*) AS n FROM events"], work, env)

@@ -3,11 +3,10 @@ who wrote it, suspect commits, sample events, linked incidents, and the rules it
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.links import dagster_asset_url, pack_file_link, rule_file, with_commit_links
 from dashboards.ui import author_label, filters, plain_label, require_data
 
@@ -84,9 +83,7 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
     if daily.height:
         days = pl.DataFrame({"day": pl.date_range(f.start, f.end, "1d", eager=True)})
         series = days.join(daily.select("day", "events", "requests"), on="day", how="left").fill_null(0)
-        st.altair_chart(alt.Chart(series.to_pandas()).mark_bar(color="#4c78a8").encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d")), y=alt.Y("events:Q", title="events per day"),
-            tooltip=["day:T", "events:Q", "requests:Q"]).properties(height=150), width="stretch")
+        charts.draw(charts.daily_bars(series))
 
     rep, rep_note = _example_event(cluster_id, c.get("representative_event_id"))
     if rep:

@@ -60,7 +60,8 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
                               format_func=lambda c: f"{c} — {(titles.get(c) or '')[:100]}")
     st.query_params["cluster"] = cluster_id
     c = data.query("SELECT * FROM clusters WHERE cluster_id = ?", [cluster_id]).row(0, named=True)
-    cost = data.figure("failure_patterns", f, "WHERE cluster_id = ?", [cluster_id])
+    # the ranking every page reads (one cached query), not a query per cluster
+    cost = data.figure("failure_patterns", f, "ORDER BY cost_rank").filter(pl.col("cluster_id") == cluster_id)
 
     st.text(c.get("title") or "")  # production text: plain text only
     cols = st.columns([1, 1, 1, 1, 1, 2])

@@ -74,8 +74,8 @@ def author_label(author: str | None, share: float | None = None) -> str:
 
 
 def severity_scale(frame: pl.DataFrame) -> tuple[list[str], list[str]]:
-    """Altair color domain/range for the severities in `frame` (columns severity, severity_rank): worst first,
-    SEV1 red, SEV2 orange, SEV3 amber, SEV4 and lower grey."""
+    """Colour domain and range of the severities in `frame` (columns severity, severity_rank) for
+    charts.incident_timeline: worst first, SEV1 red, SEV2 orange, SEV3 amber, SEV4 and lower grey."""
     if not frame.height:
         return [], []
     pairs = (frame.select(pl.col("severity").fill_null("unknown"), pl.col("severity_rank").fill_null(99))

@@ -6,43 +6,17 @@ this page), `file_failure_rates`, `release_health`; all with the sidebar filters
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.links import with_commit_links
 from dashboards.ui import cluster_table_config, filters, plain_label, require_data, with_cluster_links
 
 st.title("AI attribution")
 f = filters()
 STEP = "Configure a repository in hindsight.toml and run `hindsight run` (history → attribution)."
-KIND_COLORS = alt.Scale(domain=["AI tool", "unknown/human"], range=["#e4572e", "#6c7a89"])
 MIN_LINES = 100  # the macros' default `min_lines`: fewer lines written are listed, not ranked
-
-
-def _rate_chart(rates: pl.DataFrame, title: str):
-    """Failing lines per 1,000 lines written with the 95% Wilson interval; unranked rows drawn hollow."""
-    frame = rates.with_columns(
-        pl.when(pl.col("ranked")).then(pl.lit("ranked")).otherwise(pl.lit(f"< {MIN_LINES} lines written"))
-        .alias("support"),
-        pl.when(pl.col("is_ai")).then(pl.lit("AI tool")).otherwise(pl.lit("unknown/human")).alias("kind"),
-        pl.format("{} of {} lines", "failing_lines", "lines_written").alias("label")).to_pandas()
-    order = rates["author"].to_list()  # as given
-    base = alt.Chart(frame).encode(y=alt.Y("author:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
-    rules = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low_per_kloc:Q", title=title), x2="ci_high_per_kloc:Q",
-        color=alt.Color("kind:N", scale=KIND_COLORS, legend=alt.Legend(title="crashing line by")))
-    points = base.mark_point(size=90, filled=True).encode(
-        x="failing_lines_per_kloc:Q",
-        color=alt.Color("kind:N", scale=KIND_COLORS),
-        shape=alt.Shape("support:N", scale=alt.Scale(domain=["ranked", f"< {MIN_LINES} lines written"],
-                                                     range=["circle", "triangle"]), legend=alt.Legend(title=None)),
-        tooltip=["author", "failing_lines", "lines_written", "failing_lines_per_kloc", "ci_low_per_kloc",
-                 "ci_high_per_kloc", "events", "blamed_commits"])
-    labels = base.mark_text(align="left", dx=8, dy=-9, fontSize=11, color="#444").encode(
-        x="failing_lines_per_kloc:Q", text="label:N")
-    return alt.layer(rules, points, labels).properties(height=60 + 34 * len(order))
 
 
 ready = require_data("failure_events", "author_failure_rates", step=STEP)
@@ -72,7 +46,7 @@ if ready:
         # one chart: AI (any tool) and unknown/human first, then every tool on its own
         tools = by_author.filter(pl.col("is_ai") & (pl.col("lines_written") > 0))
         charted = pl.concat([by_kind.filter(pl.col("lines_written") > 0).sort("author"), tools], how="diagonal_relaxed")
-        st.altair_chart(_rate_chart(charted, "failing lines per 1,000 written"), width="stretch")
+        charts.draw(charts.rate_intervals(charted, "failing lines per 1,000 written", MIN_LINES))
     else:
         st.caption("No lines written are known for these authors (commit history of the files that ran).")
 
@@ -120,15 +94,7 @@ if ready:
     health = data.figure("release_health", f, "ORDER BY release_order")
     health = health.filter(pl.col("blamed_events") > 0) if health.height else health
     if health.height:
-        chart = alt.Chart(health.to_pandas()).encode(
-            x=alt.X("release:N", sort=health["release"].to_list(), title=None, axis=alt.Axis(labelAngle=0)))
-        st.altair_chart(alt.layer(
-            chart.mark_rule(strokeWidth=2, color="#e4572e").encode(
-                y=alt.Y("ai_share_ci_low:Q", axis=alt.Axis(format="%"), title="AI-written share (95% CI)",
-                        scale=alt.Scale(domain=[0, 1])), y2="ai_share_ci_high:Q"),
-            chart.mark_point(filled=True, size=80, color="#e4572e").encode(
-                y="ai_share:Q", tooltip=["release", "ai_events", "blamed_events", "ai_share", "new_patterns"]),
-        ).properties(height=260), width="stretch")
+        charts.draw(charts.ai_share_by_release(health))
         st.caption("Per release: events whose crashing line AI wrote / events whose crashing line was blamed. "
                    "Events of one bug are not independent, so read the interval as a lower bound on uncertainty.")
     else:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.settings import settings_or_none
 from dashboards.ui import cluster_link, plain_label, require_data
 
@@ -79,22 +78,8 @@ if require_data("change_risk", "risk_models", step=STEP):
     )
 
     st.subheader("Risk over time")
-    chart = rows.select("committed_at", "probability", "risk_level", "subject", "labelled_defect").to_pandas()
-    st.altair_chart(
-        alt.Chart(chart)
-        .mark_circle(size=60)
-        .encode(
-            x=alt.X("committed_at:T", title=None),
-            y=alt.Y("probability:Q", axis=alt.Axis(format="%")),
-            color=alt.Color(
-                "risk_level:N",
-                scale=alt.Scale(domain=["high", "medium", "low"], range=["#e4572e", "#f3a712", "#9aa5b1"]),
-            ),
-            shape=alt.Shape("labelled_defect:N", title="labelled defect-inducing"),
-            tooltip=["committed_at", "subject", "probability", "risk_level"],
-        ),
-        width="stretch",
-    )
+    charts.draw(charts.risk_over_time(
+        rows.select("committed_at", "probability", "risk_level", "subject", "labelled_defect")))
 
     shown = rows.filter(pl.col("risk_level").is_in(levels)).sort("probability", descending=True)
     st.subheader(f"Recent changes by risk ({shown.height} of the {rows.height} most recent commits)")

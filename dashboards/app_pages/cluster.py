@@ -3,11 +3,10 @@ who wrote it, suspect commits, sample events, linked incidents, and the rules it
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.links import dagster_asset_url, pack_file_link, rule_file, with_commit_links
 from dashboards.ui import author_label, filters, plain_label, require_data
 
@@ -61,7 +60,8 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
                               format_func=lambda c: f"{c} — {(titles.get(c) or '')[:100]}")
     st.query_params["cluster"] = cluster_id
     c = data.query("SELECT * FROM clusters WHERE cluster_id = ?", [cluster_id]).row(0, named=True)
-    cost = data.figure("failure_patterns", f, "WHERE cluster_id = ?", [cluster_id])
+    # the ranking every page reads (one cached query), not a query per cluster
+    cost = data.figure("failure_patterns", f, "ORDER BY cost_rank").filter(pl.col("cluster_id") == cluster_id)
 
     st.text(c.get("title") or "")  # production text: plain text only
     cols = st.columns([1, 1, 1, 1, 1, 2])
@@ -84,9 +84,7 @@ if require_data("clusters", "failure_patterns", step="Run `hindsight run` to bui
     if daily.height:
         days = pl.DataFrame({"day": pl.date_range(f.start, f.end, "1d", eager=True)})
         series = days.join(daily.select("day", "events", "requests"), on="day", how="left").fill_null(0)
-        st.altair_chart(alt.Chart(series.to_pandas()).mark_bar(color="#4c78a8").encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d")), y=alt.Y("events:Q", title="events per day"),
-            tooltip=["day:T", "events:Q", "requests:Q"]).properties(height=150), width="stretch")
+        charts.draw(charts.daily_bars(series))
 
     rep, rep_note = _example_event(cluster_id, c.get("representative_event_id"))
     if rep:

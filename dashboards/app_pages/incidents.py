@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.ui import (
     cluster_table_config,
     filters,
@@ -51,22 +50,9 @@ if require_data("incidents", "incidents_in_period",
             pl.coalesce(pl.col("resolved_at"), pl.lit(range_end)).alias("ended_at"),
             pl.when(pl.col("ongoing")).then(pl.lit("ongoing →")).otherwise(pl.lit("")).alias("state"),
             pl.concat_str([pl.col("incident_id"), pl.lit(" "), pl.col("title").str.slice(0, 48)]).alias("label"))
-        domain, colors = severity_scale(bars)
-        chart = alt.Chart(bars.select("label", "incident_id", "title", "severity", "status", "started_at", "ended_at",
-                                      "state", "linked_clusters").to_pandas())
-        y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
-        st.altair_chart(alt.layer(
-            chart.mark_bar(size=14, cornerRadius=2).encode(
-                x=alt.X("started_at:T", title=None), x2="ended_at:T", y=y,
-                color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors), title="severity"),
-                tooltip=["incident_id", "title", "severity", "status", "started_at:T", "ended_at:T",
-                         "linked_clusters"]),
-            chart.mark_point(filled=True, size=70, shape="diamond").encode(  # short incidents stay visible
-                x="started_at:T", y=y, color=alt.Color("severity:N", scale=alt.Scale(domain=domain, range=colors)),
-                tooltip=["incident_id", "title", "severity", "started_at:T"]),
-            chart.mark_text(align="right", dx=-4, fontSize=11, color="#333").encode(
-                x="ended_at:T", y=y, text="state:N"),
-        ).properties(height=40 + 26 * bars.height), width="stretch")
+        charts.draw(charts.incident_timeline(
+            bars.select("label", "incident_id", "title", "severity", "status", "started_at", "ended_at", "state",
+                        "linked_clusters"), severity_scale(bars)))
 
         links = pl.DataFrame()
         if data.has_views("incident_cluster_evidence"):

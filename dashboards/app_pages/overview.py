@@ -5,11 +5,10 @@ Every figure is a macro of sql/views/70_dashboard.sql called with the sidebar fi
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.ui import author_label, cluster_table_config, filters, require_data, with_cluster_links
 
 TOP = 10  # patterns ranked in the first screen
@@ -94,28 +93,13 @@ if require_data("failure_events", "failure_patterns", step="Ingest error events 
                   .join(daily.select("cluster_id", "day", "requests"), on=["cluster_id", "day"], how="left")
                   .with_columns(pl.col("requests").fill_null(0),
                                 pl.col("cluster_id").replace_strict(labels).alias("pattern")))
-        st.altair_chart(alt.Chart(series.to_pandas()).mark_area(opacity=0.7, line=True).encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=3)),
-            y=alt.Y("requests:Q", title="requests/day"), tooltip=["pattern:N", "day:T", "requests:Q"],
-        ).properties(width=150, height=120).facet(
-            column=alt.Column("pattern:N", sort=[labels[c] for c in top_ids], title=None,
-                              header=alt.Header(labelAlign="left", labelAnchor="start", labelFontSize=11)),
-        ).resolve_scale(y="independent"))
+        charts.draw(charts.pattern_cost_facets(series.select("pattern", "day", "requests"),
+                                               [labels[c] for c in top_ids]), width="content")
 
     health = data.figure("release_health", f, "ORDER BY release_order")
     st.subheader("Release over release")
     if health.height:
-        chart = alt.Chart(health.to_pandas()).encode(
-            x=alt.X("release:N", sort=health["release"].to_list(), title=None, axis=alt.Axis(labelAngle=0)))
-        st.altair_chart(alt.layer(
-            chart.mark_bar(color="#4c78a8").encode(
-                y=alt.Y("events_per_day:Q", title="failure events per day live"),
-                tooltip=["release", "events", "events_per_day", "requests_per_day", "patterns", "new_patterns",
-                         "hours_live"]),
-            chart.mark_text(dy=-8, color="#333").transform_filter("datum.new_patterns > 0").encode(
-                y="events_per_day:Q",
-                                                        text=alt.Text("new_patterns:Q", format="+d")),
-        ).properties(height=220), width="stretch")
+        charts.draw(charts.release_bars(health))
         st.caption("Bars: failure events per day while the release was the newest; labels: patterns first seen on it.")
         if changes.height and changes["previous_release"][0] is not None:
             c0 = changes.row(0, named=True)

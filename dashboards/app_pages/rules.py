@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import data
+from dashboards import charts, data
 from dashboards.links import pack_file_link, rule_file
 from dashboards.packs import resolve_pack_dir, zip_directory
 from dashboards.ui import plain_label, require_data
@@ -88,12 +87,7 @@ if require_data("rule_efficacy", step="Run `hindsight run` (or `hindsight export
                        "A finding at HEAD is code that matches the rule and has not failed (yet).")
             tooltip = [c for c in ("rule_id", "severity", "severity_reason", "heldout_recall", "own_site_recall",
                                    "head_findings", "noise_per_kloc") if c in noisy.columns]
-            st.altair_chart(alt.Chart(noisy.to_pandas()).mark_bar().encode(
-                x=alt.X("head_findings:Q", title="findings at HEAD", axis=alt.Axis(tickMinStep=1)),
-                y=alt.Y("rule_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
-                color=alt.Color("severity:N", scale=alt.Scale(domain=["ERROR", "WARNING", "INFO"],
-                                                              range=["#b3261e", "#e8710a", "#8d99a6"])),
-                tooltip=tooltip).properties(height=30 + 20 * noisy.height), width="stretch")
+            charts.draw(charts.findings_at_head(noisy, tooltip))
     else:
         st.caption("The current pack has no rules.")
 

@@ -197,3 +197,50 @@ def metric(at: AppTest, label: str) -> str:
 def no_exceptions(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def drawn_charts(at: AppTest) -> list[tuple[dict, list[dict]]]:
+    """(Vega-Lite spec, rows) of every chart on the page, as Streamlit sends them to the browser."""
+    import io
+    import json
+
+    import pyarrow as pa
+
+    charts = []
+    for chart in at.get("vega_lite_chart"):
+        proto = chart.proto
+        assert not proto.datasets, "charts carry their rows as the chart's data (dashboards/charts.py)"
+        rows = pa.ipc.open_stream(io.BytesIO(proto.data.data)).read_all().to_pylist() if proto.data.data else []
+        charts.append((json.loads(proto.spec), rows))
+    return charts
+
+
+def encoded_fields(spec: dict) -> set[str]:
+    """Every field the spec's encodings (of all layers, facet and inner spec) read."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("field"), str):
+                found.add(node["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k in ("encoding", "layer", "facet", "spec")})
+    return found
+
+
+def check_chart(spec: dict, rows: list[dict]) -> None:
+    """A drawn chart is valid Vega-Lite (the specs are dicts: nothing else validates them), has rows, and every
+    field it encodes is a column of its rows."""
+    import jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    # the rows travel beside the spec (Arrow) and the browser binds them as the top-level data
+    jsonschema.validate({"data": {"name": "rows"}, **spec}, load_schema())
+    assert rows, "the chart has no rows"
+    missing = encoded_fields(spec) - set(rows[0])
+    assert not missing, f"the chart encodes fields its rows lack: {missing}"

@@ -36,6 +36,8 @@ from models.warehouse import connect
 EVENTS = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_EVENTS", "1000000"))
 FILES = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_FILES", "20"))
 ROUNDS = int(os.environ.get("HINDSIGHT_BENCH_COMPUTE_ROUNDS", "2"))
+# `[compute] task_threads` of the Dask runs (default 1: a worker's one thread); 0 = every core, as before
+TASK_THREADS = os.environ.get("HINDSIGHT_BENCH_COMPUTE_TASK_THREADS", "")
 
 
 def _world(root: Path) -> Path:
@@ -45,7 +47,8 @@ def _world(root: Path) -> Path:
     for no in range(FILES):
         write_ndjson_events(landing / f"events-{no:03d}.ndjson", per_file, seed=no + 1)
     config = root / "hindsight.toml"
-    config.write_text('[landing]\ndir = "landing"\n', encoding="utf-8")
+    compute = f"\n[compute]\ntask_threads = {int(TASK_THREADS)}\n" if TASK_THREADS else ""
+    config.write_text('[landing]\ndir = "landing"\n' + compute, encoding="utf-8")
     return config
 
 
@@ -87,7 +90,8 @@ def _tasks_only(config, runner) -> tuple[float, list[dict]]:
     files = sorted((Path(config.landing_dir) / "sentry").iterdir())
     root = str(Path(config.landing_dir) / ".compute")
     started = time.perf_counter()
-    results = list(runner.map_ordered(transform_sentry_file, [(str(p), root) for p in files]))
+    threads = config.compute.task_threads
+    results = list(runner.map_ordered(transform_sentry_file, [(str(p), root, None, threads) for p in files]))
     return time.perf_counter() - started, results
 
 
@@ -114,7 +118,7 @@ def run() -> dict:
     try:
         t0 = time.perf_counter()
         config = load_config(_world(root))
-        figures: dict = {"events": EVENTS // FILES * FILES, "files": FILES, "generate_s": round(time.perf_counter() - t0, 1),
+        figures: dict = {"events": EVENTS // FILES * FILES, "files": FILES, "task_threads": config.compute.task_threads, "generate_s": round(time.perf_counter() - t0, 1),
                          "cores": os.cpu_count(), "rounds": []}
         for no in range(ROUNDS):
             r: dict = {"load_avg_1m_start": round(os.getloadavg()[0], 1)}

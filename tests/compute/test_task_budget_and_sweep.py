@@ -79,7 +79,8 @@ def test_ingest_passes_the_budget_to_every_task(tmp_path):
         write_ndjson_events(landing / f"e{no}.ndjson", 500, seed=no + 1)
 
     class Recording(LocalRunner):  # runs the tasks for real; keeps what they were called with
-        calls: list = []
+        def __init__(self):
+            self.calls = []
 
         def map_ordered(self, fn, calls):
             self.calls.extend(calls)

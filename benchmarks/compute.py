@@ -11,13 +11,17 @@ Figures:
 - `parallel_speedup_2_vs_1`: events/s of the tasks alone (submit to last result, no commit), 2 workers
   over 1 worker (bar: >= 1.6);
 - `dask_1_worker_vs_embedded`: total ingest time (tasks + commit, overlapped) with 1 worker over the
-  embedded run's (bar: <= 1.15);
+  embedded run's (bar: <= 1.15); `total_vs_slower_of_tasks_and_commit` checks the overlap (1.0 = full);
+- `worker_cores_*`: CPU seconds of the worker processes over the wall time (from /proc): the cores one
+  `--nthreads 1` worker really keeps busy, with its task at `[compute] task_threads` (default 1) and, as
+  the peer in the same round, at every core (`tasks_1w_all_cores_s`, the old behaviour);
 - `projection`: events/day per worker from the measured per-task cost, the committer's load rate
   (commit of finished task output alone), and the worker count at which the committer saturates.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
@@ -85,14 +89,31 @@ def _dask_total(root: Path, config, runner) -> float:
     return seconds
 
 
-def _tasks_only(config, runner) -> tuple[float, list[dict]]:
+def _tasks_only(config, runner, threads: int, pids: list[int]) -> tuple[float, list[dict], float]:
+    """Every file's task, submit to last result: (seconds, results, CPU seconds the worker processes used)."""
     _clear_output(config)
     files = sorted((Path(config.landing_dir) / "sentry").iterdir())
     root = str(Path(config.landing_dir) / ".compute")
+    cpu = _cpu_s(pids)
     started = time.perf_counter()
-    threads = config.compute.task_threads
     results = list(runner.map_ordered(transform_sentry_file, [(str(p), root, None, threads) for p in files]))
-    return time.perf_counter() - started, results
+    return time.perf_counter() - started, results, _cpu_s(pids) - cpu
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes and their live descendants (Linux /proc; 0 elsewhere):
+    how many cores a worker really kept busy, whatever its `--nthreads` says."""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, list(pids)
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def _commit_only(root: Path, config, results: list[dict]) -> float:
@@ -118,23 +139,34 @@ def run() -> dict:
     try:
         t0 = time.perf_counter()
         config = load_config(_world(root))
-        figures: dict = {"events": EVENTS // FILES * FILES, "files": FILES, "task_threads": config.compute.task_threads, "generate_s": round(time.perf_counter() - t0, 1),
-                         "cores": os.cpu_count(), "rounds": []}
+        figures: dict = {"events": EVENTS // FILES * FILES, "files": FILES, "task_threads": config.compute.task_threads,
+                         "generate_s": round(time.perf_counter() - t0, 1), "cores": os.cpu_count(), "rounds": []}
         for no in range(ROUNDS):
             r: dict = {"load_avg_1m_start": round(os.getloadavg()[0], 1)}
             r["embedded_s"] = round(_embedded(root, config), 2)
+            threads = config.compute.task_threads
             for workers in (1, 2):
                 with DaskCluster(root / f"dask-{no}-{workers}", workers=workers, threads=1) as cluster:
                     settings = ComputeSettings(mode="dask", scheduler=cluster.address, connect_timeout_s=60)
+                    pids = [w.pid for w in cluster.workers]
                     with DaskRunner.connect(settings) as runner:
-                        tasks_s, results = _tasks_only(config, runner)
+                        runner.client.run(importlib.import_module, "models.compute.sentry")  # warm, as in a service
+                        tasks_s, results, cpu_s = _tasks_only(config, runner, threads, pids)
                         r[f"tasks_{workers}w_s"] = round(tasks_s, 2)
+                        r[f"worker_cores_{workers}w"] = round(cpu_s / tasks_s, 2)  # all workers together
                         if workers == 1:
                             r["commit_only_s"] = round(_commit_only(root, config, results), 2)
                             r["dask_1w_total_s"] = round(_dask_total(root, config, runner), 2)
+                            if threads != 0:  # the peer: the same worker, its task on every core (the old default)
+                                all_s, _, all_cpu_s = _tasks_only(config, runner, 0, pids)
+                                r["tasks_1w_all_cores_s"] = round(all_s, 2)
+                                r["worker_cores_1w_all_cores"] = round(all_cpu_s / all_s, 2)
             r["load_avg_1m_end"] = round(os.getloadavg()[0], 1)
             r["parallel_speedup_2_vs_1"] = round(r["tasks_1w_s"] / r["tasks_2w_s"], 2)
             r["dask_1_worker_vs_embedded"] = round(r["dask_1w_total_s"] / r["embedded_s"], 3)
+            # 1.0 = the committer's loads hide entirely behind the worker's tasks (or the reverse)
+            r["total_vs_slower_of_tasks_and_commit"] = round(
+                r["dask_1w_total_s"] / max(r["tasks_1w_s"], r["commit_only_s"]), 3)
             figures["rounds"].append(r)
             print(r, flush=True)
         best = lambda key: min(x[key] for x in figures["rounds"])  # the least disturbed round

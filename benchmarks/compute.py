@@ -1,6 +1,7 @@
 """Benchmark of the compute layer: Sentry ingest on a Dask cluster (1 and 2 workers) vs the embedded run.
 
     .venv/bin/python -m benchmarks.run compute      # HINDSIGHT_BENCH_COMPUTE_EVENTS=200000 for a quick look
+    # HINDSIGHT_BENCH_COMPUTE_TASK_THREADS=0: the Dask runs with every core per task (the old behaviour)
 
 The parallel stage is the Sentry transform (scrub, validate, parse, flatten: `transform_sentry_file`),
 one task per file; the committer (this process) loads the tasks' Parquet parts through the ingest ledger.

@@ -139,6 +139,12 @@ class ComputeSettings:
     path: str = setting("", doc="shared folder of task output that every worker and the committer see "
                         "(default `<landing>/.compute`)")
     connect_timeout_s: float = setting(10.0, doc="seconds to wait for the scheduler before failing the run")
+    task_threads: int = setting(1, doc="engine threads (DuckDB, Arrow) one task may use on a worker: the "
+                                "thread budget of a `dask worker --nthreads 1` slot, so N workers on N cores "
+                                "do not oversubscribe them; 0 = every core of the worker's machine")
+    tmp_max_age_s: float = setting(3600.0, doc="a killed task's unfinished output folder (`.*.tmp`) is swept at "
+                                   "the start of a run once nothing was written in it for this many seconds "
+                                   "(at once when its process is gone, on the same host)")
 
     def __post_init__(self) -> None:
         if self.mode not in COMPUTE_MODES:
@@ -147,6 +153,10 @@ class ComputeSettings:
             raise ValueError('compute.scheduler is required with mode = "dask" (e.g. "tcp://host:8786")')
         if self.connect_timeout_s <= 0:
             raise ValueError(f"compute.connect_timeout_s must be a positive number, not {self.connect_timeout_s!r}")
+        if self.task_threads < 0:
+            raise ValueError(f"compute.task_threads must be >= 0 (0 = every core), not {self.task_threads!r}")
+        if self.tmp_max_age_s <= 0:
+            raise ValueError(f"compute.tmp_max_age_s must be a positive number, not {self.tmp_max_age_s!r}")
 
     @classmethod
     def from_config(cls, config) -> ComputeSettings:

@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 
 from models.compute import ComputeError, ComputeSettings
-from models.compute.naming import task_key
+from models.compute.naming import sweep_stale, task_key
 from models.compute.sentry import remove_output, sentry_loader, transform_sentry_file
 from models.config import Config
 from models.sources.ingest import (
@@ -136,15 +136,19 @@ def ingest_sentry(con: duckdb.DuckDBPyConnection, config: Config, runner, *,
     """`ingest.ingest_source(con, config, "sentry")` with the transform on the runner's workers.
 
     Files already in the ledger are not sent to the workers (by path, size and mtime, else by content
-    hash: `warehouse_state.ingested_files`); they are reported as the embedded run reports them."""
+    hash: `warehouse_state.ingested_files`); they are reported as the embedded run reports them. Unfinished
+    output of tasks killed in earlier runs is swept first (`naming.sweep_stale`)."""
     folder = Path(config.landing_dir) / "sentry"
     if not folder.is_dir():
         return []
     seal_orphans(folder, SPOOL_SUFFIX["sentry"])
     files = list_files(folder)
     known = ingested_files(con, {str(p): f"{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in files})
-    root = str(ComputeSettings.from_config(config).output_root(config))
-    results = runner.map_ordered(transform_sentry_file, [(str(p), root) for p in files if str(p) not in known])
+    settings = ComputeSettings.from_config(config)
+    root = str(settings.output_root(config))
+    sweep_stale(Path(root), settings.tmp_max_age_s)
+    results = runner.map_ordered(transform_sentry_file, [(str(p), root, None, settings.task_threads)
+                                                         for p in files if str(p) not in known])
     reports = []
     con.execute("SET enable_progress_bar = false")
     with bounded_memory(con):

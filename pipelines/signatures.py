@@ -52,7 +52,8 @@ def log_templates(
     config = hindsight.load()
     # the cluster is connected to before the warehouse is opened: an unreachable scheduler writes nothing
     with ComputeResource().runner(config) as runner, warehouse_connection(duckdb) as con:
-        typer = (cluster_typer(runner, ComputeSettings.from_config(config).output_root(config))
+        compute = ComputeSettings.from_config(config)
+        typer = (cluster_typer(runner, compute.output_root(config), tmp_max_age_s=compute.tmp_max_age_s)
                  if runner is not None else type_messages)  # [compute] mode = "dask": typing on the workers
         new = mine_templates(con, config, typer)
         templates, records = con.execute(

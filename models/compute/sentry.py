@@ -34,8 +34,15 @@ _REJECT_SCHEMA = pa.schema([("line_no", pa.int64()), ("byte_offset", pa.int64())
                             ("detail", pa.string()), ("raw", pa.string())])
 
 
-def transform_sentry_file(path: str, output_root: str, fmt: str | None = None) -> dict:
+def transform_sentry_file(path: str, output_root: str, fmt: str | None = None, threads: int = 0) -> dict:
     """The task: one Sentry file -> `output_root/<key>/` (manifest + Parquet parts); idempotent.
+
+    `threads` caps the scratch DuckDB's threads (`[compute] task_threads`; 0 = every core, as the embedded
+    run). A `dask worker --nthreads 1` is one core's worth of work only if its task keeps to one engine
+    thread: left at every core, one worker already filled this 2-core machine and a second added nothing
+    (measured: README "Beyond one machine"). Arrow's pools need no cap: the task's Arrow compute is
+    single-threaded (sampled per thread, no native thread but DuckDB's did work). The output does not
+    depend on it (the key leaves it out).
 
     Returns {"path", "file_id", "output"}, or {"path", "error"} when the file cannot be read at all (the
     message the embedded ingest would give; the committer reports it like the embedded run does)."""
@@ -44,14 +51,14 @@ def transform_sentry_file(path: str, output_root: str, fmt: str | None = None) -
         file_id = file_sha256(src)
         fmt = fmt or sniff_format(src)
         key = task_key("sentry", file_id=file_id, format=fmt, version=TASK_VERSION)
-        folder = write_once(Path(output_root), key, lambda tmp: _write_parts(src, file_id, fmt, tmp))
+        folder = write_once(Path(output_root), key, lambda tmp: _write_parts(src, file_id, fmt, tmp, threads))
     except (OSError, ValueError) as exc:
         return {"path": path, "error": str(exc)}
     return {"path": path, "file_id": file_id, "output": str(folder)}
 
 
-def _write_parts(path: Path, file_id: str, fmt: str, folder: Path) -> dict:
-    load = FileLoad(None, path, "sentry", fmt, file_id)  # only its scratch DB and ids are used
+def _write_parts(path: Path, file_id: str, fmt: str, folder: Path, threads: int = 0) -> dict:
+    load = FileLoad(None, path, "sentry", fmt, file_id, threads=threads)  # only its scratch DB and ids are used
     load.started_at = PLACEHOLDER_LOAD_TIME
     parts = []
     try:

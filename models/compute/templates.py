@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from models.compute.naming import task_key, write_once
+from models.compute.naming import owner, sweep_stale, task_key, write_once
 from models.signatures.templates import MINER_VERSION, type_messages
 from models.sources.ledger import file_sha256
 
@@ -47,12 +47,15 @@ def partitions(messages: pl.Series, rows: int) -> list[pl.Series]:
     return [messages.slice(start, rows) for start in range(0, messages.len(), rows)] or [messages]
 
 
-def cluster_typer(runner, root: Path, rows_per_task: int = ROWS_PER_TASK) -> Callable[[pl.Series], pl.Series]:
+def cluster_typer(runner, root: Path, rows_per_task: int = ROWS_PER_TASK,
+                  tmp_max_age_s: float = 3600.0) -> Callable[[pl.Series], pl.Series]:
     """A `typer` for `mine_messages`: the partitions go to the runner's workers through `root` (a shared
-    folder), their patterns come back in order; the run's files are removed afterwards."""
+    folder), their patterns come back in order; the run's files are removed afterwards (and those of
+    killed runs swept first: `naming.sweep_stale`)."""
 
     def typer(messages: pl.Series) -> pl.Series:
-        run = Path(root) / f"typing-{uuid.uuid4().hex}"
+        sweep_stale(Path(root), tmp_max_age_s)
+        run = Path(root) / f"typing-{uuid.uuid4().hex}.{owner()}"
         run.mkdir(parents=True, mode=0o700)
         try:
             inputs = []

@@ -86,8 +86,10 @@ def _excerpt_text(raw: str | bytes | None) -> str | None:
 class FileLoad:
     """Counts and quarantine of one file being loaded inside the open transaction."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, source: str, fmt: str | None, file_id: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, source: str, fmt: str | None, file_id: str,
+                 threads: int = 0):
         self.con = con
+        self.threads = threads  # of the scratch DB; 0 = every core (a compute task passes its worker's budget)
         self.path = path
         self.source = source
         self.fmt = fmt or "unknown"
@@ -116,7 +118,7 @@ class FileLoad:
             self._scratch_dir = tempfile.mkdtemp(prefix="hs-scratch-")
             self._scratch = duckdb.connect(config={
                 "memory_limit": os.environ.get("HINDSIGHT_SCRATCH_MEMORY", SCRATCH_MEMORY_LIMIT),
-                "threads": max(1, os.cpu_count() or 1),
+                "threads": self.threads or max(1, os.cpu_count() or 1),
                 "temp_directory": self._scratch_dir,
             })
             self._scratch.execute("SET enable_progress_bar = false")

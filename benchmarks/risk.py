@@ -14,12 +14,18 @@
    an ablation — standard Kamei features vs + AI lines, + production failures, + rule pack, both, all — by
    expanding-window evaluation (each commit scored by a model of every earlier commit), with a paired
    bootstrap of the AUC difference.
+   2b. The same on the longer demo world (`hindsight demo --risk-history 300`, 361 commits, where failure
+   classes recur; synthetic, its generative assumptions in demo/risk_history.py): per feature set the AUC,
+   the paired difference vs standard with its 95% interval, `_where_features_apply`, and whether the bar
+   ("+AI and +production/+pack beat standard, interval above 0") is met.
 3. Scoring a 500-line change once the model is trained: `review_change` on a 500-line commit of the real
    repository (median of 3); peers in the same run: `git diff` of the same change, and (demo world)
    semgrep with the rule pack on the changed files (default front end, and the native `--experimental`
    front end that change risk runs); the two front ends' findings compared on the demo's history.
-"""
 
+`HINDSIGHT_BENCH_RISK=demo` runs only the two demo-world blocks (no requests.git, no scoring speed) — for
+iterating; `HINDSIGHT_BENCH_RISK_HISTORY=N` changes the longer world's added commits (default 300).
+"""
 from __future__ import annotations
 
 import os
@@ -133,7 +139,19 @@ def bench_requests(tmp: Path) -> dict:
     return out
 
 
+RISK_HISTORY = int(os.environ.get("HINDSIGHT_BENCH_RISK_HISTORY", "300"))
+SETS = {
+    "standard": STANDARD,
+    "standard+ai": STANDARD + AI,
+    "standard+production": STANDARD + PRODUCTION,
+    "standard+pack": STANDARD + PACK,
+    "standard+production+pack": STANDARD + PRODUCTION + PACK,
+    "all": ALL_FEATURES,
+}
+
+
 def _ground_truth_commits(world: Path) -> set[str]:
+    """Planted commits whose bug fails in production (the longer world's latent constructs excluded)."""
     import json
 
     truth = json.loads((world / "ground_truth.json").read_text())
@@ -142,11 +160,15 @@ def _ground_truth_commits(world: Path) -> set[str]:
         shas.add(bug["planted_commit"])
         if bug.get("reintroduced_commit"):
             shas.add(bug["reintroduced_commit"])
+    for bug in truth.get("risk_history", {}).get("bugs", []):
+        if bug["real_event_count"]:
+            shas.add(bug["planted_commit"])
     return shas
 
 
-def bench_demo(tmp: Path) -> dict:
-    world = tmp / "demo"
+def bench_demo(tmp: Path, risk_history: int = 0) -> dict:
+    """The ablation on the default demo world, or (`risk_history` > 0) on the longer one."""
+    world = tmp / ("demo" if not risk_history else f"demo-risk-history-{risk_history}")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -154,7 +176,8 @@ def bench_demo(tmp: Path) -> dict:
     }
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "hindsight.cli", "demo", "--out", str(world)],
+        [sys.executable, "-m", "hindsight.cli", "demo", "--out", str(world)]
+        + (["--risk-history", str(risk_history)] if risk_history else []),
         cwd=PROJECT,
         env=env,
         capture_output=True,
@@ -165,6 +188,12 @@ def bench_demo(tmp: Path) -> dict:
     out: dict = {"demo_build_s": round(time.perf_counter() - t, 1)}
     if proc.returncode != 0:
         return {**out, "error": proc.stderr[-2000:]}
+    return {**out, **demo_ablation(world)}
+
+
+def demo_ablation(world: Path) -> dict:
+    """Labels vs the planted truth and the feature-set ablation on a built (pipeline-run) demo world."""
+    out: dict = {}
     config = load_config(world / "hindsight.toml")
     con = connect(config.warehouse)
     try:
@@ -186,14 +215,9 @@ def bench_demo(tmp: Path) -> dict:
             "recall": round(len(got & planted) / len(planted), 3),
         }
     out["model_version"] = stored.version if stored else None
-    sets = {
-        "standard": STANDARD,
-        "standard+ai": STANDARD + AI,
-        "standard+production": STANDARD + PRODUCTION,
-        "standard+pack": STANDARD + PACK,
-        "standard+production+pack": STANDARD + PRODUCTION + PACK,
-        "all": ALL_FEATURES,
-    }
+    out["commits_scored_from"] = 10
+    sets = SETS
+    t = time.perf_counter()
     for mode in ("final", "at_split"):
         y, _ = label_vector(frame, found, ["production", "szz_fix"])
         known = _known_at(frame, found.filter(pl.col("source").is_in(["production", "szz_fix"])))
@@ -217,9 +241,23 @@ def bench_demo(tmp: Path) -> dict:
                     base["truth"], base["predictions"], r["predictions"]
                 )
         out[f"ablation_{mode}"] = block
+    out["ablation_s"] = round(time.perf_counter() - t, 1)
     out["where_production_and_pack_features_apply"] = _where_features_apply(frame, found, world)
+    out["bar_ai_and_production_add"] = _bar(out)
     out["_world"] = str(world)
     return out
+
+
+def _bar(out: dict) -> dict:
+    """The bar: +AI and +production/+pack beat standard with a paired-bootstrap 95% interval above 0."""
+    verdict = {}
+    for mode in ("final", "at_split"):
+        block = out[f"ablation_{mode}"]
+        lows = {name: block[name].get("vs_standard", {}).get("ci95", [None])[0]
+                for name in ("standard+ai", "standard+production+pack")}
+        verdict[mode] = {**{f"{k}_ci95_low": v for k, v in lows.items()},
+                         "met": all(v is not None and v > 0 for v in lows.values())}
+    return verdict
 
 
 def _where_features_apply(frame: pl.DataFrame, found: pl.DataFrame, world: Path) -> dict:
@@ -244,7 +282,7 @@ def _where_features_apply(frame: pl.DataFrame, found: pl.DataFrame, world: Path)
             "clean_other": int((mask & (y == 0) & ~fix).sum()),
         }
 
-    return {
+    out = {
         "any_production_feature": split(prod),
         "pack_findings": split(pack),
         "defect_inducing_commits": int(y.sum()),
@@ -252,6 +290,20 @@ def _where_features_apply(frame: pl.DataFrame, found: pl.DataFrame, world: Path)
         "bugs_planted": len(truth["bugs"]),
         "bugs_reintroduced_after_failing": sum(1 for b in truth["bugs"] if b.get("reintroduced_commit")),
     }
+    if "risk_history" in truth:
+        later = truth["risk_history"]["bugs"]
+        out["risk_history"] = {
+            "commits_added": truth["risk_history"]["commits"],
+            "constructs_planted": len(later),
+            "of_a_class_that_failed_before": sum(1 for b in later if b["recurs"]),
+            "novel_no_rule": sum(1 for b in later if not b["recurs"]),
+            "in_a_file_where_the_class_failed": sum(1 for b in later if b["at_failed_file"]),
+            "wired_into_traffic": sum(1 for b in later if b["wired"]),
+            "failed_in_production": sum(1 for b in later if b["real_event_count"]),
+            "by_ai_tool": sum(1 for b in later if b["planted_by"]["kind"] == "ai"),
+            "fixed": sum(1 for b in later if b["fixed_commit"]),
+        }
+    return out
 
 
 def _write_500_lines(checkout: Path, files: list[str]) -> None:
@@ -453,17 +505,20 @@ def _front_ends_agree(repo: Path, pack, root: Path, every: int = 6) -> dict:
 
 
 def run() -> dict:
+    only_demo = os.environ.get("HINDSIGHT_BENCH_RISK") == "demo"
     with tempfile.TemporaryDirectory(prefix="hindsight-bench-risk-") as d:
         tmp = Path(d)
-        req = bench_requests(tmp)
+        req = {"skipped": "HINDSIGHT_BENCH_RISK=demo"} if only_demo else bench_requests(tmp)
         demo = bench_demo(tmp)
-        speed = bench_scoring(tmp, req, demo)
-    for block in (req, demo):
+        longer = bench_demo(tmp, risk_history=RISK_HISTORY)
+        speed = {"skipped": "HINDSIGHT_BENCH_RISK=demo"} if only_demo else bench_scoring(tmp, req, demo)
+    for block in (req, demo, longer):
         for key in [k for k in block if k.startswith("_")]:
             block.pop(key)
     return {
         "requests": req,
         "demo": demo,
+        "demo_risk_history": longer,
         "scoring": speed,
         "note": "2-core machine shared with other jobs: timings vary with load; ratios are to peers in the same run",
     }

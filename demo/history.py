@@ -193,16 +193,19 @@ def _base_env() -> dict:
     return env
 
 
-def _when(version: str, i: int, n: int, rng: random.Random) -> datetime:
-    lo, hi = (datetime.fromisoformat(d).replace(tzinfo=UTC) for d in WINDOWS[version])
+def _when(version: str, i: int, n: int, rng: random.Random, windows: dict) -> datetime:
+    lo, hi = (datetime.fromisoformat(d).replace(tzinfo=UTC) for d in windows[version])
     span = (hi - lo).total_seconds()
     base = lo + timedelta(seconds=span * (i + 0.5) / n)
     day = base.replace(hour=9, minute=0, second=0)
     return day + timedelta(hours=rng.randint(0, 8), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
 
 
-def build(repo: Path, seed: int) -> dict:
-    """Create the repository; return {commits: [...], releases: {version: (sha, when)}, state_log}."""
+def build(repo: Path, seed: int, extra: list | None = None, extra_windows: dict | None = None) -> dict:
+    """Create the repository; return {commits: [...], releases: {version: (sha, when)}, state_log}.
+
+    `extra`: more (version, commits) groups after the plan, committed in `extra_windows` (`--risk-history`)."""
+    windows = {**WINDOWS, **(extra_windows or {})}
     rng = random.Random(seed * 7919 + 1)
     repo.mkdir(parents=True, exist_ok=True)
     env = _base_env()
@@ -211,9 +214,9 @@ def build(repo: Path, seed: int) -> dict:
     written: dict[str, str] = {}
     commits: list[Commit] = []
     releases: dict[str, tuple[str, datetime]] = {}
-    for version, group in plan():
+    for version, group in plan() + list(extra or []):
         for i, c in enumerate(group):
-            c.when = _when(version, i, len(group), rng)
+            c.when = _when(version, i, len(group), rng, windows)
             change = dict(c.change)
             if "_runbook" in change:
                 state["runbook"] = state["runbook"] + (change.pop("_runbook"),)

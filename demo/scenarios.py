@@ -257,3 +257,51 @@ class WorkerScenarios(_Base):
                       planted.AWS_ACCESS_KEY_ID)
         rows = [(i, self.rng.randint(1, 500)) for i in range(5)]
         return {"title": title, "rows": rows}
+
+
+class FeatureApiScenarios(ApiScenarios):
+    """The API plus the feature endpoints of `--risk-history` releases (`shop.routes`), as ops `route:<name>`.
+
+    A subclass appended here so that the frames and context lines of the base scenarios, which the
+    default world's events carry, stay exactly as they were."""
+
+    def __init__(self, world, rng):
+        super().__init__(world, rng)
+        try:
+            self.routes = importlib.import_module("shop.routes").ROUTES
+        except ModuleNotFoundError:
+            self.routes = {}
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_route:"):
+            return lambda: self._route(attr[len("_route:"):])
+        raise AttributeError(attr)
+
+    def _route(self, name: str):
+        module, func = self.routes[name]
+        fn = getattr(importlib.import_module(module), func)
+        req = self._feature_request(name)
+        return "POST", f"/api/features/{name}", f"/api/features/{name}", lambda: fn(self.conn, req)
+
+    def _feature_request(self, route: str) -> dict:
+        """What a feature endpoint receives: the same users, SKUs and titles as the rest of the API."""
+        from datetime import timedelta
+
+        rng, w = self.rng, self.w
+        cid, name = self._customer()
+        keys = w.route_keys.setdefault(route, [])
+        if keys and rng.random() < 0.25:
+            key = rng.choice(keys)  # the carrier redelivers
+        else:
+            key = f"dlv_{route}_{len(keys) + 1:05d}"
+            keys.append(key)
+        paid = w.ctx.now - timedelta(days=rng.randint(1, 40))
+        first = "9" if rng.random() < 0.35 else rng.choice("1234567")
+        return {
+            "customer": name, "customer_id": cid, "qty": rng.randint(1, 5),
+            "sku": rng.choice(RETIRED_SKUS) if rng.random() < 0.1 else rng.choice(SKUS),
+            "title": rng.choice(REPORT_TITLES), "postcode": f"{first}{rng.randint(1000, 9999)}",
+            "paid_at": (paid if rng.random() < 0.5 else paid.replace(tzinfo=None)).isoformat(),
+            "key": key, "amount": rng.randint(450, 27000),
+            "items": [] if rng.random() < 0.2 else [rng.randint(100, 5000) for _ in range(rng.randint(1, 4))],
+        }

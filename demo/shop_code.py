@@ -8,7 +8,8 @@ commit whose state change introduced it.
 State keys (all optional, see `DEFAULT_STATE`): feature flags `b1`..`b10` for the planted bugs with
 values 'absent' | 'planted' | 'fixed' | 'regressed', `black` (mass reformat applied: single quotes
 become double quotes), `tabs_fixed` (refunds.py re-indented), `count_open` (the unrelated code move
-above a planted line), `utc_paid_at`, plus cosmetic counters used by filler commits.
+above a planted line), `utc_paid_at`, plus cosmetic counters used by filler commits. The keys of
+`--risk-history` (`ext`, `ext_tests`, `readme_notes`, see `demo.risk_history`) are absent by default.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def render(s: dict) -> dict[str, str]:
         files["Dockerfile"] = _DOCKERFILE
     if s["docs_worker"]:
         files["docs/worker.md"] = _WORKER_DOC
+    if s.get("ext") or s.get("ext_tests") or s.get("readme_notes"):  # `--risk-history` only
+        from demo.risk_history import render_into
+
+        render_into(files, s)
     return files
 
 

@@ -34,7 +34,8 @@ from sentry_sdk.transport import Transport
 from demo import secrets as planted
 from demo import stubs as stub_mod
 from demo.bugs import BUGS
-from demo.scenarios import ApiScenarios, WorkerScenarios
+from demo.risk_history import ROUTE_RATE
+from demo.scenarios import FeatureApiScenarios, WorkerScenarios
 from demo.stubs import StubServices
 
 DSN = "https://4f1c2b3a5d6e4f708192a3b4c5d6e7f8@o4508123.ingest.sentry.io/4508123456"
@@ -58,6 +59,7 @@ class Release:
     tag: str
     start: datetime  # deployed at
     end: datetime  # next deploy (or end of period)
+    share: float = 1.0  # of the base traffic rates (`--risk-history` releases run lighter)
 
 
 @dataclass
@@ -155,6 +157,19 @@ class World:
         self.payloads: list[dict] = []
         self.next_batch = 1
         self.next_key = 1
+        self.ext_sites: dict[tuple[str, str], tuple[str, str, str]] = {}  # `--risk-history`, see set_ext_sites
+        self.route_keys: dict[str, list[str]] = {}
+
+    def set_ext_sites(self, sites: dict[tuple[str, str], tuple[str, str, str]]) -> None:
+        """(repo path, function) -> (bug id, construct, crash line) of the functions `--risk-history` planted."""
+        self.ext_sites = dict(sites)
+
+    def _ext_label(self, frame: dict | None) -> str:
+        if not frame or not self.ext_sites:
+            return ""
+        site = self.ext_sites.get((_deployed_to_repo(frame.get("abs_path") or ""), frame.get("function")))
+        line = (frame.get("context_line") or "").strip()
+        return site[0] if site and (site[1] in line or line == site[2]) else ""
 
     # ----- ids and normalisation -------------------------------------------------------------
     def _hex(self, n: int = 32) -> str:
@@ -234,7 +249,9 @@ class World:
         main = (event.get("exception", {}).get("values") or [{}])[-1]
         self.transport.sent_at = _iso(ctx.now + timedelta(milliseconds=40))
         self.captured.events.append({
-            "event_id": event_id, "bug_id": _label(frames_app[-1] if frames_app else None, ctx.service),
+            "event_id": event_id,
+            "bug_id": self._ext_label(frames_app[-1] if frames_app else None)
+            or _label(frames_app[-1] if frames_app else None, ctx.service),
             "service": ctx.service, "release": ctx.release, "ts": ctx.now, "file": self.transport.path.name,
             "type": main.get("type"), "value": main.get("value"), "trace_id": ctx.trace_id,
             "crash_path": _deployed_to_repo(frames_app[-1].get("abs_path") or "") if frames_app else None,
@@ -319,8 +336,11 @@ class World:
         self.ctx = Ctx(now=rel.start, service=service, release=f"shop@{rel.version}")
         rng = Random(f"{self.seed}|{service}|{rel.version}")
         plan = self._plan(rel, service, rng)
-        scenarios = ApiScenarios if service == "shop-api" else WorkerScenarios
+        scenarios = FeatureApiScenarios if service == "shop-api" else WorkerScenarios
         scen = scenarios(self, rng)
+        routes = getattr(scen, "routes", None)
+        if routes:  # `--risk-history` releases: the feature endpoints get traffic too
+            plan = sorted(plan + self._route_plan(rel, routes), key=lambda x: x[0])
         for ts, op in plan:
             self.ctx = Ctx(now=ts, service=service, release=f"shop@{rel.version}", trace_id=self._hex(),
                            span_id=self._hex(16))
@@ -337,7 +357,7 @@ class World:
         span = (rel.end - rel.start).total_seconds()
         plan = []
         for op, rate in rates.items():
-            n = max(1, round(rate * days * rng.uniform(0.85, 1.15)))
+            n = max(1, round(rate * rel.share * days * rng.uniform(0.85, 1.15)))
             plan += [(rel.start + timedelta(seconds=rng.uniform(60, span - 60)), op) for _ in range(n)]
         if service == "shop-api":
             s0, s1 = self.period.spike
@@ -345,6 +365,16 @@ class World:
                 width = (s1 - s0).total_seconds()
                 plan += [(s0 + timedelta(seconds=rng.uniform(0, width)), "place_order_storm") for _ in range(110)]
         plan.sort(key=lambda x: x[0])
+        return [(ts.replace(microsecond=rng.randrange(1000) * 1000), op) for ts, op in plan]
+
+
+    def _route_plan(self, rel: Release, routes: dict) -> list[tuple[datetime, str]]:
+        rng = Random(f"{self.seed}|routes|{rel.version}")
+        span = (rel.end - rel.start).total_seconds()
+        plan = []
+        for name in sorted(routes):
+            n = max(1, round(ROUTE_RATE * span / 86400 * rng.uniform(0.85, 1.15)))
+            plan += [(rel.start + timedelta(seconds=rng.uniform(60, span - 60)), f"route:{name}") for _ in range(n)]
         return [(ts.replace(microsecond=rng.randrange(1000) * 1000), op) for ts, op in plan]
 
 

@@ -44,12 +44,15 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(7, "--seed", help="Same seed => same commits, events and files."),
         scale: int = typer.Option(1, "--scale", min=1, help="Multiply event/log volume (K=1: the real capture)."),
         no_run: bool = typer.Option(False, "--no-run", help="Only generate; do not run the pipeline."),
+        risk_history: int = typer.Option(
+            0, "--risk-history", min=0, metavar="N",
+            help="Continue the history by N commits in which failure classes recur (synthetic; see demo/risk_history.py)."),
     ) -> None:
         """Generate a realistic service repo + production data with known planted bugs, then run the pipeline."""
         from demo.generate import generate
 
         try:
-            summary = generate(out, seed=seed, scale=scale)
+            summary = generate(out, seed=seed, scale=scale, risk_history_commits=risk_history)
         except (FileExistsError, ValueError) as exc:
             from hindsight.errors import UsageError
 

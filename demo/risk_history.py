@@ -1,0 +1,328 @@
+"""`--risk-history N`: N more commits after 1.5.0 in which failure classes RECUR (opt-in; synthetic).
+
+The default demo world cannot show what production-failure and rule-pack features add to change
+risk: every planted bug but one is the first of its failure class, so when a defect-inducing commit
+lands nothing earlier failed in the code it touches and no rule exists yet. This module continues
+the same team's history for several months (releases `1.6.0`, `1.7.0`, … every 14 days, 25 commits
+each) so that the classes that already failed in production come back. Nothing else changes: the
+default world (N = 0) is byte-for-byte the one without this module.
+
+Every added commit is one of (drawn per commit, in this order, from one seeded `Random`):
+
+- **feature** (P_FEATURE): a new function `name(conn, req)` from one of eight templates — the seven
+  failure classes of `demo.bugs` whose crash needs no fault injector (`sql_string_formatting`,
+  `unchecked_external_json`, `missing_http_timeout`, `subprocess_shell_true`, `naive_datetime`,
+  `swallowed_exception`, `missing_idempotency`) and one `novel` kind no rule covers (integer division
+  by the length of a possibly empty list). Template uniform. The function carries the template's bad
+  construct with probability P_BUG_HUMAN for a human author and P_BUG_AI = AI_BUG_RATIO × P_BUG_HUMAN
+  for an AI tool, else its safe variant. It is wired into traffic (`src/shop/routes.py`) with
+  probability P_WIRED whatever its variant; an unwired bad construct is latent (flagged by the
+  pack, never fails: label noise the features must live with).
+- **tweak** (P_TWEAK): edits the docstring of an earlier added function (touches its file, clean).
+- **ordinary** (the rest): runbook / README / test / config changes.
+- **fix**: each bad, wired function is fixed (its construct replaced by the safe variant, message
+  "fix(...)") with probability P_FIX as the first commit of the next release.
+
+Where a feature lands: a bad function of a class that already failed goes, with probability
+P_LOCALITY, to the file where that class failed (bug locality: defects concentrate in the files that
+had them, Kim et al. ICSE 2007 "Predicting faults from cached history"); every other function goes
+to a module drawn uniformly from MODULES.
+
+Authors: a human (the four of the base history, uniform) with probability 1 - P_AI_AUTHOR, else an
+AI tool drawn by TOOL_WEIGHTS, each leaving the same markers as in the base history.
+
+The rates were chosen before any ablation was run on this world and were not changed after:
+P_AI_AUTHOR 0.40 (about the share of AI-marked commits in the base history, 20 of 61); P_BUG_HUMAN
+0.20 and AI_BUG_RATIO 1.5 (a modest excess, below the ~1.7× more issues per AI-authored pull
+request CodeRabbit reported in 2025: AI authorship itself must not decide defects); P_FEATURE 0.45,
+P_TWEAK 0.15; P_WIRED 0.75; P_FIX 0.6; P_LOCALITY 0.5; traffic in the added releases at
+TRAFFIC_SHARE 0.25 of the base rates (keeps generation and the pipeline fast), each wired route
+ROUTE_RATE calls a day.
+
+This is a synthetic world whose generative assumptions are stated above: an ablation on it shows
+that the features CAN use such signal when it exists, not that real repositories hold it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from random import Random
+
+from demo import history
+from demo.bugs import BUGS
+from demo.history import ALICE, COPILOT, GITHUB, HUMANS, JULES, Commit
+
+P_FEATURE = 0.45
+P_TWEAK = 0.15
+P_AI_AUTHOR = 0.40
+P_BUG_HUMAN = 0.20
+AI_BUG_RATIO = 1.5
+P_BUG_AI = P_BUG_HUMAN * AI_BUG_RATIO
+P_WIRED = 0.75
+P_FIX = 0.6
+P_LOCALITY = 0.5
+TRAFFIC_SHARE = 0.25
+ROUTE_RATE = 0.5  # calls per day and wired route
+TOOL_WEIGHTS = {"claude_code": 0.30, "cursor": 0.25, "copilot_agent": 0.15, "codex": 0.10, "aider": 0.10,
+                "devin": 0.05, "jules": 0.05}
+COMMITS_PER_RELEASE = 25
+RELEASE_DAYS = 14
+FIRST_VERSION = (1, 6)
+
+KINDS = ("sql_string_formatting", "unchecked_external_json", "missing_http_timeout", "subprocess_shell_true",
+         "naive_datetime", "swallowed_exception", "missing_idempotency", "novel")
+# the file where each class failed in the base world (demo/bugs.py)
+HOME = {b.failure_class: b.path for b in BUGS}
+MODULES = ("src/shop/db/orders_repo.py", "src/shop/orders/pricing.py", "src/shop/orders/refunds.py",
+           "src/shop/http/client.py", "src/shop/worker/notifications.py", "src/shop/worker/reports.py",
+           "src/shop/worker/webhooks.py", "src/shop/features/catalog.py", "src/shop/features/loyalty.py",
+           "src/shop/features/returns.py", "src/shop/features/analytics.py")
+NEW_MODULE_DOC = {"catalog": "Catalog lookups for the storefront.", "loyalty": "Loyalty programme.",
+                  "returns": "Returns and exchanges.", "analytics": "Sales analytics for the back office."}
+NAMES = {"sql_string_formatting": "orders_for_customer", "unchecked_external_json": "catalog_price",
+         "missing_http_timeout": "carrier_eta", "subprocess_shell_true": "archive_orders",
+         "naive_datetime": "days_since_payment", "swallowed_exception": "customer_contact",
+         "missing_idempotency": "record_delivery", "novel": "average_item_value"}
+DOCS = {"sql_string_formatting": "Orders of a customer, newest first",
+        "unchecked_external_json": "Price of a basket line from the catalog service",
+        "missing_http_timeout": "Delivery estimate from the carrier for a postcode",
+        "subprocess_shell_true": "Archive a customer's order lines, gzip-compressed",
+        "naive_datetime": "Whole days since an order was paid",
+        "swallowed_exception": "Address to notify about an order",
+        "missing_idempotency": "Store a carrier delivery notification once",
+        "novel": "Mean value of the items in a basket, in cents"}
+
+
+@dataclass(frozen=True)
+class Func:
+    """One added function (immutable: the shop_code state holds a tuple of these)."""
+
+    path: str
+    name: str
+    kind: str
+    bad: bool  # currently carries the bad construct
+    rev: int = 1
+    wired: bool = True
+
+
+def _body(f: Func) -> list[str]:
+    """Source lines of `f` (the bad line of each template is the crash line, see `crash_line`)."""
+    doc = f'    """{DOCS[f.kind]} (rev {f.rev})."""'
+    head = [f"def {f.name}(conn, req):", doc]
+    k, bad = f.kind, f.bad
+    if k == "sql_string_formatting":
+        return head + ['    name = req["customer"]', (
+            "    rows = conn.execute(f\"SELECT id, total_cents FROM orders WHERE customer_name = '{name}'\").fetchall()"
+            if bad else
+            '    rows = conn.execute("SELECT id, total_cents FROM orders WHERE customer_name = ?", (name,)).fetchall()'),
+            "    return [dict(r) for r in rows]"]
+    if k == "unchecked_external_json":
+        return head + ["    import requests", "", "    from shop.config import settings", "",
+                       ("    resp = requests.get(f\"{settings.catalog_url}/prices/{req['sku']}\", "
+                       "timeout=settings.http_timeout)"),
+                       '    return resp.json()["price"] * req["qty"]' if bad else
+                       '    return resp.json().get("price", 0.0) * req["qty"]']
+    if k == "missing_http_timeout":
+        call = 'requests.get(f"{settings.carrier_url}/quotes", params={"postcode": req["postcode"]}'
+        if bad:
+            return head + ["    import requests", "", "    from shop.config import settings", "",
+                           f"    resp = {call})", '    return resp.json().get("days")']
+        return head + ["    import requests", "", "    from shop.config import settings", "", "    try:",
+                       f"        resp = {call}, timeout=settings.http_timeout)",
+                       "    except requests.RequestException:", "        return None", '    return resp.json().get("days")']
+    if k == "subprocess_shell_true":
+        return head + ["    import subprocess", "", "    from shop.config import settings", "",
+                       "    path = settings.data_dir / \"archive\" / f\"{req['title']}.csv\"",
+                       "    path.parent.mkdir(parents=True, exist_ok=True)",
+                       '    path.write_text("id,total\\n", encoding="utf-8")',
+                       '    subprocess.run(f"gzip -9 -f {path}", shell=True, check=True, capture_output=True)' if bad else
+                       '    subprocess.run(["gzip", "-9", "-f", str(path)], check=True, capture_output=True)',
+                       "    return path.name"]
+    if k == "naive_datetime":
+        lines = head + ["    from datetime import datetime, timezone", "",
+                        '    paid_at = datetime.fromisoformat(req["paid_at"])']
+        if bad:
+            return lines + ["    return (datetime.now() - paid_at).days"]
+        return lines + ["    if paid_at.tzinfo is None:", "        paid_at = paid_at.replace(tzinfo=timezone.utc)",
+                        "    return (datetime.now(timezone.utc) - paid_at).days"]
+    if k == "swallowed_exception":
+        return head + ["    try:",
+                       ('        email = conn.execute("SELECT email FROM customers WHERE id = ?", '
+                       '(req["customer_id"],)).fetchone()["email"]'),
+                       *(["    except Exception:", "        pass"] if bad else
+                         ["    except TypeError:", '        email = "orders@shop.example"']),
+                       '    return f"To: {email}"']
+    if k == "missing_idempotency":
+        table = f"deliveries_{f.name.rsplit('_', 1)[1]}"
+        verb = "INSERT INTO" if bad else "INSERT OR IGNORE INTO"
+        return head + [f'    conn.execute("CREATE TABLE IF NOT EXISTS {table} (event_key TEXT UNIQUE, amount INTEGER)")',
+                       f'    conn.execute("{verb} {table} (event_key, amount) VALUES (?, ?)", (req["key"], req["amount"]))',
+                       '    return req["key"]']
+    if k == "novel":
+        return head + ['    items = req["items"]',
+                       "    return sum(items) // len(items)" if bad else
+                       "    return sum(items) // len(items) if items else 0"]
+    raise ValueError(k)
+
+
+CONSTRUCT = {"sql_string_formatting": "execute(f\"SELECT", "unchecked_external_json": '.json()["price"]',
+             "missing_http_timeout": 'params={"postcode": req["postcode"]})', "subprocess_shell_true": "shell=True",
+             "naive_datetime": "datetime.now() -", "swallowed_exception": "except Exception:",
+             "missing_idempotency": '"INSERT INTO', "novel": "// len(items)"}
+
+
+def crash_line(f: Func) -> tuple[str, int]:
+    """(crash line, construct window) of the bad variant: where its exception surfaces."""
+    bad = _body(Func(f.path, f.name, f.kind, True, f.rev, f.wired))
+    if f.kind == "swallowed_exception":
+        return bad[-1], 2
+    return next(line for line in bad if CONSTRUCT[f.kind] in line), 0
+
+
+def render_into(files: dict[str, str], s: dict) -> None:
+    """The state keys of this module: `ext` (added functions, appended to their modules; new modules get a
+    docstring; wired ones listed in routes.py), `ext_tests` (a test per named function), `readme_notes`."""
+    for i in range(1, s.get("readme_notes", 0) + 1):
+        files["README.md"] += f"\n- Note {i}: see docs/runbook.md for operations.\n" if i == 1 else f"- Note {i}.\n"
+    by_name = {f.name: f for f in s.get("ext", ())}
+    for name in s.get("ext_tests", ()):
+        f = by_name[name]
+        module = f.path[len("src/"):-len(".py")].replace("/", ".")
+        files[f"tests/test_{name}.py"] = (f"from {module} import {name}\n\n\ndef test_{name}_exists():\n"
+                                          f"    assert callable({name})\n")
+    ext = s.get("ext", ())
+    if not ext:
+        return
+    for f in ext:
+        text = files.get(f.path)
+        if text is None:
+            text = f'"""{NEW_MODULE_DOC[f.path.rsplit("/", 1)[1][:-3]]}"""\n'
+            files[f.path.rsplit("/", 1)[0] + "/__init__.py"] = '"""Features added after 1.5.0."""\n'
+        files[f.path] = text.rstrip("\n") + "\n\n\n" + "\n".join(_body(f)) + "\n"
+    wired = [f for f in ext if f.wired]
+    module = {f.name: f.path[len("src/"):-len(".py")].replace("/", ".") for f in wired}
+    files["src/shop/routes.py"] = "\n".join([
+        '"""Feature endpoints added after 1.5.0: route name -> (module, function(conn, request))."""', "",
+        "ROUTES = {", *[f'    "{f.name}": ("{module[f.name]}", "{f.name}"),' for f in wired], "}"]) + "\n"
+
+
+# ----- the plan ----------------------------------------------------------------------------------
+AI_COMMIT = {  # tool -> (author, committer, message tail)
+    "claude_code": (None, None, history.CLAUDE_TAIL), "cursor": (None, None, history.CURSOR_TAIL),
+    "codex": (None, None, history.CODEX_TAIL), "devin": (None, None, history.DEVIN_TAIL),
+    "copilot_agent": (COPILOT, GITHUB, ""), "jules": (JULES, JULES, ""), "aider": ("aider", "aider", ""),
+}
+RUNBOOK_TOPICS = ("Cache eviction", "Queue depth alerts", "Certificate renewal", "Database vacuum",
+                  "Customer data export", "Rate limits", "Staging refresh", "Archive retention")
+
+
+def versions(n_commits: int) -> list[str]:
+    major, minor = FIRST_VERSION
+    return [f"{major}.{minor + i}.0" for i in range(math.ceil(n_commits / COMMITS_PER_RELEASE))]
+
+
+def _commit(rng: Random, message: str, change: dict, ai: bool) -> Commit:
+    human = rng.choice(HUMANS)
+    if not ai:
+        return Commit(human, message, change)
+    tool = rng.choices(list(TOOL_WEIGHTS), weights=list(TOOL_WEIGHTS.values()))[0]
+    author, committer, tail = AI_COMMIT[tool]
+    if author == "aider":
+        who = (human[0] + " (aider)", human[1])
+        return Commit(who, message + tail, change, "aider", committer=who)
+    if author is None:
+        return Commit(human, message + tail, change, tool)
+    if tool == "copilot_agent":
+        tail = f"\n\nCo-authored-by: {human[0]} <{human[1]}>"
+    return Commit(author, message + tail, change, tool, committer=committer)
+
+
+def plan(n_commits: int, seed: int) -> tuple[list[tuple[str, list[Commit]]], list[dict]]:
+    """(version, commits) groups after 1.5.0 — each commit's `change` sets the whole `ext` tuple (plus
+    ordinary state keys) — and the planted functions' ground truth (filled with shas by the builder)."""
+    rng = Random(f"risk-history|{seed}")
+    ext: list[Func] = []
+    planted: list[dict] = []
+    pending_fixes: list[int] = []
+    groups = []
+    left = n_commits
+    pool, readme_n, runbook_n, tests = 8, 0, 0, []
+    for version in versions(n_commits):
+        size = min(COMMITS_PER_RELEASE, left)
+        left -= size
+        commits: list[Commit] = []
+        for idx in pending_fixes:  # last release's failures fixed first
+            if len(commits) >= size - 1:
+                break
+            old = ext[idx]
+            ext[idx] = Func(old.path, old.name, old.kind, False, old.rev, old.wired)
+            area = old.path.rsplit("/", 1)[1][:-3]
+            c = _commit(rng, f"fix({area}): {old.name} no longer fails ({old.kind.replace('_', ' ')})",
+                        {"ext": tuple(ext)}, rng.random() < P_AI_AUTHOR)
+            c.extra["fixes"] = old.name
+            commits.append(c)
+        pending_fixes = []
+        while len(commits) < size - 1:
+            ai = rng.random() < P_AI_AUTHOR
+            r = rng.random()
+            if r < P_FEATURE:
+                kind = rng.choice(KINDS)
+                bad = rng.random() < (P_BUG_AI if ai else P_BUG_HUMAN)
+                home = HOME.get(kind)
+                path = home if bad and home and rng.random() < P_LOCALITY else rng.choice(MODULES)
+                name = f"{NAMES[kind]}_{len(ext) + 1}"
+                f = Func(path, name, kind, bad, 1, rng.random() < P_WIRED)
+                ext.append(f)
+                area = path.rsplit("/", 1)[1][:-3]
+                c = _commit(rng, f"feat({area}): {DOCS[kind][0].lower()}{DOCS[kind][1:]}",
+                            {"ext": tuple(ext)}, ai)
+                c.extra["adds"] = name
+                if bad:
+                    line, window = crash_line(f)
+                    planted.append({"function": name, "kind": kind, "path": path, "wired": f.wired,
+                                    "line_text": line.strip(), "construct": CONSTRUCT[kind],
+                                    "construct_window": window, "at_home": path == home, "version": version})
+                    if f.wired and rng.random() < P_FIX:
+                        pending_fixes.append(len(ext) - 1)
+                commits.append(c)
+            elif r < P_FEATURE + P_TWEAK and ext:
+                i = rng.randrange(len(ext))
+                old = ext[i]
+                ext[i] = Func(old.path, old.name, old.kind, old.bad, old.rev + 1, old.wired)
+                commits.append(_commit(rng, f"docs({old.path.rsplit('/', 1)[1][:-3]}): clarify {old.name}",
+                                       {"ext": tuple(ext)}, ai))
+            else:
+                what = rng.choice(("runbook", "readme", "test", "config"))
+                if what == "runbook":
+                    runbook_n += 1
+                    topic = RUNBOOK_TOPICS[runbook_n % len(RUNBOOK_TOPICS)]
+                    commits.append(_commit(rng, f"docs(runbook): {topic.lower()} ({runbook_n})", {
+                        "_runbook": (f"{topic} ({runbook_n})", f"See the on-call notes, item {runbook_n}.")}, ai))
+                elif what == "readme":
+                    readme_n += 1
+                    commits.append(_commit(rng, f"docs: README notes ({readme_n})", {"readme_notes": readme_n}, ai))
+                elif what == "test" and ext:
+                    tests.append(rng.choice(ext).name)
+                    commits.append(_commit(rng, f"test: {tests[-1]}", {"ext_tests": tuple(tests)}, ai))
+                else:
+                    pool = 4 + (pool + 3) % 13
+                    commits.append(_commit(rng, f"config: DB pool size {pool}", {"pool_size": pool}, ai))
+        commits.append(Commit(ALICE, f"chore(release): {version}", {"_release": version}))
+        groups.append((version, commits))
+    return groups, planted
+
+
+def windows(versions_: list[str], base_deploy: datetime) -> tuple[dict, dict]:
+    """Commit windows and deploy times of the added releases (every RELEASE_DAYS after 1.5.0's deploy)."""
+    wins, deploys = {}, {}
+    for i, v in enumerate(versions_):
+        lo = base_deploy + timedelta(days=RELEASE_DAYS * i + 1)
+        hi = base_deploy + timedelta(days=RELEASE_DAYS * (i + 1) - 1)
+        wins[v] = (lo.strftime("%Y-%m-%d"), hi.strftime("%Y-%m-%d"))
+        deploys[v] = (base_deploy + timedelta(days=RELEASE_DAYS * (i + 1))).replace(hour=9, minute=30, tzinfo=UTC)
+    return wins, deploys
+
+
+__all__ = ["Func", "crash_line", "plan", "render_into", "versions", "windows"]

@@ -74,7 +74,7 @@ def render(s: dict) -> dict[str, str]:
     if s["docs_worker"]:
         files["docs/worker.md"] = _WORKER_DOC
     if s.get("ext") or s.get("ext_tests") or s.get("readme_notes"):  # `--risk-history` only
-        from demo.risk_history import render_into
+        from demo.risk_code import render_into
 
         render_into(files, s)
     return files

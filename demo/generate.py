@@ -131,14 +131,20 @@ def generate(out: str | Path, seed: int = 7, scale: int = 1, force: bool = False
             "scaled_log_lines": scaled["log_lines"], "incidents": len(incidents), "timings": timings}
 
 
-def ground_truth(out: Path, seed: int, scale: int, built: dict, releases: list[Release], captured,
-                 scaled: dict, start: datetime, end: datetime = PERIOD_END) -> dict:
-    commits = built["commits"]
+def _event_counts(captured, scaled: dict) -> dict[str, int]:
+    """Events per bug id: those the real SDK sent plus the scaled copies."""
     counts: dict[str, int] = {}
     for e in captured.events:
         counts[e["bug_id"]] = counts.get(e["bug_id"], 0) + 1
     for bug_id, n in scaled["by_bug"].items():
         counts[bug_id] = counts.get(bug_id, 0) + n
+    return counts
+
+
+def ground_truth(out: Path, seed: int, scale: int, built: dict, releases: list[Release], captured,
+                 scaled: dict, start: datetime, end: datetime = PERIOD_END) -> dict:
+    commits = built["commits"]
+    counts = _event_counts(captured, scaled)
     bugs = []
     for bug in BUGS:
         def first(value, key=bug.state_key):
@@ -211,11 +217,7 @@ def _ext_bugs(planted: list[dict], commits: list) -> list[dict]:
 
 
 def _ext_truth(repo: Path, ext_bugs: list[dict], captured, scaled: dict, n_commits: int) -> dict:
-    counts: dict[str, int] = {}
-    for e in captured.events:
-        counts[e["bug_id"]] = counts.get(e["bug_id"], 0) + 1
-    for bug_id, n in scaled["by_bug"].items():
-        counts[bug_id] = counts.get(bug_id, 0) + n
+    counts = _event_counts(captured, scaled)
     bugs = []
     for b in ext_bugs:
         real = sum(1 for e in captured.events if e["bug_id"] == b["bug_id"])

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +32,9 @@ from typing import IO
 
 from models.errors import GitError, RepositoryError
 
-__all__ = ["TIMEOUT", "CatFile", "GitError", "GitStream", "RepositoryError", "blame", "command", "env",
-           "ignore_revs", "line_ranges", "parse_blame_porcelain", "read_objects", "run", "streaming", "text"]
+__all__ = ["TIMEOUT", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "blame", "command", "env",
+           "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "read_objects", "run", "streaming",
+           "text", "write_commit_graph"]
 
 TIMEOUT = 600.0  # seconds one git command may take (a blame or a log of a large history is slow)
 _OPTIONS = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false",
@@ -43,10 +47,40 @@ _LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT
 Path_ = Path | str
 
 
-def env() -> dict[str, str]:
+@dataclass(frozen=True)
+class Overlay:
+    """A Hindsight-owned object directory put in front of a repository's own, for reading only.
+
+    It holds nothing but a commit-graph (with changed-path Bloom filters) that Hindsight wrote for the
+    repository: git reads a commit-graph only from its primary object directory, and Hindsight never
+    writes into a user's repository. Commands run with `GIT_OBJECT_DIRECTORY` = `objects` and the
+    repository's own object directory as an alternate, so every object still comes from the repository;
+    the graph only makes history walks (blame) cheaper, never changes their answer."""
+
+    objects: Path
+    repository_objects: Path
+
+    def variables(self) -> dict[str, str]:
+        return {"GIT_OBJECT_DIRECTORY": str(self.objects),
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(self.repository_objects)}
+
+    def representable(self) -> bool:
+        """Both paths survive git's colon-separated list of alternates unquoted."""
+        return not any(c in str(p) for p in (self.objects, self.repository_objects) for c in ':"')
+
+    def usable(self) -> bool:
+        """A graph has been written and the paths are representable."""
+        info = self.objects / "info"
+        has_graph = (info / "commit-graph").is_file() or (info / "commit-graphs" / "commit-graph-chain").is_file()
+        return has_graph and self.representable()
+
+
+def env(overlay: Overlay | None = None) -> dict[str, str]:
     """The environment every git command runs in (see the module docstring)."""
     out = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARIABLES}
     out.update(_HARDENED)
+    if overlay is not None:
+        out.update(overlay.variables())
     return out
 
 
@@ -74,17 +108,83 @@ def run(
     check: bool = True,
     config: Sequence[str] = (),
     timeout: float = TIMEOUT,
+    overlay: Overlay | None = None,
 ) -> subprocess.CompletedProcess:
     """Run one git command to completion; stdout and stderr as bytes. `check`: a non-zero exit raises
-    `GitError` (otherwise the caller reads `returncode`). `config`: `-c` settings for this command."""
-    try:
-        proc = subprocess.run(command(path, args, config), input=input, capture_output=True, env=env(),
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise GitError(f"git {_name(args)} timed out after {timeout:g} s in {path}") from None
+    `GitError` (otherwise the caller reads `returncode`). `config`: `-c` settings for this command.
+    `overlay`: read the repository through a Hindsight-owned object directory (see `Overlay`).
+
+    Each command runs in its own process group, killed whole on timeout or Ctrl-C. The timeout is kept
+    by one watchdog thread, not by `subprocess.run(timeout=...)`:
+    with a timeout, Python waits for the exited process by polling with growing sleeps, and a timer
+    thread per command costs as much again (measured on 121 blames in 4 threads: 0.33 s either way,
+    0.30 s with the watchdog)."""
+    cmd = command(path, args, config)
+    stdin = subprocess.PIPE if input is not None else subprocess.DEVNULL
+    with (
+        subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(overlay),
+                         process_group=0) as proc,
+        _WATCHDOG.watching(proc, timeout) as killed,
+    ):
+        try:
+            stdout, stderr = proc.communicate(input)
+        except BaseException:  # Ctrl-C or any failure while git runs: git and its helpers stop now
+            _kill_group(proc)
+            raise
+    if killed.is_set():
+        raise GitError(f"git {_name(args)} timed out after {timeout:g} s in {path}")
     if check and proc.returncode != 0:
-        raise _failure(path, args, proc.stderr, proc.returncode)
-    return proc
+        raise _failure(path, args, stderr, proc.returncode)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+class _Watchdog:
+    """Kills git commands that outlive their timeout: one daemon thread for every `run` of the process,
+    started at the first command; registering a command is a dictionary entry under a lock."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._live: dict[int, tuple[float, subprocess.Popen, threading.Event]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def watching(self, proc: subprocess.Popen, timeout: float) -> Iterator[threading.Event]:
+        killed = threading.Event()
+        with self._cond:
+            self._next += 1
+            token = self._next
+            self._live[token] = (time.monotonic() + timeout, proc, killed)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="git-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        try:
+            yield killed
+        finally:
+            with self._cond:
+                self._live.pop(token, None)
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for deadline, proc, killed in list(self._live.values()):
+                    if deadline <= now and not killed.is_set():
+                        killed.set()
+                        _kill_group(proc)
+                soonest = min((d for d, _, k in self._live.values() if not k.is_set()), default=now + 60.0)
+                self._cond.wait(timeout=max(0.01, min(soonest - now, 60.0)))
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill git and whatever it started (a remote helper of a lazy fetch holds git's pipes open too):
+    `run` starts each command in its own process group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def text(path: Path_, args: Sequence[str], **kw) -> str:
@@ -244,22 +344,44 @@ def ignore_revs(text: str) -> list[str]:
     return shas
 
 
+def objects_dir(path: Path_) -> Path:
+    """The repository's own object directory (a worktree's is its main repository's)."""
+    common = text(path, ["rev-parse", "--path-format=absolute", "--git-common-dir"]).strip()
+    return Path(common) / "objects"
+
+
+def write_commit_graph(path: Path_, overlay: Overlay, tips: Iterable[str]) -> None:
+    """Add the commits reachable from `tips` to the overlay's commit-graph, with changed-path Bloom
+    filters (`git commit-graph write --split`: a new layer holds only commits the graph lacks; git
+    merges layers as they grow). Writes only under `overlay.objects`; raises `GitError` on failure."""
+    (overlay.objects / "info").mkdir(parents=True, exist_ok=True)
+    shas = "".join(f"{t}\n" for t in tips).encode()
+    run(path, ["commit-graph", "write", "--no-progress", "--split", "--stdin-commits", "--changed-paths"],
+        input=shas, overlay=overlay)
+
+
 def blame(
-    path: Path_, revision: str, file: str, lines: Iterable[int] = (), ignore: Sequence[str] = ()
+    path: Path_,
+    revision: str,
+    file: str,
+    lines: Iterable[int] = (),
+    ignore: Sequence[str] = (),
+    overlay: Overlay | None = None,
 ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
     """`git blame -w --porcelain` of `file` at `revision` (a full sha: blame takes no --end-of-options):
     the whole file, or only `lines` (git stops walking the history once those lines are explained);
-    commits in `ignore` are skipped (as `.git-blame-ignore-revs` asks)."""
+    commits in `ignore` are skipped (as `.git-blame-ignore-revs` asks). `overlay`: see `Overlay`."""
     if len(revision) != 40 or any(c not in "0123456789abcdef" for c in revision):
         raise GitError(f"blame needs a full commit sha, got {revision!r}")
     args = ["blame", "-w", "--porcelain", *line_ranges(lines)]
     if not ignore:
-        out = run(path, [*args, revision, "--", file]).stdout
+        out = run(path, [*args, revision, "--", file], overlay=overlay).stdout
     else:
         with tempfile.TemporaryDirectory(prefix="hindsight-blame-") as tmp:
             revs_file = Path(tmp) / "ignore-revs"
             revs_file.write_text("\n".join(ignore) + "\n")
-            out = run(path, [*args, "--ignore-revs-file", str(revs_file), revision, "--", file]).stdout
+            out = run(path, [*args, "--ignore-revs-file", str(revs_file), revision, "--", file],
+                      overlay=overlay).stdout
     return parse_blame_porcelain(out.decode("utf-8", errors="replace"))
 
 

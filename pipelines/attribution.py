@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from models.attribution import blame_pending, resolve_frames, score_suspects, unresolved_reasons
-from models.attribution.gitrepo import GitRepo
+from models.attribution.gitrepo import open_repositories
 from models.warehouse import read_sql
 from pipelines.resources import HindsightConfigResource, warehouse_connection
 
@@ -26,15 +26,15 @@ def frame_attribution_asset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, hindsight: HindsightConfigResource
 ) -> dg.MaterializeResult:
     config = hindsight.load()
-    gits = {r.name: GitRepo(r.path) for r in config.repositories}
-    try:
-        with warehouse_connection(duckdb) as con:
+    with warehouse_connection(duckdb) as con:
+        gits = open_repositories(con, config)
+        try:
             resolved = resolve_frames(con, config, gits=gits)
             blamed = blame_pending(con, config, gits=gits)
             outcomes = unresolved_reasons(con)
-    finally:
-        for g in gits.values():
-            g.close()
+        finally:
+            for g in gits.values():
+                g.close()
     context.log.info(f"resolved {resolved}, blamed {blamed}")
     return dg.MaterializeResult(
         metadata={

@@ -26,7 +26,7 @@ import time
 import duckdb
 
 from models.attribution.blame import DEFAULT_WORKERS, BlamePrefetch, blame_pending
-from models.attribution.gitrepo import GitRepo
+from models.attribution.gitrepo import open_repositories
 from models.attribution.hints import unresolved_hints
 from models.attribution.resolve import resolve_frames
 from models.attribution.suspects import score_suspects
@@ -54,7 +54,7 @@ def attribute(
 ) -> dict:
     """Run the whole attribution step on the warehouse; returns counts for the CLI and Dagster."""
     started = time.perf_counter()
-    gits = {r.name: GitRepo(r.path) for r in config.repositories}
+    gits = open_repositories(con, config)
     try:
         with BlamePrefetch(gits, workers) as prefetch:  # git blames while the resolutions are written
             resolved = resolve_frames(

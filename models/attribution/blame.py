@@ -20,7 +20,7 @@ from typing import Self
 import duckdb
 import polars as pl
 
-from models.attribution.gitrepo import BlameCommit, BlameLine, GitError, GitRepo
+from models.attribution.gitrepo import BlameCommit, BlameLine, GitError, GitRepo, open_repositories
 from models.config import Config
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
 
@@ -154,7 +154,7 @@ def blame_pending(
     needed = run_sql_file(con, "queries/attribution/count_resolved_files").fetchall()[0][0]
     stats = {"files_blamed": 0, "cache_hits": needed - len(by_file), "lines": 0, "failed": 0, "shallow_history": 0}
     own = gits is None
-    gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+    gits = gits if gits is not None else open_repositories(con, config)
     failed: list[tuple[str, str, str, str]] = []
     try:
         files = list(by_file.items())

@@ -16,11 +16,15 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Self
 
+import duckdb
+
 from models import git as edge
+from models.config import Config
 from models.errors import GitError, RepositoryError
 from models.git import BlameCommit, BlameLine, parse_blame_porcelain
+from models.history.commit_graph import usable_overlay
 
-__all__ = ["BlameCommit", "BlameLine", "GitError", "GitRepo", "parse_blame_porcelain", "run_git"]
+__all__ = ["BlameCommit", "BlameLine", "GitError", "GitRepo", "open_repositories", "parse_blame_porcelain", "run_git"]
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 MAX_CACHED_FILES = 4096  # file contents kept per run (memory bound); the tree listings are kept whole
@@ -31,11 +35,18 @@ def run_git(repo: Path, args: list[str], *, check: bool = True, input_bytes: byt
     return edge.run(repo, args, check=check, input=input_bytes).stdout
 
 
+def open_repositories(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, GitRepo]:
+    """A `GitRepo` per configured repository, each reading through Hindsight's commit-graph for it
+    when `hindsight commits` has written one (`models/history/commit_graph.py`)."""
+    return {r.name: GitRepo(r.path, usable_overlay(con, r)) for r in config.repositories}
+
+
 class GitRepo:
     """Cached, read-only access to one repository for the duration of a run (thread-safe reads)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, overlay: edge.Overlay | None = None):
         self.path = Path(path)
+        self.overlay = overlay  # Hindsight's commit-graph for this repository, for blames (see models.git)
         if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
             raise RepositoryError(f"not a git repository: {self.path}")
         self._trees: dict[str, frozenset[str]] = {}
@@ -174,7 +185,7 @@ class GitRepo:
         soon as those lines are explained, which is what makes it cheaper than the whole file)."""
         if not _SHA_RE.match(revision):  # git blame takes no --end-of-options: only full shas go here
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
-        return edge.blame(self.path, revision, path, lines or [], self.ignore_revs(revision))
+        return edge.blame(self.path, revision, path, lines or [], self.ignore_revs(revision), overlay=self.overlay)
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:

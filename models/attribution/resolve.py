@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from models.attribution import paths as P
-from models.attribution.gitrepo import GitError, GitRepo
+from models.attribution.gitrepo import GitError, GitRepo, open_repositories
 from models.config import Config, RepositoryConfig
 from models.history.releases import place_release
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
@@ -380,7 +380,7 @@ def resolve_frames(
     if time_fallback is None:
         time_fallback = config.attribution.time_fallback
     own = gits is None
-    gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+    gits = gits if gits is not None else open_repositories(con, config)
     try:
         changed = _retry_on_new_history(con, config)
         run_sql_file(con, "queries/attribution/delete_stale_resolutions", [time_fallback])

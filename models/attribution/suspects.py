@@ -16,7 +16,7 @@ import logging
 import duckdb
 import polars as pl
 
-from models.attribution.gitrepo import GitError, GitRepo
+from models.attribution.gitrepo import GitError, GitRepo, open_repositories
 from models.attribution.szz import find_fix_commit, szz
 from models.config import Config
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
@@ -140,7 +140,7 @@ def score_suspects(
         cands = execute(con, read_sql("queries/attribution/select_fix_candidates"), attr_fix_clusters=fix_clusters).fetchall()
     if cands:
         own = gits is None
-        gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+        gits = gits if gits is not None else open_repositories(con, config)
         try:
             done: set[str] = set()
             for cluster_id, repo, last_rev, fix_rev, fix_release, first_seen, path, line in cands:
@@ -173,7 +173,7 @@ def score_suspects(
         for cluster_id, repo, *site in multi:
             sites.setdefault((cluster_id, repo), []).append(tuple(site))
         own = gits is None
-        gits = gits if gits is not None else {r.name: GitRepo(r.path) for r in config.repositories}
+        gits = gits if gits is not None else open_repositories(con, config)
         try:
             for (cluster_id, repo), commits in sites.items():
                 rows = by_cluster.get(cluster_id)

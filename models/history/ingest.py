@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from models.config import Config, RepositoryConfig
-from models.history import git
+from models.history import commit_graph, git
 from models.history.logparse import COMMIT_SCHEMA, FILE_SCHEMA, LogBatch, parse_log
 from models.history.markers import MarkerSet, classify_frame, load_markers
 from models.history.notes import notes_frame
@@ -295,6 +295,8 @@ def ingest_repository(
         )  # fmt: skip
         totals = _sql(con, "count_repository", {"repo": repo})
         counts.update(zip([d[0] for d in totals.description], totals.fetchall()[0]))
+    if mode != "unchanged" or commit_graph.usable_overlay(con, repo_cfg) is None:  # a cache: see its module
+        counts["commit_graph"] = commit_graph.update(con, repo_cfg, tips)["status"]
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
 

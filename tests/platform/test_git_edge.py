@@ -51,6 +51,20 @@ def test_a_hung_command_is_cut_by_its_timeout(tmp_path):
     assert time.monotonic() - started < 20
 
 
+def test_a_timeout_also_stops_what_git_started(tmp_path):
+    """A helper git started (here a shell alias's `sleep`) holds git's pipes open; the timeout kills
+    git's whole process group, so the call still ends at once, and no helper outlives it."""
+    repo = make_repo(tmp_path / "r")
+    marker = f"{os.getpid()}{time.monotonic_ns()}"
+    started = time.monotonic()
+    with pytest.raises(GitError, match="^git hang timed out after 1 s"):
+        git.run(repo, ["hang"], config=[f"alias.hang=!sleep 3{marker[-6:]}.5; true"], timeout=1)
+    assert time.monotonic() - started < 10
+    time.sleep(0.2)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert f"sleep 3{marker[-6:]}.5" not in ps
+
+
 def test_inherited_git_dir_cannot_point_a_command_elsewhere(tmp_path, monkeypatch):
     ours = make_repo(tmp_path / "ours", commits=1)
     other = make_repo(tmp_path / "other", commits=3)

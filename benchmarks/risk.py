@@ -18,6 +18,8 @@
    classes recur; synthetic, its generative assumptions in demo/risk_history.py): per feature set the AUC,
    the paired difference vs standard with its 95% interval, `_where_features_apply`, and whether the bar
    ("+AI and +production/+pack beat standard, interval above 0") is met.
+   2c. `benchmarks/risk_power.py`: the power of the +AI comparison on that world's stated rates, by
+   simulation (no world built): how many commits it would take to show the AI effect the world holds.
 3. Scoring a 500-line change once the model is trained: `review_change` on a 500-line commit of the real
    repository (median of 3); peers in the same run: `git diff` of the same change, and (demo world)
    semgrep with the rule pack on the changed files (default front end, and the native `--experimental`
@@ -40,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from benchmarks import risk_power
 from models.config import RepositoryConfig, load_config
 from models.history import ingest_repository
 from models.risk import latest_model, review_change, update_repository
@@ -520,6 +523,7 @@ def run() -> dict:
         "demo": demo,
         "demo_risk_history": longer,
         "scoring": speed,
+        "demo_ai_power": risk_power.run(),  # why the +AI bar is not met on the longer world: its stated effect
         "note": "2-core machine shared with other jobs: timings vary with load; ratios are to peers in the same run",
     }
 

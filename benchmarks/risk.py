@@ -14,19 +14,21 @@
    an ablation — standard Kamei features vs + AI lines, + production failures, + rule pack, both, all — by
    expanding-window evaluation (each commit scored by a model of every earlier commit), with a paired
    bootstrap of the AUC difference.
-   2b. The same on the longer demo world (`hindsight demo --risk-history 300`, 361 commits, where failure
-   classes recur; synthetic, its generative assumptions in demo/risk_history.py): per feature set the AUC,
+   2b. The same on the longer demo world (`hindsight demo --risk-history 600`, 661 commits, where failure
+   classes recur; 300 added commits left every interval across 0, so the default is 600; synthetic, its generative assumptions in demo/risk_history.py): per feature set the AUC,
    the paired difference vs standard with its 95% interval, `_where_features_apply`, and whether the bar
    ("+AI and +production/+pack beat standard, interval above 0") is met.
    2c. `benchmarks/risk_power.py`: the power of the +AI comparison on that world's stated rates, by
    simulation (no world built): how many commits it would take to show the AI effect the world holds.
+   2d. The one sensitivity run it points to (STRONG_AI: `--risk-history 1200 --risk-ai-ratio 3`, fixed
+   before it was run): standard vs + AI lines only.
 3. Scoring a 500-line change once the model is trained: `review_change` on a 500-line commit of the real
    repository (median of 3); peers in the same run: `git diff` of the same change, and (demo world)
    semgrep with the rule pack on the changed files (default front end, and the native `--experimental`
    front end that change risk runs); the two front ends' findings compared on the demo's history.
 
-`HINDSIGHT_BENCH_RISK=demo` runs only the two demo-world blocks (no requests.git, no scoring speed) — for
-iterating; `HINDSIGHT_BENCH_RISK_HISTORY=N` changes the longer world's added commits (default 300).
+`HINDSIGHT_BENCH_RISK=demo` runs only the demo-world blocks (no requests.git, no scoring speed) — for
+iterating; `HINDSIGHT_BENCH_RISK_HISTORY=N` changes the longer world's added commits (default 600).
 """
 from __future__ import annotations
 
@@ -142,7 +144,10 @@ def bench_requests(tmp: Path) -> dict:
     return out
 
 
-RISK_HISTORY = int(os.environ.get("HINDSIGHT_BENCH_RISK_HISTORY", "300"))
+RISK_HISTORY = int(os.environ.get("HINDSIGHT_BENCH_RISK_HISTORY", "600"))
+# The one sensitivity run (demo/risk_history.py): AI tools' features bad 3x as often, 1,200 added commits,
+# only the comparison the stated world cannot power (standard vs + AI lines).
+STRONG_AI = {"risk_history": 1200, "ai_ratio": 3.0}
 SETS = {
     "standard": STANDARD,
     "standard+ai": STANDARD + AI,
@@ -169,9 +174,10 @@ def _ground_truth_commits(world: Path) -> set[str]:
     return shas
 
 
-def bench_demo(tmp: Path, risk_history: int = 0) -> dict:
-    """The ablation on the default demo world, or (`risk_history` > 0) on the longer one."""
-    world = tmp / ("demo" if not risk_history else f"demo-risk-history-{risk_history}")
+def bench_demo(tmp: Path, risk_history: int = 0, ai_ratio: float | None = None, sets: dict | None = None) -> dict:
+    """The ablation on the default demo world, or (`risk_history` > 0) on the longer one (`ai_ratio`: a
+    sensitivity run's AI bug ratio; `sets`: only these feature sets)."""
+    world = tmp / ("demo" if not risk_history else f"demo-risk-history-{risk_history}-{ai_ratio or 'stated'}")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -180,7 +186,8 @@ def bench_demo(tmp: Path, risk_history: int = 0) -> dict:
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "hindsight.cli", "demo", "--out", str(world)]
-        + (["--risk-history", str(risk_history)] if risk_history else []),
+        + (["--risk-history", str(risk_history)] if risk_history else [])
+        + (["--risk-ai-ratio", str(ai_ratio)] if ai_ratio else []),
         cwd=PROJECT,
         env=env,
         capture_output=True,
@@ -191,10 +198,10 @@ def bench_demo(tmp: Path, risk_history: int = 0) -> dict:
     out: dict = {"demo_build_s": round(time.perf_counter() - t, 1)}
     if proc.returncode != 0:
         return {**out, "error": proc.stderr[-2000:]}
-    return {**out, **demo_ablation(world)}
+    return {**out, **demo_ablation(world, sets)}
 
 
-def demo_ablation(world: Path) -> dict:
+def demo_ablation(world: Path, sets: dict | None = None) -> dict:
     """Labels vs the planted truth and the feature-set ablation on a built (pipeline-run) demo world."""
     out: dict = {}
     config = load_config(world / "hindsight.toml")
@@ -219,7 +226,7 @@ def demo_ablation(world: Path) -> dict:
         }
     out["model_version"] = stored.version if stored else None
     out["commits_scored_from"] = 10
-    sets = SETS
+    sets = sets or SETS
     t = time.perf_counter()
     for mode in ("final", "at_split"):
         y, _ = label_vector(frame, found, ["production", "szz_fix"])
@@ -252,12 +259,13 @@ def demo_ablation(world: Path) -> dict:
 
 
 def _bar(out: dict) -> dict:
-    """The bar: +AI and +production/+pack beat standard with a paired-bootstrap 95% interval above 0."""
+    """The bar: +AI and +production/+pack beat standard with a paired-bootstrap 95% interval above 0
+    (of the sets this run compared)."""
     verdict = {}
     for mode in ("final", "at_split"):
         block = out[f"ablation_{mode}"]
         lows = {name: block[name].get("vs_standard", {}).get("ci95", [None])[0]
-                for name in ("standard+ai", "standard+production+pack")}
+                for name in ("standard+ai", "standard+production+pack") if name in block}
         verdict[mode] = {**{f"{k}_ci95_low": v for k, v in lows.items()},
                          "met": all(v is not None and v > 0 for v in lows.values())}
     return verdict
@@ -514,14 +522,16 @@ def run() -> dict:
         req = {"skipped": "HINDSIGHT_BENCH_RISK=demo"} if only_demo else bench_requests(tmp)
         demo = bench_demo(tmp)
         longer = bench_demo(tmp, risk_history=RISK_HISTORY)
+        strong = bench_demo(tmp, **STRONG_AI, sets={k: SETS[k] for k in ("standard", "standard+ai")})
         speed = {"skipped": "HINDSIGHT_BENCH_RISK=demo"} if only_demo else bench_scoring(tmp, req, demo)
-    for block in (req, demo, longer):
+    for block in (req, demo, longer, strong):
         for key in [k for k in block if k.startswith("_")]:
             block.pop(key)
     return {
         "requests": req,
         "demo": demo,
         "demo_risk_history": longer,
+        "demo_risk_history_strong_ai": {**STRONG_AI, **strong},
         "scoring": speed,
         "demo_ai_power": risk_power.run(),  # why the +AI bar is not met on the longer world: its stated effect
         "note": "2-core machine shared with other jobs: timings vary with load; ratios are to peers in the same run",

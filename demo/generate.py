@@ -65,10 +65,18 @@ def _period(seed: int) -> tuple[datetime, list[tuple[str, datetime]], Period]:
     return start, deploys, period
 
 
-def generate(out: str | Path, seed: int = 7, scale: int = 1, force: bool = False, risk_history_commits: int = 0) -> dict:
+def generate(
+    out: str | Path,
+    seed: int = 7,
+    scale: int = 1,
+    force: bool = False,
+    risk_history_commits: int = 0,
+    risk_ai_ratio: float = risk_history.AI_BUG_RATIO,
+) -> dict:
     """Build the demo world into `out`; returns a summary (counts and timings).
 
-    `risk_history_commits` > 0 continues the history after 1.5.0 (`demo.risk_history`); 0 is the default world."""
+    `risk_history_commits` > 0 continues the history after 1.5.0 (`demo.risk_history`); 0 is the default world.
+    `risk_ai_ratio`: AI tools' bug rate relative to humans in that longer history (the stated rate by default)."""
     if scale < 1:
         raise ValueError("--scale must be >= 1")
     if risk_history_commits < 0:
@@ -83,7 +91,7 @@ def generate(out: str | Path, seed: int = 7, scale: int = 1, force: bool = False
     start, deploys, period = _period(seed)
     extra, planted, extra_windows, end_of_period = [], [], {}, PERIOD_END
     if risk_history_commits:
-        extra, planted = risk_history.plan(risk_history_commits, seed)
+        extra, planted = risk_history.plan(risk_history_commits, seed, risk_ai_ratio)
         extra_windows, extra_deploys = risk_history.windows([v for v, _ in extra], deploys[-1][1])
         deploys = deploys + list(extra_deploys.items())
         end_of_period = deploys[-1][1] + timedelta(days=risk_history.RELEASE_DAYS)
@@ -118,7 +126,8 @@ def generate(out: str | Path, seed: int = 7, scale: int = 1, force: bool = False
     (out / "hindsight.toml").write_text(TOML.format(seed=seed, scale=scale), encoding="utf-8")
     truth = ground_truth(out, seed, scale, built, releases, captured, scaled, start, end_of_period)
     if ext_bugs:
-        truth["risk_history"] = _ext_truth(out / "repo", ext_bugs, captured, scaled, risk_history_commits)
+        truth["risk_history"] = _ext_truth(out / "repo", ext_bugs, captured, scaled, risk_history_commits,
+                                            risk_ai_ratio)
     truth["incidents"] = incidents
     truth["log_lines"] = log_counts
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2, default=str) + "\n", encoding="utf-8")
@@ -216,7 +225,7 @@ def _ext_bugs(planted: list[dict], commits: list) -> list[dict]:
     return out
 
 
-def _ext_truth(repo: Path, ext_bugs: list[dict], captured, scaled: dict, n_commits: int) -> dict:
+def _ext_truth(repo: Path, ext_bugs: list[dict], captured, scaled: dict, n_commits: int, ai_ratio: float) -> dict:
     counts = _event_counts(captured, scaled)
     bugs = []
     for b in ext_bugs:
@@ -227,7 +236,7 @@ def _ext_truth(repo: Path, ext_bugs: list[dict], captured, scaled: dict, n_commi
     return {
         "commits": n_commits,
         "rates": {"p_feature": r.P_FEATURE, "p_tweak": r.P_TWEAK, "p_ai_author": r.P_AI_AUTHOR,
-                  "p_bug_human": r.P_BUG_HUMAN, "p_bug_ai": r.P_BUG_AI, "ai_bug_ratio": r.AI_BUG_RATIO,
+                  "p_bug_human": r.P_BUG_HUMAN, "p_bug_ai": r.P_BUG_HUMAN * ai_ratio, "ai_bug_ratio": ai_ratio,
                   "p_wired": r.P_WIRED, "p_fix": r.P_FIX, "p_locality": r.P_LOCALITY,
                   "traffic_share": r.TRAFFIC_SHARE, "route_rate_per_day": r.ROUTE_RATE,
                   "tool_weights": r.TOOL_WEIGHTS},

@@ -47,12 +47,17 @@ def register(app: typer.Typer) -> None:
         risk_history: int = typer.Option(
             0, "--risk-history", min=0, metavar="N",
             help="Continue the history by N commits in which failure classes recur (synthetic; see demo/risk_history.py)."),
+        risk_ai_ratio: float | None = typer.Option(
+            None, "--risk-ai-ratio", metavar="X",
+            help="In that longer history, AI tools' bug rate relative to humans' (default: the stated 1.5; "
+            "another value is a sensitivity run)."),
     ) -> None:
         """Generate a realistic service repo + production data with known planted bugs, then run the pipeline."""
         from demo.generate import generate
 
         try:
-            summary = generate(out, seed=seed, scale=scale, risk_history_commits=risk_history)
+            ratio = {} if risk_ai_ratio is None else {"risk_ai_ratio": risk_ai_ratio}
+            summary = generate(out, seed=seed, scale=scale, risk_history_commits=risk_history, **ratio)
         except (FileExistsError, ValueError) as exc:
             from hindsight.errors import UsageError
 

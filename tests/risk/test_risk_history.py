@@ -111,3 +111,26 @@ def test_the_base_history_is_unchanged_by_the_added_commits(tmp_path):
     log = subprocess.run(["git", "log", "--format=%s", "-3"], cwd=tmp_path / "longer", check=True,
                          capture_output=True, text=True).stdout.splitlines()
     assert log[0] == "chore(release): 1.6.0"
+
+
+def test_the_ai_ratio_changes_how_often_ai_written_features_are_bad():
+    """`--risk-ai-ratio` (a sensitivity run only): AI-written features come out bad about ratio x the
+    human rate; the human rate stays; the default is the stated ratio; an impossible rate is refused."""
+
+    def bad_shares(ratio: float) -> tuple[float, float]:
+        groups, planted = risk_history.plan(2000, 7, ratio)
+        bad = {p["function"] for p in planted}
+        by_ai: dict[bool, list[bool]] = {True: [], False: []}
+        for _, commits in groups:
+            for c in commits:
+                if "adds" in c.extra:
+                    by_ai[c.tool is not None].append(c.extra["adds"] in bad)
+        return tuple(sum(v) / len(v) for v in (by_ai[True], by_ai[False]))
+
+    assert risk_history.plan(60, 7) == risk_history.plan(60, 7, risk_history.AI_BUG_RATIO)
+    (ai_stated, human_stated), (ai_strong, human_strong) = bad_shares(1.5), bad_shares(3.0)
+    p = risk_history.P_BUG_HUMAN
+    assert abs(human_stated - p) < 0.05 and abs(human_strong - p) < 0.05
+    assert abs(ai_stated - 1.5 * p) < 0.06 and abs(ai_strong - 3.0 * p) < 0.07
+    with pytest.raises(ValueError, match="--risk-ai-ratio"):
+        risk_history.plan(10, 7, 6.0)

@@ -71,12 +71,14 @@ def generate(
     scale: int = 1,
     force: bool = False,
     risk_history_commits: int = 0,
-    risk_ai_ratio: float = risk_history.AI_BUG_RATIO,
+    risk_ai_ratio: float | None = None,
 ) -> dict:
     """Build the demo world into `out`; returns a summary (counts and timings).
 
     `risk_history_commits` > 0 continues the history after 1.5.0 (`demo.risk_history`); 0 is the default world.
-    `risk_ai_ratio`: AI tools' bug rate relative to humans in that longer history (the stated rate by default)."""
+    `risk_ai_ratio`: AI tools' bug rate relative to humans in that longer history (None: the stated rate)."""
+    if risk_ai_ratio is None:
+        risk_ai_ratio = risk_history.AI_BUG_RATIO
     if scale < 1:
         raise ValueError("--scale must be >= 1")
     if risk_history_commits < 0:

@@ -115,10 +115,9 @@ def run(
     `overlay`: read the repository through a Hindsight-owned object directory (see `Overlay`).
 
     Each command runs in its own process group, killed whole on timeout or Ctrl-C. The timeout is kept
-    by one watchdog thread, not by `subprocess.run(timeout=...)`:
-    with a timeout, Python waits for the exited process by polling with growing sleeps, and a timer
-    thread per command costs as much again (measured on 121 blames in 4 threads: 0.33 s either way,
-    0.30 s with the watchdog)."""
+    by one watchdog thread, not by `subprocess.run(timeout=...)`: with a timeout, Python waits for the
+    exited process by polling with growing sleeps, and a timer thread per command costs as much again
+    (measured on 121 blames in 4 threads: 0.33 s either way, 0.30 s with the watchdog)."""
     cmd = command(path, args, config)
     stdin = subprocess.PIPE if input is not None else subprocess.DEVNULL
     with (

@@ -56,12 +56,14 @@ def register(app: typer.Typer) -> None:
         from demo.generate import generate
 
         try:
-            ratio = {} if risk_ai_ratio is None else {"risk_ai_ratio": risk_ai_ratio}
-            summary = generate(out, seed=seed, scale=scale, risk_history_commits=risk_history, **ratio)
+            summary = generate(out, seed=seed, scale=scale, risk_history_commits=risk_history,
+                               risk_ai_ratio=risk_ai_ratio)
         except (FileExistsError, ValueError) as exc:
             from hindsight.errors import UsageError
 
-            raise UsageError(str(exc), "choose another --out (or remove that folder)") from None
+            hint = "choose another --out (or remove that folder)" if isinstance(exc, FileExistsError) else \
+                "give the option a value in that range"
+            raise UsageError(str(exc), hint) from None
         t = summary["timings"]
         typer.echo(f"demo world in {out}: {summary['commits']} commits, {summary['releases']} releases, "
                    f"{summary['events']} real Sentry events (+{summary['scaled_events']} scaled), "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 
 import dagster as dg
 import polars as pl
@@ -134,3 +135,14 @@ def test_the_ai_ratio_changes_how_often_ai_written_features_are_bad():
     assert abs(ai_stated - 1.5 * p) < 0.06 and abs(ai_strong - 3.0 * p) < 0.07
     with pytest.raises(ValueError, match="--risk-ai-ratio"):
         risk_history.plan(10, 7, 6.0)
+
+
+def test_an_impossible_ai_ratio_is_a_usage_error_that_names_the_range(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hindsight.cli", "demo", "--out", str(tmp_path / "w"), "--risk-history", "5",
+         "--risk-ai-ratio", "9", "--no-run"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "--risk-ai-ratio must be in (0, 5]" in proc.stderr and "Traceback" not in proc.stderr
+    assert "value in that range" in proc.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +64,22 @@ def test_a_timeout_also_stops_what_git_started(tmp_path):
     time.sleep(0.2)
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert f"sleep 3{marker[-6:]}.5" not in ps
+
+
+def test_a_short_timeout_is_kept_while_a_long_command_runs(tmp_path):
+    """The watchdog sleeps until the soonest deadline it knows and is woken only by a sooner one: a
+    command with a short timeout, started while a long one waits, is still stopped on time."""
+    repo = make_repo(tmp_path / "r")
+    long_call = threading.Thread(
+        target=lambda: git.run(repo, ["nap"], config=["alias.nap=!sleep 2"], timeout=600), daemon=True
+    )
+    long_call.start()
+    time.sleep(0.3)  # the watchdog now sleeps towards the long command's deadline
+    started = time.monotonic()
+    with pytest.raises(GitError, match="^git hang timed out after 0.5 s"):
+        git.run(repo, ["hang"], config=["alias.hang=!sleep 30"], timeout=0.5)
+    assert time.monotonic() - started < 3
+    long_call.join()
 
 
 def test_inherited_git_dir_cannot_point_a_command_elsewhere(tmp_path, monkeypatch):

@@ -45,7 +45,7 @@ def _history(tmp_path: Path) -> tuple[GitRepoBuilder, list[str]]:
 
 
 def test_ingest_writes_the_graph_beside_the_warehouse_and_leaves_the_repository_untouched(tmp_path, warehouse):
-    repo, shas = _history(tmp_path)
+    repo, _shas = _history(tmp_path)
     before = _tree_digest(repo.path / ".git")
     cfg = repo_config(repo.path)
     counts = ingest_repository(warehouse, cfg)

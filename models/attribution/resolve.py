@@ -231,34 +231,20 @@ class FrameResolver:
         module: str | None = None,
     ) -> Resolution:
         """Where the frame ran at `revision` (a damaged repository degrades to `missing_object`)."""
-        try:
-            return self._resolve(revision, abs_path, filename, lineno, context, pre, post, in_app, module)
-        except GitError as exc:  # e.g. a tree object missing from a partial or damaged clone
-            return _unresolved("missing_object", f"git cannot read the tree at {revision[:12]}: {exc}"[:300])
-
-    def _resolve(
-        self,
-        revision: str,
-        abs_path: str | None,
-        filename: str | None,
-        lineno: int | None,
-        context: str | None,
-        pre: list | None,
-        post: list | None,
-        in_app: bool | None,
-        module: str | None,
-    ) -> Resolution:
         if lineno is None or lineno < 1:
             raw = abs_path or filename
             if raw and not (P.is_hostile(raw) or (filename and P.is_hostile(filename))):
                 return _unresolved("no_line")
         key = (revision, abs_path, filename, in_app, module)
-        found = self._files.get(key)
-        if found is None:  # the path part depends on the frame's file, not its line: once per file
-            found = self._files[key] = self._files_of(revision, abs_path, filename, in_app, module)
-        if isinstance(found, Resolution):
-            return found
-        return self._pick(revision, found, lineno, context, pre, post)
+        try:
+            found = self._files.get(key)
+            if found is None:  # the path part depends on the frame's file, not its line: once per file
+                found = self._files[key] = self._files_of(revision, abs_path, filename, in_app, module)
+            if isinstance(found, Resolution):
+                return found
+            return self._pick(revision, found, lineno, context, pre, post)
+        except GitError as exc:  # e.g. a tree object missing from a partial or damaged clone
+            return _unresolved("missing_object", f"git cannot read the tree at {revision[:12]}: {exc}"[:300])
 
     def _files_of(
         self, revision: str, abs_path: str | None, filename: str | None, in_app: bool | None, module: str | None

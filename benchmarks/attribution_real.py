@@ -26,7 +26,8 @@ Reference: `git blame -w -L n,n` at the true commit and the true path, honouring
 last changed the line. Figures: for reports whose version names the commit, resolved-and-same-commit /
 reference-resolved (bar: all, 0 wrong); for the others, the share of reports placed by inference and
 their frames' agreement with the reference (bar: most placed, 0 wrong). A frame is *wrong* when
-Hindsight names a commit and it is not the reference's.
+Hindsight names a commit and it is not the reference's; one on the reference's commit at another path
+(the file moved between the inferred and the true revision) is the same commit, counted apart too.
 """
 
 from __future__ import annotations
@@ -228,9 +229,10 @@ def score(con, reports: list[Report], reference: dict) -> dict:
             "SELECT event_id, frame_index, status, reason, commit_sha, revision_how, repo_path FROM frame_attribution"
         ).fetchall()
     }
-    named = {"frames": 0, "same": 0, "wrong": 0, "unresolved": {}, "reports": 0}
-    hashless = {"reports": 0, "placed": 0, "frames": 0, "same": 0, "wrong": 0, "unresolved": {}, "by_form": {}}
-    wrong_examples = []
+    named = {"frames": 0, "same": 0, "same_commit_other_path": 0, "wrong": 0, "unresolved": {}, "reports": 0}
+    hashless = {"reports": 0, "placed": 0, "frames": 0, "same": 0, "same_commit_other_path": 0, "wrong": 0,
+                "unresolved": {}, "by_form": {}}
+    wrong_examples, other_path_examples = [], []
     for r in reports:
         group = named if r.form in ("tag", *HASH_FORMS) else hashless
         group["reports"] += 1
@@ -241,8 +243,12 @@ def score(con, reports: list[Report], reference: dict) -> dict:
             placed |= how == "inferred"
             if commit is None:
                 group["unresolved"][reason] = group["unresolved"].get(reason, 0) + 1
-            elif commit == reference[(r.event_id, i)] and path == f["true_path"]:
+            elif commit == reference[(r.event_id, i)]:
                 group["same"] += 1
+                if path != f["true_path"]:
+                    group["same_commit_other_path"] += 1
+                    other_path_examples.append({"event": r.event_id, "release": r.release, "path": path,
+                                                "true_path": f["true_path"]})
             else:
                 group["wrong"] += 1
                 wrong_examples.append({"event": r.event_id, "release": r.release, "frame": i, "path": path,
@@ -255,7 +261,8 @@ def score(con, reports: list[Report], reference: dict) -> dict:
     named["share_same"] = round(named["same"] / named["frames"], 4) if named["frames"] else None
     hashless["share_placed"] = round(hashless["placed"] / hashless["reports"], 4) if hashless["reports"] else None
     hashless["by_form"] = {k: f"{v[0]}/{v[1]}" for k, v in hashless["by_form"].items()}
-    return {"naming_the_commit": named, "hashless_or_broken": hashless, "wrong_examples": wrong_examples[:10]}
+    return {"naming_the_commit": named, "hashless_or_broken": hashless, "wrong_examples": wrong_examples[:10],
+            "same_commit_other_path_examples": other_path_examples[:10]}
 
 
 def evaluate(shared: Path, *, seed: int = DEVELOPMENT_SEED, commits: int = 40, tags: int = 10) -> dict:

@@ -8,7 +8,9 @@ such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `d
 Candidates: the commits after the release below the version the string builds on, up to the release
 above it (the default-branch head when there is none): both "dev build before 0.54.7" and "dev build
 after 0.54.7" conventions fall in there. A string without a usable version ('unknown', '0.0.0') has
-every release as a candidate. The work is batched per release string: candidates are grouped by *file
+every release as a candidate; when the best releases leave frames unmatched, the build may be a commit
+between releases, so the commits from the release below the best ones to the release above them are
+compared too, and taken instead when one of them matches more frames. The work is batched per release string: candidates are grouped by *file
 state* (the blob of every path carrying one of the frames' file names, read for all candidates at once
 by one `git cat-file --batch-check`); a state is a run of consecutive candidates (newest first, as
 `git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
@@ -109,8 +111,13 @@ class ReleaseInference:
         if not rels:
             return [], f"no releases to place {hint.base} between"
         base = _numbers(Version(hint.base))
-        below = [r for r in rels if _numbers(r.version) < base]
-        above = [r for r in rels if _numbers(r.version) > base]
+        return self._span(rels, base, base)
+
+    def _span(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
+        """The commits after the release below `low` up to the release above `high` (the default-branch
+        head when there is none), newest first, and what they are in words."""
+        below = [r for r in rels if _numbers(r.version) < low]
+        above = [r for r in rels if _numbers(r.version) > high]
         lower = max(below, key=lambda r: r.version) if below else None
         upper = min(above, key=lambda r: r.version) if above else None
         top = upper.sha if upper else self._head()
@@ -123,6 +130,16 @@ class ReleaseInference:
         to = f"to {upper.release}" if upper else f"to the head of {self.repo.default_branch}"
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
+
+    def _around(self, hint: ReleaseHint, releases: list[str]) -> tuple[tuple, object] | None:
+        """(scope, candidates) of the commits between the neighbours of the given release commits, or None
+        when none of them is a versioned release."""
+        rels = self._versioned(hint.service)
+        versions = [_numbers(r.version) for r in rels if r.sha in set(releases)]
+        if not versions:
+            return None
+        low, high = min(versions), max(versions)
+        return ("between", low, high, hint.service), lambda: self._span(rels, low, high)
 
     # -- file states -----------------------------------------------------------------------------
     def _paths(self, basenames: set[str], probes: list[str]) -> list[str]:
@@ -145,14 +162,16 @@ class ReleaseInference:
                 self._ids[pair] = oid
         return self._ids
 
-    def states(self, hint: ReleaseHint, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
-        """(candidates, file states as runs of candidates newest first, description); cached."""
+    def states(self, scope: tuple, candidates, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
+        """(candidates, file states as runs of candidates newest first, description), cached per `scope`
+        (what names the candidates) and file names; `candidates()` lists them the first time."""
         basenames = {_basename(k) for k in keys} - {None}
-        cache_key = (hint.base, hint.service, tuple(sorted(basenames)))
+        cache_key = (scope, tuple(sorted(basenames)))
         if cache_key in self._states:
             return self._states[cache_key]
-        cands, where = self._candidates.get((hint.base, hint.service)) or self.candidates(hint)
-        self._candidates[(hint.base, hint.service)] = (cands, where)
+        if scope not in self._candidates:
+            self._candidates[scope] = candidates()
+        cands, where = self._candidates[scope]
         runs: list[list[str]] = []
         if cands:
             paths = self._paths(basenames, [cands[0], cands[-1]])
@@ -193,22 +212,24 @@ class ReleaseInference:
         if not keys:
             return Decision(None, None, "unknown_release", "no frame carries a source line to infer the revision from")
         hint = release_hint(release)
-        cands, states, where = self.states(hint, keys)
+        cands, states, where = self.states((hint.base, hint.service), lambda: self.candidates(hint), keys)
         if not cands:
             return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
-        order = {sha: i for i, sha in enumerate(cands)}  # larger = older
-        scored = []
-        for members in states:
-            rep = members[-1]  # the oldest commit of the state stands for it
-            agree: dict[FrameKey, str] = {}
-            near = 0
-            for k in keys:
-                r = self._resolve(rep, k)
-                if r.status == "resolved" and r.verified:
-                    agree[k] = r.repo_path
-                    near += r.neighbours
-            scored.append(((len(agree), near), rep, agree))
+        scored = self._scored(states, keys)
         best = max(s[0] for s in scored)
+        leaders = [members for members, s in zip(states, scored, strict=True) if s[0] == best]
+        if hint.base is None and 0 < best[0] < len(keys):
+            # Only releases were compared and the best leave frames unmatched: the build may be a commit
+            # between them and their neighbours, so those commits are compared (replacing the releases
+            # only when one of them matches more frames).
+            around = self._around(hint, [sha for members in leaders for sha in members])
+            near = self.states(*around, keys) if around else ([], [], "")
+            near_scored = self._scored(near[1], keys) if near[0] else []
+            if near_scored and max(s[0][0] for s in near_scored) > best[0]:
+                cands, states, scored = near[0], near[1], near_scored
+                where = f"{where}, then {near[2]} around the best of them"
+                best = max(s[0] for s in scored)
+        order = {sha: i for i, sha in enumerate(cands)}  # larger = older
         frames = f"{len(keys)} frames"
         if best[0] == 0:
             return Decision(
@@ -227,6 +248,21 @@ class ReleaseInference:
             oldest[1], best[0], None,
             f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
         )  # fmt: skip
+
+    def _scored(self, states: list[list[str]], keys: list[FrameKey]) -> list[tuple]:
+        """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path})."""
+        scored = []
+        for members in states:
+            rep = members[-1]  # the oldest commit of the state stands for it
+            agree: dict[FrameKey, str] = {}
+            near = 0
+            for k in keys:
+                r = self._resolve(rep, k)
+                if r.status == "resolved" and r.verified:
+                    agree[k] = r.repo_path
+                    near += r.neighbours
+            scored.append(((len(agree), near), rep, agree))
+        return scored
 
     def _tie_breaks(self, tied: list, cands: list[str]) -> str | None:
         """None when the tied states cannot change the attribution, else why they can.

@@ -132,6 +132,39 @@ def test_dev_version_without_hash_is_placed_only_by_text_inference(world, wareho
     assert inferred == (5,)
 
 
+def test_a_broken_version_is_placed_between_releases_when_no_release_matches_every_frame(tmp_path, warehouse):
+    """A build from a commit between two releases, with no version to say so ('unknown'): the best release
+    matches only one of its two frames, so the commits around that release are compared too, and the one
+    that matches both is taken; each frame is then blamed there (before: the release, one frame
+    line_mismatch)."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    c0 = repo.commit({"svc/alpha.py": body("return json.loads(raw)"), "svc/beta.py": body("return raw.decode()")},
+                     "first")
+    repo.tag("v1.0.0")
+    build = repo.commit({"svc/alpha.py": body("return json.loads(raw or '{}')")}, "empty input")
+    repo.commit({"svc/alpha.py": body("return json.loads(raw or '[]')"), "svc/beta.py": body("return str(raw)")},
+                "later")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    ctx = {"pre_context": ["", "def load(raw):"], "post_context": ["", ""]}
+    add_event(warehouse, "between", [frame("alpha.py", 5, "return json.loads(raw or '{}')", **ctx),
+                                     frame("beta.py", 5, "return raw.decode()", **ctx)], release="unknown")
+    attribute(warehouse, config_for(cfg))
+    got = {
+        r[0]: r[1:]
+        for r in warehouse.execute(
+            "SELECT frame_index, status, reason, revision, revision_how, revision_agreeing, commit_sha, repo_path, "
+            "line, detail FROM frame_attribution WHERE event_id = 'between'"
+        ).fetchall()
+    }
+    assert {i: g[:5] for i, g in got.items()} == {i: ("resolved", None, build, "inferred", 2) for i in (0, 1)}
+    assert (got[0][5], got[1][5]) == (build, c0)  # each line's own writer, as git blame -w says at `build`
+    for g in got.values():
+        assert g[5] == git_blame_line(repo.path, build, g[6], g[7])
+    assert "all 2 releases" in got[0][-1] and "around the best of them" in got[0][-1]
+
+
 def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
     """The crash line exists, unchanged in text, at two file states with different authors (written,
     changed, then restored by another commit): the frame cannot tell which ran, so no revision."""

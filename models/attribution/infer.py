@@ -10,21 +10,22 @@ above it (the default-branch head when there is none): both "dev build before 0.
 after 0.54.7" conventions fall in there. A string without a usable version ('unknown', '0.0.0') has
 every release as a candidate; when the best releases leave frames unmatched, the build may be a commit
 between releases, so the commits from the release below the best ones to the release above them are
-compared too, and taken instead when one of them matches more frames. The work is batched per release string: candidates are grouped by *file
-state* (the blob of every path carrying one of the frames' file names, read for all candidates at once
-by one `git cat-file --batch-check`); a state is a run of consecutive candidates (newest first, as
-`git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
-(blame differs there). Each state is resolved once, at its oldest commit, each distinct frame once per
-state.
+compared too, and taken instead when one of them matches more frames.
+
+The work is batched per release string: candidates are grouped by *file state* (the blob of every path
+carrying one of the frames' file names, read for all candidates at once by one `git cat-file
+--batch-check`); a state is a run of consecutive candidates (newest first, as `git rev-list` lists them)
+with the same blobs, so a file reverted to older content is a new state (blame differs there). Each
+state is resolved once, at its oldest commit, each distinct frame once per state.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
 wins. States that tie must match the same frames in the same files; they are then compared by `git
 blame -w` of the matching lines (at the oldest and newest tied state of every run of candidates with the
-same blobs for those files, or of the whole tie when there are many runs): if all blame every matching line to the same commit, the choice cannot
-change the attribution and the oldest state is taken (the detail says so); otherwise the event stays
-unresolved with reason `ambiguous_release`. No
-state matching any frame leaves it `unknown_release`. Nothing is silent: the detail says how many
-candidates and states were compared.
+same blobs for those files, or of the whole tie when there are many runs): if all blame every matching
+line to the same commit, the choice cannot change the attribution and the oldest state is taken (the
+detail says so); otherwise the event stays unresolved with reason `ambiguous_release`. No state matching
+any frame leaves it `unknown_release`. Nothing is silent: the detail says how many candidates and states
+were compared.
 """
 
 from __future__ import annotations

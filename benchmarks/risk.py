@@ -15,8 +15,9 @@
    expanding-window evaluation (each commit scored by a model of every earlier commit), with a paired
    bootstrap of the AUC difference.
    2b. The same on the longer demo world (`hindsight demo --risk-history 600`, 661 commits, where failure
-   classes recur; 300 added commits left every interval across 0, so the default is 600; synthetic, its generative assumptions in demo/risk_history.py): per feature set the AUC,
-   the paired difference vs standard with its 95% interval, `_where_features_apply`, and whether the bar
+   classes recur; 300 added commits left every interval across 0, so the default is 600; synthetic, its
+   generative assumptions in demo/risk_history.py): per feature set the AUC, the paired difference vs
+   standard with its 95% interval, `_where_features_apply`, and whether the bar
    ("+AI and +production/+pack beat standard, interval above 0") is met.
    2c. `benchmarks/risk_power.py`: the power of the +AI comparison on that world's stated rates, by
    simulation (no world built): how many commits it would take to show the AI effect the world holds.

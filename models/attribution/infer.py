@@ -132,15 +132,15 @@ class ReleaseInference:
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
 
-    def _around(self, hint: ReleaseHint, releases: list[str]) -> tuple[tuple, object] | None:
-        """(scope, candidates) of the commits between the neighbours of the given release commits, or None
-        when none of them is a versioned release."""
+    def _states_around(self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]):
+        """`states` of the commits from the release below the given release commits to the release above
+        them, or None when none of them is a versioned release."""
         rels = self._versioned(hint.service)
         versions = [_numbers(r.version) for r in rels if r.sha in set(releases)]
         if not versions:
             return None
         low, high = min(versions), max(versions)
-        return ("between", low, high, hint.service), lambda: self._span(rels, low, high)
+        return self.states(("between", low, high, hint.service), lambda: self._span(rels, low, high), keys)
 
     # -- file states -----------------------------------------------------------------------------
     def _paths(self, basenames: set[str], probes: list[str]) -> list[str]:
@@ -218,15 +218,14 @@ class ReleaseInference:
             return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
         scored = self._scored(states, keys)
         best = max(s[0] for s in scored)
-        leaders = [members for members, s in zip(states, scored, strict=True) if s[0] == best]
         if hint.base is None and 0 < best[0] < len(keys):
             # Only releases were compared and the best leave frames unmatched: the build may be a commit
             # between them and their neighbours, so those commits are compared (replacing the releases
             # only when one of them matches more frames).
-            around = self._around(hint, [sha for members in leaders for sha in members])
-            near = self.states(*around, keys) if around else ([], [], "")
-            near_scored = self._scored(near[1], keys) if near[0] else []
-            if near_scored and max(s[0][0] for s in near_scored) > best[0]:
+            leaders = [sha for members, s in zip(states, scored, strict=True) if s[0] == best for sha in members]
+            near = self._states_around(hint, leaders, keys)
+            near_scored = self._scored(near[1], keys) if near and near[0] else []
+            if near_scored and max(s[0] for s in near_scored)[0] > best[0]:
                 cands, states, scored = near[0], near[1], near_scored
                 where = f"{where}, then {near[2]} around the best of them"
                 best = max(s[0] for s in scored)

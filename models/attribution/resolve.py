@@ -325,9 +325,9 @@ def _missing(revision: str, paths: list[str]) -> Resolution:
 
 
 def _retry_on_new_history(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, str]:
-    """Frames left unresolved for reasons new history can cure (`RETRY_ON_HISTORY`) are forgotten, to be
-    resolved again, when their repository's ingested history changed since the last run. Returns the
-    digests to store once the run succeeded."""
+    """Events with a frame left unresolved for a reason new history can cure (`RETRY_ON_HISTORY`) are
+    forgotten whole (resolution is per event), to be resolved again, when their repository's ingested
+    history changed since the last run. Returns the digests to store once the run succeeded."""
     digests = dict(con.execute(read_sql("queries/attribution/select_history_digests")).fetchall())
     changed = {}
     for repo in config.repositories:

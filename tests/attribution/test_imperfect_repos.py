@@ -96,3 +96,38 @@ def test_shallow_clone_lines_beyond_the_boundary_wait_for_the_history(tmp_path, 
         ("resolved", None, c2),
     )
     assert assert_blame_oracle(warehouse, clone) == 3
+
+
+def test_a_frame_retried_on_new_history_is_retried_with_its_whole_event(tmp_path, warehouse):
+    """Resolution is per event (an event is pending while it has no resolution rows): when one of an
+    event's frames waits for history and another resolved, the retry must still reach the waiting one."""
+    upstream = GitRepoBuilder(tmp_path / "upstream")
+    c0 = upstream.commit({"svc.py": "def a():\n    return 1\n"}, "a")
+    c1 = upstream.commit({"svc.py": "def a():\n    return 1\n\ndef b():\n    return 2\n"}, "b")
+    c2 = upstream.commit({"svc.py": "def a():\n    return 1\n\ndef b():\n    return 2\n\ndef d():\n    return 4\n"}, "d")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{upstream.path}", str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", "v1.0.0", c2], check=True)
+    cfg = repo_config(clone)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "mixed", [frame("svc.py", 2, "return 1"), frame("svc.py", 8, "return 4")], release="v1.0.0")
+    attribute(warehouse, config_for(cfg))
+
+    def frames_of(con):
+        return con.execute(
+            "SELECT frame_index, status, reason, commit_sha FROM frame_attribution WHERE event_id = 'mixed'"
+            " ORDER BY frame_index"
+        ).fetchall()
+
+    assert [r[1:3] for r in frames_of(warehouse)] == [("unresolved", "shallow_history"), ("resolved", None)]
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    ingest_repository(warehouse, cfg)
+    again = attribute(warehouse, config_for(cfg))
+    assert again["resolve"]["events"] == 1
+    assert frames_of(warehouse) == [(0, "resolved", None, c0), (1, "resolved", None, c2)]
+    rows = warehouse.execute(
+        "SELECT count(*), count(DISTINCT (event_id, exception_index, frame_index)) FROM core.frame_resolutions"
+    ).fetchall()
+    assert rows == [(2, 2)]
+    assert assert_blame_oracle(warehouse, clone) == 2
+    assert c1

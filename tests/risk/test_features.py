@@ -85,3 +85,26 @@ def test_every_feature_is_a_number(history, warehouse):
     frame = compute_features(warehouse, "r", production=Production())
     assert frame.select(ALL_FEATURES).null_count().sum_horizontal()[0] == 0
     assert all(frame[n].dtype == pl.Float64 for n in ALL_FEATURES)
+
+
+def test_features_do_not_depend_on_the_order_rows_arrive_in(tmp_path, warehouse):
+    """Entropy, age and rexp are floating sums and means over files and earlier commits: added in a fixed
+    order, they come out the same to the last bit however the rows are ordered or split across threads
+    (the Dask and the embedded runs of one world must write the same warehouse)."""
+    repo = GitRepoBuilder(tmp_path / "r")
+    files = {f"m{i}/f{i}.py": "x\n" * (i + 1) for i in range(12)}
+    repo.commit(files, "init", author=ANA, when="2023-01-01T12:00:00+00:00")
+    for n, when in enumerate(("2024-02-03T07:17:00", "2025-02-07T03:41:00", "2025-09-11T21:05:00", "2026-01-13T11:59:00")):
+        edited = {p: f"y{n}\n" * (n + k + 2) for k, p in enumerate(files) if (k + n) % 3}
+        repo.commit(edited, f"edit {n}", author=ANA if n % 2 else BEN, when=f"{when}+00:00")
+    repo.commit({p: "z\n" * (3 * k + 2) for k, p in enumerate(files)}, "rewrite", author=ANA,
+                when="2026-03-05T12:00:00+00:00")  # fmt: skip
+    ingest_repository(warehouse, RepositoryConfig(name="r", path=repo.path))
+    first = compute_features(warehouse, "r", production=Production())
+    for table, order in (("commit_files", "path DESC, sha"), ("commits", "sha DESC")):
+        warehouse.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM core.{table} ORDER BY {order}")
+    again = compute_features(warehouse, "r", production=Production())
+    last = _by_sha(first)[repo.git("rev-parse", "HEAD").strip()]
+    assert last["nf"] == 12 and 0 < last["entropy"] < 1 and last["age"] > 0 and 1 < last["rexp"] < last["exp"]
+    for name in ("entropy", "age", "rexp", "lt"):
+        assert first[name].to_list() == again[name].to_list(), name

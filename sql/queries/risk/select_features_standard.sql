@@ -3,6 +3,8 @@
 --   size: la, ld, lt · diffusion: ns, nd, nf, entropy · purpose: fix
 --   history: ndev, age, nuc · experience: exp, rexp, sexp
 -- $fix_pattern is the RE2 pattern of fix-commit messages (models/risk/labels.py).
+-- Deterministic to the last bit whatever the thread schedule (the Dask and embedded runs must agree):
+-- floating sums in a fixed order (ORDER BY inside the aggregate), averages of integer seconds.
 WITH t AS (
     SELECT c.sha, c.ord, c.author_key, c.committed_at, c.message
     FROM risk_src_commits AS c JOIN risk_targets USING (sha)
@@ -20,7 +22,8 @@ entropy AS (
     SELECT tf.sha,
            CASE WHEN s.nf > 1 AND s.churn > 0
                 THEN -sum(CASE WHEN tf.added + tf.deleted > 0
-                               THEN (tf.added + tf.deleted) / s.churn * log2((tf.added + tf.deleted) / s.churn) ELSE 0 END)
+                               THEN (tf.added + tf.deleted) / s.churn * log2((tf.added + tf.deleted) / s.churn) ELSE 0 END
+                          ORDER BY tf.path)
                      / log2(s.nf)
                 ELSE 0 END AS entropy
     FROM tf JOIN size AS s USING (sha)
@@ -34,23 +37,27 @@ prior AS (  -- earlier changes of each changed file (following one rename)
 ),
 per_file AS (
     SELECT tf.sha, tf.path, greatest(coalesce(sum(p.net), 0), 0) AS lt,
-           date_diff('second', max(p.prior_at), any_value(tf.committed_at)) / 86400.0 AS age_days
+           date_diff('second', max(p.prior_at), any_value(tf.committed_at)) AS age_seconds
     FROM tf LEFT JOIN prior AS p USING (sha, path)
     GROUP BY tf.sha, tf.path
 ),
 history AS (
-    SELECT pf.sha, avg(pf.lt) AS lt, coalesce(avg(pf.age_days), 0) AS age,
+    SELECT pf.sha, avg(pf.lt) AS lt, coalesce(avg(pf.age_seconds) / 86400.0, 0) AS age,
            coalesce(any_value(h.ndev), 0) AS ndev, coalesce(any_value(h.nuc), 0) AS nuc
     FROM per_file AS pf
     LEFT JOIN (SELECT sha, count(DISTINCT prior_author) AS ndev, count(DISTINCT prior_sha) AS nuc
                FROM prior GROUP BY sha) AS h USING (sha)
     GROUP BY pf.sha
 ),
-experience AS (
-    SELECT t.sha, count(o.sha) AS exp,
-           coalesce(sum(1.0 / (1 + floor(date_diff('day', o.committed_at, t.committed_at) / 365.25))), 0) AS rexp
+experience_years AS (  -- the author's earlier commits by how many whole years before this one
+    SELECT t.sha, floor(date_diff('day', o.committed_at, t.committed_at) / 365.25) AS years, count(*) AS n
     FROM t
-    LEFT JOIN risk_src_commits AS o ON o.author_key = t.author_key AND o.ord < t.ord AND NOT o.is_merge
+    JOIN risk_src_commits AS o ON o.author_key = t.author_key AND o.ord < t.ord AND NOT o.is_merge
+    GROUP BY ALL
+),
+experience AS (
+    SELECT t.sha, coalesce(sum(y.n), 0) AS exp, coalesce(sum(y.n / (1 + y.years) ORDER BY y.years), 0) AS rexp
+    FROM t LEFT JOIN experience_years AS y USING (sha)
     GROUP BY t.sha
 ),
 subsystems AS (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from models.warehouse import connect
@@ -23,12 +24,33 @@ def warehouse_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
 
 
+# Tables kept unique by how they are written, not by an index (see their schema): checked after every
+# test that used a warehouse.
+UNINDEXED_KEYS = {
+    "core.exceptions": "event_id, exception_index",
+    "core.frames": "event_id, exception_index, frame_index",
+    "core.thread_frames": "event_id, thread_index, frame_index",
+}
+
+
 @pytest.fixture
 def warehouse(warehouse_path: Path):
     """A connection to a fresh warehouse file with the full schema applied."""
     con = connect(warehouse_path)
     yield con
-    con.close()
+    try:
+        assert_unindexed_keys_unique(con)
+    except duckdb.ConnectionException:  # the test closed the connection itself: check the file
+        with connect(warehouse_path, read_only=True, schema=False) as again:
+            assert_unindexed_keys_unique(again)
+    finally:
+        con.close()
+
+
+def assert_unindexed_keys_unique(con) -> None:
+    for table, key in UNINDEXED_KEYS.items():
+        rows, keys = con.execute(f"SELECT count(*), count(DISTINCT ({key})) FROM {table}").fetchone()
+        assert rows == keys, f"{table}: {rows - keys} rows repeat a ({key}) key"
 
 
 SHARED_ABSENT_REASON = (

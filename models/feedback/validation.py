@@ -47,8 +47,8 @@ def _rule_at_line(yaml_text: str, line: int) -> str | None:
     return current
 
 
-def _semgrep_errors(proc) -> list[tuple[str, int | None]]:
-    """(message, line in the config) of each error semgrep reported as JSON."""
+def _semgrep_errors(proc) -> list[tuple[str, int | None, str | None]]:
+    """(message, line in the config, rule id) of each error semgrep reported as JSON."""
     try:
         data = json.loads(proc.stdout or "{}")
     except json.JSONDecodeError:
@@ -60,13 +60,14 @@ def _semgrep_errors(proc) -> list[tuple[str, int | None]]:
             continue
         spans = err.get("spans") or []
         line = spans[0].get("start", {}).get("line") if spans else None
-        out.append((" ".join(msg.split())[:300], line))
+        out.append((" ".join(msg.split())[:300], line, err.get("rule_id")))
     return out
 
 
 def semgrep_problems(rules_file: Path) -> list[str]:
     """`semgrep scan --strict` of an empty file with the rules (rc 0 ok, 2 pattern error, 7 schema error);
-    each problem names its rule. Rules are re-checked one by one when semgrep's errors carry no position."""
+    each problem names its rule: the rule id semgrep gives (a pattern that does not parse), else the rule
+    at the error's line (a schema error), else the rules are re-checked one by one (~2 s each)."""
     rules_file = Path(rules_file)
     text = rules_file.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="hindsight-validate-") as tmp:
@@ -74,7 +75,9 @@ def semgrep_problems(rules_file: Path) -> list[str]:
         if proc.returncode == 0:
             return []
         errors = _semgrep_errors(proc)
-        problems = [f"{_rule_at_line(text, line) or rules_file.name}: {msg}" for msg, line in errors if line]
+        problems = [
+            f"{rule or _rule_at_line(text, line) or rules_file.name}: {msg}" for msg, line, rule in errors if rule or line
+        ]
         if problems:
             return problems
         # No position: find the culprits one rule at a time (only on this failure path).
@@ -87,7 +90,7 @@ def semgrep_problems(rules_file: Path) -> list[str]:
             one.write_text(yaml.safe_dump({"rules": [rule]}, sort_keys=False), encoding="utf-8")
             single = semgrep_validate(one, Path(tmp))
             if single.returncode != 0:
-                msgs = [m for m, _ in _semgrep_errors(single)] or [f"semgrep rc {single.returncode}"]
+                msgs = [m for m, *_ in _semgrep_errors(single)] or [f"semgrep rc {single.returncode}"]
                 rid = rule.get("id", f"rule #{i + 1}") if isinstance(rule, dict) else f"rule #{i + 1}"
                 problems.append(f"{rid}: {'; '.join(msgs)}")
         tail = " ".join((proc.stderr or "").split())[-300:]

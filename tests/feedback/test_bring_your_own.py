@@ -243,3 +243,25 @@ def test_a_broken_rule_blocks_the_release_and_the_previous_pack_stays_current(
     res = CliRunner().invoke(app, ["--config", str(config), "export", "rules", "--out", str(out)])
     assert res.exit_code == 5 and "hindsight.catalog.missing_http_timeout:" in res.output, res.output
     assert f"pack {first.version} stays current" in " ".join(res.output.split()) and "Traceback" not in res.output
+
+
+def test_every_rule_whose_pattern_does_not_parse_is_named_in_one_semgrep_run(tmp_path, monkeypatch):
+    """semgrep names the rule of a pattern that does not parse: each is reported from the one validation
+    run (no rule-by-rule re-check, ~2 s a rule), and a good rule beside them is not."""
+    from models.feedback import validation
+    from models.feedback.validation import semgrep_problems
+
+    runs = []
+    real = validation.semgrep_validate
+    monkeypatch.setattr(validation, "semgrep_validate", lambda *a: runs.append(a) or real(*a))  # counted, still run
+
+    def rule(rid: str, pattern: str) -> dict:
+        return {"id": rid, "languages": ["python"], "severity": "WARNING", "message": rid, "pattern": pattern}
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump({"rules": [rule("good.eval", "eval(...)"), rule("bad.open", "requests.get("),
+                                               rule("bad.paren", "foo((")]}, sort_keys=False))  # fmt: skip
+    problems = semgrep_problems(rules)
+    assert [p.split(":", 1)[0] for p in problems] == ["bad.open", "bad.paren"], problems
+    assert all("pattern" in p.lower() for p in problems), problems
+    assert len(runs) == 1

@@ -131,3 +131,26 @@ def test_a_frame_retried_on_new_history_is_retried_with_its_whole_event(tmp_path
     assert rows == [(2, 2)]
     assert assert_blame_oracle(warehouse, clone) == 2
     assert c1
+
+
+def test_an_event_left_partly_resolved_by_an_earlier_version_is_resolved_again_when_history_arrives(
+    tmp_path, warehouse
+):
+    """Before the retry took whole events, a retried frame lost its row while its event kept the others:
+    such an event (fewer resolution rows than frames) is resolved again at the next history change."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    c1 = repo.commit({"svc.py": "def a():\n    return 1\n\ndef b():\n    return 2\n"}, "a and b")
+    repo.tag("v1.0.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "partly", [frame("svc.py", 2, "return 1"), frame("svc.py", 5, "return 2")], release="v1.0.0")
+    attribute(warehouse, config_for(cfg))
+    warehouse.execute("DELETE FROM core.frame_resolutions WHERE event_id = 'partly' AND frame_index = 0")
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 0  # pending for good, until ...
+    repo.commit({"other.py": "x = 1\n"}, "more history")
+    ingest_repository(warehouse, cfg)
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 1
+    got = warehouse.execute(
+        "SELECT frame_index, status, commit_sha FROM frame_attribution WHERE event_id = 'partly' ORDER BY 1"
+    ).fetchall()
+    assert got == [(0, "resolved", c1), (1, "resolved", c1)]

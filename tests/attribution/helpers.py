@@ -85,6 +85,12 @@ def config_for(*repos: RepositoryConfig) -> Config:
     return Config(repositories=tuple(repos))
 
 
+def event_frames(con, event_id: str, columns: str) -> dict[int, tuple]:
+    """{frame_index: (columns...)} of one event's frames in `frame_attribution` (`columns`: the test's own)."""
+    rows = con.execute(f"SELECT frame_index, {columns} FROM frame_attribution WHERE event_id = ?", [event_id])
+    return {r[0]: r[1:] for r in rows.fetchall()}
+
+
 def add_event(
     con,
     event_id: str,

@@ -9,7 +9,7 @@ import subprocess
 from models.attribution import attribute
 from models.history import ingest_repository
 
-from .helpers import GitRepoBuilder, add_event, config_for, frame, git_blame_line, repo_config
+from .helpers import GitRepoBuilder, add_event, config_for, event_frames, frame, git_blame_line, repo_config
 
 
 def outcomes(con) -> dict[str, tuple]:
@@ -112,19 +112,16 @@ def test_a_frame_retried_on_new_history_is_retried_with_its_whole_event(tmp_path
     ingest_repository(warehouse, cfg)
     add_event(warehouse, "mixed", [frame("svc.py", 2, "return 1"), frame("svc.py", 8, "return 4")], release="v1.0.0")
     attribute(warehouse, config_for(cfg))
-
-    def frames_of(con):
-        return con.execute(
-            "SELECT frame_index, status, reason, commit_sha FROM frame_attribution WHERE event_id = 'mixed'"
-            " ORDER BY frame_index"
-        ).fetchall()
-
-    assert [r[1:3] for r in frames_of(warehouse)] == [("unresolved", "shallow_history"), ("resolved", None)]
+    got = event_frames(warehouse, "mixed", "status, reason, commit_sha")
+    assert {i: g[:2] for i, g in got.items()} == {0: ("unresolved", "shallow_history"), 1: ("resolved", None)}
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
     ingest_repository(warehouse, cfg)
     again = attribute(warehouse, config_for(cfg))
     assert again["resolve"]["events"] == 1
-    assert frames_of(warehouse) == [(0, "resolved", None, c0), (1, "resolved", None, c2)]
+    assert event_frames(warehouse, "mixed", "status, reason, commit_sha") == {
+        0: ("resolved", None, c0),
+        1: ("resolved", None, c2),
+    }
     rows = warehouse.execute(
         "SELECT count(*), count(DISTINCT (event_id, exception_index, frame_index)) FROM core.frame_resolutions"
     ).fetchall()
@@ -150,7 +147,4 @@ def test_an_event_left_partly_resolved_by_an_earlier_version_is_resolved_again_w
     repo.commit({"other.py": "x = 1\n"}, "more history")
     ingest_repository(warehouse, cfg)
     assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 1
-    got = warehouse.execute(
-        "SELECT frame_index, status, commit_sha FROM frame_attribution WHERE event_id = 'partly' ORDER BY 1"
-    ).fetchall()
-    assert got == [(0, "resolved", c1), (1, "resolved", c1)]
+    assert event_frames(warehouse, "partly", "status, commit_sha") == {0: ("resolved", c1), 1: ("resolved", c1)}

@@ -11,7 +11,7 @@ from models.attribution import attribute, resolve_frames
 from models.history import ingest_repository
 from models.history.releases import place_release, release_hint
 
-from .helpers import GitRepoBuilder, add_event, config_for, frame, git_blame_line, repo_config
+from .helpers import GitRepoBuilder, add_event, config_for, event_frames, frame, git_blame_line, repo_config
 
 HEAD = "import json\n\n\ndef load(raw):\n"
 TAIL = "\n\ndef dump(obj):\n    return json.dumps(obj)\n"
@@ -151,13 +151,8 @@ def test_a_broken_version_is_placed_between_releases_when_no_release_matches_eve
     add_event(warehouse, "between", [frame("alpha.py", 5, "return json.loads(raw or '{}')", **ctx),
                                      frame("beta.py", 5, "return raw.decode()", **ctx)], release="unknown")
     attribute(warehouse, config_for(cfg))
-    got = {
-        r[0]: r[1:]
-        for r in warehouse.execute(
-            "SELECT frame_index, status, reason, revision, revision_how, revision_agreeing, commit_sha, repo_path, "
-            "line, detail FROM frame_attribution WHERE event_id = 'between'"
-        ).fetchall()
-    }
+    got = event_frames(warehouse, "between", "status, reason, revision, revision_how, revision_agreeing, commit_sha, "
+                                             "repo_path, line, detail")  # fmt: skip
     assert {i: g[:5] for i, g in got.items()} == {i: ("resolved", None, build, "inferred", 2) for i in (0, 1)}
     assert (got[0][5], got[1][5]) == (build, c0)  # each line's own writer, as git blame -w says at `build`
     for g in got.values():

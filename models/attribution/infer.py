@@ -132,7 +132,9 @@ class ReleaseInference:
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
 
-    def _states_around(self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]):
+    def _states_around(
+        self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]
+    ) -> tuple[list[str], list[list[str]], str] | None:
         """`states` of the commits from the release below the given release commits to the release above
         them, or None when none of them is a versioned release."""
         rels = self._versioned(hint.service)

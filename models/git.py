@@ -32,9 +32,9 @@ from typing import IO
 
 from models.errors import GitError, RepositoryError
 
-__all__ = ["TIMEOUT", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "blame", "command", "env",
-           "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "read_objects", "run", "streaming",
-           "text", "write_commit_graph"]
+__all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "blame",
+           "command", "env", "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "parse_tree",
+           "read_objects", "run", "streaming", "text", "write_commit_graph"]
 
 TIMEOUT = 600.0  # seconds one git command may take (a blame or a log of a large history is slow)
 _OPTIONS = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false",
@@ -304,6 +304,24 @@ def read_objects(path: Path_, specs: Iterable[str]) -> dict[str, tuple[str, byte
         found[spec] = (header[1].decode(), out[pos : pos + size])
         pos += size + 1
     return found
+
+
+TREE_MODE = "40000"  # a tree entry that is a directory (git writes the mode without a leading zero)
+
+
+def parse_tree(data: bytes, oid_bytes: int = 20) -> list[tuple[str, str, str]]:
+    """(mode, name, object id) of each entry of a raw tree object (as `git cat-file --batch` returns it:
+    `<mode> <name>\\0<id as oid_bytes raw bytes>` after one another; 20 bytes for SHA-1, 32 for SHA-256).
+    Names are decoded like `git ls-tree -z` output is elsewhere (UTF-8, undecodable bytes kept)."""
+    out, pos, end = [], 0, len(data)
+    while pos < end:
+        space, nul = data.find(b" ", pos), data.find(b"\0", pos)
+        oid = data[nul + 1 : nul + 1 + oid_bytes]
+        if not 0 < space < nul or len(oid) != oid_bytes:
+            raise GitError("malformed tree object")
+        out.append((data[pos:space].decode(), data[space + 1 : nul].decode("utf-8", "surrogateescape"), oid.hex()))
+        pos = nul + 1 + oid_bytes
+    return out
 
 
 # -- blame ------------------------------------------------------------------------------------------

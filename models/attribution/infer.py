@@ -13,10 +13,11 @@ between releases, so the commits from the release below the best ones to the rel
 compared too, and taken instead when one of them matches more frames.
 
 The work is batched per release string: candidates are grouped by *file state* (the blob of every path
-carrying one of the frames' file names, read for all candidates at once by one `git cat-file
---batch-check`); a state is a run of consecutive candidates (newest first, as `git rev-list` lists them)
-with the same blobs, so a file reverted to older content is a new state (blame differs there). Each
-state is resolved once, at its oldest commit, each distinct frame once per state.
+carrying one of the frames' file names, read through the repository's trees, cached by object id, so
+the subtrees candidates share are read once); a state is a run of consecutive candidates (newest first,
+as `git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
+(blame differs there). Each state is resolved once, at its oldest commit, each distinct frame once per
+state; the blames that settle a tie run a few at a time.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
 wins. States that tie must match the same frames in the same files; they are then compared by `git
@@ -31,6 +32,7 @@ were compared.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -38,6 +40,7 @@ import polars as pl
 from packaging.version import InvalidVersion, Version
 
 from models.attribution import paths as P
+from models.attribution.blame import DEFAULT_WORKERS
 from models.attribution.gitrepo import GitError, GitRepo
 from models.config import RepositoryConfig
 from models.history.releases import ReleaseHint, release_hint
@@ -71,8 +74,10 @@ class _Release:
 class ReleaseInference:
     """Revision inference for the events of one repository (see the module docstring)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, repo: RepositoryConfig, git: GitRepo, resolver):
-        self.con, self.repo, self.git, self.resolver = con, repo, git, resolver
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, repo: RepositoryConfig, git: GitRepo, resolver, workers: int = DEFAULT_WORKERS
+    ):
+        self.con, self.repo, self.git, self.resolver, self.workers = con, repo, git, resolver, workers
         self.releases: list[tuple[str, str | None, str, str | None]] = []  # release, version, sha, service
         for release, version, sha, _at, service in con.execute(
             read_sql("queries/attribution/select_release_index"), [repo.name]
@@ -157,12 +162,11 @@ class ReleaseInference:
         return sorted(found)[:MAX_PATHS]
 
     def _blob_ids(self, cands: list[str], paths: list[str]) -> dict[tuple[str, str], str | None]:
-        """Blob of every (candidate, path), cached across events: one `git cat-file --batch-check` for
-        the pairs not asked before."""
+        """Blob of every (candidate, path), cached across events (read through the repository's cached
+        trees: see `GitRepo.tree`)."""
         todo = [(c, p) for c in cands for p in paths if (c, p) not in self._ids]
         if todo:
-            for pair, oid in zip(todo, self.git.blob_ids([f"{c}:{p}" for c, p in todo]), strict=True):
-                self._ids[pair] = oid
+            self._ids.update(zip(todo, self.git.blob_ids(todo), strict=True))
         return self._ids
 
     def states(self, scope: tuple, candidates, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
@@ -199,15 +203,22 @@ class ReleaseInference:
             )
         return self._resolved[(revision, key)]
 
-    def _blamed(self, revision: str, path: str, lines: tuple[int, ...]) -> dict[int, str] | None:
-        key = (revision, path, lines)
-        if key not in self._blames:
+    def _blame_all(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> None:
+        """`git blame -w` of each (revision, path, lines) not blamed yet, a few at a time (git does the
+        work), into `_blames`; a blame git fails is left out."""
+        todo = [j for j in dict.fromkeys(jobs) if j not in self._blames]
+
+        def blame(job: tuple[str, str, tuple[int, ...]]) -> dict[int, str] | None:
             try:
-                blamed, _ = self.git.blame(revision, path, list(lines))
+                blamed, _ = self.git.blame(job[0], job[1], list(job[2]))
             except GitError:
                 return None
-            self._blames[key] = {b.line: b.commit_sha for b in blamed}
-        return self._blames[key]
+            return {b.line: b.commit_sha for b in blamed}
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(todo)))) as pool:
+            for job, got in zip(todo, pool.map(blame, todo), strict=True):
+                if got is not None:
+                    self._blames[job] = got
 
     def decide(self, release: str, keys: list[FrameKey]) -> Decision:
         """The revision one event ran, inferred from its frames (see the module docstring)."""
@@ -296,11 +307,13 @@ class ReleaseInference:
         by_path: dict[str, list[int]] = {}
         for k, path in first.items():
             by_path.setdefault(path, []).append(k[3])
+        jobs = [(rep, path, tuple(sorted(set(lines)))) for rep in sorted(probes) for path, lines in by_path.items()]
+        self._blame_all(jobs)
         answers = []
         for rep in sorted(probes):
             got = {}
             for path, lines in by_path.items():
-                blamed = self._blamed(rep, path, tuple(sorted(set(lines))))
+                blamed = self._blames.get((rep, path, tuple(sorted(set(lines)))))
                 if blamed is None:
                     return "blame failed"
                 got.update({(path, n): c for n, c in blamed.items()})

@@ -6,6 +6,7 @@ at the revision and verifies them by source line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -124,8 +125,16 @@ def same_code(a: str | None, b: str | None) -> bool:
     na = " ".join(a.split())
     if _same_normalised(na, b):
         return True
-    scrubbed = scrub_text(b)
-    return scrubbed != b and _same_normalised(na, scrubbed)
+    scrubbed = _scrubbed(b)
+    return scrubbed is not None and _same_normalised(na, scrubbed)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scrubbed(line: str) -> str | None:
+    """A repository line with its secrets replaced, None when it holds none. Cached: revision inference
+    compares the same file lines at many revisions (scrubbing them was most of its time on real history)."""
+    scrubbed = scrub_text(line)
+    return scrubbed if scrubbed != line else None
 
 
 def _same_normalised(na: str, b: str) -> bool:

@@ -58,7 +58,6 @@ class GitRepo:
         self._roots: dict[str, str | None] = {}  # commit sha -> its root tree id (None: not a commit git has)
         self._tree_objects: dict[str, dict[str, tuple[str, str]]] = {}  # tree id -> {name: (mode, id)}
         self._listings: dict[str, tuple[str, ...]] = {}  # tree id -> every file path below it
-        self._folders: dict[tuple[str, str], str | None] = {}  # (tree id, folder below it) -> the folder's tree
         self._blamed: OrderedDict[tuple[str, str], list] = OrderedDict()  # (rev, path) -> [(lines, blame)]; LRU
         self._lines: OrderedDict[str, list[str] | None] = OrderedDict()  # blob id or spec -> lines; LRU
         self._commits: dict[str, str | None] = {}
@@ -206,17 +205,27 @@ class GitRepo:
         return entries
 
     def _files_under(self, tree_id: str) -> tuple[str, ...]:
-        """Every non-tree path below a tree (files, links, submodules), cached by tree id."""
-        listing = self._listings.get(tree_id)
-        if listing is None:
+        """Every non-tree path below a tree (files, links, submodules), cached by tree id (depth first
+        with a stack of its own: a deep tree needs no deep recursion)."""
+        stack = [(tree_id, False)]
+        while stack:
+            current, ready = stack.pop()
+            if current in self._listings:
+                continue
+            entries = self._entries(current)
+            todo = [oid for mode, oid in entries.values() if mode == edge.TREE_MODE and oid not in self._listings]
+            if todo and not ready:
+                stack.append((current, True))
+                stack.extend((oid, False) for oid in todo)
+                continue
             out: list[str] = []
-            for name, (mode, oid) in self._entries(tree_id).items():
+            for name, (mode, oid) in entries.items():
                 if mode == edge.TREE_MODE:
-                    out.extend(f"{name}/{p}" for p in self._files_under(oid))
+                    out.extend(f"{name}/{p}" for p in self._listings[oid])
                 else:
                     out.append(name)
-            listing = self._listings[tree_id] = tuple(out)
-        return listing
+            self._listings[current] = tuple(out)
+        return self._listings[tree_id]
 
     def _blob_id(self, root: str, path: str, folders: dict[str, str | None] | None = None) -> str | None:
         """Id of the file `path` (a repository path, as trees list them) names below the root tree
@@ -242,19 +251,16 @@ class GitRepo:
         return oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None
 
     def _folder(self, tree_id: str, folder: str) -> str | None:
-        """Id of the tree `folder` names below a tree (None: no such folder, or unreadable). Walked top
-        down and cached by (subtree id, rest): revisions that share a subtree share the walk below it."""
-        first, _, rest = folder.partition("/")
+        """Id of the tree `folder` names below a tree (None: no such folder, or unreadable)."""
         try:
-            mode, oid = self._entries(tree_id).get(first, (None, None))
+            for name in folder.split("/"):
+                mode, oid = self._entries(tree_id).get(name, (None, None))
+                if mode != edge.TREE_MODE:
+                    return None
+                tree_id = oid
         except GitError:
             return None
-        if mode != edge.TREE_MODE or not rest:
-            return oid if mode == edge.TREE_MODE else None
-        key = (oid, rest)
-        if key not in self._folders:
-            self._folders[key] = self._folder(oid, rest)
-        return self._folders[key]
+        return tree_id
 
     def blob_missing(self, revision: str, path: str) -> bool:
         """The tree at `revision` lists `path` but its blob is not in the object store (partial clone)."""

@@ -34,6 +34,20 @@ def _batch_check(repo, rev: str, paths: list[str]) -> list[str | None]:
     return answers
 
 
+def _deep_commit(repo, depth: int, parent: str) -> str:
+    """A commit whose only file sits `depth` folders down (written with git plumbing: no file system
+    allows such a path to be checked out)."""
+    def git(*args: str, input: str | None = None) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    blob = git("hash-object", "-w", "--stdin", input="DEEP = 1\n")
+    tree = git("mktree", input=f"100644 blob {blob}\tdeep.py\n")
+    for _ in range(depth):
+        tree = git("mktree", input=f"040000 tree {tree}\td\n")
+    return git("commit-tree", tree, "-p", parent, "-m", "a deep tree")
+
+
 def _folder_tree(repo, rev: str, folder: str) -> str:
     return _git(repo, "rev-parse", f"{rev}:{folder}").decode().strip()
 
@@ -51,6 +65,8 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path):
     shas.append(repo.commit({"app/core.py": "def core():\n    return 2\n"}, "exec, link, submodule"))
     shas.append(repo.commit({"app/deep/er/x.py": None, "app/deep/y.py": "Y = 2\n"}, "move a file up"))
     shas.append(repo.commit({"top.py": None, "app/core.py": "def core():\n    return 3\n\n\n"}, "trailing lines"))
+    shas.append(_deep_commit(repo.path, 1100, shas[-1]))  # deeper than Python's recursion limit
+    deep = "d/" * 1100 + "deep.py"
     git = GitRepo(repo.path)
     try:
         every = set().union(*(_ls_tree(repo.path, s) for s in shas))
@@ -67,6 +83,7 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path):
                     want.pop()
                 assert git.file_lines(sha, path) == want, (sha, path)
         assert "vendor/lib" in git.tree(shas[1]) and git.file_lines(shas[1], "vendor/lib") is None
+        assert deep in git.tree(shas[-1]) and git.file_lines(shas[-1], deep) == ["DEEP = 1"]
         assert git.blob_ids([("0" * 40, "app/core.py")]) == [None]  # a commit git does not have names no file
     finally:
         git.close()

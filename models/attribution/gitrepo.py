@@ -28,10 +28,13 @@ from models.errors import GitError, RepositoryError
 from models.git import BlameCommit, BlameLine, parse_blame_porcelain
 from models.history.commit_graph import usable_overlay
 
-__all__ = ["BlameCommit", "BlameLine", "GitError", "GitRepo", "open_repositories", "parse_blame_porcelain", "run_git"]
+__all__ = ["MAX_CACHED_TREES", "BlameCommit", "BlameLine", "GitError", "GitRepo", "open_repositories",
+           "parse_blame_porcelain", "run_git"]
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory bound); tree listings whole
+MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory bound)
+MAX_CACHED_TREES = 64  # whole-revision listings kept (a monorepo's is large; listing again reuses subtrees)
+MAX_LISTED_PATHS = 1_000_000  # paths kept in subtree listings (about 100 MB)
 _GITLINK_MODE = "160000"  # a submodule's commit: not a file of this repository
 
 
@@ -54,10 +57,11 @@ class GitRepo:
         self.overlay = overlay  # Hindsight's commit-graph for this repository, for blames (see models.git)
         if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
             raise RepositoryError(f"not a git repository: {self.path}")
-        self._trees: dict[str, frozenset[str]] = {}
+        self._trees: OrderedDict[str, frozenset[str]] = OrderedDict()  # revision -> its files; LRU
         self._roots: dict[str, str | None] = {}  # commit sha -> its root tree id (None: not a commit git has)
         self._tree_objects: dict[str, dict[str, tuple[str, str]]] = {}  # tree id -> {name: (mode, id)}
-        self._listings: dict[str, tuple[str, ...]] = {}  # tree id -> every file path below it
+        self._listings: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # tree id -> paths below it; LRU
+        self._listed = 0  # paths held in `_listings`
         self._blamed: OrderedDict[tuple[str, str], list] = OrderedDict()  # (rev, path) -> [(lines, blame)]; LRU
         self._lines: OrderedDict[str, list[str] | None] = OrderedDict()  # blob id or spec -> lines; LRU
         self._commits: dict[str, str | None] = {}
@@ -141,12 +145,15 @@ class GitRepo:
         with self._lock:
             cached = self._trees.get(revision)
             if cached is None and _SHA_RE.match(revision) and self._root(revision) is not None:
-                cached = self._trees[revision] = frozenset(self._files_under(self._roots[revision]))
+                cached = frozenset(self._files_under(self._roots[revision]))
         if cached is None:
             out = run_git(self.path, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", revision])
             cached = frozenset(p for p in out.decode("utf-8", errors="surrogateescape").split("\0") if p)
-            with self._lock:
-                self._trees[revision] = cached
+        with self._lock:
+            self._trees[revision] = cached
+            self._trees.move_to_end(revision)
+            if len(self._trees) > MAX_CACHED_TREES:
+                self._trees.popitem(last=False)
         return cached
 
     def file_lines(self, revision: str, path: str) -> list[str] | None:
@@ -225,7 +232,12 @@ class GitRepo:
                 else:
                     out.append(name)
             self._listings[current] = tuple(out)
-        return self._listings[tree_id]
+            self._listed += len(out)
+        listing = self._listings[tree_id]
+        self._listings.move_to_end(tree_id)
+        while self._listed > MAX_LISTED_PATHS and len(self._listings) > 1:  # oldest first: memory bounded
+            self._listed -= len(self._listings.popitem(last=False)[1])
+        return listing
 
     def _blob_id(self, root: str, path: str, folders: dict[str, str | None] | None = None) -> str | None:
         """Id of the file `path` (a repository path, as trees list them) names below the root tree

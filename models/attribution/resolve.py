@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from models.attribution import paths as P
-from models.attribution.gitrepo import GitError, GitRepo, open_repositories
+from models.attribution.gitrepo import MAX_CACHED_TREES, GitError, GitRepo, open_repositories
 from models.config import Config, RepositoryConfig
 from models.history.releases import place_release
 from models.warehouse import execute, read_sql, run_sql_file, unit_of_work
@@ -197,6 +197,8 @@ class FrameResolver:
             for p in self.git.tree(revision):
                 index[p.rsplit("/", 1)[-1]].append(p)
             self._index[revision] = index
+            if len(self._index) > MAX_CACHED_TREES:  # oldest first: memory stays bounded on big repositories
+                del self._index[next(iter(self._index))]
         return self._index[revision]
 
     def _verify(

@@ -52,7 +52,13 @@ def _folder_tree(repo, rev: str, folder: str) -> str:
     return _git(repo, "rev-parse", f"{rev}:{folder}").decode().strip()
 
 
-def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path):
+@pytest.mark.parametrize("bounded", [False, True], ids=["cached", "evicting"])
+def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path, monkeypatch, bounded):
+    from models.attribution import gitrepo
+
+    if bounded:  # caches far smaller than the repository: listings evicted and rebuilt all the time
+        monkeypatch.setattr(gitrepo, "MAX_CACHED_TREES", 1)
+        monkeypatch.setattr(gitrepo, "MAX_LISTED_PATHS", 3)
     repo = GitRepoBuilder(tmp_path / "svc")
     shas = [repo.commit({"app/core.py": "def core():\n    return 1\n", "app/deep/er/x.py": "X = 1\n",
                          "a b/c d.py": "spaced = True\n", "ünï/cödé.py": "name = 'ü'\n", "top.py": "T = 0\n"}, "base")]
@@ -89,7 +95,10 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path):
         git.close()
 
 
-def test_a_folder_many_revisions_share_is_read_once(tmp_path):
+def test_a_folder_many_revisions_share_is_read_once(tmp_path, monkeypatch):
+    from models.attribution import gitrepo
+
+    monkeypatch.setattr(gitrepo, "MAX_CACHED_TREES", 2)  # whole listings kept: bounded, subtrees still shared
     repo = GitRepoBuilder(tmp_path / "svc")
     shas = [repo.commit({f"lib/m{i}.py": f"M = {i}\n" for i in range(3)} | {"app/x.py": "x = 0\n"}, "base")]
     shas += [repo.commit({"app/x.py": f"x = {n}\n"}, f"x {n}") for n in range(1, 6)]
@@ -112,6 +121,9 @@ def test_a_folder_many_revisions_share_is_read_once(tmp_path):
         blob = _git(repo.path, "rev-parse", f"{shas[0]}:lib/m1.py").decode().strip()
         assert reads.count(blob) == 1  # the unchanged file: once
         # Per revision its commit, its root tree and its app/ folder: nothing else is read again.
+        assert len(reads) == 3 * len(shas) + 1 + 1
+        assert len(git._trees) == 2
+        assert git.tree(shas[0]) == _ls_tree(repo.path, shas[0])  # listed again from the cached trees
         assert len(reads) == 3 * len(shas) + 1 + 1
     finally:
         git.close()

@@ -35,6 +35,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory bound)
 MAX_CACHED_TREES = 64  # whole-revision listings kept (a monorepo's is large; listing again reuses subtrees)
 MAX_LISTED_PATHS = 1_000_000  # paths kept in subtree listings (about 100 MB)
+MAX_CACHED_TREE_OBJECTS = 50_000  # tree objects kept parsed
 _GITLINK_MODE = "160000"  # a submodule's commit: not a file of this repository
 
 
@@ -209,6 +210,8 @@ class GitRepo:
                 raise GitError(f"git cannot read tree {tree_id} in {self.path}: missing from the object store")
             parsed = edge.parse_tree(found[1], len(tree_id) // 2)
             entries = self._tree_objects[tree_id] = {name: (mode, oid) for mode, name, oid in parsed}
+            if len(self._tree_objects) > MAX_CACHED_TREE_OBJECTS:  # oldest read first: memory bounded
+                del self._tree_objects[next(iter(self._tree_objects))]
         return entries
 
     def _files_under(self, tree_id: str) -> tuple[str, ...]:

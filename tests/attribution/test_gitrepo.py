@@ -59,6 +59,7 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path, monkeypatch, 
     if bounded:  # caches far smaller than the repository: listings evicted and rebuilt all the time
         monkeypatch.setattr(gitrepo, "MAX_CACHED_TREES", 1)
         monkeypatch.setattr(gitrepo, "MAX_LISTED_PATHS", 3)
+        monkeypatch.setattr(gitrepo, "MAX_CACHED_TREE_OBJECTS", 2)
     repo = GitRepoBuilder(tmp_path / "svc")
     shas = [repo.commit({"app/core.py": "def core():\n    return 1\n", "app/deep/er/x.py": "X = 1\n",
                          "a b/c d.py": "spaced = True\n", "ünï/cödé.py": "name = 'ü'\n", "top.py": "T = 0\n"}, "base")]

@@ -161,17 +161,15 @@ class GitRepo:
         """Lines of `path` at `revision` via one long-lived `git cat-file --batch` (None if absent or not
         a file). Cached by blob id: a file unchanged across revisions is read once."""
         with self._lock:
-            if _SHA_RE.match(revision) and self._root(revision) is not None:
-                key = self._blob_id(self._roots[revision], path)
-                if key is None:
-                    return None
-            else:
-                key = f"{revision}:{path}"
+            by_id = _SHA_RE.match(revision) is not None and self._root(revision) is not None
+            key = self._blob_id(self._roots[revision], path) if by_id else f"{revision}:{path}"
+            if key is None:
+                return None
             if key in self._lines:
                 self._lines.move_to_end(key)
                 return self._lines[key]
             data = self._cat_file(key)
-            if data is None and key != f"{revision}:{path}":
+            if data is None and by_id:
                 self._missing.add((revision, path))  # listed in the tree, object absent: damaged clone
             lines = None if data is None else data.decode("utf-8", errors="replace").split("\n")
             if lines is not None and lines and lines[-1] == "":

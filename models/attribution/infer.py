@@ -87,7 +87,6 @@ class ReleaseInference:
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
         self._ids: dict[tuple[str, str], str | None] = {}
         self._resolved: dict[tuple[str, FrameKey], object] = {}
-        self._blames: dict[tuple[str, str, tuple[int, ...]], dict[int, str]] = {}
 
     # -- candidates ------------------------------------------------------------------------------
     def _versioned(self, service: str | None) -> list[_Release]:
@@ -203,10 +202,10 @@ class ReleaseInference:
             )
         return self._resolved[(revision, key)]
 
-    def _blame_all(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> None:
-        """`git blame -w` of each (revision, path, lines) not blamed yet, a few at a time (git does the
-        work), into `_blames`; a blame git fails is left out."""
-        todo = [j for j in dict.fromkeys(jobs) if j not in self._blames]
+    def _blame_all(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> dict[tuple, dict[int, str]]:
+        """{(revision, path, lines): {line: commit}} by `git blame -w`, a few at a time (git does the work);
+        a blame git fails is left out. Lines blamed before in the run come from `GitRepo.blame`'s cache."""
+        todo = list(dict.fromkeys(jobs))
 
         def blame(job: tuple[str, str, tuple[int, ...]]) -> dict[int, str] | None:
             try:
@@ -216,9 +215,7 @@ class ReleaseInference:
             return {b.line: b.commit_sha for b in blamed}
 
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(todo)))) as pool:
-            for job, got in zip(todo, pool.map(blame, todo), strict=True):
-                if got is not None:
-                    self._blames[job] = got
+            return {job: got for job, got in zip(todo, pool.map(blame, todo), strict=True) if got is not None}
 
     def decide(self, release: str, keys: list[FrameKey]) -> Decision:
         """The revision one event ran, inferred from its frames (see the module docstring)."""
@@ -304,16 +301,16 @@ class ReleaseInference:
         else:  # a line blamed alike at both ends was not changed in between (on a linear history)
             reps = [t[1] for t in tied]
             probes = {min(reps, key=order.get), max(reps, key=order.get)}
-        by_path: dict[str, list[int]] = {}
+        by_path: dict[str, set[int]] = {}
         for k, path in first.items():
-            by_path.setdefault(path, []).append(k[3])
-        jobs = [(rep, path, tuple(sorted(set(lines)))) for rep in sorted(probes) for path, lines in by_path.items()]
-        self._blame_all(jobs)
+            by_path.setdefault(path, set()).add(k[3])
+        jobs = [(rep, path, tuple(sorted(lines))) for rep in sorted(probes) for path, lines in by_path.items()]
+        blames = self._blame_all(jobs)
         answers = []
         for rep in sorted(probes):
             got = {}
             for path, lines in by_path.items():
-                blamed = self._blames.get((rep, path, tuple(sorted(set(lines)))))
+                blamed = blames.get((rep, path, tuple(sorted(lines))))
                 if blamed is None:
                     return "blame failed"
                 got.update({(path, n): c for n, c in blamed.items()})

@@ -1,4 +1,5 @@
-"""`make bench`: run every stage's benchmark and print its figures (also written to data/bench/results.json)."""
+"""`make bench`: run every stage's benchmark (or the ones named: `python -m benchmarks.run attribution`) and print
+its figures, also written to data/bench/results.json, where stages not run keep their last figures."""
 
 from __future__ import annotations
 
@@ -31,13 +32,24 @@ def main(argv: list[str]) -> int:
             traceback.print_exc()
             figures, failed = {"error": traceback.format_exc(limit=3)}, True
         figures["_seconds"] = round(time.perf_counter() - started, 1)
+        figures["_finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
         results[name] = figures
         print(json.dumps(figures, indent=2, default=str), flush=True)
     out = Path("data/bench/results.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=str))
+    kept = _earlier(out)  # stages not run this time keep their last figures (each says when: _finished_at)
+    out.write_text(json.dumps({**kept, **results}, indent=2, default=str))
     print(f"figures written to {out}")
     return 1 if failed else 0
+
+
+def _earlier(out: Path) -> dict:
+    """The figures a previous run wrote, or {} when there are none (or they are unreadable)."""
+    try:
+        earlier = json.loads(out.read_text())
+    except (OSError, ValueError):
+        return {}
+    return earlier if isinstance(earlier, dict) else {}
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 - Argument lists, never a shell; revisions from configuration or the warehouse go after
   `--end-of-options` and paths after `--` (the callers' job: the argument list is theirs).
-- A neutral environment: no prompts, no pager, C locale, no optional locks, no system gitconfig, and
-  none of the inherited `GIT_DIR`-like variables that could point the command at another repository.
+- A neutral environment: no prompts, no pager, C locale, no optional locks, no system gitconfig, no
+  network (no transport allowed, so a partial clone is never fetched into), and none of the inherited
+  `GIT_DIR`-like variables that could point the command at another repository.
   Every command runs with raw paths, no colour, no signature check and no fsmonitor hook.
 - A failure is a `GitError` naming the command, the repository and the first line of git's stderr;
   a command that runs longer than its timeout is killed and reported the same way. A missing `git`
@@ -33,14 +34,19 @@ from typing import IO
 from models.errors import GitError, RepositoryError
 
 __all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "blame",
-           "command", "env", "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "parse_tree",
+           "command", "env", "failure", "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "parse_tree",
            "read_objects", "run", "streaming", "text", "write_commit_graph"]
 
 TIMEOUT = 600.0  # seconds one git command may take (a blame or a log of a large history is slow)
 _OPTIONS = ["-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false",
             "-c", "core.fsmonitor=false", "--no-pager"]
+# Lazy fetching is off (GIT_NO_LAZY_FETCH: git 2.39.4+, 2.45+) and, for a git too old to know it, no
+# transport is allowed (GIT_ALLOW_PROTOCOL names none): in a partial clone git would otherwise fetch each
+# missing object on first read, over the network and into the user's repository. git then stops at such an
+# object ("could not fetch <id> from promisor remote"), and the read degrades as in a damaged clone
+# (`models.history.git.missing_objects`, `CatFile.read` -> None, a blame -> blame_failed).
 _HARDENED = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0",
-             "GIT_CONFIG_NOSYSTEM": "1"}
+             "GIT_CONFIG_NOSYSTEM": "1", "GIT_ALLOW_PROTOCOL": "", "GIT_NO_LAZY_FETCH": "1"}
 _LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
                        "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_EXTERNAL_DIFF")
 
@@ -95,8 +101,11 @@ def _name(args: Sequence[str]) -> str:
     return next((a for a in args if not a.startswith("-")), "")
 
 
-def _failure(path: Path_, args: Sequence[str], stderr: bytes, code: int) -> GitError:
-    first = next((line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()), "")
+def failure(path: Path_, args: Sequence[str], stderr: bytes, code: int) -> GitError:
+    """The `GitError` of a command that exited `code`: git's first error line (a `warning:` line before it,
+    such as a partial clone's "lazy fetching disabled", is not the reason)."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    first = next((line for line in lines if not line.startswith("warning:")), lines[0] if lines else "")
     return GitError(f"git {_name(args)} failed in {path}: {first or 'exit ' + str(code)}")
 
 
@@ -133,7 +142,7 @@ def run(
     if killed.is_set():
         raise GitError(f"git {_name(args)} timed out after {timeout:g} s in {path}")
     if check and proc.returncode != 0:
-        raise _failure(path, args, stderr, proc.returncode)
+        raise failure(path, args, stderr, proc.returncode)
     return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
 
@@ -216,7 +225,7 @@ class GitStream:
 
     def check(self) -> None:
         if self.returncode:
-            raise _failure(self._path, self._args, self.stderr, self.returncode)
+            raise failure(self._path, self._args, self.stderr, self.returncode)
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         while chunk := self.stdout.read(size):
@@ -259,18 +268,40 @@ class CatFile:
         is answered None without asking git (the batch protocol is line-based)."""
         if "\n" in spec or "\r" in spec:
             return None
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(command(self.path, ["cat-file", "--batch"]), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env())
-        assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().decode(errors="replace").split()
+        for attempt in (1, 2):
+            if self._proc is None or self._proc.poll() is not None:
+                self._proc = subprocess.Popen(command(self.path, ["cat-file", "--batch"]), stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env())
+            assert self._proc.stdin and self._proc.stdout
+            try:
+                self._proc.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
+                self._proc.stdin.flush()
+                break
+            except BrokenPipeError:  # it had stopped: once more with a new one
+                self._drop()
+                if attempt == 2:
+                    raise
+        assert self._proc and self._proc.stdout
+        line = self._proc.stdout.readline()
+        if not line:  # git stopped at an object a partial clone lacks (it may not fetch): the next read starts anew
+            self._drop()
+            return None
+        header = line.decode(errors="replace").split()
         if len(header) < 3 or header[-1] == "missing":
             return None
         data = self._proc.stdout.read(int(header[2]))
         self._proc.stdout.read(1)  # trailing LF
         return header[1], data
+
+    def _drop(self) -> None:
+        """Forget a reader that has stopped (its pipes closed, its exit collected)."""
+        if self._proc is not None:
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+            self._proc.wait()
+            self._proc = None
 
     def close(self) -> None:
         if self._proc is None:

@@ -39,8 +39,9 @@ def commits(
         typer.echo(LINE.format(**r))
         if r.get("commits_degraded_total"):
             typer.echo(
-                f"  {r['commits_degraded_total']} commits degraded (objects missing from the clone, or the edge "
-                "of a shallow clone): SELECT sha, degraded FROM commits WHERE degraded IS NOT NULL"
+                f"  {r['commits_degraded_total']} commits degraded (objects missing from the clone, which Hindsight "
+                "never fetches, or the edge of a shallow clone): SELECT sha, degraded FROM commits WHERE degraded "
+                "IS NOT NULL"
             )
     typer.echo(f"warehouse: {app_ctx.warehouse}")
 

@@ -7,6 +7,7 @@ configuration, so a repository or a commit message can never make us run anythin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -150,13 +151,28 @@ def shallow_commits(path: Path | str) -> frozenset[str]:
         return frozenset()
 
 
+_PROMISOR_GAP = re.compile(r"could not fetch ([0-9a-f]{40,64}) from promisor remote")
+
+
 def missing_objects(path: Path | str, oids: Iterable[str]) -> set[str]:
-    """The subset of `oids` that is not in the object store (partial or damaged clone); one git call."""
-    oids = sorted(set(oids))
-    if not oids:
-        return set()
-    out = run_git(path, ["cat-file", "--batch-check"], input="".join(f"{o}\n" for o in oids).encode())
-    return {line.split()[0] for line in out.stdout.decode().splitlines() if line.endswith(" missing")}
+    """The subset of `oids` that is not in the object store (partial or damaged clone); one git call, and
+    one more after each object a partial clone lacks: git stops at such an object rather than answer
+    `missing` (it would fetch it, which `models.git` forbids), after answering the ones before it."""
+    todo = sorted(set(oids))
+    missing: set[str] = set()
+    while todo:
+        proc = run_git(path, ["cat-file", "--batch-check"], input="".join(f"{o}\n" for o in todo).encode(),
+                       check=False)
+        answered = proc.stdout.decode().splitlines()
+        missing |= {line.split()[0] for line in answered if line.endswith(" missing")}
+        if proc.returncode == 0:
+            break
+        gap = _PROMISOR_GAP.search(proc.stderr.decode("utf-8", "replace"))
+        if gap is None or len(answered) >= len(todo) or todo[len(answered)] != gap.group(1):
+            raise edge.failure(path, ["cat-file", "--batch-check"], proc.stderr, proc.returncode)
+        missing.add(gap.group(1))
+        todo = todo[len(answered) + 1 :]
+    return missing
 
 
 def changed_files(path: Path | str, sha: str) -> list[tuple[str, str, str, str]]:

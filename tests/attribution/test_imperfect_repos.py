@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import subprocess
 
+from models import git as edge
 from models.attribution import attribute
 from models.history import ingest_repository
+from models.history.git import missing_objects
 
 from .helpers import GitRepoBuilder, add_event, config_for, event_frames, frame, git_blame_line, repo_config
 
@@ -148,3 +150,53 @@ def test_an_event_left_partly_resolved_by_an_earlier_version_is_resolved_again_w
     ingest_repository(warehouse, cfg)
     assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 1
     assert event_frames(warehouse, "partly", "status, commit_sha") == {0: ("resolved", c1), 1: ("resolved", c1)}
+
+
+def _git_dir_digest(git_dir) -> dict[str, int]:
+    """Every file under a .git folder with its size (a fetched object adds a pack)."""
+    return {str(p.relative_to(git_dir)): p.stat().st_size for p in sorted(git_dir.rglob("*")) if p.is_file()}
+
+
+def test_a_partial_clone_is_read_as_it_is_never_fetched_into(tmp_path, warehouse):
+    """`git clone --filter=blob:none` with its promisor remote reachable: git would fetch every missing blob
+    on first read, writing into the user's repository over the network. Hindsight reads what the clone
+    holds, and a blob it lacks degrades the frames that need it, as in a damaged clone."""
+    upstream = GitRepoBuilder(tmp_path / "upstream")
+    c0 = upstream.commit({"app/core.py": "def core(x):\n    return x + 1\n",
+                          "app/util.py": "def util(y):\n    return y * 2\n"}, "base")
+    upstream.tag("v0.9.0")
+    upstream.commit({"app/core.py": "def core(x):\n    return x + 2\n"}, "core: +2")
+    c2 = upstream.commit({"app/new.py": "def new():\n    return 3\n"}, "new")
+    upstream.tag("v1.0.0")
+    upstream.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", f"file://{upstream.path}", str(clone)], check=True)
+    before = _git_dir_digest(clone / ".git")
+    cfg = repo_config(clone)
+    counts = ingest_repository(warehouse, cfg)
+    assert counts["commits_total"] == 3 and counts["commits_degraded_total"] >= 1
+    add_event(warehouse, "old", [frame("core.py", 2, "return x + 1")], release="v0.9.0")  # its blob is not here
+    add_event(warehouse, "core", [frame("core.py", 2, "return x + 2")], release="v1.0.0")  # history needs v0.9's
+    add_event(warehouse, "util", [frame("util.py", 2, "return y * 2")], release="v1.0.0")  # never changed
+    add_event(warehouse, "new", [frame("new.py", 2, "return 3")], release="v1.0.0")  # one version only
+    attribute(warehouse, config_for(cfg))
+    got = outcomes(warehouse)
+    assert got["old"][:2] == ("unresolved", "missing_object")
+    assert got["core"][:2] == ("unresolved", "blame_failed") and "promisor" in got["core"][-1]
+    assert got["util"][:3] == ("resolved", None, c0)
+    assert got["new"][:3] == ("resolved", None, c2)
+    # git stops at an object the clone lacks; reads before and after it are answered, nothing is fetched
+    reader = edge.CatFile(clone)
+    try:
+        for _ in range(2):
+            assert reader.read("v0.9.0:app/core.py") is None
+            assert reader.read("v1.0.0:app/new.py") == ("blob", b"def new():\n    return 3\n")
+    finally:
+        reader.close()
+    listed = subprocess.run(["git", "-C", str(clone), "rev-list", "--objects", "--all", "--missing=print"],
+                            capture_output=True, text=True, check=True, env=edge.env()).stdout.split("\n")
+    every = [line.split(" ", 1)[0].lstrip("?") for line in listed if line]
+    lacking = {line[1:] for line in listed if line.startswith("?")}
+    assert lacking and len(every) > 2 * len(lacking)
+    assert missing_objects(clone, every) == lacking  # as git's own traversal lists them, none fetched
+    assert _git_dir_digest(clone / ".git") == before  # nothing fetched into the user's repository

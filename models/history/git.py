@@ -175,6 +175,53 @@ def missing_objects(path: Path | str, oids: Iterable[str]) -> set[str]:
     return missing
 
 
+def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, frozenset[str]]:
+    """{commit: the blobs its diff needs and the clone lacks} for the commits of `shas` whose `git log
+    --numstat` must fail, found without reading or fetching a blob: the objects missing below `shas` from
+    one traversal (`rev-list --missing=print`, keeping only the missing ids), then every commit's changed
+    blobs from one `git log --raw` of tree diffs (no rename detection, so no blob is read; merges show
+    none, as in the log that failed). In a partial clone git stops at each object it lacks, after listing
+    all of the clone's promisor objects, so trying commit by commit costs that listing per commit; this
+    costs two git runs. Memory: the ids of the missing objects. Raises GitError when a tree is missing too
+    (the caller then tries commit by commit)."""
+    revs = "".join(f"{s}\n" for s in shas).encode()
+    lacking: set[str] = set()
+    with edge.streaming(path, ["rev-list", "--objects", "--missing=print", "--stdin"], input=revs) as walk:
+        rest = b""
+        for chunk in walk.chunks():
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            lacking.update(line[1:].split(b" ", 1)[0].decode() for line in lines if line.startswith(b"?"))
+        if rest.startswith(b"?"):
+            lacking.add(rest[1:].split(b" ", 1)[0].decode())
+    walk.check()
+    if not lacking:
+        return {}
+    needs: dict[str, frozenset[str]] = {}
+    args = ["log", "--no-walk=unsorted", "--stdin", "--format=%H", "--raw", "--no-renames", "--no-abbrev", "-z"]
+    with edge.streaming(path, args, input=revs) as diffs:  # log reads all of stdin before it writes
+        commit, wanted, rest, path_next = None, set(), b"", False
+        for chunk in diffs.chunks():
+            tokens = (rest + chunk).split(b"\0")
+            rest = tokens.pop()
+            for token in tokens:
+                if path_next:  # the path of the entry before: any bytes at all
+                    path_next = False
+                    continue
+                token = token.lstrip(b"\n")
+                if token.startswith(b":"):  # :old_mode new_mode old_id new_id status
+                    wanted |= {o.decode() for o in token[1:].split(b" ")[2:4] if o.decode() in lacking}
+                    path_next = True
+                elif token:  # the next commit's id
+                    if commit and wanted:
+                        needs[commit] = frozenset(wanted)
+                    commit, wanted = token.decode(), set()
+        if commit and wanted:
+            needs[commit] = frozenset(wanted)
+    diffs.check()
+    return needs
+
+
 def changed_files(path: Path | str, sha: str) -> list[tuple[str, str, str, str]]:
     """(status, old blob, new blob, path) of every file one commit changed, against its first parent
     (the empty tree for a root commit); no rename detection, so no blob is read."""

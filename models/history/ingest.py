@@ -110,11 +110,12 @@ def _store_batch(con, repo: str, batch: LogBatch, rescan: bool, markers: MarkerS
     counts["degraded_new"] += int(commits["degraded"].is_not_null().sum())
 
 
-def degraded_commit(path, repo: str, sha: str) -> LogBatch:
+def degraded_commit(path, repo: str, sha: str, lacking: frozenset[str] | None = None) -> LogBatch:
     """One commit whose `git log --raw --numstat` fails (an object it needs is missing).
 
     The header needs no tree; the changed files come from a tree diff without rename detection (no
     blob is read); line counts only for files whose blobs exist. `degraded` says what is missing.
+    `lacking`: the blobs the clone lacks among this commit's, when already known (else asked of git).
     """
     batch = next(parse_log(list(git.stream_log(path, [sha], no_walk=True, diff=False)), repo))
     try:
@@ -126,7 +127,8 @@ def degraded_commit(path, repo: str, sha: str) -> LogBatch:
             pl.lit("missing_tree").alias("degraded"),
         )  # fmt: skip
         return LogBatch(commits, batch.files)
-    missing = git.missing_objects(path, {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")})
+    blobs = {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
+    missing = blobs & lacking if lacking is not None else git.missing_objects(path, blobs)
     present = [p for _, old, new, p in changed if old not in missing and new not in missing]
     try:
         counts = git.numstat(path, sha, present)
@@ -148,8 +150,9 @@ def degraded_commit(path, repo: str, sha: str) -> LogBatch:
         pl.lit(sum(r[6] or 0 for r in rows), dtype=pl.Int32).alias("lines_deleted"),
         pl.lit(commit_why).alias("degraded"),
     ).cast(COMMIT_SCHEMA)
-    log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, commit_why,
-                sum(r[-1] is not None for r in rows), len(rows))  # fmt: skip
+    if lacking is None:  # found one by one: say which; a known set is summed up by the caller
+        log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, commit_why,
+                    sum(r[-1] is not None for r in rows), len(rows))  # fmt: skip
     return LogBatch(commits, files)
 
 
@@ -185,7 +188,21 @@ def _ingest_commits(
         remaining = git.rev_list(path, tips, exclude)
         known = _known(con, repo, remaining)
         todo = [s for s in remaining if s not in known]
-        for batch in _retry_batches(path, repo, todo, batch_size):
+        try:  # the commits that need an object the clone lacks, found at once (a partial clone lacks many)
+            lacking = git.commits_lacking_objects(path, todo)
+        except git.GitError as why:  # a tree is missing too: commit by commit finds out
+            log.warning("objects missing in %s not listed (%s); trying commit by commit", path, why)
+            lacking = {}
+        if lacking:
+            log.warning("%d commits of %s need objects the clone lacks (partial or damaged clone): stored "
+                        "without their line counts", len(lacking), repo)
+        shas = list(lacking)
+        for i in range(0, len(shas), batch_size):
+            part = [degraded_commit(path, repo, sha, lacking[sha]) for sha in shas[i : i + batch_size]]
+            batch = LogBatch(pl.concat([b.commits for b in part], how="vertical_relaxed"),
+                             pl.concat([b.files for b in part], how="vertical_relaxed"))
+            _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
+        for batch in _retry_batches(path, repo, [s for s in todo if s not in lacking], batch_size):
             _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
     return counts
 

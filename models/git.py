@@ -231,6 +231,16 @@ class GitStream:
         while chunk := self.stdout.read(size):
             yield chunk
 
+    def tokens(self, separator: bytes, size: int = 1 << 20) -> Iterator[bytes]:
+        """stdout split at `separator` (NUL of `-z` output, a line break), read `size` bytes at a time."""
+        rest = b""
+        for chunk in self.chunks(size):
+            parts = (rest + chunk).split(separator)
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+
 
 @contextlib.contextmanager
 def streaming(

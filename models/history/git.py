@@ -131,13 +131,7 @@ def stream_log(
     walk = ["--no-walk=unsorted"] if no_walk else []
     # git reads every revision from stdin before it writes anything, so writing first cannot deadlock.
     with edge.streaming(path, ["log", *walk, "--stdin", f"--format={LOG_FORMAT}", *opts], input=revs) as log:
-        rest = b""
-        for chunk in log.chunks(chunk_size):
-            parts = (rest + chunk).split(b"\0")
-            rest = parts.pop()
-            yield from parts
-        if rest:
-            yield rest
+        yield from log.tokens(b"\0", chunk_size)
     log.check()
 
 
@@ -185,37 +179,27 @@ def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, froz
     costs two git runs. Memory: the ids of the missing objects. Raises GitError when a tree is missing too
     (the caller then tries commit by commit)."""
     revs = "".join(f"{s}\n" for s in shas).encode()
-    lacking: set[str] = set()
     with edge.streaming(path, ["rev-list", "--objects", "--missing=print", "--stdin"], input=revs) as walk:
-        rest = b""
-        for chunk in walk.chunks():
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            lacking.update(line[1:].split(b" ", 1)[0].decode() for line in lines if line.startswith(b"?"))
-        if rest.startswith(b"?"):
-            lacking.add(rest[1:].split(b" ", 1)[0].decode())
+        lacking = {line[1:].split(b" ", 1)[0].decode() for line in walk.tokens(b"\n") if line.startswith(b"?")}
     walk.check()
     if not lacking:
         return {}
     needs: dict[str, frozenset[str]] = {}
     args = ["log", "--no-walk=unsorted", "--stdin", "--format=%H", "--raw", "--no-renames", "--no-abbrev", "-z"]
     with edge.streaming(path, args, input=revs) as diffs:  # log reads all of stdin before it writes
-        commit, wanted, rest, path_next = None, set(), b"", False
-        for chunk in diffs.chunks():
-            tokens = (rest + chunk).split(b"\0")
-            rest = tokens.pop()
-            for token in tokens:
-                if path_next:  # the path of the entry before: any bytes at all
-                    path_next = False
-                    continue
-                token = token.lstrip(b"\n")
-                if token.startswith(b":"):  # :old_mode new_mode old_id new_id status
-                    wanted |= {o.decode() for o in token[1:].split(b" ")[2:4] if o.decode() in lacking}
-                    path_next = True
-                elif token:  # the next commit's id
-                    if commit and wanted:
-                        needs[commit] = frozenset(wanted)
-                    commit, wanted = token.decode(), set()
+        commit, wanted, path_next = None, set(), False
+        for token in diffs.tokens(b"\0"):
+            if path_next:  # the path of the entry before: any bytes at all
+                path_next = False
+                continue
+            token = token.lstrip(b"\n")
+            if token.startswith(b":"):  # :old_mode new_mode old_id new_id status
+                wanted |= {oid for oid in token[1:].decode().split(" ")[2:4] if oid in lacking}
+                path_next = True
+            elif token:  # the next commit's id
+                if commit and wanted:
+                    needs[commit] = frozenset(wanted)
+                commit, wanted = token.decode(), set()
         if commit and wanted:
             needs[commit] = frozenset(wanted)
     diffs.check()

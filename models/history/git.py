@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from models import git as edge
 from models.errors import GitError, RepositoryError
@@ -169,39 +170,53 @@ def missing_objects(path: Path | str, oids: Iterable[str]) -> set[str]:
     return missing
 
 
-def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, frozenset[str]]:
-    """{commit: the blobs its diff needs and the clone lacks} for the commits of `shas` whose `git log
-    --numstat` must fail, found without reading or fetching a blob: the objects missing below `shas` from
-    one traversal (`rev-list --missing=print`, keeping only the missing ids), then every commit's changed
-    blobs from one `git log --raw` of tree diffs (no rename detection, so no blob is read; merges show
-    none, as in the log that failed). In a partial clone git stops at each object it lacks, after listing
-    all of the clone's promisor objects, so trying commit by commit costs that listing per commit; this
-    costs two git runs. Memory: the ids of the missing objects. Raises GitError when a tree is missing too
-    (the caller then tries commit by commit)."""
+class Lacking(NamedTuple):
+    """A commit whose diff needs blobs the clone lacks: those blobs, and every file the commit changed
+    against its first parent as `changed_files` gives them (status, old blob, new blob, path)."""
+
+    missing: frozenset[str]
+    changed: tuple[tuple[str, str, str, str], ...]
+
+
+def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, Lacking]:
+    """{commit: `Lacking`} for the commits of `shas` whose `git log --numstat` must fail, found without
+    reading or fetching a blob: the objects missing below `shas` from one traversal (`rev-list
+    --missing=print`, keeping only the missing ids), then every commit's changed files from one `git log
+    --raw` of tree diffs (no rename detection, so no blob is read; merges show none, as in the log that
+    failed). In a partial clone git stops at each object it lacks, after listing all of the clone's
+    promisor objects, so trying commit by commit costs that listing per commit; this costs two git runs.
+    Memory: the ids of the missing objects, and the changed files of the commits returned. Raises
+    GitError when a tree is missing too (the caller then tries commit by commit)."""
     revs = "".join(f"{s}\n" for s in shas).encode()
     with edge.streaming(path, ["rev-list", "--objects", "--missing=print", "--stdin"], input=revs) as walk:
         lacking = {line[1:].split(b" ", 1)[0].decode() for line in walk.tokens(b"\n") if line.startswith(b"?")}
     walk.check()
     if not lacking:
         return {}
-    needs: dict[str, frozenset[str]] = {}
+    needs: dict[str, Lacking] = {}
+    commit, wanted, changed, entry = None, set(), [], None
+
+    def done() -> None:
+        if commit and wanted:
+            needs[commit] = Lacking(frozenset(wanted), tuple(changed))
+
     args = ["log", "--no-walk=unsorted", "--stdin", "--format=%H", "--raw", "--no-renames", "--no-abbrev", "-z"]
     with edge.streaming(path, args, input=revs) as diffs:  # log reads all of stdin before it writes
-        commit, wanted, path_next = None, set(), False
         for token in diffs.tokens(b"\0"):
-            if path_next:  # the path of the entry before: any bytes at all
-                path_next = False
+            if entry is not None:  # the path of the entry before: any bytes at all
+                old_mode, new_mode, old, new, status = entry
+                if "160000" not in (old_mode, new_mode):  # a submodule entry names another repository's commit
+                    changed.append((status, old, new, token.decode("utf-8", "replace")))
+                entry = None
                 continue
             token = token.lstrip(b"\n")
             if token.startswith(b":"):  # :old_mode new_mode old_id new_id status
-                wanted |= {oid for oid in token[1:].decode().split(" ")[2:4] if oid in lacking}
-                path_next = True
+                entry = token[1:].decode().split(" ")[:5]
+                wanted |= {oid for oid in entry[2:4] if oid in lacking}
             elif token:  # the next commit's id
-                if commit and wanted:
-                    needs[commit] = frozenset(wanted)
-                commit, wanted = token.decode(), set()
-        if commit and wanted:
-            needs[commit] = frozenset(wanted)
+                done()
+                commit, wanted, changed = token.decode(), set(), []
+        done()
     diffs.check()
     return needs
 

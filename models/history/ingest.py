@@ -110,12 +110,11 @@ def _store_batch(con, repo: str, batch: LogBatch, rescan: bool, markers: MarkerS
     counts["degraded_new"] += int(commits["degraded"].is_not_null().sum())
 
 
-def degraded_commit(path, repo: str, sha: str, lacking: frozenset[str] | None = None) -> LogBatch:
-    """One commit whose `git log --raw --numstat` fails (an object it needs is missing).
+def degraded_commit(path, repo: str, sha: str) -> LogBatch:
+    """One commit whose `git log --raw --numstat` fails (an object it needs is missing), found alone.
 
     The header needs no tree; the changed files come from a tree diff without rename detection (no
     blob is read); line counts only for files whose blobs exist. `degraded` says what is missing.
-    `lacking`: the blobs the clone lacks among this commit's, when already known (else asked of git).
     """
     batch = next(parse_log(list(git.stream_log(path, [sha], no_walk=True, diff=False)), repo))
     try:
@@ -128,7 +127,29 @@ def degraded_commit(path, repo: str, sha: str, lacking: frozenset[str] | None = 
         )  # fmt: skip
         return LogBatch(commits, batch.files)
     blobs = {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
-    missing = blobs & lacking if lacking is not None else git.missing_objects(path, blobs)
+    files, summary = _degraded_files(path, repo, sha, changed, git.missing_objects(path, blobs))
+    why = summary[-1]
+    log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, why,
+                files["degraded"].is_not_null().sum(), files.height)  # fmt: skip
+    return LogBatch(_with_summaries(batch.commits, [summary]), files)
+
+
+def degraded_commits(path, repo: str, lacking: dict[str, git.Lacking]) -> LogBatch:
+    """Commits whose diffs need blobs the clone lacks (`commits_lacking_objects`), read together: their
+    headers from one `git log` (no tree or blob read), their changed files as that pass listed them, and
+    a `git diff-tree --numstat` only for a commit with files whose blobs are all here. In a partial clone,
+    where most commits are such, two git runs per commit made the ingest of psf/requests take 35 s."""
+    batch = _concat(list(parse_log(list(git.stream_log(path, list(lacking), no_walk=True, diff=False)), repo)))
+    parts = [_degraded_files(path, repo, sha, list(d.changed), d.missing) for sha, d in lacking.items()]
+    files = pl.concat([f for f, _ in parts], how="vertical_relaxed") if parts else batch.files
+    return LogBatch(_with_summaries(batch.commits, [s for _, s in parts]), files)
+
+
+def _degraded_files(
+    path, repo: str, sha: str, changed: list[tuple[str, str, str, str]], missing: set[str] | frozenset[str]
+) -> tuple[pl.DataFrame, tuple]:
+    """The file rows of a degraded commit (line counts where both blobs are here, else why not) and its
+    summary (sha, files_changed, lines_added, lines_deleted, degraded)."""
     present = [p for _, old, new, p in changed if old not in missing and new not in missing]
     try:
         counts = git.numstat(path, sha, present)
@@ -141,19 +162,22 @@ def degraded_commit(path, repo: str, sha: str, lacking: frozenset[str] | None = 
         if old in missing or new in missing:
             why = "missing_object"
         rows.append((repo, sha, p, None, status[:1], added, deleted, why))
-    files = pl.DataFrame(rows, schema=FILE_SCHEMA, orient="row")
     reasons = {r[-1] for r in rows}
     commit_why = next((w for w in ("missing_object", "no_line_counts") if w in reasons), "no_rename_detection")
-    commits = batch.commits.with_columns(
-        pl.lit(len(rows), dtype=pl.Int32).alias("files_changed"),
-        pl.lit(sum(r[5] or 0 for r in rows), dtype=pl.Int32).alias("lines_added"),
-        pl.lit(sum(r[6] or 0 for r in rows), dtype=pl.Int32).alias("lines_deleted"),
-        pl.lit(commit_why).alias("degraded"),
-    ).cast(COMMIT_SCHEMA)
-    if lacking is None:  # found one by one: say which; a known set is summed up by the caller
-        log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, commit_why,
-                    sum(r[-1] is not None for r in rows), len(rows))  # fmt: skip
-    return LogBatch(commits, files)
+    summary = (sha, len(rows), sum(r[5] or 0 for r in rows), sum(r[6] or 0 for r in rows), commit_why)
+    return pl.DataFrame(rows, schema=FILE_SCHEMA, orient="row"), summary
+
+
+def _with_summaries(commits: pl.DataFrame, summaries: list[tuple]) -> pl.DataFrame:
+    """Headers read without a diff, given each commit's file count, line counts and `degraded` reason."""
+    columns = ("files_changed", "lines_added", "lines_deleted", "degraded")
+    known = pl.DataFrame(summaries, schema={"sha": pl.Utf8, **{c: COMMIT_SCHEMA[c] for c in columns}}, orient="row")
+    return commits.drop(columns).join(known, on="sha", how="left").select(commits.columns).cast(COMMIT_SCHEMA)
+
+
+def _concat(batches: list[LogBatch]) -> LogBatch:
+    return LogBatch(pl.concat([b.commits for b in batches], how="vertical_relaxed"),
+                    pl.concat([b.files for b in batches], how="vertical_relaxed"))
 
 
 def _retry_batches(path, repo: str, shas: list[str], batch_size: int) -> Iterator[LogBatch]:
@@ -198,9 +222,7 @@ def _ingest_commits(
                         "without their line counts", len(lacking), repo)
         shas = list(lacking)
         for i in range(0, len(shas), batch_size):
-            part = [degraded_commit(path, repo, sha, lacking[sha]) for sha in shas[i : i + batch_size]]
-            batch = LogBatch(pl.concat([b.commits for b in part], how="vertical_relaxed"),
-                             pl.concat([b.files for b in part], how="vertical_relaxed"))
+            batch = degraded_commits(path, repo, {sha: lacking[sha] for sha in shas[i : i + batch_size]})
             _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
         for batch in _retry_batches(path, repo, [s for s in todo if s not in lacking], batch_size):
             _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)

@@ -9,7 +9,7 @@ import subprocess
 from models import git as edge
 from models.attribution import attribute
 from models.history import ingest_repository
-from models.history.git import commits_lacking_objects, missing_objects
+from models.history.git import changed_files, commits_lacking_objects, missing_objects
 
 from .helpers import GitRepoBuilder, add_event, config_for, event_frames, frame, git_blame_line, repo_config
 
@@ -174,12 +174,24 @@ def test_a_partial_clone_is_read_as_it_is_never_fetched_into(tmp_path, warehouse
     before = _git_dir_digest(clone / ".git")
     cfg = repo_config(clone)
     old_core = upstream.git("rev-parse", "v0.9.0:app/core.py")  # the one blob the checkout did not fetch
-    # the commits whose diff needs it, found in two git runs (not one failed run per commit)
-    assert commits_lacking_objects(clone, [c2, c1, c0]) == {c0: {old_core}, c1: {old_core}}
+    # the commits whose diff needs it, found in two git runs (not one failed run per commit), with the files
+    # each changed as `git diff-tree` lists them
+    found = commits_lacking_objects(clone, [c2, c1, c0])
+    assert {sha: d.missing for sha, d in found.items()} == {c0: {old_core}, c1: {old_core}}
+    assert {sha: sorted(d.changed) for sha, d in found.items()} == {sha: sorted(changed_files(clone, sha)) for sha in (c0, c1)}
+    assert [(s, p) for s, _, _, p in found[c0].changed] == [("A", "app/core.py"), ("A", "app/util.py")]
     counts = ingest_repository(warehouse, cfg)
     assert counts["commits_total"] == 3 and counts["commits_degraded_total"] == 2
     degraded = dict(warehouse.execute("SELECT sha, degraded FROM core.commits").fetchall())
     assert degraded == {c0: "missing_object", c1: "missing_object", c2: None}
+    # a degraded commit keeps its files; line counts only where both blobs are here (util.py's one version)
+    files = warehouse.execute("SELECT sha, path, change_type, added, deleted, degraded FROM core.commit_files").fetchall()
+    assert sorted(files, key=str) == sorted([
+        (c0, "app/core.py", "A", None, None, "missing_object"), (c0, "app/util.py", "A", 2, 0, None),
+        (c1, "app/core.py", "M", None, None, "missing_object"), (c2, "app/new.py", "A", 2, 0, None),
+    ], key=str)  # fmt: skip
+    totals = warehouse.execute("SELECT sha, files_changed, lines_added FROM core.commits WHERE degraded IS NOT NULL").fetchall()
+    assert sorted(totals) == sorted([(c0, 2, 2), (c1, 1, 0)])
     add_event(warehouse, "old", [frame("core.py", 2, "return x + 1")], release="v0.9.0")  # its blob is not here
     add_event(warehouse, "core", [frame("core.py", 2, "return x + 2")], release="v1.0.0")  # history needs v0.9's
     add_event(warehouse, "util", [frame("util.py", 2, "return y * 2")], release="v1.0.0")  # never changed

@@ -44,6 +44,7 @@ def commits_asset(
             "ai_committed_only_total": sum(r["ai_committed_only_total"] for r in results),
             "releases_total": sum(r["releases_total"] for r in results),
             "commits_degraded_total": sum(r.get("commits_degraded_total", 0) for r in results),
+            "commits_repaired": sum(r.get("commits_repaired", 0) for r in results),
             "per_repository": dg.MetadataValue.json(results),
         }
     )

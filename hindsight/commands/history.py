@@ -37,6 +37,8 @@ def commits(
         con.close()
     for r in results:
         typer.echo(LINE.format(**r))
+        if r.get("commits_repaired"):
+            typer.echo(f"  {r['commits_repaired']} degraded commits read again in full (the clone now holds their objects)")
         if r.get("commits_degraded_total"):
             typer.echo(
                 f"  {r['commits_degraded_total']} commits degraded (objects missing from the clone, which Hindsight "

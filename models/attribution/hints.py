@@ -12,6 +12,10 @@ import duckdb
 
 from models.warehouse import read_sql
 
+# How to complete a clone that lacks objects. A partial clone's filter must go first: `git fetch --refetch`
+# alone applies it again and fetches none of the missing blobs (checked with git 2.39).
+_COMPLETE = ("a partial clone: `git config --unset remote.origin.partialclonefilter` then `git fetch --refetch "
+             "origin`; a damaged one: `git fetch --refetch origin`")
 FIXES = {
     "no_release": "the events carry no release: set `release` in the SDK, or pass --time-fallback "
     "(newest default-branch commit before each event, marked time_fallback)",
@@ -27,10 +31,10 @@ FIXES = {
     "ambiguous_path": "several files of that name match: add `path_mappings` so the deployed path names one",
     "line_mismatch": "the file at that revision differs from what ran: check the release's revision "
     "(`release_table`), or add `path_mappings` if another file of that name ran",
-    "missing_object": "objects are missing from the clone (partial or damaged): `git fetch --refetch` or a "
-    "full clone, then `hindsight commits`",
-    "blame_failed": "git could not blame the file (see detail): repair the clone (`git fetch --refetch`), "
-    "then `hindsight commits`",
+    "missing_object": "objects are missing from the clone: complete it (" + _COMPLETE + "), then `hindsight "
+    "commits`; the frames are retried",
+    "blame_failed": "git could not blame the file (see detail); when an object is missing, complete the clone ("
+    + _COMPLETE + "), then `hindsight commits`; the frames are retried",
     "shallow_history": "the clone is shallow: `git fetch --unshallow`, then `hindsight commits`",
     "hostile_path": "paths with '..', control characters or a leading '-' are never read (hostile input)",
     "no_line": "the SDK sent no line number",

@@ -170,6 +170,15 @@ def missing_objects(path: Path | str, oids: Iterable[str]) -> set[str]:
     return missing
 
 
+def objects_present(path: Path | str, blobs: Iterable[str]) -> bool:
+    """Every one of `blobs` is in the object store. One `rev-list --objects --missing=print --no-walk`: a
+    blob it lacks stops it at once ("bad object"); a read or `cat-file -e` of one in a partial clone first
+    walks every promisor object (0.13-0.28 s on a blob:none psf/requests, growing with the repository)."""
+    data = "".join(f"{o}\n" for o in blobs).encode()
+    args = ["rev-list", "--objects", "--missing=print", "--no-walk", "--stdin"]
+    return not data or run_git(path, args, input=data, check=False).returncode == 0
+
+
 class Lacking(NamedTuple):
     """A commit whose diff needs blobs the clone lacks: those blobs, and every file the commit changed
     against its first parent as `changed_files` gives them (status, old blob, new blob, path)."""

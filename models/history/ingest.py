@@ -211,22 +211,46 @@ def _ingest_commits(
         log.warning("git log failed in %s (%s); reading the remaining commits one chunk at a time", path, exc)
         remaining = git.rev_list(path, tips, exclude)
         known = _known(con, repo, remaining)
-        todo = [s for s in remaining if s not in known]
-        try:  # the commits that need an object the clone lacks, found at once (a partial clone lacks many)
-            lacking = git.commits_lacking_objects(path, todo)
-        except git.GitError as why:  # a tree is missing too: commit by commit finds out
-            log.warning("objects missing in %s not listed (%s); trying commit by commit", path, why)
-            lacking = {}
-        if lacking:
-            log.warning("%d commits of %s need objects the clone lacks (partial or damaged clone): stored "
-                        "without their line counts", len(lacking), repo)
-        shas = list(lacking)
-        for i in range(0, len(shas), batch_size):
-            batch = degraded_commits(path, repo, {sha: lacking[sha] for sha in shas[i : i + batch_size]})
-            _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
-        for batch in _retry_batches(path, repo, [s for s in todo if s not in lacking], batch_size):
-            _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
+        _ingest_listed(con, path, repo, [s for s in remaining if s not in known], markers, batch_size, shallow, counts)
     return counts
+
+
+def _ingest_listed(
+    con, path, repo: str, todo: list[str], markers: MarkerSet, batch_size: int, shallow: frozenset[str], counts: dict
+) -> None:
+    """Ingest exactly the commits `todo` in a clone that may lack objects: the commits that need an object
+    the clone lacks are found at once and stored degraded (a partial clone lacks many), the rest are read
+    in chunks (a chunk that fails is halved down to the commit that fails)."""
+    try:
+        lacking = git.commits_lacking_objects(path, todo)
+    except git.GitError as why:  # a tree is missing too: commit by commit finds out
+        log.warning("objects missing in %s not listed (%s); trying commit by commit", path, why)
+        lacking = {}
+    if lacking:
+        log.warning("%d commits of %s need objects the clone lacks (partial or damaged clone): stored "
+                    "without their line counts", len(lacking), repo)
+    shas = list(lacking)
+    for i in range(0, len(shas), batch_size):
+        batch = degraded_commits(path, repo, {sha: lacking[sha] for sha in shas[i : i + batch_size]})
+        _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
+    for batch in _retry_batches(path, repo, [s for s in todo if s not in lacking], batch_size):
+        _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
+
+
+def _repaired(con, path, repo: str) -> list[str]:
+    """The commits stored degraded for want of an object, to read again in full, when the clone now holds
+    every object the newest of them needs (the user completed a partial clone or repaired a damaged one):
+    else none. Costs a tree diff and an object check of one commit (a few ms), only while degraded
+    commits exist."""
+    shas = [r[0] for r in _sql(con, "select_repairable_commits", {"repo": repo}).fetchall()]
+    if not shas:
+        return []
+    try:
+        changed = git.changed_files(path, shas[0])
+        blobs = {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
+        return git.existing_commits(path, shas) if git.objects_present(path, blobs) else []
+    except git.GitError:  # a tree it needs is still missing
+        return []
 
 
 def _ingest_notes(con, path, repo: str, notes: str | None) -> dict:
@@ -305,11 +329,19 @@ def ingest_repository(
             for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits"):
                 _sql(con, name, {"repo": repo, "shas": again})
             state["releases_digest"] = None  # release_commits were computed on the cut history
+        repaired = _repaired(con, path, repo)  # the clone now holds what its degraded commits lacked
+        for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits") if repaired else ():
+            _sql(con, name, {"repo": repo, "shas": repaired})
         rescan = mode in ("rewritten", "deepened")
         counts.update(
             _ingest_commits(con, path, repo, tips, exclude, rescan, markers, batch_size, shallow)
             if mode != "unchanged"
             else dict.fromkeys(COMMIT_COUNTS, 0)
+        )
+        if repaired:  # read again in full (counted apart: they are not new commits)
+            _ingest_listed(con, path, repo, repaired, markers, batch_size, shallow, dict.fromkeys(COMMIT_COUNTS, 0))
+        counts["commits_repaired"] = (
+            _sql(con, "count_complete_commits", {"repo": repo, "shas": repaired}).fetchall()[0][0] if repaired else 0
         )
         notes_changed = notes != state["notes_head"]
         if notes_changed:
@@ -319,7 +351,7 @@ def ingest_repository(
         notes_shrank = notes_changed and state["notes_head"] is not None
         if reclassify or notes_shrank or state["markers_digest"] not in (None, markers.digest):
             counts["reclassified"] = _reclassify(con, repo, markers)
-        if notes_changed or counts["reclassified"] or counts["commits_new"]:
+        if notes_changed or counts["reclassified"] or counts["commits_new"] or repaired:
             _sql(con, "apply_git_ai_notes", {"repo": repo})
         releases_digest = _ingest_releases(con, path, repo, releases, state)
         _sql(

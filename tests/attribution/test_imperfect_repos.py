@@ -7,9 +7,9 @@ from __future__ import annotations
 import subprocess
 
 from models import git as edge
-from models.attribution import attribute
+from models.attribution import attribute, unresolved_hints
 from models.history import ingest_repository
-from models.history.git import changed_files, commits_lacking_objects, missing_objects
+from models.history.git import changed_files, commits_lacking_objects, missing_objects, objects_present
 
 from .helpers import GitRepoBuilder, add_event, config_for, event_frames, frame, git_blame_line, repo_config
 
@@ -60,7 +60,20 @@ def test_missing_blobs_fail_only_the_files_that_need_them(tmp_path, warehouse):
     assert got["data"][:2] == ("unresolved", "missing_object") and "app/data.py" in got["data"][-1]
     assert result["blame"]["failed"] == 1
     assert assert_blame_oracle(warehouse, repo.path) == 1
-    assert core_fix
+
+    # the clone is repaired (the objects written back): the degraded commits are read again in full and
+    # the frames retried, though no commit, tag or release changed
+    for content in (old_core, data):
+        subprocess.run(["git", "-C", str(repo.path), "hash-object", "-w", "--stdin"], input=content, text=True,
+                       capture_output=True, check=True)  # fmt: skip
+    counts = ingest_repository(warehouse, cfg)
+    assert (counts["mode"], counts["commits_repaired"], counts["commits_degraded_total"]) == ("unchanged", 3, 0)
+    assert warehouse.execute("SELECT count(*) FROM core.commit_files WHERE added IS NULL").fetchall() == [(0,)]
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 2
+    got = outcomes(warehouse)
+    assert (got["core"][:3], got["data"][:3]) == (("resolved", None, core_fix), ("resolved", None, got["data"][2]))
+    assert assert_blame_oracle(warehouse, repo.path) == 3
+    assert ingest_repository(warehouse, cfg)["commits_repaired"] == 0
 
 
 def test_shallow_clone_lines_beyond_the_boundary_wait_for_the_history(tmp_path, warehouse):
@@ -217,3 +230,52 @@ def test_a_partial_clone_is_read_as_it_is_never_fetched_into(tmp_path, warehouse
     assert lacking and len(every) > 2 * len(lacking)
     assert missing_objects(clone, every) == lacking  # as git's own traversal lists them, none fetched
     assert _git_dir_digest(clone / ".git") == before  # nothing fetched into the user's repository
+
+
+def test_a_partial_clone_completed_as_the_hint_says_is_read_again_and_its_frames_retried(tmp_path, warehouse):
+    """The user follows `hindsight attribute`'s advice for a blob:none clone: the commands it names
+    complete the clone (`git fetch --refetch` alone would apply the filter again and fetch nothing), and
+    the next `hindsight commits` reads the degraded commits again in full, so the next `attribute`
+    retries their frames, though no commit, tag or release changed."""
+    upstream = GitRepoBuilder(tmp_path / "upstream")
+    c0 = upstream.commit({"app/core.py": "def core(x):\n    return x + 1\n\ndef twice(x):\n    return 2 * x\n"},
+                         "base")  # fmt: skip
+    upstream.tag("v0.9.0")
+    c1 = upstream.commit({"app/core.py": "def core(x):\n    return x + 2\n\ndef twice(x):\n    return 2 * x\n"},
+                         "core: +2")  # fmt: skip
+    upstream.tag("v1.0.0")
+    upstream.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", f"file://{upstream.path}", str(clone)], check=True)
+    cfg = repo_config(clone)
+    assert ingest_repository(warehouse, cfg)["commits_degraded_total"] == 2
+    add_event(warehouse, "old", [frame("core.py", 2, "return x + 1")], release="v0.9.0")
+    add_event(warehouse, "core", [frame("core.py", 2, "return x + 2"), frame("core.py", 5, "return 2 * x")],
+              release="v1.0.0")  # fmt: skip
+    attribute(warehouse, config_for(cfg))
+    assert outcomes(warehouse)["old"][:2] == ("unresolved", "missing_object")
+    assert event_frames(warehouse, "core", "reason") == {0: ("blame_failed",), 1: ("blame_failed",)}
+    fixes = {h["reason"]: h["fix"] for h in unresolved_hints(warehouse)}
+    steps = (["config", "--unset", "remote.origin.partialclonefilter"], ["fetch", "--refetch", "origin"])
+    for reason in ("missing_object", "blame_failed"):
+        assert all(f"`git {' '.join(step)}`" in fixes[reason] for step in steps), fixes[reason]
+    again = ingest_repository(warehouse, cfg)  # still partial: nothing to read again, nothing retried
+    assert (again["commits_repaired"], again["commits_degraded_total"]) == (0, 2)
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 0
+
+    old_core = upstream.git("rev-parse", "v0.9.0:app/core.py")
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--refetch", "origin"], check=True)  # alone: no use
+    assert ingest_repository(warehouse, cfg)["commits_repaired"] == 0
+    assert not objects_present(clone, [old_core])
+    for step in steps:  # as the hint says
+        subprocess.run(["git", "-C", str(clone), *step], check=True, capture_output=True)
+    assert objects_present(clone, [old_core, upstream.git("rev-parse", "v1.0.0:app/core.py")])
+    counts = ingest_repository(warehouse, cfg)
+    assert (counts["mode"], counts["commits_repaired"], counts["commits_degraded_total"]) == ("unchanged", 2, 0)
+    files = warehouse.execute("SELECT sha, path, added, deleted, degraded FROM core.commit_files").fetchall()
+    assert sorted(files) == [(c, "app/core.py", *counts_, None) for c, counts_ in sorted({c0: (5, 0), c1: (1, 1)}.items())]
+    assert attribute(warehouse, config_for(cfg))["resolve"]["events"] == 2
+    assert outcomes(warehouse)["old"][:3] == ("resolved", None, c0)
+    assert event_frames(warehouse, "core", "status, commit_sha") == {0: ("resolved", c1), 1: ("resolved", c0)}
+    assert assert_blame_oracle(warehouse, clone) == 3
+    assert ingest_repository(warehouse, cfg)["commits_repaired"] == 0

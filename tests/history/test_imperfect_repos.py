@@ -110,3 +110,7 @@ def test_commits_command_reports_degraded_commits(tmp_path):
     assert result.exit_code == 0, result.output
     assert "shop: full — 2 new commits (2 total)" in result.output
     assert "1 commits degraded" in result.output
+    repo.git("hash-object", "-w", "--stdin", input=BIG)  # the object is back: the commit is read in full
+    again = CliRunner().invoke(app, ["--config", str(toml), "--warehouse", str(tmp_path / "w.duckdb"), "commits"])
+    assert again.exit_code == 0, again.output
+    assert "1 degraded commits read again in full" in again.output and "commits degraded" not in again.output

@@ -167,6 +167,8 @@ class GitRepo:
                 return None
             if key in self._lines:
                 self._lines.move_to_end(key)
+                if self._lines[key] is None and by_id:  # the blob another revision lists too is absent
+                    self._missing.add((revision, path))
                 return self._lines[key]
             data = self._cat_file(key)
             if data is None and by_id:

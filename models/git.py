@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -33,7 +34,7 @@ from typing import IO
 
 from models.errors import GitError, RepositoryError
 
-__all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "blame",
+__all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "absent_objects", "blame",
            "command", "env", "failure", "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "parse_tree",
            "read_objects", "run", "streaming", "text", "write_commit_graph"]
 
@@ -51,6 +52,7 @@ _LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT
                        "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_EXTERNAL_DIFF")
 
 Path_ = Path | str
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True)
@@ -267,16 +269,24 @@ def streaming(
 
 
 class CatFile:
-    """One long-lived `git cat-file --batch` for reading objects one at a time (`<rev>:<path>` or an id)."""
+    """One long-lived `git cat-file --batch` for reading objects one at a time (`<rev>:<path>` or an id).
+
+    In a partial clone git stops at an object the clone lacks, after walking every promisor object
+    (0.13-0.28 s on a blob:none psf/requests); a reader that asked for hundreds of absent blobs took
+    minutes. So the first stop lists what the clone lacks, once (`absent_objects`), and later reads of
+    those ids are answered without asking git. Memory: the absent ids (20 bytes each, plus set overhead)."""
 
     def __init__(self, path: Path_):
         self.path = path
         self._proc: subprocess.Popen | None = None
+        self._absent: frozenset[bytes] | None = None
 
     def read(self, spec: str) -> tuple[str, bytes] | None:
         """(object type, content) of `spec`, or None when git has no such object. A spec with a line break
         is answered None without asking git (the batch protocol is line-based)."""
         if "\n" in spec or "\r" in spec:
+            return None
+        if self._absent and len(spec) in (40, 64) and _HEX.fullmatch(spec) and bytes.fromhex(spec) in self._absent:
             return None
         for attempt in (1, 2):
             if self._proc is None or self._proc.poll() is not None:
@@ -295,6 +305,8 @@ class CatFile:
         line = self._proc.stdout.readline()
         if not line:  # git stopped at an object a partial clone lacks (it may not fetch): the next read starts anew
             self._drop()
+            if self._absent is None:
+                self._absent = absent_objects(self.path)
             return None
         header = line.decode(errors="replace").split()
         if len(header) < 3 or header[-1] == "missing":
@@ -324,6 +336,20 @@ class CatFile:
             self._proc.kill()
             self._proc.wait()
         self._proc = None
+
+
+def absent_objects(path: Path_) -> frozenset[bytes]:
+    """Ids (raw bytes) of the objects reachable from any ref that the object store lacks: one `rev-list
+    --objects --missing=print --all`, which reads no blob and fetches nothing (0.14 s on a blob:none
+    psf/requests). Empty when git cannot list them (a tree missing too): reads then ask git one by one."""
+    try:
+        with streaming(path, ["rev-list", "--objects", "--missing=print", "--all"]) as walk:
+            found = frozenset(bytes.fromhex(line[1:].split(b" ", 1)[0].decode())
+                              for line in walk.tokens(b"\n") if line.startswith(b"?"))
+        walk.check()
+    except (GitError, ValueError):
+        return frozenset()
+    return found
 
 
 def read_objects(path: Path_, specs: Iterable[str]) -> dict[str, tuple[str, bytes]]:

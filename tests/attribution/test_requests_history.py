@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.attribution_real import evaluate
+from benchmarks.attribution_real import evaluate, evaluate_partial_clone
+from models.attribution.resolve import RETRY_ON_HISTORY
 
 HELD_OUT_SEED = 7
 
@@ -29,3 +30,19 @@ def test_real_requests_history_with_dev_versions_and_basename_paths(shared_datas
     assert hashless["reports"] >= 25 and hashless["wrong"] == 0, figures["wrong_examples"]
     assert hashless["placed"] > hashless["reports"] / 2, hashless
     assert hashless["same"] > hashless["frames"] / 2, hashless
+
+
+@pytest.mark.slow
+def test_real_requests_history_from_a_blob_none_clone_then_completed(shared_datasets):
+    """The same kind of reports read from a `--filter=blob:none` clone: nothing is fetched, so every frame
+    waits with a reason new objects cure; once the clone holds its objects, `commits` reads the degraded
+    commits again and `attribute` retries the frames, giving what a complete clone gives."""
+    figures = evaluate_partial_clone(shared_datasets, seed=HELD_OUT_SEED, commits=12, tags=4)
+    partial, completed = figures["partial"], figures["completed"]
+    assert partial["commits_degraded"] > 4000  # every commit whose diff needs a blob
+    assert set(partial["outcomes"]) <= set(RETRY_ON_HISTORY) and "resolved" not in partial["outcomes"]
+    assert completed["commits_repaired"] == partial["commits_degraded"] - completed["commits_degraded"]
+    assert completed["commits_degraded"] == 1  # the commit whose blobs the shared clone lacks for good
+    named, hashless = completed["naming_the_commit"], completed["hashless_or_broken"]
+    assert named["frames"] >= 40 and named["same"] == named["frames"] and named["wrong"] == 0, named
+    assert hashless["wrong"] == 0 and hashless["placed"] > hashless["reports"] / 2, hashless

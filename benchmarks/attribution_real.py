@@ -273,6 +273,12 @@ def score(con, reports: list[Report], reference: dict) -> dict:
             "same_commit_other_path_examples": other_path_examples[:10]}
 
 
+def _timed(fn, *args):
+    """(fn(*args), seconds it took)."""
+    started = time.perf_counter()
+    return fn(*args), time.perf_counter() - started
+
+
 def evaluate(shared: Path, *, seed: int = DEVELOPMENT_SEED, commits: int = 40, tags: int = 10) -> dict:
     """Build the reports, run `hindsight commits` + attribution on them, and score against the reference."""
     from models.attribution import attribute
@@ -284,19 +290,13 @@ def evaluate(shared: Path, *, seed: int = DEVELOPMENT_SEED, commits: int = 40, t
         tmp_path = Path(tmp)
         repo = open_shared_repo(shared, tmp_path)
         reports = make_reports(repo, seed=seed, commits=commits, tags=tags)
-        t = time.perf_counter()
-        reference = reference_blame(repo, reports)
-        reference_s = time.perf_counter() - t
+        reference, reference_s = _timed(reference_blame, repo, reports)
         cfg = RepositoryConfig(name="requests", path=repo, default_branch=DEFAULT_BRANCH, release_pattern="v{version}")
         con = connect(tmp_path / "w.duckdb")
         try:
-            t = time.perf_counter()
-            history = ingest_repository(con, cfg)
-            history_s = time.perf_counter() - t
+            history, history_s = _timed(ingest_repository, con, cfg)
             load_reports(con, reports)
-            t = time.perf_counter()
-            result = attribute(con, Config(repositories=(cfg,)))
-            attribute_s = time.perf_counter() - t
+            result, attribute_s = _timed(attribute, con, Config(repositories=(cfg,)))
             figures = score(con, reports, reference)
         finally:
             con.close()
@@ -340,22 +340,14 @@ def evaluate_partial_clone(shared: Path, *, seed: int = DEVELOPMENT_SEED, commit
         config = Config(repositories=(cfg,))
         con = connect(tmp_path / "w.duckdb")
         try:
-            t = time.perf_counter()
-            partial_history = ingest_repository(con, cfg)
-            partial_history_s = time.perf_counter() - t
+            partial_history, partial_history_s = _timed(ingest_repository, con, cfg)
             load_reports(con, reports)
-            t = time.perf_counter()
-            attribute(con, config)
-            partial_attribute_s = time.perf_counter() - t
+            _, partial_attribute_s = _timed(attribute, con, config)
             partial = {"outcomes": unresolved_reasons(con), "score": score(con, reports, reference)}
             alternates = clone / "objects" / "info" / "alternates"
             alternates.write_text((shared / "repos" / "requests.git" / "objects").resolve().as_posix() + "\n")
-            t = time.perf_counter()
-            repaired = ingest_repository(con, cfg)
-            repair_s = time.perf_counter() - t
-            t = time.perf_counter()
-            again = attribute(con, config)
-            again_s = time.perf_counter() - t
+            repaired, repair_s = _timed(ingest_repository, con, cfg)
+            again, again_s = _timed(attribute, con, config)
             completed = {"outcomes": unresolved_reasons(con), "score": score(con, reports, reference)}
         finally:
             con.close()

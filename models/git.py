@@ -306,7 +306,10 @@ class CatFile:
         if not line:  # git stopped at an object a partial clone lacks (it may not fetch): the next read starts anew
             self._drop()
             if self._absent is None:
-                self._absent = absent_objects(self.path)
+                try:
+                    self._absent = absent_objects(self.path)
+                except GitError:  # a tree is missing too: later reads ask git one by one
+                    self._absent = frozenset()
             return None
         header = line.decode(errors="replace").split()
         if len(header) < 3 or header[-1] == "missing":
@@ -338,17 +341,16 @@ class CatFile:
         self._proc = None
 
 
-def absent_objects(path: Path_) -> frozenset[bytes]:
-    """Ids (raw bytes) of the objects reachable from any ref that the object store lacks: one `rev-list
-    --objects --missing=print --all`, which reads no blob and fetches nothing (0.14 s on a blob:none
-    psf/requests). Empty when git cannot list them (a tree missing too): reads then ask git one by one."""
-    try:
-        with streaming(path, ["rev-list", "--objects", "--missing=print", "--all"]) as walk:
-            found = frozenset(bytes.fromhex(line[1:].split(b" ", 1)[0].decode())
-                              for line in walk.tokens(b"\n") if line.startswith(b"?"))
-        walk.check()
-    except (GitError, ValueError):
-        return frozenset()
+def absent_objects(path: Path_, revs: Sequence[str] | None = None) -> frozenset[bytes]:
+    """Ids (raw bytes) of the objects reachable from `revs` (default: every ref) that the object store
+    lacks: one `rev-list --objects --missing=print`, which reads no blob and fetches nothing (0.14 s over
+    a blob:none psf/requests). Raises GitError when git cannot list them (a tree missing too)."""
+    args = ["rev-list", "--objects", "--missing=print", "--all" if revs is None else "--stdin"]
+    data = None if revs is None else "".join(f"{r}\n" for r in revs).encode()
+    with streaming(path, args, input=data) as walk:
+        found = frozenset(bytes.fromhex(line[1:].split(b" ", 1)[0].decode())
+                          for line in walk.tokens(b"\n") if line.startswith(b"?"))
+    walk.check()
     return found
 
 

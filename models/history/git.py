@@ -196,12 +196,10 @@ def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, Lack
     promisor objects, so trying commit by commit costs that listing per commit; this costs two git runs.
     Memory: the ids of the missing objects, and the changed files of the commits returned. Raises
     GitError when a tree is missing too (the caller then tries commit by commit)."""
-    revs = "".join(f"{s}\n" for s in shas).encode()
-    with edge.streaming(path, ["rev-list", "--objects", "--missing=print", "--stdin"], input=revs) as walk:
-        lacking = {line[1:].split(b" ", 1)[0].decode() for line in walk.tokens(b"\n") if line.startswith(b"?")}
-    walk.check()
+    lacking = edge.absent_objects(path, shas)
     if not lacking:
         return {}
+    revs = "".join(f"{s}\n" for s in shas).encode()
     needs: dict[str, Lacking] = {}
     commit, wanted, changed, entry = None, set(), [], None
 
@@ -221,13 +219,18 @@ def commits_lacking_objects(path: Path | str, shas: list[str]) -> dict[str, Lack
             token = token.lstrip(b"\n")
             if token.startswith(b":"):  # :old_mode new_mode old_id new_id status
                 entry = token[1:].decode().split(" ")[:5]
-                wanted |= {oid for oid in entry[2:4] if oid in lacking}
+                wanted |= {oid for oid in entry[2:4] if bytes.fromhex(oid) in lacking}
             elif token:  # the next commit's id
                 done()
                 commit, wanted, changed = token.decode(), set(), []
         done()
     diffs.check()
     return needs
+
+
+def blobs_of(changed: Iterable[tuple[str, str, str, str]]) -> set[str]:
+    """The blob ids (old and new, not the all-zero id of an added or deleted side) of `changed_files` rows."""
+    return {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
 
 
 def changed_files(path: Path | str, sha: str) -> list[tuple[str, str, str, str]]:

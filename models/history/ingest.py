@@ -126,8 +126,7 @@ def degraded_commit(path, repo: str, sha: str) -> LogBatch:
             pl.lit("missing_tree").alias("degraded"),
         )  # fmt: skip
         return LogBatch(commits, batch.files)
-    blobs = {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
-    files, summary = _degraded_files(path, repo, sha, changed, git.missing_objects(path, blobs))
+    files, summary = _degraded_files(path, repo, sha, changed, git.missing_objects(path, git.blobs_of(changed)))
     why = summary[-1]
     log.warning("commit %s of %s degraded: %s (%d of %d files)", sha[:12], repo, why,
                 files["degraded"].is_not_null().sum(), files.height)  # fmt: skip
@@ -139,10 +138,11 @@ def degraded_commits(path, repo: str, lacking: dict[str, git.Lacking]) -> LogBat
     headers from one `git log` (no tree or blob read), their changed files as that pass listed them, and
     a `git diff-tree --numstat` only for a commit with files whose blobs are all here. In a partial clone,
     where most commits are such, two git runs per commit made the ingest of psf/requests take 35 s."""
-    batch = _concat(list(parse_log(list(git.stream_log(path, list(lacking), no_walk=True, diff=False)), repo)))
+    headers = pl.concat([b.commits for b in parse_log(git.stream_log(path, list(lacking), no_walk=True, diff=False), repo)],
+                        how="vertical_relaxed")
     parts = [_degraded_files(path, repo, sha, list(d.changed), d.missing) for sha, d in lacking.items()]
-    files = pl.concat([f for f, _ in parts], how="vertical_relaxed") if parts else batch.files
-    return LogBatch(_with_summaries(batch.commits, [s for _, s in parts]), files)
+    files = pl.concat([f for f, _ in parts], how="vertical_relaxed")
+    return LogBatch(_with_summaries(headers, [s for _, s in parts]), files)
 
 
 def _degraded_files(
@@ -173,11 +173,6 @@ def _with_summaries(commits: pl.DataFrame, summaries: list[tuple]) -> pl.DataFra
     columns = ("files_changed", "lines_added", "lines_deleted", "degraded")
     known = pl.DataFrame(summaries, schema={"sha": pl.Utf8, **{c: COMMIT_SCHEMA[c] for c in columns}}, orient="row")
     return commits.drop(columns).join(known, on="sha", how="left").select(commits.columns).cast(COMMIT_SCHEMA)
-
-
-def _concat(batches: list[LogBatch]) -> LogBatch:
-    return LogBatch(pl.concat([b.commits for b in batches], how="vertical_relaxed"),
-                    pl.concat([b.files for b in batches], how="vertical_relaxed"))
 
 
 def _retry_batches(path, repo: str, shas: list[str], batch_size: int) -> Iterator[LogBatch]:
@@ -237,6 +232,12 @@ def _ingest_listed(
         _store_batch(con, repo, _cut_shallow(batch, shallow), True, markers, counts)
 
 
+def _forget(con, repo: str, shas: list[str]) -> None:
+    """Delete stored commits (their files and AI classification too), to ingest them again."""
+    for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits") if shas else ():
+        _sql(con, name, {"repo": repo, "shas": shas})
+
+
 def _repaired(con, path, repo: str) -> list[str]:
     """The commits stored degraded for want of an object, to read again in full, when the clone now holds
     every object the newest of them needs (the user completed a partial clone or repaired a damaged one):
@@ -246,9 +247,8 @@ def _repaired(con, path, repo: str) -> list[str]:
     if not shas:
         return []
     try:
-        changed = git.changed_files(path, shas[0])
-        blobs = {o for _, old, new, _ in changed for o in (old, new) if o.strip("0")}
-        return git.existing_commits(path, shas) if git.objects_present(path, blobs) else []
+        present = git.objects_present(path, git.blobs_of(git.changed_files(path, shas[0])))
+        return git.existing_commits(path, shas) if present else []
     except git.GitError:  # a tree it needs is still missing
         return []
 
@@ -326,12 +326,10 @@ def ingest_repository(
         if mode == "deepened":  # boundary commits whose parents arrived are read again, in full
             params = {"repo": repo, "shallow": sorted(shallow)}
             again = [r[0] for r in _sql(con, "select_unshallowed_commits", params).fetchall()]
-            for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits"):
-                _sql(con, name, {"repo": repo, "shas": again})
+            _forget(con, repo, again)
             state["releases_digest"] = None  # release_commits were computed on the cut history
         repaired = _repaired(con, path, repo)  # the clone now holds what its degraded commits lacked
-        for name in ("delete_commit_files", "delete_commit_ai_of", "delete_commits") if repaired else ():
-            _sql(con, name, {"repo": repo, "shas": repaired})
+        _forget(con, repo, repaired)
         rescan = mode in ("rewritten", "deepened")
         counts.update(
             _ingest_commits(con, path, repo, tips, exclude, rescan, markers, batch_size, shallow)

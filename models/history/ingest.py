@@ -238,19 +238,30 @@ def _forget(con, repo: str, shas: list[str]) -> None:
         _sql(con, name, {"repo": repo, "shas": shas})
 
 
+REPAIR_SAMPLE = 4  # degraded commits checked per ingest for a repair: the newest, the oldest, two between
+
+
 def _repaired(con, path, repo: str) -> list[str]:
     """The commits stored degraded for want of an object, to read again in full, when the clone now holds
-    every object the newest of them needs (the user completed a partial clone or repaired a damaged one):
-    else none. Costs a tree diff and an object check of one commit (a few ms), only while degraded
-    commits exist."""
+    every object one of a few of them needs (the user completed a partial clone or repaired a damaged
+    one): else none. A spread sample, not the newest alone: an object gone for good (one the upstream lacks
+    too) must not hide a repair of the rest. Costs a tree diff and an object check per sampled commit (a
+    few ms each), only while degraded commits exist."""
     shas = [r[0] for r in _sql(con, "select_repairable_commits", {"repo": repo}).fetchall()]
-    if not shas:
-        return []
-    try:
-        present = git.objects_present(path, git.blobs_of(git.changed_files(path, shas[0])))
-        return git.existing_commits(path, shas) if present else []
-    except git.GitError:  # a tree it needs is still missing
-        return []
+    for sha in _spread(shas, REPAIR_SAMPLE):
+        try:
+            if git.objects_present(path, git.blobs_of(git.changed_files(path, sha))):
+                return git.existing_commits(path, shas)
+        except git.GitError:  # a tree it needs is still missing
+            continue
+    return []
+
+
+def _spread(items: list[str], k: int) -> list[str]:
+    """Up to `k` of `items` spread evenly over them, the first and the last included."""
+    if len(items) <= k:
+        return items
+    return [items[round(i * (len(items) - 1) / (k - 1))] for i in range(k)]
 
 
 def _ingest_notes(con, path, repo: str, notes: str | None) -> dict:

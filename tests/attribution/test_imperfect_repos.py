@@ -76,6 +76,41 @@ def test_missing_blobs_fail_only_the_files_that_need_them(tmp_path, warehouse):
     assert ingest_repository(warehouse, cfg)["commits_repaired"] == 0
 
 
+def test_an_object_gone_for_good_does_not_hide_the_repair_of_the_rest(tmp_path, warehouse):
+    """The newest degraded commit lacks a blob the upstream lacks too; the older ones get theirs back."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    old_core = "def core(x):\n    return x + 1\n"
+    repo.commit({"app/core.py": old_core}, "base")
+    core_fix = repo.commit({"app/core.py": "def core(x):\n    return x + 2\n"}, "core: +2")
+    for n in range(5):  # later degraded commits, the newest of which stays degraded for good
+        repo.commit({f"app/data{n}.py": f"ROWS_{n} = load()\n"}, f"data {n}")
+    repo.tag("v1.0.0")
+
+    def oid(content: str) -> str:
+        return subprocess.run(["git", "-C", str(repo.path), "hash-object", "--stdin"], input=content,
+                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+
+    gone = [old_core] + [f"ROWS_{n} = load()\n" for n in range(5)]
+    for content in gone:
+        (repo.path / ".git" / "objects" / oid(content)[:2] / oid(content)[2:]).unlink()
+    cfg = repo_config(repo.path)
+    assert ingest_repository(warehouse, cfg)["commits_degraded_total"] == 7
+    add_event(warehouse, "core", [frame("core.py", 2, "return x + 2")], release="v1.0.0")
+    attribute(warehouse, config_for(cfg))
+    assert outcomes(warehouse)["core"][:2] == ("unresolved", "blame_failed")
+
+    for content in gone[:-1]:  # every object back but the newest data file's
+        subprocess.run(["git", "-C", str(repo.path), "hash-object", "-w", "--stdin"], input=content, text=True,
+                       capture_output=True, check=True)  # fmt: skip
+    counts = ingest_repository(warehouse, cfg)
+    assert (counts["mode"], counts["commits_repaired"], counts["commits_degraded_total"]) == ("unchanged", 6, 1)
+    assert warehouse.execute("SELECT subject FROM core.commits WHERE degraded IS NOT NULL").fetchall() == [("data 4",)]
+    attribute(warehouse, config_for(cfg))
+    assert outcomes(warehouse)["core"][:3] == ("resolved", None, core_fix)
+    assert assert_blame_oracle(warehouse, repo.path) == 1
+    assert ingest_repository(warehouse, cfg)["commits_repaired"] == 0  # what stays missing is not read again
+
+
 def test_shallow_clone_lines_beyond_the_boundary_wait_for_the_history(tmp_path, warehouse):
     upstream = GitRepoBuilder(tmp_path / "upstream")
     c0 = upstream.commit({"svc.py": "def a():\n    return 1\n\ndef c():\n    return 3\n"}, "a and c")

@@ -108,18 +108,23 @@ class GitRepo:
                 self._shallow = frozenset()
         return self._shallow
 
-    def blob_ids(self, pairs: list[tuple[str, str]]) -> list[str | None]:
-        """Id of the file each (commit sha, path) names, None when the path is absent there or not a file,
-        through the cached trees (a commit git does not have names no file)."""
-        answers: list[str | None] = []
+    def file_signatures(self, commits: list[str], paths: list[str]) -> list[tuple[str | None, ...]]:
+        """Per commit, the blob id of each of `paths` there, in their order (None: absent, not a file,
+        or below a tree the object store lacks; every None for a commit git does not have).
+
+        Read through a trie of the paths, memoised by tree id: commits that share a subtree (most of
+        them, between neighbours) share its part of the answer, so the cost follows the distinct
+        subtrees met, not commits x paths (2,000 candidate commits x 150 paths on psf/requests)."""
+        trie, index = _path_trie([p for p in paths if _is_file_path(p)])
+        order = [index.get(p) for p in paths]
+        memo: dict[tuple[str, int], tuple[str | None, ...]] = {}
+        out = []
         with self._lock:
-            commit = root = None
-            folders: dict[str, str | None] = {}
-            for c, path in pairs:  # callers list a commit's paths together: its folders are found once
-                if c != commit:
-                    commit, root, folders = c, self._root(c) if _SHA_RE.match(c) else None, {}
-                answers.append(self._blob_id(root, path, folders) if root else None)
-        return answers
+            for commit in commits:
+                root = self._root(commit) if _SHA_RE.match(commit) else None
+                found = self._signature(root, trie, memo) if root else trie.nothing
+                out.append(tuple(None if i is None else found[i] for i in order))
+        return out
 
     def first_parent_history(self, branch: str) -> list[tuple[str, int]]:
         """(sha, committer unix time) of the branch's first-parent chain, newest first."""
@@ -192,7 +197,7 @@ class GitRepo:
         kind, data = found
         return data if kind == "blob" else None
 
-    # The object reads behind `tree`, `file_lines` and `blob_ids` (callers hold the lock).
+    # The object reads behind `tree`, `file_lines` and `file_signatures` (callers hold the lock).
     def _root(self, commit: str) -> str | None:
         """Root tree id of a commit (full sha); None when git has no commit by that id."""
         if commit not in self._roots:
@@ -242,21 +247,13 @@ class GitRepo:
             self._listed -= len(self._listings.popitem(last=False)[1])
         return listing
 
-    def _blob_id(self, root: str, path: str, folders: dict[str, str | None] | None = None) -> str | None:
+    def _blob_id(self, root: str, path: str) -> str | None:
         """Id of the file `path` (a repository path, as trees list them) names below the root tree
-        `root`, else None: absent, a directory, a submodule, or below a tree the object store lacks.
-        `folders`: the caller's {folder: tree id} below this root, filled as folders are found."""
-        if not path or path[0] == "/" or path[-1] == "/" or "//" in path:
-            return None  # git names no file by an empty segment
+        `root`, else None: absent, a directory, a submodule, or below a tree the object store lacks."""
+        if not _is_file_path(path):
+            return None
         folder, _, name = path.rpartition("/")
-        if not folder:
-            tree_id = root
-        elif folders is not None and folder in folders:
-            tree_id = folders[folder]
-        else:
-            tree_id = self._folder(root, folder)
-            if folders is not None:
-                folders[folder] = tree_id
+        tree_id = self._folder(root, folder) if folder else root
         if tree_id is None:
             return None
         try:
@@ -264,6 +261,35 @@ class GitRepo:
         except GitError:
             return None
         return oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None
+
+    def _signature(self, tree_id: str, node: _Node, memo: dict) -> tuple[str | None, ...]:
+        """The blob ids of `node`'s paths below a tree, in the trie's order (see `file_signatures`): the
+        pairs (tree, trie node) not met before are found top down, then answered bottom up (a stack of
+        its own: a tree as deep as git allows is deeper than Python's recursion limit)."""
+        if (tree_id, id(node)) in memo:  # a commit with the same tree as one before
+            return memo[(tree_id, id(node))]
+        found, stack = [], [(tree_id, node)]
+        while stack:
+            tid, nd = stack.pop()
+            try:
+                entries = self._entries(tid)
+            except GitError:
+                entries = {}
+            found.append((tid, nd, entries))
+            for name, (_, below) in nd.children.items():
+                mode, oid = entries.get(name, (None, None))
+                if below is not None and mode == edge.TREE_MODE and (oid, id(below)) not in memo:
+                    stack.append((oid, below))
+        for tid, nd, entries in reversed(found):  # each folder after everything below it
+            parts: list[str | None] = []
+            for name, (is_file, below) in nd.children.items():
+                mode, oid = entries.get(name, (None, None))
+                if is_file:
+                    parts.append(oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None)
+                if below is not None:
+                    parts.extend(memo[(oid, id(below))] if mode == edge.TREE_MODE else below.nothing)
+            memo[(tid, id(nd))] = tuple(parts)
+        return memo[(tree_id, id(node))]
 
     def _folder(self, tree_id: str, folder: str) -> str | None:
         """Id of the tree `folder` names below a tree (None: no such folder, or unreadable)."""
@@ -370,3 +396,51 @@ class GitRepo:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _is_file_path(path: str) -> bool:
+    """A repository path as trees list them: git names no file by an empty segment."""
+    return bool(path) and path[0] != "/" and path[-1] != "/" and "//" not in path
+
+
+
+class _Node:
+    """A folder of a path trie: name -> (a file of that name is asked for, the folder below or None)."""
+
+    __slots__ = ("children", "nothing")
+
+    def __init__(self):
+        self.children: dict[str, tuple[bool, _Node | None]] = {}
+        self.nothing: tuple[None, ...] = ()  # its answer below a tree that is not there
+
+
+def _path_trie(paths: list[str]) -> tuple[_Node, dict[str, int]]:
+    """The paths as a tree of names, and where each lands in `GitRepo._signature`'s listing (depth first,
+    a name's file before its folder, in insertion order)."""
+    root = _Node()
+    for path in paths:
+        node = root
+        *folders, name = path.split("/")
+        for folder in folders:
+            is_file, below = node.children.get(folder, (False, None))
+            if below is None:
+                below = _Node()
+                node.children[folder] = (is_file, below)
+            node = below
+        node.children[name] = (True, node.children.get(name, (False, None))[1])
+    index: dict[str, int] = {}
+    count = 0
+    stack = [(root, "", iter(list(root.children.items())), 0)]  # depth first, a stack of its own
+    while stack:
+        node, prefix, items, start = stack[-1]
+        for name, (is_file, below) in items:
+            if is_file:
+                index[prefix + name] = count
+                count += 1
+            if below is not None:
+                stack.append((below, f"{prefix}{name}/", iter(list(below.children.items())), count))
+                break
+        else:
+            node.nothing = (None,) * (count - start)
+            stack.pop()
+    return root, index

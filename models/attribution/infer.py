@@ -17,7 +17,7 @@ carrying one of the frames' file names, read through the repository's trees, cac
 the subtrees candidates share are read once); a state is a run of consecutive candidates (newest first,
 as `git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
 (blame differs there). Each state is resolved once, at its oldest commit, each distinct frame once per
-state; the blames that settle a tie run a few at a time.
+state; the blames that settle a tie run in the background while the other events are decided.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
 wins. States that tie must match the same frames in the same files; they are then compared by `git
@@ -32,7 +32,8 @@ were compared.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -77,7 +78,9 @@ class ReleaseInference:
     def __init__(
         self, con: duckdb.DuckDBPyConnection, repo: RepositoryConfig, git: GitRepo, resolver, workers: int = DEFAULT_WORKERS
     ):
-        self.con, self.repo, self.git, self.resolver, self.workers = con, repo, git, resolver, workers
+        self.con, self.repo, self.git, self.resolver = con, repo, git, resolver
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers))  # the blames that settle ties
+        self._blames: dict[tuple[str, str, tuple[int, ...]], Future] = {}
         self.releases: list[tuple[str, str | None, str, str | None]] = []  # release, version, sha, service
         for release, version, sha, _at, service in con.execute(
             read_sql("queries/attribution/select_release_index"), [repo.name]
@@ -85,7 +88,7 @@ class ReleaseInference:
             self.releases.append((release, version, sha, service))
         self._states: dict[tuple, tuple[list[str], list[list[str]], str]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
-        self._ids: dict[tuple[str, str], str | None] = {}
+        self._signatures: dict[tuple[str, ...], dict[str, tuple]] = {}  # paths -> {commit: their blobs}
         self._resolved: dict[tuple[str, FrameKey], object] = {}
 
     # -- candidates ------------------------------------------------------------------------------
@@ -160,13 +163,14 @@ class ReleaseInference:
                 continue
         return sorted(found)[:MAX_PATHS]
 
-    def _blob_ids(self, cands: list[str], paths: list[str]) -> dict[tuple[str, str], str | None]:
-        """Blob of every (candidate, path), cached across events (read through the repository's cached
-        trees: see `GitRepo.tree`)."""
-        todo = [(c, p) for c in cands for p in paths if (c, p) not in self._ids]
+    def _blobs(self, cands: list[str], paths: list[str]) -> dict[str, tuple]:
+        """{candidate: the blob of each of `paths` there}, cached across events (read through the
+        repository's cached trees: see `GitRepo.file_signatures`)."""
+        known = self._signatures.setdefault(tuple(paths), {})
+        todo = [c for c in cands if c not in known]
         if todo:
-            self._ids.update(zip(todo, self.git.blob_ids(todo), strict=True))
-        return self._ids
+            known.update(zip(todo, self.git.file_signatures(todo, paths), strict=True))
+        return known
 
     def states(self, scope: tuple, candidates, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
         """(candidates, file states as runs of candidates newest first, description), cached per `scope`
@@ -181,10 +185,10 @@ class ReleaseInference:
         runs: list[list[str]] = []
         if cands:
             paths = self._paths(basenames, [cands[0], cands[-1]])
-            ids = self._blob_ids(cands, paths)
+            blobs = self._blobs(cands, paths)
             previous = None
             for c in cands:
-                signature = tuple(ids[(c, p)] for p in paths)
+                signature = blobs[c]
                 if signature != previous:
                     runs.append([])
                 runs[-1].append(c)
@@ -202,23 +206,28 @@ class ReleaseInference:
             )
         return self._resolved[(revision, key)]
 
-    def _blame_all(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> dict[tuple, dict[int, str]]:
-        """{(revision, path, lines): {line: commit}} by `git blame -w`, a few at a time (git does the work);
-        a blame git fails is left out. Lines blamed before in the run come from `GitRepo.blame`'s cache."""
-        todo = list(dict.fromkeys(jobs))
+    def _blame_later(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> dict[tuple, Future]:
+        """Start `git blame -w` of each (revision, path, lines) in the background, once per run; each
+        future gives {line: commit}, or None when git fails. The caller goes on with other events
+        meanwhile (git does the work; lines blamed before come from `GitRepo.blame`'s cache)."""
+        for job in jobs:
+            if job not in self._blames:
+                self._blames[job] = self._pool.submit(self._blame, job)
+        return {job: self._blames[job] for job in jobs}
 
-        def blame(job: tuple[str, str, tuple[int, ...]]) -> dict[int, str] | None:
-            try:
-                blamed, _ = self.git.blame(job[0], job[1], list(job[2]))
-            except GitError:
-                return None
-            return {b.line: b.commit_sha for b in blamed}
+    def _blame(self, job: tuple[str, str, tuple[int, ...]]) -> dict[int, str] | None:
+        try:
+            blamed, _ = self.git.blame(job[0], job[1], list(job[2]))
+        except GitError:
+            return None
+        return {b.line: b.commit_sha for b in blamed}
 
-        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(todo)))) as pool:
-            return {job: got for job, got in zip(todo, pool.map(blame, todo), strict=True) if got is not None}
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def decide(self, release: str, keys: list[FrameKey]) -> Decision:
-        """The revision one event ran, inferred from its frames (see the module docstring)."""
+    def decide(self, release: str, keys: list[FrameKey]) -> Decision | Callable[[], Decision]:
+        """The revision one event ran, inferred from its frames (see the module docstring): at once, or,
+        for a tie, how to settle it once the blames it needs (started now) are done."""
         keys = list(dict.fromkeys(keys))
         if not keys:
             return Decision(None, None, "unknown_release", "no frame carries a source line to infer the revision from")
@@ -250,14 +259,19 @@ class ReleaseInference:
         evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
         if len(tied) == 1:
             return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
-        why = self._tie_breaks(tied, cands)
-        if why is not None:
-            return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
+        verdict = self._tie_breaks(tied, cands)
         oldest = max(tied, key=lambda s: order[s[1]])
-        return Decision(
-            oldest[1], best[0], None,
-            f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
-        )  # fmt: skip
+
+        def settle() -> Decision:
+            why = verdict()
+            if why is not None:
+                return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
+            return Decision(
+                oldest[1], best[0], None,
+                f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
+            )  # fmt: skip
+
+        return settle
 
     def _scored(self, states: list[list[str]], keys: list[FrameKey]) -> list[tuple]:
         """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path})."""
@@ -274,8 +288,9 @@ class ReleaseInference:
             scored.append(((len(agree), near), rep, agree))
         return scored
 
-    def _tie_breaks(self, tied: list, cands: list[str]) -> str | None:
-        """None when the tied states cannot change the attribution, else why they can.
+    def _tie_breaks(self, tied: list, cands: list[str]) -> Callable[[], str | None]:
+        """How to tell, once the blames it starts are done, whether the tied states can change the
+        attribution: None when they cannot, else why they can.
 
         The tied states must match the same frames in the same files. Candidates are then cut into runs
         by the blobs of just those files: tied states in one run differ only in other files. Blame of the
@@ -284,12 +299,12 @@ class ReleaseInference:
         """
         first = tied[0][2]
         if any(t[2] != first for t in tied[1:]):
-            return "different frames or files match"
+            return lambda: "different frames or files match"
         files = sorted(set(first.values()))
-        ids = self._blob_ids(cands, files)
+        blobs = self._blobs(cands, files)
         run_of, run, previous = {}, -1, None
         for c in cands:
-            signature = tuple(ids[(c, p)] for p in files)
+            signature = blobs[c]
             run += signature != previous
             run_of[c], previous = run, signature
         order = {sha: i for i, sha in enumerate(cands)}
@@ -305,17 +320,21 @@ class ReleaseInference:
         for k, path in first.items():
             by_path.setdefault(path, set()).add(k[3])
         jobs = [(rep, path, tuple(sorted(lines))) for rep in sorted(probes) for path, lines in by_path.items()]
-        blames = self._blame_all(jobs)
-        answers = []
-        for rep in sorted(probes):
-            got = {}
-            for path, lines in by_path.items():
-                blamed = blames.get((rep, path, tuple(sorted(lines))))
-                if blamed is None:
-                    return "blame failed"
-                got.update({(path, n): c for n, c in blamed.items()})
-            answers.append(got)
-        return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
+        blames = self._blame_later(jobs)
+
+        def verdict() -> str | None:
+            answers = []
+            for rep in sorted(probes):
+                got = {}
+                for path, lines in by_path.items():
+                    blamed = blames[(rep, path, tuple(sorted(lines)))].result()
+                    if blamed is None:
+                        return "blame failed"
+                    got.update({(path, n): c for n, c in blamed.items()})
+                answers.append(got)
+            return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
+
+        return verdict
 
 
 def _numbers(version: Version) -> tuple[int, ...]:
@@ -360,13 +379,19 @@ def infer_revisions(
         )  # fmt: skip
         keys_of.setdefault(f["event_id"], []).append(key)
     engines: dict[str, ReleaseInference] = {}
-    rows = []
-    for (repo, release), group in todo.group_by(["repo", "release"], maintain_order=True):
-        if repo not in engines:
-            engines[repo] = ReleaseInference(con, config.repository(repo), gits[repo], resolvers[repo])
-        for event_id in group["event_id"].to_list():
-            d = engines[repo].decide(release, keys_of.get(event_id, []))
-            rows.append((event_id, d.revision, d.agreeing, d.reason, d.detail))
+    decisions = []
+    try:
+        for (repo, release), group in todo.group_by(["repo", "release"], maintain_order=True):
+            if repo not in engines:
+                engines[repo] = ReleaseInference(con, config.repository(repo), gits[repo], resolvers[repo])
+            for event_id in group["event_id"].to_list():
+                decisions.append((event_id, engines[repo].decide(release, keys_of.get(event_id, []))))
+        # ties are settled last: their blames ran in the background while the other events were decided
+        decisions = [(e, d if isinstance(d, Decision) else d()) for e, d in decisions]
+    finally:
+        for engine in engines.values():
+            engine.close()
+    rows = [(event_id, d.revision, d.agreeing, d.reason, d.detail) for event_id, d in decisions]
     decided = pl.DataFrame(
         rows,
         schema={"event_id": pl.Utf8, "i_rev": pl.Utf8, "i_agree": pl.Int32, "i_reason": pl.Utf8, "i_detail": pl.Utf8},

@@ -53,7 +53,7 @@ def _folder_tree(repo, rev: str, folder: str) -> str:
 
 
 @pytest.mark.parametrize("bounded", [False, True], ids=["cached", "evicting"])
-def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path, monkeypatch, bounded):
+def test_trees_files_and_file_signatures_equal_what_git_answers(tmp_path, monkeypatch, bounded):
     from models.attribution import gitrepo
 
     if bounded:  # caches far smaller than the repository: listings evicted and rebuilt all the time
@@ -82,7 +82,7 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path, monkeypatch, 
         for sha in shas:
             assert git.tree(sha) == _ls_tree(repo.path, sha)
             asked = sorted(every) + odd
-            assert git.blob_ids([(sha, p) for p in asked]) == _batch_check(repo.path, sha, asked)
+            assert git.file_signatures([sha], asked) == [tuple(_batch_check(repo.path, sha, asked))]
             for path in sorted(every):
                 text = _git(repo.path, "cat-file", "-p", f"{sha}:{path}") if path in _ls_tree(repo.path, sha) else None
                 want = None if text is None or path == "vendor/lib" else text.decode("utf-8", "replace").split("\n")
@@ -91,7 +91,9 @@ def test_trees_files_and_blob_ids_equal_what_git_answers(tmp_path, monkeypatch, 
                 assert git.file_lines(sha, path) == want, (sha, path)
         assert "vendor/lib" in git.tree(shas[1]) and git.file_lines(shas[1], "vendor/lib") is None
         assert deep in git.tree(shas[-1]) and git.file_lines(shas[-1], deep) == ["DEEP = 1"]
-        assert git.blob_ids([("0" * 40, "app/core.py")]) == [None]  # a commit git does not have names no file
+        assert git.file_signatures(shas + ["0" * 40], asked) == [  # many commits at once, sharing subtrees
+            *(tuple(_batch_check(repo.path, sha, asked)) for sha in shas), (None,) * len(asked)  # an unknown commit
+        ]  # fmt: skip
     finally:
         git.close()
 
@@ -143,9 +145,9 @@ def test_a_folder_missing_from_the_object_store_fails_that_revision_like_git(tmp
     try:
         with pytest.raises(GitError):
             git.tree(fixed)
-        assert git.blob_ids([(fixed, "app/core.py"), (fixed, "lib/util.py")]) == _batch_check(
-            repo.path, fixed, ["app/core.py", "lib/util.py"]
-        )
+        assert git.file_signatures([fixed], ["app/core.py", "lib/util.py"]) == [
+            tuple(_batch_check(repo.path, fixed, ["app/core.py", "lib/util.py"]))
+        ]
         assert git.file_lines(fixed, "app/core.py") is None
     finally:
         git.close()

@@ -2,8 +2,10 @@
 
 A line is blamed once however many frames and events point at it, and never again in a later run
 (`core.blame_lines`). All pending lines of one file are blamed by one `git blame -w -L ...` call (git
-stops walking the history once those lines are explained: cheaper than the whole file). Blames run in
-a small thread pool (git does the work; threads only wait).
+stops walking the history once those lines are explained: cheaper than the whole file), and so are
+those of the same file at other revisions where the file was last changed by the same commit (its
+blame origin, `GitRepo.blame_origin`: the blame is the same there). Blames run in a small thread pool
+(git does the work; threads only wait).
 
 Imperfect repositories degrade per file: a file git cannot blame (an object of its history missing)
 turns its frames `blame_failed`, with git's message in `detail`; in a shallow clone, a line whose blame
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Self
 
@@ -53,10 +56,11 @@ _COMMITS = {
 
 
 def blame_file(
-    git: GitRepo, revision: str, path: str, lines: list[int] | None = None
+    git: GitRepo, revision: str, path: str, lines: list[int] | None = None, at: str | None = None
 ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-    """Blame the given lines of one file (the whole file when `lines` is None)."""
-    return git.blame(revision, path, lines)
+    """Blame the given lines of one file (the whole file when `lines` is None), at its blame origin `at`
+    when the caller found it (see `GitRepo.blame`)."""
+    return git.blame(revision, path, lines, at=at)
 
 
 def store_blames(
@@ -94,12 +98,47 @@ def store_blames(
     return lines.height
 
 
-def _blame_or_error(git: GitRepo, revision: str, path: str, lines: list[int]):
+def _blame_or_error(git: GitRepo, revision: str, path: str, lines: list[int], shared: Shared | None = None):
+    """The blame of `lines` (with `shared`, git is asked for the lines of every revision of the same blame
+    origin, at that origin), or why git could not blame the file."""
     try:
-        return blame_file(git, revision, path, lines), None
+        blamed, commits = blame_file(git, revision, path, *(shared or (lines, None)))
     except GitError as exc:
         log.warning("blame failed for %s:%s: %s", revision[:12], path, exc)
         return None, str(exc)
+    if shared:
+        own = set(lines)
+        blamed = [b for b in blamed if b.line in own]
+        commits = {b.commit_sha: commits[b.commit_sha] for b in blamed}
+    return (blamed, commits), None
+
+
+File = tuple[str, str, str]  # (repo, revision, path)
+Shared = tuple[list[int], str]  # the lines to ask git for, and the blame origin to ask at
+
+
+def shared_blames(gits: dict[str, GitRepo], files: dict[File, list[int]]) -> tuple[dict[File, Shared], list[File]]:
+    """For the files asked at several revisions, each one's blame origin (`GitRepo.blame_origin`) and the
+    lines of every file with the same origin (and ignored revisions), so one git blame answers them all;
+    and the files in the order to blame them, one per origin first (the others then find its blame
+    cached, or wait for it)."""
+    revisions = Counter((repo, path) for repo, _, path in files)
+    origin_of: dict[File, tuple] = {}
+    lines_of: dict[tuple, set[int]] = {}
+    for (repo, rev, path), lines in files.items():
+        git = gits.get(repo)
+        origin = (repo, rev, path, None)  # a file asked at one revision only shares with nothing: no walk
+        if git is not None and revisions[(repo, path)] > 1:
+            try:
+                origin = (repo, git.blame_origin(rev, path), path, tuple(git.ignore_revs(rev)))
+            except GitError:  # an object git cannot read: this file on its own
+                pass
+        origin_of[(repo, rev, path)] = origin
+        lines_of.setdefault(origin, set()).update(lines)
+    firsts = {origin: f for f, origin in reversed(origin_of.items())}  # the first file of each origin
+    order = [*firsts.values(), *(f for f in files if firsts[origin_of[f]] != f)]
+    shared = {f: (sorted(lines_of[o]), o[1]) for f, o in origin_of.items() if o[3] is not None}
+    return shared, order
 
 
 class BlamePrefetch:
@@ -110,15 +149,17 @@ class BlamePrefetch:
     def __init__(self, gits: dict[str, GitRepo], workers: int = DEFAULT_WORKERS):
         self.gits = gits
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
-        self.futures: dict[tuple[str, str, str], tuple[frozenset[int], Future]] = {}
+        self.futures: dict[File, tuple[frozenset[int], Future]] = {}
 
-    def start(self, files: dict[tuple[str, str, str], list[int]]) -> None:
-        for (repo, rev, path), lines in files.items():
+    def start(self, files: dict[File, list[int]]) -> None:
+        shared, order = shared_blames(self.gits, files)
+        for repo, rev, path in order:
             if repo in self.gits and (repo, rev, path) not in self.futures:
-                future = self.pool.submit(_blame_or_error, self.gits[repo], rev, path, sorted(set(lines)))
+                lines = sorted(set(files[(repo, rev, path)]))
+                future = self.pool.submit(_blame_or_error, self.gits[repo], rev, path, lines, shared.get((repo, rev, path)))
                 self.futures[(repo, rev, path)] = (frozenset(lines), future)
 
-    def take(self, key: tuple[str, str, str], lines: list[int]) -> Future | None:
+    def take(self, key: File, lines: list[int]) -> Future | None:
         """The started blame of this file when it covers `lines`, else None."""
         entry = self.futures.pop(key, None)
         return entry[1] if entry is not None and entry[0] >= set(lines) else None
@@ -144,8 +185,9 @@ def blame_pending(
     """Blame every line that resolved frames point at and that is not cached yet.
 
     Returns `{"files_blamed", "cache_hits", "lines", "failed", "shallow_history"}`: `files_blamed` counts
-    git blame calls (one per file with pending lines), `cache_hits` files whose needed lines were all
-    cached; files that cannot be blamed turn their frames `unresolved` with reason `blame_failed`.
+    the (revision, file) pairs with pending lines blamed (at most one git blame each; one for all of a
+    blame origin's), `cache_hits` files whose needed lines were all cached; files that cannot be blamed
+    turn their frames `unresolved` with reason `blame_failed`.
     """
     todo = con.sql(read_sql("queries/attribution/select_unblamed_lines")).fetchall()
     by_file: dict[tuple[str, str, str], list[int]] = {}
@@ -157,7 +199,8 @@ def blame_pending(
     gits = gits if gits is not None else open_repositories(con, config)
     failed: list[tuple[str, str, str, str]] = []
     try:
-        files = list(by_file.items())
+        shared, order = shared_blames(gits, by_file)
+        files = [(f, by_file[f]) for f in order]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             for start in range(0, len(files), BATCH_FILES):
                 batch = files[start : start + BATCH_FILES]
@@ -169,7 +212,7 @@ def blame_pending(
                         return item, *started.result()
                     if repo not in gits:
                         return item, None, f"repository {repo!r} is not configured"
-                    return item, *_blame_or_error(gits[repo], rev, path, lines)
+                    return item, *_blame_or_error(gits[repo], rev, path, lines, shared.get((repo, rev, path)))
 
                 by_repo: dict[str, list] = {}
                 for ((repo, rev, path), _), result, error in pool.map(work, batch):

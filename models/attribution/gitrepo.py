@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Self
 
@@ -36,6 +37,8 @@ MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory b
 MAX_CACHED_TREES = 64  # whole-revision listings kept (a monorepo's is large; listing again reuses subtrees)
 MAX_LISTED_PATHS = 1_000_000  # paths kept in subtree listings (about 100 MB)
 MAX_CACHED_TREE_OBJECTS = 50_000  # tree objects kept parsed
+MAX_ORIGIN_STEPS = 20_000  # commits walked back for one (revision, path) before blaming where the walk got to
+MAX_KNOWN_ORIGINS = 1_000_000  # (commit, path) -> blame origin entries kept (memory bound)
 _GITLINK_MODE = "160000"  # a submodule's commit: not a file of this repository
 
 
@@ -63,7 +66,10 @@ class GitRepo:
         self._tree_objects: dict[str, dict[str, tuple[str, str]]] = {}  # tree id -> {name: (mode, id)}
         self._listings: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # tree id -> paths below it; LRU
         self._listed = 0  # paths held in `_listings`
-        self._blamed: OrderedDict[tuple[str, str], list] = OrderedDict()  # (rev, path) -> [(lines, blame)]; LRU
+        self._parents: dict[str, tuple[str, ...]] = {}  # commit sha -> its parents (read with its root tree)
+        self._origins: dict[tuple[str, str], str] = {}  # (commit, path) -> its blame origin (see blame_origin)
+        # (origin, path, ignored revs) -> [(lines, blame or the Future of one running)]; LRU
+        self._blamed: OrderedDict[tuple, list] = OrderedDict()
         self._lines: OrderedDict[str, list[str] | None] = OrderedDict()  # blob id or spec -> lines; LRU
         self._commits: dict[str, str | None] = {}
         self._missing: set[tuple[str, str]] = set()  # (revision, path) whose blob is not in the object store
@@ -202,9 +208,15 @@ class GitRepo:
         """Root tree id of a commit (full sha); None when git has no commit by that id."""
         if commit not in self._roots:
             found = self._batch.read(commit)
-            first = found[1].split(b"\n", 1)[0] if found is not None and found[0] == "commit" else b""
-            self._roots[commit] = first[5:].decode() if first.startswith(b"tree ") else None
+            header = found[1].split(b"\n\n", 1)[0].split(b"\n") if found is not None and found[0] == "commit" else []
+            root = header[0][5:].decode() if header and header[0].startswith(b"tree ") else None
+            self._roots[commit] = root
+            self._parents[commit] = tuple(h[7:].decode() for h in header[1:] if h.startswith(b"parent "))
         return self._roots[commit]
+
+    def _blob_at(self, commit: str, path: str) -> str | None:
+        root = self._root(commit) if _SHA_RE.match(commit) else None
+        return self._blob_id(root, path) if root else None
 
     def _entries(self, tree_id: str) -> dict[str, tuple[str, str]]:
         """{name: (mode, id)} of a tree object; `GitError` when the object store lacks it."""
@@ -312,32 +324,75 @@ class GitRepo:
         """Full shas listed in `.git-blame-ignore-revs` at `revision` (comments and bad lines dropped)."""
         return edge.ignore_revs("\n".join(self.file_lines(revision, ".git-blame-ignore-revs") or []))
 
+    def blame_origin(self, revision: str, path: str) -> str:
+        """The commit where `git blame` of `path` from `revision` starts doing work: it walks back from
+        `revision` while a parent holds the very same blob of `path`, passing the whole blame to the first
+        such parent, and stops at the commit that changed the file. The blame there equals the blame at
+        `revision` (the same file, the same walk), so revisions whose file was last changed by the same
+        commit share one git blame (psf/requests: 720 (revision, file) blames, 301 origins). Any commit on
+        the walk gives the same blame, so a step cap or an object the store lacks just stops it early."""
+        with self._lock:
+            walked, commit = [], revision
+            for _ in range(MAX_ORIGIN_STEPS):
+                known = self._origins.get((commit, path))
+                if known is not None:
+                    commit = known
+                    break
+                walked.append(commit)
+                blob = self._blob_at(commit, path)
+                parent = next((p for p in self._parents.get(commit, ()) if blob and self._blob_at(p, path) == blob), None)
+                if parent is None:
+                    break
+                commit = parent
+            if len(self._origins) > MAX_KNOWN_ORIGINS:
+                self._origins.clear()
+            self._origins.update(dict.fromkeys(((c, path) for c in walked), commit))
+            return commit
+
     def blame(
-        self, revision: str, path: str, lines: list[int] | None = None
+        self, revision: str, path: str, lines: list[int] | None = None, *, at: str | None = None
     ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
         """`git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there: the whole
         file, or only `lines` (one `-L` per run of consecutive lines; git stops walking the history as
-        soon as those lines are explained, which is what makes it cheaper than the whole file). Lines
-        blamed before in this run are answered from that blame (a line's blame at a revision does not
-        depend on which other lines were asked)."""
-        if not _SHA_RE.match(revision):  # git blame takes no --end-of-options: only full shas go here
+        soon as those lines are explained, which is what makes it cheaper than the whole file).
+
+        `at`: the revision's `blame_origin` when the caller found it (the file is asked at several
+        revisions) or it is known from an earlier walk: git runs there, and the revisions sharing it
+        share the blame. git runs once per
+        (revision or origin, path, ignored revisions) for the lines it covers: lines blamed before in
+        this run, or being blamed now by another thread, are answered from that blame (a line's blame
+        does not depend on which other lines were asked)."""
+        if not _SHA_RE.match(revision) or not _SHA_RE.match(at or revision):  # blame takes no --end-of-options
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
         wanted = frozenset(lines or ())
-        with self._lock:  # blamed before in this run (revision inference settling a tie) and covering these
-            for covered, (blamed, commits) in self._blamed.get((revision, path), ()):
-                if wanted and wanted <= covered:
-                    kept = [b for b in blamed if b.line in wanted]
-                    return kept, {b.commit_sha: commits[b.commit_sha] for b in kept}
-        blamed, commits = edge.blame(
-            self.path, revision, path, sorted(wanted), self.ignore_revs(revision), overlay=self.overlay
-        )
-        if wanted:
-            with self._lock:
-                self._blamed.setdefault((revision, path), []).append((wanted, (blamed, commits)))
-                self._blamed.move_to_end((revision, path))
-                if len(self._blamed) > MAX_CACHED_FILES:
-                    self._blamed.popitem(last=False)
-        return blamed, commits
+        ignored = tuple(self.ignore_revs(revision))
+        at = at or self._origins.get((revision, path))  # walked before in this run: the same blame
+        key = (at or revision, path, ignored)
+        with self._lock:
+            found = next((f for covered, f in self._blamed.get(key, ()) if wanted and wanted <= covered), None)
+            mine = None
+            if found is None:
+                found = mine = Future()
+                entry = (wanted, mine)
+                if wanted:
+                    self._blamed.setdefault(key, []).append(entry)
+                    self._blamed.move_to_end(key)
+                    if len(self._blamed) > MAX_CACHED_FILES:
+                        self._blamed.popitem(last=False)
+        if mine is not None:
+            try:
+                mine.set_result(edge.blame(self.path, key[0], path, sorted(wanted), list(ignored), overlay=self.overlay))
+            except BaseException as exc:
+                with self._lock:  # not kept: a later call tries again
+                    if entry in self._blamed.get(key, ()):
+                        self._blamed[key].remove(entry)
+                mine.set_exception(exc)
+                raise
+        blamed, commits = found.result()  # another thread's blame of these lines: waits for it
+        if not wanted:
+            return blamed, commits
+        kept = [b for b in blamed if b.line in wanted]
+        return kept, {b.commit_sha: commits[b.commit_sha] for b in kept}
 
     # -- diffs (fix detection / SZZ) ----------------------------------------------------------------
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:

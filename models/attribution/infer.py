@@ -217,7 +217,7 @@ class ReleaseInference:
 
     def _blame(self, job: tuple[str, str, tuple[int, ...]]) -> dict[int, str] | None:
         try:
-            blamed, _ = self.git.blame(job[0], job[1], list(job[2]))
+            blamed, _ = self.git.blame(job[0], job[1], list(job[2]), at=self.git.blame_origin(job[0], job[1]))
         except GitError:
             return None
         return {b.line: b.commit_sha for b in blamed}

@@ -188,3 +188,52 @@ def test_lines_blamed_before_in_the_run_are_answered_from_that_blame(tmp_path, m
         assert sum(a[0] == "blame" for a in runs) == 2  # line 3 was not blamed before: git blames again
     finally:
         git.close()
+
+
+def test_revisions_whose_file_was_last_changed_by_the_same_commit_share_one_blame(tmp_path, warehouse, monkeypatch):
+    import models.git as edge
+
+    repo = GitRepoBuilder(tmp_path / "svc")
+    core = "def core(x):\n    y = x\n    return y + {}\n"
+    repo.commit({"app/core.py": core.format(1), "app/other.py": "A = 0\n"}, "base")
+    fix = repo.commit({"app/core.py": core.format(2)}, "core: +2")
+    v1 = repo.commit({"app/other.py": "A = 1\n"}, "other 1")
+    repo.git("checkout", "-q", "-b", "side")
+    side = repo.commit({"app/core.py": core.format(2).replace("y = x", "y = x * 1")}, "side: core")
+    repo.git("checkout", "-q", "main")
+    v2 = repo.commit({"app/other.py": "A = 2\n"}, "other 2")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")  # core.py as the side branch has it
+    v3 = repo.commit({"app/other.py": "A = 3\n"}, "other 3")
+    repo.commit({"app/core.py": core.format(3)}, "core: +3")
+    back = repo.commit({"app/core.py": core.format(2).replace("y = x", "y = x * 1")}, "core: back")  # v3's text
+    v4 = repo.commit({"app/other.py": "A = 4\n"}, "other 4")
+    for n, sha in enumerate((v1, v2, v3, v4), 1):
+        repo.tag(f"v{n}.0.0", sha)
+    git = GitRepo(repo.path)
+    try:  # the walk git blame makes: through commits that keep the file, into the merge's second parent
+        assert [git.blame_origin(v, "app/core.py") for v in (v1, v2, v3, v4)] == [fix, fix, side, back]
+    finally:
+        git.close()
+
+    runs: list[list[str]] = []
+    real_run = edge.run
+
+    def counted(path, args, **kw):
+        runs.append(list(args))
+        return real_run(path, args, **kw)
+
+    monkeypatch.setattr(edge, "run", counted)
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    for n in range(1, 5):
+        for line, text in ((2, "y = x" if n < 3 else "y = x * 1"), (3, "return y + 2")):
+            add_event(warehouse, f"e{n}-{line}", [frame("core.py", line, text)], release=f"v{n}.0.0")
+    runs.clear()
+    result = attribute(warehouse, config_for(cfg))
+    assert result["outcomes"] == {"resolved": 8}
+    assert sum(a[0] == "blame" for a in runs) == 3  # four revisions, three blame origins
+    rows = warehouse.execute("SELECT revision, repo_path, line, commit_sha FROM frame_attribution").fetchall()
+    assert len(rows) == 8 and {r[0] for r in rows} == {v1, v2, v3, v4}
+    for rev, path, line, sha in rows:  # each equals git's own blame at the event's revision
+        assert sha == git_blame_line(repo.path, rev, path, line), (rev, path, line)
+    assert {sha for rev, *_, sha in rows if rev == v4} == {back}  # the revert, not the side commit

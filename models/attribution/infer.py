@@ -86,10 +86,11 @@ class ReleaseInference:
             read_sql("queries/attribution/select_release_index"), [repo.name]
         ).fetchall():
             self.releases.append((release, version, sha, service))
-        self._states: dict[tuple, tuple[list[str], list[list[str]], str]] = {}
+        self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
         self._signatures: dict[tuple[str, ...], dict[str, tuple]] = {}  # paths -> {commit: their blobs}
         self._resolved: dict[tuple[str, FrameKey], object] = {}
+        self._alike: dict[tuple, object] = {}  # (frame, blobs of the files carrying its name) -> resolution
 
     # -- candidates ------------------------------------------------------------------------------
     def _versioned(self, service: str | None) -> list[_Release]:
@@ -141,7 +142,7 @@ class ReleaseInference:
 
     def _states_around(
         self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]
-    ) -> tuple[list[str], list[list[str]], str] | None:
+    ) -> tuple[list[str], list[list[str]], str, tuple] | None:
         """`states` of the commits from the release below the given release commits to the release above
         them, or None when none of them is a versioned release."""
         rels = self._versioned(hint.service)
@@ -161,7 +162,7 @@ class ReleaseInference:
                 found |= {p for p in self.git.tree(rev) if p.rsplit("/", 1)[-1] in basenames}
             except GitError:
                 continue
-        return sorted(found)[:MAX_PATHS]
+        return sorted(found)[:MAX_PATHS], len(found) <= MAX_PATHS
 
     def _blobs(self, cands: list[str], paths: list[str]) -> dict[str, tuple]:
         """{candidate: the blob of each of `paths` there}, cached across events (read through the
@@ -172,9 +173,10 @@ class ReleaseInference:
             known.update(zip(todo, self.git.file_signatures(todo, paths), strict=True))
         return known
 
-    def states(self, scope: tuple, candidates, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str]:
-        """(candidates, file states as runs of candidates newest first, description), cached per `scope`
-        (what names the candidates) and file names; `candidates()` lists them the first time."""
+    def states(self, scope: tuple, candidates, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str, tuple]:
+        """(candidates, file states as runs of candidates newest first, description, the paths that tell
+        them apart and whether those are all the paths carrying the frames' file names), cached per
+        `scope` (what names the candidates) and file names; `candidates()` lists them the first time."""
         basenames = {_basename(k) for k in keys} - {None}
         cache_key = (scope, tuple(sorted(basenames)))
         if cache_key in self._states:
@@ -183,8 +185,9 @@ class ReleaseInference:
             self._candidates[scope] = candidates()
         cands, where = self._candidates[scope]
         runs: list[list[str]] = []
+        paths, complete = [], False
         if cands:
-            paths = self._paths(basenames, [cands[0], cands[-1]])
+            paths, complete = self._paths(basenames, [cands[0], cands[-1]])
             blobs = self._blobs(cands, paths)
             previous = None
             for c in cands:
@@ -193,7 +196,7 @@ class ReleaseInference:
                     runs.append([])
                 runs[-1].append(c)
                 previous = signature
-        result = (cands, runs, where)
+        result = (cands, runs, where, (tuple(paths), complete))
         self._states[cache_key] = result
         return result
 
@@ -232,10 +235,10 @@ class ReleaseInference:
         if not keys:
             return Decision(None, None, "unknown_release", "no frame carries a source line to infer the revision from")
         hint = release_hint(release)
-        cands, states, where = self.states((hint.base, hint.service), lambda: self.candidates(hint), keys)
+        cands, states, where, told = self.states((hint.base, hint.service), lambda: self.candidates(hint), keys)
         if not cands:
             return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
-        scored = self._scored(states, keys)
+        scored = self._scored(states, keys, told)
         best = max(s[0] for s in scored)
         if hint.base is None and 0 < best[0] < len(keys):
             # Only releases were compared and the best leave frames unmatched: the build may be a commit
@@ -243,7 +246,7 @@ class ReleaseInference:
             # only when one of them matches more frames).
             leaders = [sha for members, s in zip(states, scored, strict=True) if s[0] == best for sha in members]
             near = self._states_around(hint, leaders, keys)
-            near_scored = self._scored(near[1], keys) if near and near[0] else []
+            near_scored = self._scored(near[1], keys, near[3]) if near and near[0] else []
             if near_scored and max(s[0] for s in near_scored)[0] > best[0]:
                 cands, states, scored = near[0], near[1], near_scored
                 where = f"{where}, then {near[2]} around the best of them"
@@ -273,15 +276,28 @@ class ReleaseInference:
 
         return settle
 
-    def _scored(self, states: list[list[str]], keys: list[FrameKey]) -> list[tuple]:
-        """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path})."""
+    def _scored(self, states: list[list[str]], keys: list[FrameKey], told: tuple) -> list[tuple]:
+        """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path}).
+
+        A frame's resolution depends only on the files carrying its file name: states with the same blobs
+        for those (`told`: the paths that tell the states apart, and whether they are all such paths)
+        share it."""
+        paths, complete = told
+        blobs = self._signatures.get(paths, {}) if complete else {}
+        named = {k: [i for i, p in enumerate(paths) if p.rsplit("/", 1)[-1] == _basename(k)] for k in keys}
         scored = []
         for members in states:
             rep = members[-1]  # the oldest commit of the state stands for it
             agree: dict[FrameKey, str] = {}
             near = 0
             for k in keys:
-                r = self._resolve(rep, k)
+                sig = blobs.get(rep)
+                same = None if sig is None else (k, tuple(sig[i] for i in named[k]))
+                r = self._alike.get(same) if same else None
+                if r is None:
+                    r = self._resolve(rep, k)
+                    if same and r.reason != "missing_object":  # a tree the store lacks is not told by blobs
+                        self._alike[same] = r
                 if r.status == "resolved" and r.verified:
                     agree[k] = r.repo_path
                     near += r.neighbours

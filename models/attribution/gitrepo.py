@@ -68,7 +68,7 @@ class GitRepo:
         self._listed = 0  # paths held in `_listings`
         self._parents: dict[str, tuple[str, ...]] = {}  # commit sha -> its parents (read with its root tree)
         self._origins: dict[tuple[str, str], str] = {}  # (commit, path) -> its blame origin (see blame_origin)
-        # (origin, path, ignored revs) -> [(lines, blame or the Future of one running)]; LRU
+        # (revision or its blame origin, path, ignored revs) -> [(lines, Future of the blame)]; LRU
         self._blamed: OrderedDict[tuple, list] = OrderedDict()
         self._lines: OrderedDict[str, list[str] | None] = OrderedDict()  # blob id or spec -> lines; LRU
         self._commits: dict[str, str | None] = {}
@@ -358,10 +358,9 @@ class GitRepo:
 
         `at`: the revision's `blame_origin` when the caller found it (the file is asked at several
         revisions) or it is known from an earlier walk: git runs there, and the revisions sharing it
-        share the blame. git runs once per
-        (revision or origin, path, ignored revisions) for the lines it covers: lines blamed before in
-        this run, or being blamed now by another thread, are answered from that blame (a line's blame
-        does not depend on which other lines were asked)."""
+        share the blame. git runs once per (revision or origin, path, ignored revisions) for the lines
+        it covers: lines blamed before in this run, or being blamed now by another thread, are answered
+        from that blame (a line's blame does not depend on which other lines were asked)."""
         if not _SHA_RE.match(revision) or not _SHA_RE.match(at or revision):  # blame takes no --end-of-options
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
         wanted = frozenset(lines or ())

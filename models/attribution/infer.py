@@ -16,8 +16,9 @@ The work is batched per release string: candidates are grouped by *file state* (
 carrying one of the frames' file names, read through the repository's trees, cached by object id, so
 the subtrees candidates share are read once); a state is a run of consecutive candidates (newest first,
 as `git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
-(blame differs there). Each state is resolved once, at its oldest commit, each distinct frame once per
-state; the blames that settle a tie run in the background while the other events are decided.
+(blame differs there). Each state is resolved at its oldest commit, each distinct frame once per blobs
+of the files carrying its name (states that differ only in other files share it); the blames that
+settle a tie run in the background while the other events are decided.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
 wins. States that tie must match the same frames in the same files; they are then compared by `git

@@ -162,13 +162,10 @@ def test_a_folder_missing_from_the_object_store_fails_that_revision_like_git(tmp
     assert got == {"new": "missing_object", "old": "resolved"}
 
 
-def test_lines_blamed_before_in_the_run_are_answered_from_that_blame(tmp_path, monkeypatch):
+def _git_runs(monkeypatch) -> list[list[str]]:
+    """The argument lists of the git commands run from now on (each still run for real)."""
     import models.git as edge
 
-    repo = GitRepoBuilder(tmp_path / "svc")
-    repo.commit({"app/core.py": "".join(f"v{n} = {n}\n" for n in range(1, 7))}, "base")
-    repo.commit({"app/core.py": "v1 = 1\nv2 = 20\nv3 = 3\nv4 = 40\nv5 = 5\nv6 = 6\n"}, "two and four")
-    head = repo.commit({"app/core.py": "v1 = 1\nv2 = 20\nv3 = 3\nv4 = 40\nv5 = 50\nv6 = 6\n"}, "five")
     runs: list[list[str]] = []
     real_run = edge.run
 
@@ -177,6 +174,15 @@ def test_lines_blamed_before_in_the_run_are_answered_from_that_blame(tmp_path, m
         return real_run(path, args, **kw)
 
     monkeypatch.setattr(edge, "run", counted)
+    return runs
+
+
+def test_lines_blamed_before_in_the_run_are_answered_from_that_blame(tmp_path, monkeypatch):
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"app/core.py": "".join(f"v{n} = {n}\n" for n in range(1, 7))}, "base")
+    repo.commit({"app/core.py": "v1 = 1\nv2 = 20\nv3 = 3\nv4 = 40\nv5 = 5\nv6 = 6\n"}, "two and four")
+    head = repo.commit({"app/core.py": "v1 = 1\nv2 = 20\nv3 = 3\nv4 = 40\nv5 = 50\nv6 = 6\n"}, "five")
+    runs = _git_runs(monkeypatch)
     git = GitRepo(repo.path)
     try:
         git.blame(head, "app/core.py", [1, 2, 4, 5])
@@ -191,8 +197,6 @@ def test_lines_blamed_before_in_the_run_are_answered_from_that_blame(tmp_path, m
 
 
 def test_revisions_whose_file_was_last_changed_by_the_same_commit_share_one_blame(tmp_path, warehouse, monkeypatch):
-    import models.git as edge
-
     repo = GitRepoBuilder(tmp_path / "svc")
     core = "def core(x):\n    y = x\n    return y + {}\n"
     repo.commit({"app/core.py": core.format(1), "app/other.py": "A = 0\n"}, "base")
@@ -215,14 +219,7 @@ def test_revisions_whose_file_was_last_changed_by_the_same_commit_share_one_blam
     finally:
         git.close()
 
-    runs: list[list[str]] = []
-    real_run = edge.run
-
-    def counted(path, args, **kw):
-        runs.append(list(args))
-        return real_run(path, args, **kw)
-
-    monkeypatch.setattr(edge, "run", counted)
+    runs = _git_runs(monkeypatch)
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
     for n in range(1, 5):

@@ -37,7 +37,7 @@ MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory b
 MAX_CACHED_TREES = 64  # whole-revision listings kept (a monorepo's is large; listing again reuses subtrees)
 MAX_LISTED_PATHS = 1_000_000  # paths kept in subtree listings (about 100 MB)
 MAX_CACHED_TREE_OBJECTS = 50_000  # tree objects kept parsed
-MAX_ORIGIN_STEPS = 20_000  # commits walked back for one (revision, path) before blaming where the walk got to
+MAX_ORIGIN_STEPS = 1_000  # commits walked back per (revision, path); where it stops the blame is the same, shared less
 MAX_KNOWN_ORIGINS = 1_000_000  # (commit, path) -> blame origin entries kept (memory bound)
 _GITLINK_MODE = "160000"  # a submodule's commit: not a file of this repository
 

@@ -234,3 +234,15 @@ def test_revisions_whose_file_was_last_changed_by_the_same_commit_share_one_blam
     for rev, path, line, sha in rows:  # each equals git's own blame at the event's revision
         assert sha == git_blame_line(repo.path, rev, path, line), (rev, path, line)
     assert {sha for rev, *_, sha in rows if rev == v4} == {back}  # the revert, not the side commit
+
+    from models.attribution import gitrepo
+
+    monkeypatch.setattr(gitrepo, "MAX_ORIGIN_STEPS", 1)  # a walk cut short (at the merge): blamed where it stopped, the same
+    git = GitRepo(repo.path)
+    try:
+        stopped = git.blame_origin(v3, "app/core.py")
+        assert stopped not in (v3, side)
+        blamed, _ = git.blame(v3, "app/core.py", [2, 3], at=stopped)
+        assert {b.line: b.commit_sha for b in blamed} == {n: git_blame_line(repo.path, v3, "app/core.py", n) for n in (2, 3)}
+    finally:
+        git.close()

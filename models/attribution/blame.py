@@ -55,12 +55,17 @@ _COMMITS = {
 }
 
 
+File = tuple[str, str, str]  # (repo, revision, path)
+Shared = tuple[list[int], str]  # the lines to ask git for, and the blame origin to ask at
+
+
 def blame_file(
-    git: GitRepo, revision: str, path: str, lines: list[int] | None = None, at: str | None = None
+    git: GitRepo, revision: str, path: str, lines: list[int] | None = None, shared: Shared | None = None
 ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-    """Blame the given lines of one file (the whole file when `lines` is None), at its blame origin `at`
-    when the caller found it (see `GitRepo.blame`)."""
-    return git.blame(revision, path, lines, at=at)
+    """Blame the given lines of one file (the whole file when `lines` is None); `shared`: the lines to ask
+    git for and the blame origin to ask at, found by `shared_blames` (see `GitRepo.blame`)."""
+    ask, at = shared or (None, None)
+    return git.blame(revision, path, lines, at=at, ask=ask)
 
 
 def store_blames(
@@ -102,19 +107,10 @@ def _blame_or_error(git: GitRepo, revision: str, path: str, lines: list[int], sh
     """The blame of `lines` (with `shared`, git is asked for the lines of every revision of the same blame
     origin, at that origin), or why git could not blame the file."""
     try:
-        blamed, commits = blame_file(git, revision, path, *(shared or (lines, None)))
+        return blame_file(git, revision, path, lines, shared), None
     except GitError as exc:
         log.warning("blame failed for %s:%s: %s", revision[:12], path, exc)
         return None, str(exc)
-    if shared:
-        own = set(lines)
-        blamed = [b for b in blamed if b.line in own]
-        commits = {b.commit_sha: commits[b.commit_sha] for b in blamed}
-    return (blamed, commits), None
-
-
-File = tuple[str, str, str]  # (repo, revision, path)
-Shared = tuple[list[int], str]  # the lines to ask git for, and the blame origin to ask at
 
 
 def shared_blames(gits: dict[str, GitRepo], files: dict[File, list[int]]) -> tuple[dict[File, Shared], list[File]]:

@@ -350,7 +350,8 @@ class GitRepo:
             return commit
 
     def blame(
-        self, revision: str, path: str, lines: list[int] | None = None, *, at: str | None = None
+        self, revision: str, path: str, lines: list[int] | None = None, *, at: str | None = None,
+        ask: list[int] | None = None,
     ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
         """`git blame -w --porcelain` at `revision`, honouring `.git-blame-ignore-revs` there: the whole
         file, or only `lines` (one `-L` per run of consecutive lines; git stops walking the history as
@@ -358,9 +359,11 @@ class GitRepo:
 
         `at`: the revision's `blame_origin` when the caller found it (the file is asked at several
         revisions) or it is known from an earlier walk: git runs there, and the revisions sharing it
-        share the blame. git runs once per (revision or origin, path, ignored revisions) for the lines
-        it covers: lines blamed before in this run, or being blamed now by another thread, are answered
-        from that blame (a line's blame does not depend on which other lines were asked)."""
+        share the blame; `ask`: the lines to ask git for when it runs, a superset of `lines` (those of
+        every revision sharing the origin). git runs once per (revision or origin, path, ignored
+        revisions) for the lines it covers: lines blamed before in this run, or being blamed now by
+        another thread, are answered from that blame (a line's blame does not depend on which other
+        lines were asked)."""
         if not _SHA_RE.match(revision) or not _SHA_RE.match(at or revision):  # blame takes no --end-of-options
             raise GitError(f"blame needs a full commit sha, got {revision!r}")
         wanted = frozenset(lines or ())
@@ -372,7 +375,7 @@ class GitRepo:
             mine = None
             if found is None:
                 found = mine = Future()
-                entry = (wanted, mine)
+                entry = (wanted | frozenset(ask or ()), mine)
                 if wanted:
                     self._blamed.setdefault(key, []).append(entry)
                     self._blamed.move_to_end(key)
@@ -380,7 +383,7 @@ class GitRepo:
                         self._blamed.popitem(last=False)
         if mine is not None:
             try:
-                mine.set_result(edge.blame(self.path, key[0], path, sorted(wanted), list(ignored), overlay=self.overlay))
+                mine.set_result(edge.blame(self.path, key[0], path, sorted(entry[0]), list(ignored), overlay=self.overlay))
             except BaseException as exc:
                 with self._lock:  # not kept: a later call tries again
                     if entry in self._blamed.get(key, ()):

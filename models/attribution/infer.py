@@ -90,8 +90,7 @@ class ReleaseInference:
         self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
         self._signatures: dict[tuple[str, ...], dict[str, tuple]] = {}  # paths -> {commit: their blobs}
-        self._resolved: dict[tuple[str, FrameKey], object] = {}
-        self._alike: dict[tuple, object] = {}  # (frame, blobs of the files carrying its name) -> resolution
+        self._resolved: dict[tuple, object] = {}  # (revision, frame) or (frame, blobs of its files) -> resolution
 
     # -- candidates ------------------------------------------------------------------------------
     def _versioned(self, service: str | None) -> list[_Release]:
@@ -202,13 +201,20 @@ class ReleaseInference:
         return result
 
     # -- one event -------------------------------------------------------------------------------
-    def _resolve(self, revision: str, key: FrameKey):
-        if (revision, key) not in self._resolved:
+    def _resolve(self, revision: str, key: FrameKey, blobs: tuple | None = None):
+        """The frame resolved at `revision`: once per (revision, frame), or, given the blobs there of the
+        files carrying its name, once per (frame, those blobs), on which alone its resolution depends
+        (not a `missing_object` one: a tree the store lacks is not told by blobs)."""
+        memo = (revision, key) if blobs is None else (key, blobs)
+        found = self._resolved.get(memo)
+        if found is None:
             abs_path, filename, module, lineno, context, pre, post, in_app = key
-            self._resolved[(revision, key)] = self.resolver.resolve(
+            found = self.resolver.resolve(
                 revision, abs_path, filename, lineno, context, list(pre or []), list(post or []), in_app, module
             )
-        return self._resolved[(revision, key)]
+            if blobs is None or found.reason != "missing_object":
+                self._resolved[memo] = found
+        return found
 
     def _blame_later(self, jobs: list[tuple[str, str, tuple[int, ...]]]) -> dict[tuple, Future]:
         """Start `git blame -w` of each (revision, path, lines) in the background, once per run; each
@@ -289,16 +295,11 @@ class ReleaseInference:
         scored = []
         for members in states:
             rep = members[-1]  # the oldest commit of the state stands for it
+            sig = blobs.get(rep)
             agree: dict[FrameKey, str] = {}
             near = 0
             for k in keys:
-                sig = blobs.get(rep)
-                same = None if sig is None else (k, tuple(sig[i] for i in named[k]))
-                r = self._alike.get(same) if same else None
-                if r is None:
-                    r = self._resolve(rep, k)
-                    if same and r.reason != "missing_object":  # a tree the store lacks is not told by blobs
-                        self._alike[same] = r
+                r = self._resolve(rep, k, None if sig is None else tuple(sig[i] for i in named[k]))
                 if r.status == "resolved" and r.verified:
                     agree[k] = r.repo_path
                     near += r.neighbours

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.attribution import git_floor
 from models import git
 from models.attribution import attribute
 from models.attribution.gitrepo import open_repositories
@@ -85,6 +86,23 @@ def test_git_reads_the_graph_for_blames_and_the_answers_do_not_change(tmp_path, 
     assert len(got) == 4
     for n in (1, 5, 17, 29):
         assert got[f"e{n}"] == git_blame_line(repo.path, shas[-1], "app/core.py", n + 1)
+
+
+def test_the_benchmarks_git_floor_runs_the_very_blames_attribution_ran(tmp_path, warehouse):
+    """`make bench` reports frame attribution against this floor: it must ask git what Hindsight asked."""
+    repo, _shas = _history(tmp_path)
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    for n in (1, 2, 5, 17, 29):
+        add_event(warehouse, f"e{n}", [frame("app/core.py", n + 1, _line(n, 11))], release="v1.0.0")
+    add_event(warehouse, "other", [frame("app/other_3.py", 1, "x = 1")], release="v1.0.0")
+    attribute(warehouse, config_for(cfg))
+    floor = git_floor(warehouse, repo.path, commit_graph.usable_overlay(warehouse, cfg), workers=2, name=cfg.name)
+    files, lines = warehouse.execute(
+        "SELECT count(DISTINCT (revision, path)), count(*) FROM core.blame_lines WHERE repo = ?", [cfg.name]
+    ).fetchone()
+    assert (floor["files"], floor["lines"]) == (files, lines) == (2, 6)
+    assert floor["seconds"] > 0
 
 
 def test_without_a_warehouse_file_or_when_the_write_fails_ingest_goes_on_without_a_graph(tmp_path, warehouse):

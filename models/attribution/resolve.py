@@ -384,7 +384,8 @@ def resolve_frames(
             return infer_revisions(con, config, gits, resolvers, with_release)
 
         revs = event_revisions(con, config, gits, events, time_fallback, infer=infer)
-        execute(con, read_sql("queries/attribution/create_pending_frames"), attr_event_revisions=revs)
+        execute(con, read_sql("queries/attribution/create_pending_revisions"), attr_event_revisions=revs)
+        run_sql_file(con, "queries/attribution/create_pending_frames")
         keys = con.sql(read_sql("queries/attribution/select_pending_frame_keys")).pl()
         results = []
         columns = ("key_id", "repo", "revision", "abs_path", "filename", "lineno", "context_line", "pre_context")
@@ -396,9 +397,9 @@ def resolve_frames(
         if on_placed is not None:
             on_placed(_unblamed(con, keys, result_frame))
         with unit_of_work(con, attr_key_results=result_frame):
-            run_sql_file(con, "queries/attribution/insert_frame_resolutions")
-        frames = con.sql(read_sql("queries/attribution/count_pending_frames")).fetchall()[0][0]
-        con.execute("DROP TABLE IF EXISTS attr_pending_frames")
+            frames = run_sql_file(con, "queries/attribution/insert_frame_resolutions").fetchone()[0]
+        con.execute("DROP VIEW IF EXISTS attr_pending_frames")
+        con.execute("DROP TABLE IF EXISTS attr_pending_revisions")
         _store_history_digests(con, changed)
         counts.update(
             events=events.height,

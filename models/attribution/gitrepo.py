@@ -272,7 +272,7 @@ class GitRepo:
             mode, oid = self._entries(tree_id).get(name, (None, None))
         except GitError:
             return None
-        return oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None
+        return _file_id(mode, oid)
 
     def _signature(self, tree_id: str, node: _Node, memo: dict) -> tuple[str | None, ...]:
         """The blob ids of `node`'s paths below a tree, in the trie's order (see `file_signatures`): the
@@ -297,7 +297,7 @@ class GitRepo:
             for name, (is_file, below) in nd.children.items():
                 mode, oid = entries.get(name, (None, None))
                 if is_file:
-                    parts.append(oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None)
+                    parts.append(_file_id(mode, oid))
                 if below is not None:
                     parts.extend(memo[(oid, id(below))] if mode == edge.TREE_MODE else below.nothing)
             memo[(tid, id(nd))] = tuple(parts)
@@ -459,6 +459,10 @@ def _is_file_path(path: str) -> bool:
     """A repository path as trees list them: git names no file by an empty segment."""
     return bool(path) and path[0] != "/" and path[-1] != "/" and "//" not in path
 
+
+def _file_id(mode: str | None, oid: str | None) -> str | None:
+    """A tree entry's blob id when it is a file of this repository: not absent, a folder or a submodule."""
+    return oid if mode not in (None, edge.TREE_MODE, _GITLINK_MODE) else None
 
 
 class _Node:

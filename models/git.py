@@ -19,6 +19,7 @@ The stage modules build their queries on these (`models/history/git.py`, `models
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import os
 import re
@@ -27,6 +28,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ from typing import IO
 
 from models.errors import GitError, RepositoryError
 
-__all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "Overlay", "RepositoryError", "absent_objects", "blame",
+__all__ = ["TIMEOUT", "TREE_MODE", "CatFile", "GitError", "GitStream", "ObjectIds", "Overlay", "RepositoryError", "absent_objects", "blame",
            "command", "env", "failure", "ignore_revs", "line_ranges", "objects_dir", "parse_blame_porcelain", "parse_tree",
            "read_objects", "run", "streaming", "text", "write_commit_graph"]
 
@@ -274,12 +276,12 @@ class CatFile:
     In a partial clone git stops at an object the clone lacks, after walking every promisor object
     (0.13-0.28 s on a blob:none psf/requests); a reader that asked for hundreds of absent blobs took
     minutes. So the first stop lists what the clone lacks, once (`absent_objects`), and later reads of
-    those ids are answered without asking git. Memory: the absent ids (20 bytes each, plus set overhead)."""
+    those ids are answered without asking git. Memory: the absent ids, 20 bytes each (`ObjectIds`)."""
 
     def __init__(self, path: Path_):
         self.path = path
         self._proc: subprocess.Popen | None = None
-        self._absent: frozenset[bytes] | None = None
+        self._absent: ObjectIds | None = None
 
     def read(self, spec: str) -> tuple[str, bytes] | None:
         """(object type, content) of `spec`, or None when git has no such object. A spec with a line break
@@ -309,7 +311,7 @@ class CatFile:
                 try:
                     self._absent = absent_objects(self.path)
                 except GitError:  # a tree is missing too: later reads ask git one by one
-                    self._absent = frozenset()
+                    self._absent = ObjectIds()
             return None
         header = line.decode(errors="replace").split()
         if len(header) < 3 or header[-1] == "missing":
@@ -341,15 +343,75 @@ class CatFile:
         self._proc = None
 
 
-def absent_objects(path: Path_, revs: Sequence[str] | None = None) -> frozenset[bytes]:
-    """Ids (raw bytes) of the objects reachable from `revs` (default: every ref) that the object store
-    lacks: one `rev-list --objects --missing=print`, which reads no blob and fetches nothing (0.14 s over
-    a blob:none psf/requests). Raises GitError when git cannot list them (a tree missing too)."""
+class ObjectIds:
+    """A read-only set of object ids (raw bytes) held compactly: the ids sorted in one `bytearray`, 20 per SHA-1
+    id (a frozenset of `bytes` costs about 87), and where each bucket of ids with the same leading bits starts
+    (about one bucket per 8 ids, at most 65,536); a lookup searches its bucket only. A blob:none clone of a
+    large repository lacks millions of blobs, and a partial clone's readers keep their ids."""
+
+    def __init__(self, packed: bytearray | None = None, width: int = 20):
+        """`packed`: the ids end to end; sorted in place and kept (so it is this object's from now on)."""
+        import numpy as np  # here, not at import: most git commands never build one
+
+        self.width = width
+        packed = packed if packed is not None else bytearray()
+        ids = np.frombuffer(packed, dtype=f"S{width}")  # a view: the sort is in place, no copy
+        ids.sort()  # a bytes dtype compares as if right-padded with NULs: equal only when identical
+        if len(ids) > 1 and (ids[1:] == ids[:-1]).any():  # git lists each object once; a repeat costs a copy
+            packed = bytearray(np.unique(ids).tobytes())
+            ids = np.frombuffer(packed, dtype=f"S{width}")
+        self._shift = 16 - min(16, (len(ids) // 8).bit_length())  # of an id's first 16 bits, the bucket's
+        head = np.frombuffer(packed, dtype=np.uint8).reshape(-1, width)[:, :2].astype(np.int64)
+        buckets = (head[:, 0] << 8 | head[:, 1]) >> self._shift
+        starts = np.searchsorted(buckets, np.arange((1 << 16 >> self._shift) + 1))
+        del ids, head, buckets  # views of `packed`: dropped before it is kept
+        self._packed = packed
+        self._starts = array("q", starts.astype(np.int64).tobytes())
+
+    @classmethod
+    def from_hex(cls, ids: Iterable[bytes]) -> ObjectIds:
+        """From hex ids (as git prints them), all of one width (SHA-1 or SHA-256 repository)."""
+        packed, width = bytearray(), 0
+        for hex_id in ids:
+            raw = binascii.unhexlify(hex_id)
+            if len(raw) != width:
+                if width:
+                    raise GitError(f"object ids of two widths in one listing ({width} and {len(raw)} bytes)")
+                width = len(raw)
+            packed += raw
+        return cls(packed, width or 20)
+
+    def __contains__(self, oid: object) -> bool:
+        if not isinstance(oid, bytes) or len(oid) != self.width:
+            return False
+        bucket = (oid[0] << 8 | oid[1]) >> self._shift
+        low, high = self._starts[bucket] * self.width, self._starts[bucket + 1] * self.width
+        at = self._packed.find(oid, low, high)
+        while at >= 0 and (at - low) % self.width:  # a match across two ids is not one
+            at = self._packed.find(oid, at + 1, high)
+        return at >= 0
+
+    def __len__(self) -> int:
+        return len(self._packed) // self.width
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (bytes(self._packed[i : i + self.width]) for i in range(0, len(self._packed), self.width))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the ids and their bucket starts take."""
+        return len(self._packed) + self._starts.itemsize * len(self._starts)
+
+
+def absent_objects(path: Path_, revs: Sequence[str] | None = None) -> ObjectIds:
+    """Ids of the objects reachable from `revs` (default: every ref) that the object store lacks: one
+    `rev-list --objects --missing=print`, which reads no blob and fetches nothing (0.14 s over a blob:none
+    psf/requests). Held as `ObjectIds` (20 bytes each). Raises GitError when git cannot list them (a tree
+    missing too)."""
     args = ["rev-list", "--objects", "--missing=print", "--all" if revs is None else "--stdin"]
     data = None if revs is None else "".join(f"{r}\n" for r in revs).encode()
     with streaming(path, args, input=data) as walk:
-        found = frozenset(bytes.fromhex(line[1:].split(b" ", 1)[0].decode())
-                          for line in walk.tokens(b"\n") if line.startswith(b"?"))
+        found = ObjectIds.from_hex(line[1:].split(b" ", 1)[0] for line in walk.tokens(b"\n") if line.startswith(b"?"))
     walk.check()
     return found
 

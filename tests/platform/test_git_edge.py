@@ -118,6 +118,36 @@ def test_cat_file_reads_objects_one_at_a_time_and_in_one_batch(tmp_path):
     assert found == {"HEAD:app.py": ("blob", b"x = 1\n"), "HEAD~1:app.py": ("blob", b"x = 0\n")}
 
 
+def test_object_ids_answer_as_a_set_does_at_20_bytes_an_id(tmp_path):
+    """The absent-object ids a partial clone's readers keep: exact membership (ids ending in NUL bytes,
+    bucket edges, neighbours in one bucket), 20 bytes an id, SHA-256 width, and no mixing of widths."""
+    import random
+
+    repo = make_repo(tmp_path / "r", commits=3)
+    listed = subprocess.run(["git", "-C", str(repo), "rev-list", "--objects", "--all"], capture_output=True,
+                            check=True, env=ENV).stdout.split(b"\n")
+    real = [line.split(b" ", 1)[0] for line in listed if line]
+    rng = random.Random(5)
+    made = [rng.randbytes(20) for _ in range(50_000)]
+    edges = [b"\0" * 20, b"\xff" * 20, b"\x12\x34" + b"\0" * 18, b"\x12\x34" + b"\0" * 17 + b"\x01", b"a" * 19 + b"\0"]
+    # two neighbours whose joint holds a third id at a byte offset that is no id's start
+    first, second = b"\x12\x34" + b"\0" * 8 + b"\x12\x34" + b"\0" * 8, b"\x12\x34" + b"\0" * 7 + b"\x01" + b"\x05" * 10
+    straddling = first[10:] + second[:10]
+    kept = [bytes.fromhex(h.decode()) for h in real[1:]] + made[::2] + edges[::2] + [first, second]
+    ids = git.ObjectIds.from_hex([k.hex().encode() for k in kept] + [real[1]])  # a repeat counts once
+    probes = [bytes.fromhex(h.decode()) for h in real] + made + edges + [first, second, straddling]
+    assert straddling not in kept and straddling not in ids
+    expected = set(kept)
+    assert [p in ids for p in probes] == [p in expected for p in probes]
+    assert len(ids) == len(expected) and set(ids) == expected  # bytes, each once
+    assert ids.nbytes <= 22 * len(ids) + 16  # the ids (20 bytes each), and where each bucket (about 8 ids) starts
+    assert "ab" * 20 not in ids and b"\0" * 19 not in ids and len(git.ObjectIds()) == 0
+    wide = git.ObjectIds.from_hex([b"ab" * 32])
+    assert bytes.fromhex("ab" * 32) in wide and bytes.fromhex("ab" * 20) not in wide
+    with pytest.raises(GitError, match="two widths"):
+        git.ObjectIds.from_hex([b"ab" * 20, b"ab" * 32])
+
+
 def test_blame_of_some_lines_honours_ignored_revisions(tmp_path):
     repo = make_repo(tmp_path / "r", commits=3)
     head = git.text(repo, ["rev-parse", "HEAD"]).strip()

@@ -58,7 +58,7 @@ class GitRepo:
 
     def __init__(self, path: Path, overlay: edge.Overlay | None = None):
         self.path = Path(path)
-        self.overlay = overlay  # Hindsight's commit-graph for this repository, for blames (see models.git)
+        self.overlay = overlay  # Hindsight's commit-graph for this repository, for blames and ancestry (see models.git)
         if not (self.path / ".git").exists() and not (self.path / "HEAD").exists():
             raise RepositoryError(f"not a git repository: {self.path}")
         self._trees: OrderedDict[str, frozenset[str]] = OrderedDict()  # revision -> its files; LRU
@@ -98,10 +98,18 @@ class GitRepo:
 
     def rev_list(self, include: list[str], exclude: list[str] = (), max_count: int | None = None) -> list[str]:
         """Commits reachable from `include` and not from `exclude`, newest first (one git call)."""
+        return [sha for sha, _ in self.rev_parents(include, exclude, max_count)]
+
+    def rev_parents(
+        self, include: list[str], exclude: list[str] = (), max_count: int | None = None
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """(commit, its parents) of the commits reachable from `include` and not from `exclude`, newest
+        first (one git call)."""
         data = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
         extra = [f"--max-count={max_count}"] if max_count else []
-        out = run_git(self.path, ["rev-list", *extra, "--stdin"], input_bytes=data, check=False)
-        return [s for s in out.decode().split() if _SHA_RE.match(s)]
+        out = run_git(self.path, ["rev-list", "--parents", *extra, "--stdin"], input_bytes=data, check=False)
+        rows = (line.split() for line in out.decode().splitlines())
+        return [(ids[0], tuple(ids[1:])) for ids in rows if ids and all(_SHA_RE.match(i) for i in ids)]
 
     def shallow_commits(self) -> frozenset[str]:
         """Commits whose parents a shallow clone cut off (empty when the history is complete)."""
@@ -401,7 +409,8 @@ class GitRepo:
         """`ancestor` is reachable from `descendant` (both full shas)."""
         if not (_SHA_RE.match(ancestor) and _SHA_RE.match(descendant)):
             return False
-        return edge.run(self.path, ["merge-base", "--is-ancestor", ancestor, descendant], check=False).returncode == 0
+        args = ["merge-base", "--is-ancestor", ancestor, descendant]  # the commit-graph's generations cut the walk
+        return edge.run(self.path, args, check=False, overlay=self.overlay).returncode == 0
 
     def commits_between(self, old: str, new: str, path: str) -> list[str]:
         """Commits in old..new touching `path`, oldest first."""

@@ -6,8 +6,13 @@ the most of the event's frames (context line equal, as in frame resolution) is t
 such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `detail` = the evidence).
 
 Candidates: the commits after the release below the version the string builds on, up to the release
-above it (the default-branch head when there is none): both "dev build before 0.54.7" and "dev build
-after 0.54.7" conventions fall in there. A string without a usable version ('unknown', '0.0.0') has
+above it (the default-branch head when there is none), and the default branch's commits that descend
+from the release below and from no later release (a release tagged beside the default branch leaves the
+branch building on the release below): both "dev build before 0.54.7" and "dev build after 0.54.7"
+conventions fall in there. A development version is no release's own commit (that one prints the
+release): release commits come last, in states of their own, and one is taken only when no other commit
+matches as many frames (psf/requests: a build of `main` after v2.23.0 was tagged beside it, whose
+version line main wrote in a commit of its own, was put on the release commit). A string without a usable version ('unknown', '0.0.0') has
 every release as a candidate; when the best releases leave frames unmatched, the build may be a commit
 between releases, so the commits from the release below the best ones to the release above them are
 compared too, and taken instead when one of them matches more frames.
@@ -87,6 +92,8 @@ class ReleaseInference:
             read_sql("queries/attribution/select_release_index"), [repo.name]
         ).fetchall():
             self.releases.append((release, version, sha, service))
+        self.released = {sha for _rel, _v, sha, _s in self.releases}
+        self._beside_head: dict[str, bool] = {}
         self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
         self._signatures: dict[tuple[str, ...], dict[str, tuple]] = {}  # paths -> {commit: their blobs}
@@ -120,25 +127,51 @@ class ReleaseInference:
         if not rels:
             return [], f"no releases to place {hint.base} between"
         base = _numbers(Version(hint.base))
-        return self._span(rels, base, base)
+        shas, where = self._span(rels, base, base)
+        if hint.form == "dev":  # a release's own commit prints that release: compared last, taken last
+            own = [sha for sha in shas if sha not in self.released]
+            if len(own) < len(shas):
+                where += f" ({len(shas) - len(own)} of them release commits, taken only when no other matches as well)"
+            shas = own + [sha for sha in shas if sha in self.released]
+        return shas, where
 
     def _span(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
         """The commits after the release below `low` up to the release above `high` (the default-branch
-        head when there is none), newest first, and what they are in words."""
+        head when there is none), newest first, and what they are in words. When the release above was
+        tagged beside the default branch, the branch's commits that descend from the release below and from
+        no release above `high` too: they still build on the release below."""
         below = [r for r in rels if _numbers(r.version) < low]
         above = [r for r in rels if _numbers(r.version) > high]
         lower = max(below, key=lambda r: r.version) if below else None
         upper = min(above, key=lambda r: r.version) if above else None
-        top = upper.sha if upper else self._head()
+        head = self._head()
+        top = upper.sha if upper else head
         if top is None:
             return [], "no default-branch head"
-        shas = self.git.rev_list([top], [lower.sha] if lower else [], max_count=MAX_CANDIDATES)
+        bottom = [lower.sha] if lower else []
+        if upper and head and self._beside(upper.sha, head):
+            # a release tagged beside the default branch: the branch's next commits still build on the one
+            # below, up to a later release (one walk of both histories, in git's order)
+            graph = self.git.rev_parents([top, head], bottom)
+            below_top = set(self.git.rev_list([top], bottom))
+            after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
+            later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
+            shas = [sha for sha, _ in graph if sha in below_top or (sha in after_lower and sha not in later)]
+            shas = shas[:MAX_CANDIDATES]
+        else:
+            shas = self.git.rev_list([top], bottom, max_count=MAX_CANDIDATES)
         if lower and lower.sha not in shas:
             shas.append(lower.sha)
         where = f"from {lower.release}" if lower else "up from the first commit"
         to = f"to {upper.release}" if upper else f"to the head of {self.repo.default_branch}"
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
+
+    def _beside(self, release: str, head: str) -> bool:
+        """The release commit is not in the default branch's history (tagged on a branch of its own)."""
+        if release not in self._beside_head:
+            self._beside_head[release] = not self.git.is_ancestor(release, head)
+        return self._beside_head[release]
 
     def _states_around(
         self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]
@@ -190,8 +223,9 @@ class ReleaseInference:
             paths, complete = self._paths(basenames, [cands[0], cands[-1]])
             blobs = self._blobs(cands, paths)
             previous = None
+            demoted = self.released if scope[-1] is True else set()  # a development version's scope
             for c in cands:
-                signature = blobs[c]
+                signature = (blobs[c], c in demoted)  # release commits compared last form their own states
                 if signature != previous:
                     runs.append([])
                 runs[-1].append(c)
@@ -242,7 +276,8 @@ class ReleaseInference:
         if not keys:
             return Decision(None, None, "unknown_release", "no frame carries a source line to infer the revision from")
         hint = release_hint(release)
-        cands, states, where, told = self.states((hint.base, hint.service), lambda: self.candidates(hint), keys)
+        scope = (hint.base, hint.service, hint.form == "dev")  # what names the candidates
+        cands, states, where, told = self.states(scope, lambda: self.candidates(hint), keys)
         if not cands:
             return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
         scored = self._scored(states, keys, told)
@@ -266,6 +301,8 @@ class ReleaseInference:
                 f"no candidate matches any of {frames}: {where}, {len(states)} file states",
             )  # fmt: skip
         tied = [s for s in scored if s[0] == best]
+        if hint.form == "dev" and any(s[1] not in self.released for s in tied):
+            tied = [s for s in tied if s[1] not in self.released]  # a development build, not the release
         evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
         if len(tied) == 1:
             return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
@@ -353,6 +390,26 @@ class ReleaseInference:
             return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
 
         return verdict
+
+
+def _descendants(graph: list[tuple[str, tuple[str, ...]]], roots: set[str]) -> set[str]:
+    """The commits of `graph` ((commit, parents), newest first) that are one of `roots` or descend from one."""
+    parents = dict(graph)
+    found: dict[str, bool] = {}
+    for start in parents:
+        stack = [start]
+        while stack:  # parents first, without recursion (a history is deep)
+            commit = stack[-1]
+            if commit in found:
+                stack.pop()
+                continue
+            pending = [p for p in parents[commit] if p in parents and p not in found]
+            if pending:
+                stack.extend(pending)
+                continue
+            found[commit] = commit in roots or any(found.get(p, p in roots) for p in parents[commit])
+            stack.pop()
+    return {c for c, held in found.items() if held}
 
 
 def _numbers(version: Version) -> tuple[int, ...]:

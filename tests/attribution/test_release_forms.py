@@ -164,8 +164,9 @@ def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
     """The crash line exists, unchanged in text, at two file states with different authors (written,
     changed, then restored by another commit): the frame cannot tell which ran, so no revision."""
     repo = GitRepoBuilder(tmp_path / "svc")
-    repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.commit({"svc/codec.py": body("return 1")}, "stub")
     repo.tag("v1.0.0")
+    written = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
     repo.commit({"svc/codec.py": body("return json.loads(raw, strict=False)")}, "lenient")
     repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "revert lenient")
     repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
@@ -178,10 +179,10 @@ def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
     assert got[:2] == ("unresolved", "ambiguous_release") and got[2] is None
     assert "2 file states tie (blame differs)" in got[-1]
     # An explicit release_table entry settles it.
-    cfg2 = repo_config(repo.path, release_table={"1.1.0-dev": "v1.0.0"})
+    cfg2 = repo_config(repo.path, release_table={"1.1.0-dev": written})
     ingest_repository(warehouse, cfg2)
     resolve_frames(warehouse, config_for(cfg2))
-    assert rows(warehouse)["tie"][:5] == ("resolved", None, repo.git("rev-parse", "v1.0.0"), "release", "table")
+    assert rows(warehouse)["tie"][:5] == ("resolved", None, written, "release", "table")
 
 
 def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
@@ -192,6 +193,7 @@ def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
     repo.tag("v1.0.0")
     writer = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "parse")
     repo.commit({"svc/codec.py": body("return json.loads(raw)") + "\n\nVERSION = 2\n"}, "far away")
+    repo.commit({"README.md": "svc\n"}, "release notes")
     repo.tag("v1.1.0")
     cfg = repo_config(repo.path)
     ingest_repository(warehouse, cfg)
@@ -201,6 +203,42 @@ def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
     assert got[:2] == ("resolved", None) and got[4] == "inferred" and got[6] == writer
     assert "2 states tie and blame every matching line to the same commit" in got[-1]
     assert got[6] == git_blame_line(repo.path, got[2], got[7], got[8])
+
+
+def test_a_dev_build_after_a_release_tagged_beside_the_default_branch_is_placed_on_the_branch(tmp_path, warehouse):
+    """The release above was tagged on a commit of its own beside `main` (psf/requests' v2.23.0), and `main`
+    bumped the version in a commit of its own: `main`'s next commits still build on the release below
+    (`1.0.1.devN`), so they are candidates too, and a development build is taken at the release commit only
+    when nothing else matches as well. Before: only the release's ancestors were compared, and the
+    version line was put on the release commit, not on main's bump."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)"), "svc/version.py": "VERSION = '1.0.0'\n"}, "first")
+    repo.tag("v1.0.0")
+    fix = repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input")
+    repo.git("checkout", "-q", "-b", "release-1.1")
+    release = repo.commit({"svc/version.py": "VERSION = '1.1.0'\n", "svc/notes.py": "NOTES = 'release only'\n"},
+                          "v1.1.0")  # fmt: skip
+    repo.tag("v1.1.0")
+    repo.git("checkout", "-q", "main")
+    bump = repo.commit({"svc/version.py": "VERSION = '1.1.0'\n"}, "bump version on main")
+    build = repo.commit({"README.md": "svc\n"}, "docs")
+    assert repo.git("branch", "--contains", release).split() == ["release-1.1"]  # beside main, never merged
+    assert repo.git("describe", "--tags", build).startswith("v1.0.0-3-")  # the build's 1.0.1.dev3
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "main_dev", [frame("version.py", 1, "VERSION = '1.1.0'", pre_context=[], post_context=[]),
+                                      codec_frame("return json.loads(raw or '{}')")], release="1.0.1.dev3")
+    add_event(warehouse, "release_only", [frame("notes.py", 1, "NOTES = 'release only'")], release="1.0.1-dev")
+    attribute(warehouse, config_for(cfg))
+    got = event_frames(warehouse, "main_dev", "status, reason, revision, revision_how, commit_sha, repo_path, line, detail")
+    assert {i: g[:4] for i, g in got.items()} == {i: ("resolved", None, bump, "inferred") for i in (0, 1)}
+    assert (got[0][4], got[1][4]) == (bump, fix)  # main's own bump, not the release commit beside it
+    for g in got.values():
+        assert g[4] == git_blame_line(repo.path, bump, g[5], g[6])
+    assert "release commits, taken only when no other matches as well" in got[0][-1]
+    # the release commit is still the answer when it alone matches (a build of code only it holds)
+    only = event_frames(warehouse, "release_only", "status, revision, commit_sha")
+    assert only == {0: ("resolved", release, release)}
 
 
 def test_a_hash_from_history_that_arrives_later_is_retried(tmp_path, warehouse):

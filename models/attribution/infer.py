@@ -153,7 +153,7 @@ class ReleaseInference:
             # a release tagged beside the default branch: the branch's next commits still build on the one
             # below, up to a later release (one walk of both histories, in git's order)
             graph = self.git.rev_parents([top, head], bottom)
-            below_top = set(self.git.rev_list([top], bottom))
+            below_top = _ancestors(graph, top)
             after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
             later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
             shas = [sha for sha, _ in graph if sha in below_top or (sha in after_lower and sha not in later)]
@@ -390,6 +390,18 @@ class ReleaseInference:
             return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
 
         return verdict
+
+
+def _ancestors(graph: list[tuple[str, tuple[str, ...]]], tip: str) -> set[str]:
+    """The commits of `graph` ((commit, parents)) that `tip` reaches: itself and its ancestors there."""
+    parents = dict(graph)
+    found, stack = set(), [tip]
+    while stack:
+        commit = stack.pop()
+        if commit in parents and commit not in found:
+            found.add(commit)
+            stack.extend(parents[commit])
+    return found
 
 
 def _descendants(graph: list[tuple[str, tuple[str, ...]]], roots: set[str]) -> set[str]:

@@ -74,6 +74,7 @@ class GitRepo:
         self._commits: dict[str, str | None] = {}
         self._missing: set[tuple[str, str]] = set()  # (revision, path) whose blob is not in the object store
         self._shallow: frozenset[str] | None = None
+        self._branch_heads: list[str] | None = None
         self._batch = edge.CatFile(self.path)
         self._lock = threading.Lock()
 
@@ -110,6 +111,13 @@ class GitRepo:
         out = run_git(self.path, ["rev-list", "--parents", *extra, "--stdin"], input_bytes=data, check=False)
         rows = (line.split() for line in out.decode().splitlines())
         return [(ids[0], tuple(ids[1:])) for ids in rows if ids and all(_SHA_RE.match(i) for i in ids)]
+
+    def branch_heads(self) -> list[str]:
+        """The commits the repository's branches point at, local and remote-tracking (read once)."""
+        if self._branch_heads is None:
+            out = run_git(self.path, ["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], check=False)
+            self._branch_heads = list(dict.fromkeys(s for s in out.decode().split() if _SHA_RE.match(s)))
+        return self._branch_heads
 
     def shallow_commits(self) -> frozenset[str]:
         """Commits whose parents a shallow clone cut off (empty when the history is complete)."""

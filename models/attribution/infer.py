@@ -15,7 +15,11 @@ matches as many frames (psf/requests: a build of `main` after v2.23.0 was tagged
 version line main wrote in a commit of its own, was put on the release commit). A string without a usable version ('unknown', '0.0.0') has
 every release as a candidate; when the best releases leave frames unmatched, the build may be a commit
 between releases, so the commits from the release below the best ones to the release above them are
-compared too, and taken instead when one of them matches more frames.
+compared too, and taken instead when one of them matches more frames. When frames are still left
+unmatched, the commits of the repository's other branches (local and remote-tracking) that build on the
+same release below and on no later release are compared as well (a maintenance branch, or a branch
+newer than the configured one), each branch in states of its own, and taken only
+when one of them matches more frames.
 
 The work is batched per release string: candidates are grouped by *file state* (the blob of every path
 carrying one of the frames' file names, read through the repository's trees, cached by object id, so
@@ -26,9 +30,12 @@ of the files carrying its name (states that differ only in other files share it)
 settle a tie run in the background while the other events are decided.
 
 Per event, a state scores (frames whose line matches, neighbour lines that match too). One best state
-wins. States that tie must match the same frames in the same files; they are then compared by `git
-blame -w` of the matching lines (at the oldest and newest tied state of every run of candidates with the
-same blobs for those files, or of the whole tie when there are many runs): if all blame every matching
+wins. States that tie must match the same frames. A `.devN` version without a hash (setuptools-scm: N
+commits past the release below, as `git describe` counts) settles a tie when exactly one tied state holds
+a commit at that distance: that commit is taken. Otherwise the tied states are compared by `git blame -w`
+of the matching lines, in the file each of them holds the line in (a package moved to `src/` between two
+releases: git blame follows the move), at the oldest and newest tied state of every run of candidates with
+the same blobs for those files (or of the whole tie when there are many runs): if all blame every frame's
 line to the same commit, the choice cannot change the attribution and the oldest state is taken (the
 detail says so); otherwise the event stays unresolved with reason `ambiguous_release`. No state matching
 any frame leaves it `unknown_release`. Nothing is silent: the detail says how many candidates and states
@@ -94,6 +101,7 @@ class ReleaseInference:
             self.releases.append((release, version, sha, service))
         self.released = {sha for _rel, _v, sha, _s in self.releases}
         self._beside_head: dict[str, bool] = {}
+        self._branch_of: dict[str, int] = {}  # a commit of another branch -> that branch (see _off_branch)
         self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
         self._signatures: dict[tuple[str, ...], dict[str, tuple]] = {}  # paths -> {commit: their blobs}
@@ -140,10 +148,7 @@ class ReleaseInference:
         head when there is none), newest first, and what they are in words. When the release above was
         tagged beside the default branch, the branch's commits that descend from the release below and from
         no release above `high` too: they still build on the release below."""
-        below = [r for r in rels if _numbers(r.version) < low]
-        above = [r for r in rels if _numbers(r.version) > high]
-        lower = max(below, key=lambda r: r.version) if below else None
-        upper = min(above, key=lambda r: r.version) if above else None
+        lower, upper = _bounds(rels, low, high)
         head = self._head()
         top = upper.sha if upper else head
         if top is None:
@@ -153,7 +158,7 @@ class ReleaseInference:
             # a release tagged beside the default branch: the branch's next commits still build on the one
             # below, up to a later release (one walk of both histories, in git's order)
             graph = self.git.rev_parents([top, head], bottom)
-            below_top = _ancestors(graph, top)
+            below_top = set(_first_reached(graph, [top]))
             after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
             later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
             shas = [sha for sha, _ in graph if sha in below_top or (sha in after_lower and sha not in later)]
@@ -166,6 +171,54 @@ class ReleaseInference:
         to = f"to {upper.release}" if upper else f"to the head of {self.repo.default_branch}"
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
+
+    def _off_branch(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
+        """The commits of the repository's other branches (local and remote-tracking) that the default
+        branch does not hold, that descend from the release below `low` and from no release above `high`
+        (they build on the same release), newest first, and what they are in words."""
+        lower, _upper = _bounds(rels, low, high)
+        head = self._head()
+        tips = [sha for sha in self.git.branch_heads() if sha != head]
+        if not tips or head is None:
+            return [], "no other branches"
+        graph = self.git.rev_parents([*tips, head], [lower.sha] if lower else [])  # one walk, in git's order
+        after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
+        later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
+        branch_of = _first_reached(graph, [head, *tips])  # 0: the default branch
+        kept = [sha for sha, _ in graph if sha in after_lower and sha not in later and branch_of[sha]]
+        # each branch's commits together, and in states of their own: two branches may hold the same file
+        # content, written by different commits
+        shas = sorted(kept, key=branch_of.get)[:MAX_CANDIDATES]
+        self._branch_of.update((sha, branch_of[sha]) for sha in shas)
+        where = f"from {lower.release}" if lower else "up from the first commit"
+        return shas, f"{len(shas)} commits of other branches {where}"
+
+    def _states_off_branch(
+        self, hint: ReleaseHint, leaders: list[str], keys: list[FrameKey]
+    ) -> tuple[list[str], list[list[str]], str, tuple] | None:
+        """`states` of `_off_branch` around the string's version, or (no version) around the versions of
+        the release commits among `leaders`; None when there is no version to go by."""
+        rels = self._versioned(hint.service)
+        if hint.base is not None:
+            low = high = _numbers(Version(hint.base))
+        else:
+            versions = [_numbers(r.version) for r in rels if r.sha in set(leaders)]
+            if not versions:
+                return None
+            low, high = min(versions), max(versions)
+        scope = ("off branch", low, high, hint.service, hint.form == "dev")
+        return self.states(scope, lambda: self._off_branch(rels, low, high), keys)
+
+    def _at_distance(self, hint: ReleaseHint, commits: list[str]) -> set[str]:
+        """Those of `commits` that lie `hint.distance` commits past the release below the string's version,
+        as `git describe` (and so setuptools-scm) counts: commits they reach and that release does not."""
+        if hint.base is None:
+            return set()
+        lower, _upper = _bounds(self._versioned(hint.service), _numbers(Version(hint.base)), _numbers(Version(hint.base)))
+        if lower is None:
+            return set()
+        counts = _ancestor_counts(self.git.rev_parents(commits, [lower.sha]))
+        return {c for c in commits if counts.get(c) == hint.distance}
 
     def _beside(self, release: str, head: str) -> bool:
         """The release commit is not in the default branch's history (tagged on a branch of its own)."""
@@ -225,7 +278,8 @@ class ReleaseInference:
             previous = None
             demoted = self.released if scope[-1] is True else set()  # a development version's scope
             for c in cands:
-                signature = (blobs[c], c in demoted)  # release commits compared last form their own states
+                # release commits compared last, and the commits of each other branch, form states of their own
+                signature = (blobs[c], c in demoted, self._branch_of.get(c))
                 if signature != previous:
                     runs.append([])
                 runs[-1].append(c)
@@ -282,16 +336,27 @@ class ReleaseInference:
             return Decision(None, None, "unknown_release", f"no candidate revisions: {where}")
         scored = self._scored(states, keys, told)
         best = max(s[0] for s in scored)
+        leaders = [sha for members, s in zip(states, scored, strict=True) if s[0] == best for sha in members]
         if hint.base is None and 0 < best[0] < len(keys):
             # Only releases were compared and the best leave frames unmatched: the build may be a commit
             # between them and their neighbours, so those commits are compared (replacing the releases
             # only when one of them matches more frames).
-            leaders = [sha for members, s in zip(states, scored, strict=True) if s[0] == best for sha in members]
             near = self._states_around(hint, leaders, keys)
             near_scored = self._scored(near[1], keys, near[3]) if near and near[0] else []
             if near_scored and max(s[0] for s in near_scored)[0] > best[0]:
                 cands, states, scored = near[0], near[1], near_scored
                 where = f"{where}, then {near[2]} around the best of them"
+                best = max(s[0] for s in scored)
+        if best[0] < len(keys) and (best[0] > 0 or hint.base is not None):
+            # Frames still unmatched: the build may come from a branch the default branch does not hold (a
+            # maintenance branch, a branch deployed for testing); that branch's commits building on the same
+            # release are compared, and taken only when one of them matches more frames (with no version
+            # to go by, only around releases that match some frames).
+            off = self._states_off_branch(hint, leaders, keys)
+            off_scored = self._scored(off[1], keys, off[3]) if off and off[0] else []
+            if off_scored and max(s[0] for s in off_scored)[0] > best[0]:
+                cands, states, scored = off[0], off[1], off_scored
+                where = f"{where}, then {off[2]}"
                 best = max(s[0] for s in scored)
         order = {sha: i for i, sha in enumerate(cands)}  # larger = older
         frames = f"{len(keys)} frames"
@@ -304,9 +369,24 @@ class ReleaseInference:
         if hint.form == "dev" and any(s[1] not in self.released for s in tied):
             tied = [s for s in tied if s[1] not in self.released]  # a development build, not the release
         evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
+        if len(tied) > 1 and hint.distance:
+            # '.devN' as setuptools-scm writes it: N commits past the release below; the one tied state
+            # holding such a commit settles the tie
+            members_of = {members[-1]: members for members in states}
+            at = self._at_distance(hint, [c for t in tied for c in members_of[t[1]]])
+            hits = [t for t in tied if at.intersection(members_of[t[1]])]
+            if len(hits) == 1:
+                exact = [c for c in members_of[hits[0][1]] if c in at]
+                return Decision(
+                    exact[0] if len(exact) == 1 else hits[0][1], best[0], None,
+                    f"inferred: {evidence}; {len(tied)} states tie, and the version's .dev{hint.distance} "
+                    f"({hint.distance} commits past the release below) names a commit of one of them",
+                )  # fmt: skip
         if len(tied) == 1:
             return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
         verdict = self._tie_breaks(tied, cands)
+        placements = {frozenset(t[2].items()) for t in tied}  # where each state holds the matching lines
+        moved = " (a file sits at another path in some of them)" if len(placements) > 1 else ""
         oldest = max(tied, key=lambda s: order[s[1]])
 
         def settle() -> Decision:
@@ -315,7 +395,7 @@ class ReleaseInference:
                 return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
             return Decision(
                 oldest[1], best[0], None,
-                f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit",
+                f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit{moved}",
             )  # fmt: skip
 
         return settle
@@ -347,81 +427,117 @@ class ReleaseInference:
         """How to tell, once the blames it starts are done, whether the tied states can change the
         attribution: None when they cannot, else why they can.
 
-        The tied states must match the same frames in the same files. Candidates are then cut into runs
-        by the blobs of just those files: tied states in one run differ only in other files. Blame of the
-        matching lines at the oldest and the newest tied state of every run (of the whole tie when there
-        are more than MAX_TIED runs) must name the same commits.
+        The tied states must match the same frames; a frame may match in another file in some of them (a
+        file moved: `requests/models.py` became `src/requests/models.py`). Per placement of the frames in
+        files, candidates are cut into runs by the blobs of just those files: tied states in one run
+        differ only in other files. Blame of the matching lines at the oldest and the newest tied state of
+        every run (of the placement's whole tie when there are more than MAX_TIED runs) must name the same
+        commit for each frame, wherever its file was (git blame follows a file across a rename).
         """
-        first = tied[0][2]
-        if any(t[2] != first for t in tied[1:]):
-            return lambda: "different frames or files match"
-        files = sorted(set(first.values()))
-        blobs = self._blobs(cands, files)
-        run_of, run, previous = {}, -1, None
-        for c in cands:
-            signature = blobs[c]
-            run += signature != previous
-            run_of[c], previous = run, signature
+        matched = set(tied[0][2])
+        if any(set(t[2]) != matched for t in tied[1:]):
+            return lambda: "different frames match"
         order = {sha: i for i, sha in enumerate(cands)}
-        ends: dict[int, list[str]] = {}
-        for _score, rep, _agree in tied:
-            ends.setdefault(run_of[rep], []).append(rep)
-        if len(ends) <= MAX_TIED:
-            probes = {r for reps in ends.values() for r in (min(reps, key=order.get), max(reps, key=order.get))}
-        else:  # a line blamed alike at both ends was not changed in between (on a linear history)
-            reps = [t[1] for t in tied]
-            probes = {min(reps, key=order.get), max(reps, key=order.get)}
-        by_path: dict[str, set[int]] = {}
-        for k, path in first.items():
-            by_path.setdefault(path, set()).add(k[3])
-        jobs = [(rep, path, tuple(sorted(lines))) for rep in sorted(probes) for path, lines in by_path.items()]
-        blames = self._blame_later(jobs)
+        placements: dict[frozenset, list[str]] = {}  # {(frame, path) pairs: the tied states placing them so}
+        for _score, rep, agree in tied:
+            placements.setdefault(frozenset(agree.items()), []).append(rep)
+        probes: list[tuple[str, dict[FrameKey, str]]] = []
+        for placement, reps in placements.items():
+            blobs = self._blobs(cands, sorted({path for _k, path in placement}))
+            run_of, run, previous = {}, -1, None
+            for c in cands:
+                run += blobs[c] != previous
+                run_of[c], previous = run, blobs[c]
+            ends: dict[int, list[str]] = {}
+            for rep in reps:
+                ends.setdefault(run_of[rep], []).append(rep)
+            # beyond MAX_TIED runs, the whole tie's ends: a line blamed alike at both ends of a linear run
+            # was not changed in between
+            groups = ends.values() if len(ends) <= MAX_TIED else [reps]
+            ends_of = {r for g in groups for r in (min(g, key=order.get), max(g, key=order.get))}
+            probes += [(rep, dict(placement)) for rep in sorted(ends_of)]
+        jobs_of = []
+        for rep, placed in probes:
+            by_path: dict[str, set[int]] = {}
+            for k, path in placed.items():
+                by_path.setdefault(path, set()).add(k[3])
+            jobs_of.append([(rep, path, tuple(sorted(lines))) for path, lines in by_path.items()])
+        blames = self._blame_later([job for jobs in jobs_of for job in jobs])
 
         def verdict() -> str | None:
             answers = []
-            for rep in sorted(probes):
-                got = {}
-                for path, lines in by_path.items():
-                    blamed = blames[(rep, path, tuple(sorted(lines)))].result()
-                    if blamed is None:
-                        return "blame failed"
-                    got.update({(path, n): c for n, c in blamed.items()})
-                answers.append(got)
+            for (_rep, placed), jobs in zip(probes, jobs_of, strict=True):
+                blamed = {job[1]: blames[job].result() for job in jobs}
+                if any(b is None for b in blamed.values()):
+                    return "blame failed"
+                answers.append({k: blamed[path][k[3]] for k, path in placed.items()})
             return None if all(a == answers[0] for a in answers[1:]) else "blame differs"
 
         return verdict
 
 
-def _ancestors(graph: list[tuple[str, tuple[str, ...]]], tip: str) -> set[str]:
-    """The commits of `graph` ((commit, parents)) that `tip` reaches: itself and its ancestors there."""
+def _first_reached(graph: list[tuple[str, tuple[str, ...]]], tips: list[str]) -> dict[str, int]:
+    """{commit of `graph`: the index of the first of `tips` that reaches it} (one walk over the graph)."""
     parents = dict(graph)
-    found, stack = set(), [tip]
-    while stack:
-        commit = stack.pop()
-        if commit in parents and commit not in found:
-            found.add(commit)
-            stack.extend(parents[commit])
+    found: dict[str, int] = {}
+    for index, tip in enumerate(tips):
+        stack = [tip]
+        while stack:
+            commit = stack.pop()
+            if commit in parents and commit not in found:
+                found[commit] = index
+                stack.extend(parents[commit])
     return found
 
 
-def _descendants(graph: list[tuple[str, tuple[str, ...]]], roots: set[str]) -> set[str]:
-    """The commits of `graph` ((commit, parents), newest first) that are one of `roots` or descend from one."""
+def _parents_first(graph: list[tuple[str, tuple[str, ...]]]):
+    """The commits of `graph` ((commit, parents)), each after its parents there; without recursion (a
+    history is deep)."""
     parents = dict(graph)
-    found: dict[str, bool] = {}
+    done: set[str] = set()
     for start in parents:
         stack = [start]
-        while stack:  # parents first, without recursion (a history is deep)
+        while stack:
             commit = stack[-1]
-            if commit in found:
+            if commit in done:
                 stack.pop()
                 continue
-            pending = [p for p in parents[commit] if p in parents and p not in found]
+            pending = [p for p in parents[commit] if p in parents and p not in done]
             if pending:
                 stack.extend(pending)
                 continue
-            found[commit] = commit in roots or any(found.get(p, p in roots) for p in parents[commit])
+            done.add(commit)
             stack.pop()
-    return {c for c, held in found.items() if held}
+            yield commit, parents[commit]
+
+
+def _descendants(graph: list[tuple[str, tuple[str, ...]]], roots: set[str]) -> set[str]:
+    """The commits of `graph` ((commit, parents)) that are one of `roots` or descend from one."""
+    found: set[str] = set()
+    for commit, parents in _parents_first(graph):
+        if commit in roots or any(p in found or p in roots for p in parents):
+            found.add(commit)
+    return found
+
+
+def _ancestor_counts(graph: list[tuple[str, tuple[str, ...]]]) -> dict[str, int]:
+    """{commit: how many commits of `graph` it reaches, itself included}: for `rev_parents(tips, [tag])`,
+    its distance from the tag as `git describe` counts it (one bit set per commit, or-ed parents first)."""
+    bit = {commit: 1 << i for i, (commit, _) in enumerate(graph)}
+    reach: dict[str, int] = {}
+    for commit, parents in _parents_first(graph):
+        mask = bit[commit]
+        for p in parents:
+            mask |= reach.get(p, 0)
+        reach[commit] = mask
+    return {commit: mask.bit_count() for commit, mask in reach.items()}
+
+
+def _bounds(rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[_Release | None, _Release | None]:
+    """The release below `low` and the release above `high` (None where there is none)."""
+    below = [r for r in rels if _numbers(r.version) < low]
+    above = [r for r in rels if _numbers(r.version) > high]
+    return (max(below, key=lambda r: r.version) if below else None, min(above, key=lambda r: r.version) if above else None)
 
 
 def _numbers(version: Version) -> tuple[int, ...]:

@@ -185,6 +185,36 @@ def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
     assert rows(warehouse)["tie"][:5] == ("resolved", None, written, "release", "table")
 
 
+def test_a_tie_is_settled_by_the_distance_a_dev_n_version_carries(tmp_path, warehouse):
+    """setuptools-scm's '1.0.1.devN' is N commits past v1.0.0 (as `git describe` counts). The crash line is
+    written, changed, then restored by another commit: its text cannot tell the two states apart, but N
+    can, when it names a commit of exactly one of them. N naming no tied state leaves the tie open."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return 1")}, "stub")
+    repo.tag("v1.0.0")
+    written = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.commit({"svc/codec.py": body("return json.loads(raw, strict=False)")}, "lenient")
+    restored = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "revert lenient")
+    after = repo.commit({"README.md": "svc\n"}, "docs")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.1.0")
+    assert repo.git("describe", "--tags", after).startswith("v1.0.0-4-")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    line = codec_frame("return json.loads(raw)")
+    for n in (1, 2, 3, 4):
+        add_event(warehouse, f"dev{n}", [line], release=f"1.0.1.dev{n}")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)
+    assert [got["dev1"][i] for i in (0, 2, 4, 6)] == ["resolved", written, "inferred", written]
+    assert "the version's .dev1 (1 commits past the release below) names a commit of one of them" in got["dev1"][-1]
+    for n, commit in ((3, restored), (4, after)):  # the exact commit N names, in the state it settles
+        assert got[f"dev{n}"][:3] == ("resolved", None, commit) and got[f"dev{n}"][6] == restored
+        assert got[f"dev{n}"][6] == git_blame_line(repo.path, commit, got[f"dev{n}"][7], got[f"dev{n}"][8])
+    assert got["dev2"][:3] == ("unresolved", "ambiguous_release", None)  # N names 'lenient': no tied state
+    assert "2 file states tie (blame differs)" in got["dev2"][-1]
+
+
 def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
     """Two file states differ far from the crash line: both match, and blame of the line is the same
     commit at both, so the choice cannot change the answer; the detail says so."""
@@ -203,6 +233,41 @@ def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
     assert got[:2] == ("resolved", None) and got[4] == "inferred" and got[6] == writer
     assert "2 states tie and blame every matching line to the same commit" in got[-1]
     assert got[6] == git_blame_line(repo.path, got[2], got[7], got[8])
+
+
+def test_states_that_tie_with_the_file_at_another_path_but_blame_alike_are_placed(tmp_path, warehouse):
+    """The package moved to a src layout between the releases (psf/requests' 2.32): a basename-only frame
+    matches the file at its old path before the move and at its new path after it, and git blame follows
+    the file across the move, so both name the commit that wrote the line; the choice cannot change the
+    answer. Before: 'different frames or files match' left such reports unresolved."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return 1")}, "stub")
+    repo.tag("v1.0.0")
+    writer = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "parse")
+    repo.commit({"svc/codec.py": None, "src/svc/codec.py": body("return json.loads(raw)")}, "src layout")
+    repo.commit({"README.md": "svc\n"}, "docs")
+    repo.commit({"README.md": "svc 1.1\n"}, "release notes")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "moved", [codec_frame("return json.loads(raw)")], release="1.0.1.dev+local")
+    # after v1.1.0 the line is changed, then restored as the file moves again: the tied states hold the file
+    # at two paths and blame the line to two commits, so that tie stays open
+    repo.commit({"README.md": "svc, a codec\n"}, "docs")
+    repo.commit({"src/svc/codec.py": body("return json.loads(raw)  # checked")}, "note")
+    restore = repo.commit({"src/svc/codec.py": None, "lib/svc/codec.py": body("return json.loads(raw)")}, "lib layout")
+    repo.commit({"README.md": "svc 1.2\n"}, "release notes")
+    repo.tag("v1.2.0")
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "moved_and_rewritten", [codec_frame("return json.loads(raw)")], release="1.1.1-dev")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)["moved"]
+    assert got[:2] == ("resolved", None) and got[4] == "inferred" and got[6] == writer
+    assert "blame every matching line to the same commit (a file sits at another path in some of them)" in got[-1]
+    assert got[6] == git_blame_line(repo.path, got[2], got[7], got[8])
+    again = rows(warehouse)["moved_and_rewritten"]
+    assert again[:3] == ("unresolved", "ambiguous_release", None) and "tie (blame differs)" in again[-1]
+    assert git_blame_line(repo.path, restore, "lib/svc/codec.py", 5) == restore
 
 
 def test_a_dev_build_after_a_release_tagged_beside_the_default_branch_is_placed_on_the_branch(tmp_path, warehouse):
@@ -239,6 +304,40 @@ def test_a_dev_build_after_a_release_tagged_beside_the_default_branch_is_placed_
     # the release commit is still the answer when it alone matches (a build of code only it holds)
     only = event_frames(warehouse, "release_only", "status, revision, commit_sha")
     assert only == {0: ("resolved", release, release)}
+
+
+def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_there(tmp_path, warehouse):
+    """A development build of a maintenance branch (never merged into `main`): none of `main`'s commits
+    after the release below holds its crash line, so the other branches' commits that build on that
+    release are compared, and taken because they match more frames. A branch that builds on a later
+    release is not a candidate (its version is that release's), though it holds the same line. Before: the
+    report was placed on `main` with its frame `line_mismatch`, or left `unknown_release`."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    util = "def util():\n    return 1\n"
+    repo.commit({"svc/codec.py": body("return json.loads(raw)"), "svc/util.py": util}, "codec")
+    repo.tag("v1.0.0")
+    repo.git("checkout", "-q", "-b", "maint-1.0")
+    maint = repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input, on 1.0 only")
+    repo.git("checkout", "-q", "main")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.1.0")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input, after 1.1")
+    repo.git("checkout", "-q", "main")
+    repo.commit({"README.md": "svc\n"}, "docs")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    line = codec_frame("return json.loads(raw or '{}')")
+    add_event(warehouse, "maint_only", [line], release="1.0.1.dev")
+    add_event(warehouse, "maint_partly", [frame("util.py", 2, "return 1"), line], release="1.0.1-dev")
+    attribute(warehouse, config_for(cfg))
+    for event in ("maint_only", "maint_partly"):
+        got = event_frames(warehouse, event, "status, revision, revision_how, commit_sha, repo_path, line, detail")
+        assert {g[:3] for g in got.values()} == {("resolved", maint, "inferred")}, event
+        for g in got.values():
+            assert g[3] == git_blame_line(repo.path, maint, g[4], g[5])
+        assert "then 1 commits of other branches from 1.0.0" in got[0][-1]
+    assert event_frames(warehouse, "maint_partly", "commit_sha")[1] == (maint,)
 
 
 def test_a_hash_from_history_that_arrives_later_is_retried(tmp_path, warehouse):

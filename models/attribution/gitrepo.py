@@ -33,6 +33,7 @@ __all__ = ["MAX_CACHED_TREES", "BlameCommit", "BlameLine", "GitError", "GitRepo"
            "parse_blame_porcelain", "run_git"]
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+IGNORE_REVS_FILE = ".git-blame-ignore-revs"  # the commits blame skips at a revision (GitHub's convention)
 MAX_CACHED_FILES = 4096  # file contents and blamed files kept per run (memory bound)
 MAX_CACHED_TREES = 64  # whole-revision listings kept (a monorepo's is large; listing again reuses subtrees)
 MAX_LISTED_PATHS = 1_000_000  # paths kept in subtree listings (about 100 MB)
@@ -338,7 +339,7 @@ class GitRepo:
     # -- blame --------------------------------------------------------------------------------------
     def ignore_revs(self, revision: str) -> list[str]:
         """Full shas listed in `.git-blame-ignore-revs` at `revision` (comments and bad lines dropped)."""
-        return edge.ignore_revs("\n".join(self.file_lines(revision, ".git-blame-ignore-revs") or []))
+        return edge.ignore_revs("\n".join(self.file_lines(revision, IGNORE_REVS_FILE) or []))
 
     def blame_origin(self, revision: str, path: str) -> str:
         """The commit where `git blame` of `path` from `revision` starts doing work: it walks back from

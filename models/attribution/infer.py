@@ -23,8 +23,9 @@ when one of them matches more frames.
 
 The work is batched per release string: candidates are grouped by *file state* (the blob of every path
 carrying one of the frames' file names, read through the repository's trees, cached by object id, so
-the subtrees candidates share are read once); a state is a run of consecutive candidates (newest first,
-as `git rev-list` lists them) with the same blobs, so a file reverted to older content is a new state
+the subtrees candidates share are read once, and the blob of `.git-blame-ignore-revs`, which blame
+honours); a state is a run of consecutive candidates (newest first, as `git rev-list` lists them) with
+the same blobs, so a file reverted to older content, or a change of the ignore list, is a new state
 (blame differs there). Each state is resolved at its oldest commit, each distinct frame once per blobs
 of the files carrying its name (states that differ only in other files share it); the blames that
 settle a tie run in the background while the other events are decided.
@@ -38,8 +39,10 @@ releases: git blame follows the move), at the oldest and newest tied state of ev
 the same blobs for those files (or of the whole tie when there are many runs): if all blame every frame's
 line to the same commit, the choice cannot change the attribution and the oldest state is taken (the
 detail says so); otherwise the event stays unresolved with reason `ambiguous_release`. No state matching
-any frame leaves it `unknown_release`. Nothing is silent: the detail says how many candidates and states
-were compared.
+any frame leaves it `unknown_release`; so does, for a string without a usable version, a best match
+that lacks a file a frame ran in (the repository's history has it elsewhere): that revision is not the
+build, and a line matching there may be another commit's. Nothing is silent: the detail says how many
+candidates and states were compared.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from packaging.version import InvalidVersion, Version
 
 from models.attribution import paths as P
 from models.attribution.blame import DEFAULT_WORKERS
-from models.attribution.gitrepo import GitError, GitRepo
+from models.attribution.gitrepo import IGNORE_REVS_FILE, GitError, GitRepo
 from models.config import RepositoryConfig
 from models.history.releases import ReleaseHint, release_hint
 from models.warehouse import execute, read_sql
@@ -274,6 +277,9 @@ class ReleaseInference:
         paths, complete = [], False
         if cands:
             paths, complete = self._paths(basenames, [cands[0], cands[-1]])
+            # blame honours the revision's ignore list: where it changes, blame may change too (psf/requests
+            # listed its formatting commit there soon after making it)
+            paths = [*paths, IGNORE_REVS_FILE]
             blobs = self._blobs(cands, paths)
             previous = None
             demoted = self.released if scope[-1] is True else set()  # a development version's scope
@@ -369,6 +375,13 @@ class ReleaseInference:
         if hint.form == "dev" and any(s[1] not in self.released for s in tied):
             tied = [s for s in tied if s[1] not in self.released]  # a development build, not the release
         evidence = f"{best[0]} of {frames} match; {where}, {len(states)} file states"
+        if hint.base is None and all(t[3] for t in tied):
+            # no version to go by, and the best revisions lack a file a frame ran in: not the build (a line
+            # that matches there may well be another commit's, written at another time)
+            return Decision(
+                None, None, "unknown_release", f"the best revisions lack {', '.join(tied[0][3])}: {evidence}"
+            )  # fmt: skip
+        tied = [t for t in tied if not t[3]] if hint.base is None else tied
         if len(tied) > 1 and hint.distance:
             # '.devN' as setuptools-scm writes it: N commits past the release below; the one tied state
             # holding such a commit settles the tie
@@ -401,7 +414,8 @@ class ReleaseInference:
         return settle
 
     def _scored(self, states: list[list[str]], keys: list[FrameKey], told: tuple) -> list[tuple]:
-        """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path}).
+        """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path},
+        the file names of frames it holds no file for, though the repository's history does).
 
         A frame's resolution depends only on the files carrying its file name: states with the same blobs
         for those (`told`: the paths that tell the states apart, and whether they are all such paths)
@@ -414,13 +428,15 @@ class ReleaseInference:
             rep = members[-1]  # the oldest commit of the state stands for it
             sig = blobs.get(rep)
             agree: dict[FrameKey, str] = {}
-            near = 0
+            near, lacking = 0, set()
             for k in keys:
                 r = self._resolve(rep, k, None if sig is None else tuple(sig[i] for i in named[k]))
                 if r.status == "resolved" and r.verified:
                     agree[k] = r.repo_path
                     near += r.neighbours
-            scored.append(((len(agree), near), rep, agree))
+                elif r.reason == "file_not_in_repo" and named[k]:
+                    lacking.add(_basename(k))
+            scored.append(((len(agree), near), rep, agree, sorted(lacking)))
         return scored
 
     def _tie_breaks(self, tied: list, cands: list[str]) -> Callable[[], str | None]:
@@ -439,11 +455,11 @@ class ReleaseInference:
             return lambda: "different frames match"
         order = {sha: i for i, sha in enumerate(cands)}
         placements: dict[frozenset, list[str]] = {}  # {(frame, path) pairs: the tied states placing them so}
-        for _score, rep, agree in tied:
+        for _score, rep, agree, _lacking in tied:
             placements.setdefault(frozenset(agree.items()), []).append(rep)
         probes: list[tuple[str, dict[FrameKey, str]]] = []
         for placement, reps in placements.items():
-            blobs = self._blobs(cands, sorted({path for _k, path in placement}))
+            blobs = self._blobs(cands, [*sorted({path for _k, path in placement}), IGNORE_REVS_FILE])
             run_of, run, previous = {}, -1, None
             for c in cands:
                 run += blobs[c] != previous

@@ -215,6 +215,68 @@ def test_a_tie_is_settled_by_the_distance_a_dev_n_version_carries(tmp_path, ware
     assert "2 file states tie (blame differs)" in got["dev2"][-1]
 
 
+def test_a_change_of_the_blame_ignore_list_starts_a_file_state_of_its_own(tmp_path, warehouse):
+    """psf/requests reformatted its code, then listed that commit in `.git-blame-ignore-revs` soon
+    after: the crash file is the same on both sides, but blame is not. Before: one state, resolved at its
+    oldest commit (the formatting commit, which no list skips there), and a build after the list blamed
+    the line to the formatting commit, not to its writer."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.tag("v1.0.0")
+    writer = repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input")
+    formatting = repo.commit({"svc/codec.py": body('return json.loads(raw or "{}")')}, "format with black")
+    listed = repo.commit({".git-blame-ignore-revs": f"# black\n{formatting}\n"}, "skip formatting in blame")
+    repo.commit({"README.md": "svc\n"}, "docs")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    line = codec_frame('return json.loads(raw or "{}")')
+    add_event(warehouse, "after_list", [line], release="1.0.1.dev3")  # 3 commits past v1.0.0: `listed`
+    add_event(warehouse, "before_list", [line], release="1.0.1.dev2")
+    add_event(warehouse, "unknown_side", [line], release="1.0.1-dev")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)
+    ignore = tmp_path / "ignore-revs"
+    ignore.write_text(formatting + "\n")
+    assert got["after_list"][:3] == ("resolved", None, listed) and got["after_list"][6] == writer
+    assert writer == git_blame_line(repo.path, listed, "svc/codec.py", 5, ignore_revs=ignore)
+    assert got["before_list"][:3] == ("resolved", None, formatting) and got["before_list"][6] == formatting
+    assert got["unknown_side"][:2] == ("unresolved", "ambiguous_release")  # the text cannot tell the sides apart
+    assert "2 file states tie (blame differs)" in got["unknown_side"][-1]
+
+
+def test_a_broken_version_is_not_placed_on_a_release_that_lacks_a_file_a_frame_ran_in(tmp_path, warehouse):
+    """With no version to go by, the best release matches one of two frames, and lacks the other frame's
+    file altogether (it was added later): that release is not the build, and the line it matches was
+    written by another commit than the one that ran (psf/requests: an `except zlib.error:` at the same line
+    of utils.py eight releases apart). Before: placed there, that frame blamed to the wrong commit."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    first = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.tag("v1.0.0")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.1.0")
+    restored = repo.commit(
+        {"svc/codec.py": body("return json.loads(raw)"), "svc/adapters.py": "def send(req):\n    return pool.urlopen(req)\n"},
+        "adapters",
+    )
+    build = repo.commit({"README.md": "svc\n"}, "docs")
+    repo.commit({"svc/codec.py": body("return json.loads(raw, strict=False)"),
+                 "svc/adapters.py": "def send(req):\n    return pool.urlopen(req, retries=3)\n"}, "retries")  # fmt: skip
+    repo.tag("v1.2.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    frames = [codec_frame("return json.loads(raw)"), frame("adapters.py", 2, "return pool.urlopen(req)")]
+    add_event(warehouse, "broken", frames, release="unknown")
+    attribute(warehouse, config_for(cfg))
+    got = event_frames(warehouse, "broken", "status, reason, revision, commit_sha, detail")
+    assert {g[:4] for g in got.values()} == {("unresolved", "unknown_release", None, None)}
+    assert "the best revisions lack adapters.py: 1 of 2 frames match" in got[0][-1]
+    # what the release would have said is not what ran
+    assert git_blame_line(repo.path, "v1.0.0", "svc/codec.py", 5) == first
+    assert git_blame_line(repo.path, build, "svc/codec.py", 5) == restored
+
+
 def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):
     """Two file states differ far from the crash line: both match, and blame of the line is the same
     commit at both, so the choice cannot change the answer; the detail says so."""

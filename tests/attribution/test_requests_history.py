@@ -46,3 +46,35 @@ def test_real_requests_history_from_a_blob_none_clone_then_completed(shared_data
     named, hashless = completed["naming_the_commit"], completed["hashless_or_broken"]
     assert named["frames"] >= 40 and named["same"] == named["frames"] and named["wrong"] == 0, named
     assert hashless["wrong"] == 0 and hashless["placed"] > hashless["reports"] / 2, hashless
+
+
+def test_dev_n_distances_count_as_git_describe_does_on_real_history(shared_datasets, tmp_path):
+    """setuptools-scm's `.devN` is `git describe`'s distance from the tag, and inference counts it over the
+    commit graph (`_ancestor_counts`) to settle ties. On psf/requests' real history, merges included, every
+    count must equal git's own."""
+    import random
+    import re
+    import subprocess
+
+    from benchmarks.attribution_real import open_shared_repo
+    from models.attribution.gitrepo import GitRepo
+    from models.attribution.infer import _ancestor_counts
+
+    repo = open_shared_repo(shared_datasets, tmp_path)
+
+    def git(*args: str) -> list[str]:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.split()
+
+    rng = random.Random(31)
+    sample = rng.sample(git("rev-list", "--no-merges", "-n", "3000", "main"), 30)
+    sample += rng.sample(git("rev-list", "--merges", "-n", "1500", "main"), 30)  # where counting goes wrong
+    described = git("describe", "--tags", "--long", "--match", "v*", *sample)
+    reader = GitRepo(repo)
+    checked = 0
+    for sha, text in zip(sample, described, strict=True):
+        tag, distance = re.fullmatch(r"(.+)-(\d+)-g[0-9a-f]+", text).groups()
+        (tag_sha,) = git("rev-parse", f"{tag}^{{commit}}")
+        counts = _ancestor_counts(reader.rev_parents([sha], [tag_sha]))
+        assert counts.get(sha, 0) == int(distance), (sha, text)
+        checked += int(distance) > 0
+    assert checked >= 50  # real distances, not tagged commits

@@ -347,23 +347,19 @@ class ReleaseInference:
             # Only releases were compared and the best leave frames unmatched: the build may be a commit
             # between them and their neighbours, so those commits are compared (replacing the releases
             # only when one of them matches more frames).
-            near = self._states_around(hint, leaders, keys)
-            near_scored = self._scored(near[1], keys, near[3]) if near and near[0] else []
-            if near_scored and max(s[0] for s in near_scored)[0] > best[0]:
-                cands, states, scored = near[0], near[1], near_scored
-                where = f"{where}, then {near[2]} around the best of them"
-                best = max(s[0] for s in scored)
+            found = self._more_frames(self._states_around(hint, leaders, keys), keys, best)
+            if found:
+                cands, states, scored, also = found
+                where, best = f"{where}, then {also} around the best of them", max(s[0] for s in scored)
         if best[0] < len(keys) and (best[0] > 0 or hint.base is not None):
             # Frames still unmatched: the build may come from a branch the default branch does not hold (a
             # maintenance branch, a branch deployed for testing); that branch's commits building on the same
             # release are compared, and taken only when one of them matches more frames (with no version
             # to go by, only around releases that match some frames).
-            off = self._states_off_branch(hint, leaders, keys)
-            off_scored = self._scored(off[1], keys, off[3]) if off and off[0] else []
-            if off_scored and max(s[0] for s in off_scored)[0] > best[0]:
-                cands, states, scored = off[0], off[1], off_scored
-                where = f"{where}, then {off[2]}"
-                best = max(s[0] for s in scored)
+            found = self._more_frames(self._states_off_branch(hint, leaders, keys), keys, best)
+            if found:
+                cands, states, scored, also = found
+                where, best = f"{where}, then {also}", max(s[0] for s in scored)
         order = {sha: i for i, sha in enumerate(cands)}  # larger = older
         frames = f"{len(keys)} frames"
         if best[0] == 0:
@@ -412,6 +408,14 @@ class ReleaseInference:
             )  # fmt: skip
 
         return settle
+
+    def _more_frames(self, more: tuple | None, keys: list[FrameKey], best: tuple) -> tuple | None:
+        """(candidates, states, their scores, what they are) of `more` (a `states` result, or None) when one
+        of its states matches more frames than `best` says, else None."""
+        if not more or not more[0]:
+            return None
+        scored = self._scored(more[1], keys, more[3])
+        return (more[0], more[1], scored, more[2]) if max(s[0] for s in scored)[0] > best[0] else None
 
     def _scored(self, states: list[list[str]], keys: list[FrameKey], told: tuple) -> list[tuple]:
         """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path},

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 2000  # commits compared per release string (newest first when the range is longer)
 MAX_PATHS = 300  # paths whose blobs tell states apart (a file name like __init__.py can have many)
+MAX_WALKED = 200_000  # commits walked to find other branches' candidates (the walk is held in memory)
 MAX_TIED = 12  # runs of tied states whose ends are blamed; beyond, only the tie's oldest and newest state
 
 FrameKey = tuple  # (abs_path, filename, module, lineno, context_line, pre_context, post_context, in_app)
@@ -182,10 +183,13 @@ class ReleaseInference:
         lower, _upper = _bounds(rels, low, high)
         head = self._head()
         tips = [sha for sha in self.git.branch_heads() if sha != head]
-        if not tips or head is None:
-            return [], "no other branches"
-        graph = self.git.rev_parents([*tips, head], [lower.sha] if lower else [])  # one walk, in git's order
-        after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
+        if not tips or head is None or lower is None:
+            return [], "no other branches" if lower else "no release below to build on"
+        graph = self.git.rev_parents([*tips, head], [lower.sha], max_count=MAX_WALKED + 1)  # one walk
+        if len(graph) > MAX_WALKED:  # memory bound: a monorepo's branches far past an old release
+            log.warning("other branches not compared: more than %d commits from %s", MAX_WALKED, lower.release)
+            return [], f"other branches: more than {MAX_WALKED} commits from {lower.release}, not compared"
+        after_lower = _descendants(graph, {lower.sha})
         later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
         branch_of = _first_reached(graph, [head, *tips])  # 0: the default branch
         kept = [sha for sha, _ in graph if sha in after_lower and sha not in later and branch_of[sha]]
@@ -193,8 +197,7 @@ class ReleaseInference:
         # content, written by different commits
         shas = sorted(kept, key=branch_of.get)[:MAX_CANDIDATES]
         self._branch_of.update((sha, branch_of[sha]) for sha in shas)
-        where = f"from {lower.release}" if lower else "up from the first commit"
-        return shas, f"{len(shas)} commits of other branches {where}"
+        return shas, f"{len(shas)} commits of other branches from {lower.release}"
 
     def _states_off_branch(
         self, hint: ReleaseHint, leaders: list[str], keys: list[FrameKey]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.attribution import attribute, resolve_frames
+from models.attribution import attribute, infer, resolve_frames
 from models.history import ingest_repository
 from models.history.releases import place_release, release_hint
 
@@ -368,7 +368,9 @@ def test_a_dev_build_after_a_release_tagged_beside_the_default_branch_is_placed_
     assert only == {0: ("resolved", release, release)}
 
 
-def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_there(tmp_path, warehouse):
+def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_there(
+    tmp_path, warehouse, monkeypatch, caplog
+):
     """A development build of a maintenance branch (never merged into `main`): none of `main`'s commits
     after the release below holds its crash line, so the other branches' commits that build on that
     release are compared, and taken because they match more frames. A branch that builds on a later
@@ -400,6 +402,13 @@ def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_th
             assert g[3] == git_blame_line(repo.path, maint, g[4], g[5])
         assert "then 1 commits of other branches from 1.0.0" in got[0][-1]
     assert event_frames(warehouse, "maint_partly", "commit_sha")[1] == (maint,)
+    # memory bound: past MAX_WALKED commits, other branches are not compared, and the log says so
+    monkeypatch.setattr(infer, "MAX_WALKED", 3)
+    add_event(warehouse, "bounded", [line], release="1.0.2-dev")
+    with caplog.at_level("WARNING", logger="models.attribution.infer"):
+        attribute(warehouse, config_for(cfg))
+    assert event_frames(warehouse, "bounded", "reason, revision") == {0: ("unknown_release", None)}
+    assert "other branches not compared: more than 3 commits from 1.0.0" in caplog.text
 
 
 def test_a_hash_from_history_that_arrives_later_is_retried(tmp_path, warehouse):

@@ -250,7 +250,8 @@ def test_a_broken_version_is_not_placed_on_a_release_that_lacks_a_file_a_frame_r
     """With no version to go by, the best release matches one of two frames, and lacks the other frame's
     file altogether (it was added later): that release is not the build, and the line it matches was
     written by another commit than the one that ran (psf/requests: an `except zlib.error:` at the same line
-    of utils.py eight releases apart). Before: placed there, that frame blamed to the wrong commit."""
+    of utils.py in v0.8.0 and in a build a year later). Before: placed there, that frame blamed to the wrong
+    commit."""
     repo = GitRepoBuilder(tmp_path / "svc")
     first = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
     repo.tag("v1.0.0")

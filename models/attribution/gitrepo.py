@@ -102,6 +102,13 @@ class GitRepo:
         """Commits reachable from `include` and not from `exclude`, newest first (one git call)."""
         return [sha for sha, _ in self.rev_parents(include, exclude, max_count)]
 
+    def commits_touching(self, tip: str, paths: list[str], max_count: int) -> list[str]:
+        """The commits reachable from `tip` that changed one of `paths`, newest first (one git call; git's
+        history simplification keeps the commits that made each version of those files)."""
+        args = ["rev-list", f"--max-count={max_count}", "--end-of-options", tip, "--", *paths]
+        out = run_git(self.path, args, check=False)
+        return [sha for sha in out.decode().split() if _SHA_RE.match(sha)]
+
     def rev_parents(
         self, include: list[str], exclude: list[str] = (), max_count: int | None = None
     ) -> list[tuple[str, tuple[str, ...]]]:

@@ -18,8 +18,10 @@ between releases, so the commits from the release below the best ones to the rel
 compared too, and taken instead when one of them matches more frames. When frames are still left
 unmatched, the commits of the repository's other branches (local and remote-tracking) that build on the
 same release below and on no later release are compared as well (a maintenance branch, or a branch
-newer than the configured one), each branch in states of its own, and taken only
-when one of them matches more frames.
+newer than the configured one), each branch in states of its own, and taken only when one of them
+matches more frames. A string without a usable version whose frames no candidate matches all of has,
+last, every version of the frames' files on the default branch compared (the commits that changed them,
+newest 2,000, found by `git rev-list -- <paths>`), and one is taken only when it matches every frame.
 
 The work is batched per release string: candidates are grouped by *file state* (the blob of every path
 carrying one of the frames' file names, read through the repository's trees, cached by object id, so
@@ -244,6 +246,20 @@ class ReleaseInference:
         low, high = min(versions), max(versions)
         return self.states(("between", low, high, hint.service), lambda: self._span(rels, low, high), keys)
 
+    def _states_touching(self, hint: ReleaseHint, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str, tuple]:
+        """`states` of the default branch's commits that changed a file carrying one of the frames' names
+        (or the blame ignore list), over its whole history, newest first: each made a new version of
+        those files."""
+        basenames = {_basename(k) for k in keys} - {None}
+
+        def touching() -> tuple[list[str], str]:
+            head = self._head()
+            paths = self._paths(basenames, [head])[0] if head else []
+            shas = self.git.commits_touching(head, [*paths, IGNORE_REVS_FILE], MAX_CANDIDATES) if paths else []
+            return shas, f"{len(shas)} commits of {self.repo.default_branch} that changed those files"
+
+        return self.states(("touching", tuple(sorted(basenames)), hint.service), touching, keys)
+
     # -- file states -----------------------------------------------------------------------------
     def _paths(self, basenames: set[str], probes: list[str]) -> list[str]:
         names = sorted(basenames)
@@ -361,6 +377,14 @@ class ReleaseInference:
             # to go by, only around releases that match some frames).
             found = self._more_frames(self._states_off_branch(hint, leaders, keys), keys, best)
             if found:
+                cands, states, scored, also = found
+                where, best = f"{where}, then {also}", max(s[0] for s in scored)
+        if hint.base is None and best[0] < len(keys):
+            # No version, and no release or commit near one holds every frame's line: every version of the
+            # frames' files on the default branch is compared (the commits that changed them), and one is
+            # taken only when it matches every frame.
+            found = self._more_frames(self._states_touching(hint, keys), keys, best)
+            if found and max(s[0] for s in found[2])[0] == len(keys):
                 cands, states, scored, also = found
                 where, best = f"{where}, then {also}", max(s[0] for s in scored)
         order = {sha: i for i, sha in enumerate(cands)}  # larger = older

@@ -246,12 +246,15 @@ def test_a_change_of_the_blame_ignore_list_starts_a_file_state_of_its_own(tmp_pa
     assert "2 file states tie (blame differs)" in got["unknown_side"][-1]
 
 
-def test_a_broken_version_is_not_placed_on_a_release_that_lacks_a_file_a_frame_ran_in(tmp_path, warehouse):
-    """With no version to go by, the best release matches one of two frames, and lacks the other frame's
-    file altogether (it was added later): that release is not the build, and the line it matches was
-    written by another commit than the one that ran (psf/requests: an `except zlib.error:` at the same line
-    of utils.py in v0.8.0 and in a build a year later). Before: placed there, that frame blamed to the wrong
-    commit."""
+def test_a_broken_version_is_placed_where_every_frame_matches_and_never_on_a_release_lacking_a_file(
+    tmp_path, warehouse
+):
+    """With no version to go by, the best release matches one of the frames and lacks another frame's file
+    altogether (it was added later): that release is not the build, and the line it matches was written by
+    another commit than the one that ran (psf/requests: an `except zlib.error:` at the same line of utils.py
+    in v0.8.0 and in a build a year later). Every version of the frames' files on the default branch is
+    then compared, and one that matches every frame is taken; when none does, the event stays unplaced.
+    Before: placed on the release, that frame blamed to the wrong commit."""
     repo = GitRepoBuilder(tmp_path / "svc")
     first = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
     repo.tag("v1.0.0")
@@ -269,13 +272,18 @@ def test_a_broken_version_is_not_placed_on_a_release_that_lacks_a_file_a_frame_r
     ingest_repository(warehouse, cfg)
     frames = [codec_frame("return json.loads(raw)"), frame("adapters.py", 2, "return pool.urlopen(req)")]
     add_event(warehouse, "broken", frames, release="unknown")
+    add_event(warehouse, "broken_nowhere", [*frames, frame("adapters.py", 1, "def send(request):")], release="UNKNOWN")
     attribute(warehouse, config_for(cfg))
-    got = event_frames(warehouse, "broken", "status, reason, revision, commit_sha, detail")
-    assert {g[:4] for g in got.values()} == {("unresolved", "unknown_release", None, None)}
-    assert "the best revisions lack adapters.py: 1 of 2 frames match" in got[0][-1]
-    # what the release would have said is not what ran
+    got = event_frames(warehouse, "broken", "status, revision, revision_how, commit_sha, repo_path, line, detail")
+    assert {g[:3] for g in got.values()} == {("resolved", restored, "inferred")}
+    assert "commits of main that changed those files" in got[0][-1]
+    for g in got.values():  # what the build says, not what v1.0.0 would have said
+        assert g[3] == git_blame_line(repo.path, build, g[4], g[5]) == restored
     assert git_blame_line(repo.path, "v1.0.0", "svc/codec.py", 5) == first
-    assert git_blame_line(repo.path, build, "svc/codec.py", 5) == restored
+    # no version of the files matches the third frame: not placed, and never on v1.0.0
+    nowhere = event_frames(warehouse, "broken_nowhere", "status, reason, revision, commit_sha, detail")
+    assert {g[:4] for g in nowhere.values()} == {("unresolved", "unknown_release", None, None)}
+    assert "the best revisions lack adapters.py: 1 of 3 frames match" in nowhere[0][-1]
 
 
 def test_states_that_tie_but_blame_alike_are_placed(tmp_path, warehouse):

@@ -104,4 +104,8 @@ def test_a_run_made_without_dagster_home_shows_in_dagster_dev(tmp_path, monkeypa
         assert runs[0]["status"] == "SUCCESS"
     finally:
         os.killpg(proc.pid, 15)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a slow shutdown on a loaded machine is not what this test checks
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=30)

@@ -102,4 +102,8 @@ def test_dagster_dev_starts_from_workspace_and_shows_the_assets(tmp_path):
         assert set(EXPECTED_DEPS) | {"dashboard_snapshot"} <= keys
     finally:
         os.killpg(proc.pid, 15)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a slow shutdown on a loaded machine is not what this test checks
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=30)

@@ -165,9 +165,8 @@ class ReleaseInference:
             # below, up to a later release (one walk of both histories, in git's order)
             graph = self.git.rev_parents([top, head], bottom)
             below_top = set(_first_reached(graph, [top]))
-            after_lower = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
-            later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
-            shas = [sha for sha, _ in graph if sha in below_top or (sha in after_lower and sha not in later)]
+            building = _building_on(graph, rels, lower, high)
+            shas = [sha for sha, _ in graph if sha in below_top or sha in building]
             shas = shas[:MAX_CANDIDATES]
         else:
             shas = self.git.rev_list([top], bottom, max_count=MAX_CANDIDATES)
@@ -191,10 +190,9 @@ class ReleaseInference:
         if len(graph) > MAX_WALKED:  # memory bound: a monorepo's branches far past an old release
             log.warning("other branches not compared: more than %d commits from %s", MAX_WALKED, lower.release)
             return [], f"other branches: more than {MAX_WALKED} commits from {lower.release}, not compared"
-        after_lower = _descendants(graph, {lower.sha})
-        later = _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
+        building = _building_on(graph, rels, lower, high)
         branch_of = _first_reached(graph, [head, *tips])  # 0: the default branch
-        kept = [sha for sha, _ in graph if sha in after_lower and sha not in later and branch_of[sha]]
+        kept = [sha for sha, _ in graph if sha in building and branch_of[sha]]
         # each branch's commits together, and in states of their own: two branches may hold the same file
         # content, written by different commits
         shas = sorted(kept, key=branch_of.get)[:MAX_CANDIDATES]
@@ -209,11 +207,10 @@ class ReleaseInference:
         rels = self._versioned(hint.service)
         if hint.base is not None:
             low = high = _numbers(Version(hint.base))
+        elif (span := _version_span(rels, leaders)) is None:
+            return None
         else:
-            versions = [_numbers(r.version) for r in rels if r.sha in set(leaders)]
-            if not versions:
-                return None
-            low, high = min(versions), max(versions)
+            low, high = span
         scope = ("off branch", low, high, hint.service, hint.form == "dev")
         return self.states(scope, lambda: self._off_branch(rels, low, high), keys)
 
@@ -222,7 +219,8 @@ class ReleaseInference:
         as `git describe` (and so setuptools-scm) counts: commits they reach and that release does not."""
         if hint.base is None:
             return set()
-        lower, _upper = _bounds(self._versioned(hint.service), _numbers(Version(hint.base)), _numbers(Version(hint.base)))
+        base = _numbers(Version(hint.base))
+        lower, _upper = _bounds(self._versioned(hint.service), base, base)
         if lower is None:
             return set()
         counts = _ancestor_counts(self.git.rev_parents(commits, [lower.sha]))
@@ -240,10 +238,9 @@ class ReleaseInference:
         """`states` of the commits from the release below the given release commits to the release above
         them, or None when none of them is a versioned release."""
         rels = self._versioned(hint.service)
-        versions = [_numbers(r.version) for r in rels if r.sha in set(releases)]
-        if not versions:
+        if (span := _version_span(rels, releases)) is None:
             return None
-        low, high = min(versions), max(versions)
+        low, high = span
         return self.states(("between", low, high, hint.service), lambda: self._span(rels, low, high), keys)
 
     def _states_touching(self, hint: ReleaseHint, keys: list[FrameKey]) -> tuple[list[str], list[list[str]], str, tuple]:
@@ -578,6 +575,21 @@ def _ancestor_counts(graph: list[tuple[str, tuple[str, ...]]]) -> dict[str, int]
             mask |= reach.get(p, 0)
         reach[commit] = mask
     return {commit: mask.bit_count() for commit, mask in reach.items()}
+
+
+def _building_on(graph: list[tuple[str, tuple[str, ...]]], rels: list[_Release], lower: _Release | None,
+                 high: tuple[int, ...]) -> set[str]:
+    """The commits of `graph` that build on `lower` (descend from it; all of them when there is none) and
+    on no release above `high` (descend from none)."""
+    after = _descendants(graph, {lower.sha}) if lower else {sha for sha, _ in graph}
+    return after - _descendants(graph, {r.sha for r in rels if _numbers(r.version) > high})
+
+
+def _version_span(rels: list[_Release], commits: list[str]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The lowest and highest version of the releases whose commit is among `commits`, or None."""
+    held = set(commits)
+    versions = [_numbers(r.version) for r in rels if r.sha in held]
+    return (min(versions), max(versions)) if versions else None
 
 
 def _bounds(rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[_Release | None, _Release | None]:

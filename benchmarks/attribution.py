@@ -10,7 +10,8 @@ frames carry only a basename), 120 clusters. Baselines: the naive way, `git blam
 once per frame of each event (measured on 1,000 events, scaled to 10k), and the same once per DISTINCT
 frame (all 1.6k, run in full); the latter's answers are the correctness oracle. Hindsight blames only
 the lines frames point at, all of a file's in one `git blame -L ... -L ...` call (git stops walking the
-history once those lines are explained), in a small thread pool, and never again in a later run; git
+history once those lines are explained), in a small thread pool started on each file as soon as
+resolution has placed its lines, and never again in a later run; git
 reads the commit-graph Hindsight keeps for the repository beside the warehouse (written by the history
 ingest, before the timed rounds). The peer runs on the repository as it is (as a user's script would);
 it is also timed given the same commit-graph, and that ratio is reported beside the bar's.

@@ -56,7 +56,7 @@ def attribute(
     started = time.perf_counter()
     gits = open_repositories(con, config)
     try:
-        with BlamePrefetch(gits, workers) as prefetch:  # git blames while the resolutions are written
+        with BlamePrefetch(gits, workers) as prefetch:  # git blames while frames resolve and are written
             resolved = resolve_frames(
                 con, config, gits=gits, time_fallback=time_fallback, on_placed=prefetch.start
             )

@@ -138,9 +138,10 @@ def shared_blames(gits: dict[str, GitRepo], files: dict[File, list[int]]) -> tup
 
 
 class BlamePrefetch:
-    """Blames started early: `attribute` hands over the lines frame resolution has just placed while
-    their resolutions are still being written to the warehouse; `blame_pending` then takes the finished
-    results instead of running git again (git works while DuckDB writes)."""
+    """Blames started early: `attribute` hands over the lines frame resolution places, file by file while
+    the other frames are still being resolved and their resolutions written to the warehouse
+    (`resolve._BlameHandoff`); `blame_pending` then takes the finished results instead of running git
+    again (git works while Python resolves and DuckDB writes)."""
 
     def __init__(self, gits: dict[str, GitRepo], workers: int = DEFAULT_WORKERS):
         self.gits = gits

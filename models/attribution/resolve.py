@@ -360,8 +360,9 @@ def resolve_frames(
     (default: `[attribution] time_fallback` in hindsight.toml, else off) places events still without a
     revision at the newest default-branch commit before the event time (`revision_source =
     'time_fallback'`). Frames unresolved for want of history are retried when the history changes.
-    `on_placed({(repo, revision, path): [lines]})` gets the placed lines not blamed yet, before the
-    resolutions are written (`attribute` starts blaming them meanwhile).
+    `on_placed({(repo, revision, path): [lines]})` gets the placed lines not blamed yet, a few files at a
+    time while frames are still being resolved, and all before the resolutions are written (`attribute`
+    starts blaming them meanwhile: `_BlameHandoff`).
     """
     from models.attribution.infer import infer_revisions  # infer imports FrameResolver's module
 
@@ -387,15 +388,18 @@ def resolve_frames(
         execute(con, read_sql("queries/attribution/create_pending_revisions"), attr_event_revisions=revs)
         run_sql_file(con, "queries/attribution/create_pending_frames")
         keys = con.sql(read_sql("queries/attribution/select_pending_frame_keys")).pl()
+        handoff = _BlameHandoff(con, on_placed) if on_placed is not None else None
         results = []
-        columns = ("key_id", "repo", "revision", "abs_path", "filename", "lineno", "context_line", "pre_context")
-        columns += ("post_context", "in_app", "module")
-        for key_id, repo, *frame in keys.select(columns).iter_rows():  # once per DISTINCT frame, not per event
+        columns = ("key_id", "repo", "file_name", "revision", "abs_path", "filename", "lineno", "context_line")
+        columns += ("pre_context", "post_context", "in_app", "module")
+        for key_id, repo, file_name, *frame in keys.select(columns).iter_rows():  # once per DISTINCT frame
             res = resolvers[repo].resolve(*frame)
             results.append((key_id, res.status, res.repo_path, res.reason, res.verified, res.detail))
+            if handoff is not None:
+                handoff.add((repo, file_name), repo, frame[0], res, frame[3])
+        if handoff is not None:
+            handoff.finish()
         result_frame = pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row")
-        if on_placed is not None:
-            on_placed(_unblamed(con, keys, result_frame))
         with unit_of_work(con, attr_key_results=result_frame):
             frames = run_sql_file(con, "queries/attribution/insert_frame_resolutions").fetchone()[0]
         con.execute("DROP VIEW IF EXISTS attr_pending_frames")
@@ -414,21 +418,48 @@ def resolve_frames(
                 g.close()
 
 
-def _unblamed(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, results: pl.DataFrame) -> dict:
-    """{(repo, revision, path): [lines]} the resolved keys point at and `core.blame_lines` lacks."""
-    placed = (
-        results.filter(pl.col("status") == "resolved")
-        .join(keys.select("key_id", "repo", "revision", "lineno"), on="key_id")
-        .select("repo", "revision", pl.col("repo_path").alias("path"), pl.col("lineno").alias("line"))
-        .unique()
-    )
-    if placed.is_empty():
-        return {}
-    rows = execute(con, read_sql("queries/attribution/select_placed_unblamed_lines"), attr_placed_lines=placed).fetchall()
-    files: dict[tuple[str, str, str], list[int]] = {}
-    for repo, revision, path, line in rows:
-        files.setdefault((repo, revision, path), []).append(line)
-    return files
+class _BlameHandoff:
+    """Hands the lines frame resolution places to `on_placed` file by file while the other frames are still
+    being resolved, so git blames them meanwhile. Frames come sorted by file name, so a file's lines (at
+    every revision) are all known once resolution has passed its name. A file with lines blamed in an
+    earlier run waits for the end, where only its lines `core.blame_lines` lacks are handed over. Handing a
+    file over never decides what is blamed: `blame_pending` uses an early blame only when it covers every
+    line still unblamed, and blames the file itself otherwise."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, on_placed):
+        self.con, self.on_placed = con, on_placed
+        self.cached = set(run_sql_file(con, "queries/attribution/select_pending_blamed_files").fetchall())
+        self.group = None
+        self.files: dict[tuple[str, str, str], set[int]] = {}  # of the file name being resolved
+        self.held: dict[tuple[str, str, str], set[int]] = {}  # files with lines blamed before: checked at the end
+
+    def add(self, group: tuple, repo: str, revision: str, res: Resolution, line: int | None) -> None:
+        if group != self.group:
+            self._hand_over()
+            self.group = group
+        if res.status == "resolved":
+            file = (repo, revision, res.repo_path)
+            (self.held if file in self.cached else self.files).setdefault(file, set()).add(line)
+
+    def _hand_over(self) -> None:
+        if self.files:
+            self.on_placed({f: sorted(lines) for f, lines in self.files.items()})
+            self.files = {}
+
+    def finish(self) -> None:
+        self._hand_over()
+        if not self.held:
+            return
+        placed = pl.DataFrame(
+            [(*f, line) for f, lines in self.held.items() for line in lines],
+            schema={"repo": pl.Utf8, "revision": pl.Utf8, "path": pl.Utf8, "line": pl.Int32}, orient="row",
+        )
+        query = read_sql("queries/attribution/select_placed_unblamed_lines")
+        files: dict[tuple[str, str, str], list[int]] = {}
+        for repo, revision, path, line in execute(self.con, query, attr_placed_lines=placed).fetchall():
+            files.setdefault((repo, revision, path), []).append(line)
+        if files:
+            self.on_placed(files)
 
 
 def _store_history_digests(con: duckdb.DuckDBPyConnection, changed: dict[str, str]) -> None:

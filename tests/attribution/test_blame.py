@@ -115,3 +115,62 @@ def test_blame_cache_is_reused_across_events_and_runs(tmp_path, warehouse):
         ).fetchall()[0][0]
         == 0
     )
+
+
+def test_placed_lines_reach_blame_file_by_file_while_frames_still_resolve(tmp_path, warehouse, monkeypatch):
+    """`attribute` starts git on a file as soon as resolution has placed all of its lines (every revision
+    of it in one hand-over), not after the last frame; a file with lines blamed in an earlier run is handed
+    over at the end with only its new lines. Nothing is lost: the hand-overs add up to exactly the placed
+    lines not blamed yet, and every blame still equals `git blame -w`."""
+    from models.attribution import resolve as resolve_module
+
+    files = {f"m{i}.py": "".join(f"v{j} = {i} * {j}\n" for j in range(1, 11)) for i in range(4)}
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit(files, "modules")
+    repo.tag("v1.0.0")
+    repo.commit({"m2.py": files["m2.py"].replace("v4 = 2 * 4", "v4 = 2 * 4 + 1")}, "change m2")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    config = config_for(cfg)
+    add_event(warehouse, "old", [frame("m0.py", 2, "v2 = 0 * 2")], release="v1.0.0")
+    attribute(warehouse, config)  # m0.py line 2 is blamed now
+
+    add_event(warehouse, "a", [frame("m0.py", 2, "v2 = 0 * 2"), frame("m0.py", 5, "v5 = 0 * 5")], release="v1.0.0")
+    add_event(warehouse, "b", [frame("/srv/app/m1.py", 3, "v3 = 1 * 3"), frame("m1.py", 6, "v6 = 1 * 6")],
+              release="v1.0.0")
+    add_event(warehouse, "c", [frame("m2.py", 4, "v4 = 2 * 4")], release="v1.0.0")
+    add_event(warehouse, "d", [frame("m2.py", 4, "v4 = 2 * 4 + 1"), frame("m3.py", 8, "v8 = 3 * 8")],
+              release="v1.1.0")
+    v1, v11 = repo.git("rev-parse", "v1.0.0^{commit}"), repo.git("rev-parse", "v1.1.0^{commit}")
+
+    resolved = []
+    original = resolve_module.FrameResolver.resolve
+
+    def counting(self, *args, **kwargs):
+        resolved.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(resolve_module.FrameResolver, "resolve", counting)
+    calls: list[tuple[int, dict]] = []
+    counts = resolve_frames(warehouse, config, on_placed=lambda f: calls.append((len(resolved), f)))
+
+    assert counts["distinct_frames"] == len(resolved) == 7
+    assert calls[0][0] < len(resolved)  # git is handed the first file before the last frame is resolved
+    handed = [file for _, f in calls for file in f]
+    assert len(handed) == len(set(handed))  # each file once
+    m2_call = next(f for _, f in calls if ("shop", v1, "m2.py") in f)
+    assert ("shop", v11, "m2.py") in m2_call  # both revisions of m2.py together: one blame can serve both
+    assert calls[-1][1] == {("shop", v1, "m0.py"): [5]}  # blamed before: checked at the end, new line only
+    assert {(file, line) for _, f in calls for file, lines in f.items() for line in lines} == {
+        (("shop", v1, "m0.py"), 5), (("shop", v1, "m1.py"), 3), (("shop", v1, "m1.py"), 6),
+        (("shop", v1, "m2.py"), 4), (("shop", v11, "m2.py"), 4), (("shop", v11, "m3.py"), 8),
+    }
+
+    blamed_now = blame_pending(warehouse, config)
+    assert blamed_now["files_blamed"] == 5 and blamed_now["lines"] == 6  # m0.py line 2 was cached
+    rows = warehouse.execute(
+        "SELECT revision, repo_path, line, commit_sha FROM frame_attribution WHERE status = 'resolved'"
+    ).fetchall()
+    assert len(rows) == 8
+    assert all(sha == git_blame_line(repo.path, rev, path, line) for rev, path, line, sha in rows)

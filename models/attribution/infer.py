@@ -6,7 +6,8 @@ the most of the event's frames (context line equal, as in frame resolution) is t
 such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `detail` = the evidence).
 
 Candidates: the commits after the release below the version the string builds on, up to the release
-above it (the default-branch head when there is none), and the default branch's commits that descend
+above it (the default-branch head when there is none; a release tagged on an older commit than the one
+below, as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits that descend
 from the release below and from no later release (a release tagged beside the default branch leaves the
 branch building on the release below): both "dev build before 0.54.7" and "dev build after 0.54.7"
 conventions fall in there. A development version is no release's own commit (that one prints the
@@ -107,6 +108,7 @@ class ReleaseInference:
             self.releases.append((release, version, sha, service))
         self.released = {sha for _rel, _v, sha, _s in self.releases}
         self._beside_head: dict[str, bool] = {}
+        self._held: dict[tuple[str, str], bool] = {}  # (commit, ancestor): the ancestor is in its history
         self._branch_of: dict[str, int] = {}  # a commit of another branch -> that branch (see _off_branch)
         self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
         self._candidates: dict[tuple, tuple[list[str], str]] = {}
@@ -155,6 +157,10 @@ class ReleaseInference:
         tagged beside the default branch, the branch's commits that descend from the release below and from
         no release above `high` too: they still build on the release below."""
         lower, upper = _bounds(rels, low, high)
+        if lower and upper and self._holds(lower.sha, upper.sha):
+            # a release tagged on an older commit than the release below (psf/requests' v2.16.3 is an ancestor
+            # of v2.16.1): nothing lies between them; the next release above that is no such commit closes
+            upper = self._next_not_held(rels, lower, upper)
         head = self._head()
         top = upper.sha if upper else head
         if top is None:
@@ -176,6 +182,17 @@ class ReleaseInference:
         to = f"to {upper.release}" if upper else f"to the head of {self.repo.default_branch}"
         capped = f", newest {MAX_CANDIDATES}" if len(shas) >= MAX_CANDIDATES else ""
         return shas, f"{len(shas)} commits {where} {to}{capped}"
+
+    def _holds(self, commit: str, ancestor: str) -> bool:
+        """`ancestor` is `commit` or in its history (cached: asked once per pair of releases)."""
+        if (commit, ancestor) not in self._held:
+            self._held[(commit, ancestor)] = self.git.is_ancestor(ancestor, commit)
+        return self._held[(commit, ancestor)]
+
+    def _next_not_held(self, rels: list[_Release], lower: _Release, upper: _Release) -> _Release | None:
+        """The lowest release above `upper` whose commit is not in the history of `lower`'s, else None."""
+        later = sorted((r for r in rels if r.version > upper.version), key=lambda r: r.version)
+        return next((r for r in later if not self._holds(lower.sha, r.sha)), None)
 
     def _off_branch(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
         """The commits of the repository's other branches (local and remote-tracking) that the default

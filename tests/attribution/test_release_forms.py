@@ -420,6 +420,36 @@ def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_th
     assert "other branches not compared: more than 3 commits from 1.0.0" in caplog.text
 
 
+def test_a_release_tagged_on_an_older_commit_than_the_release_below_does_not_close_the_window(
+    tmp_path, warehouse
+):
+    """psf/requests tagged v2.16.3 on a commit older than v2.16.1's (an ancestor of it). A `2.16.2-dev`
+    build lies between v2.16.1 and v2.16.2; its window, from the release below to the release above, was
+    v2.16.1..v2.16.3: empty, so the build was put on v2.16.1 with a frame `line_mismatch`. The release
+    above is now the next one that is not in the history of the release below."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return json.loads(raw)"), "setup.py": "setup()\n"}, "codec")
+    repo.tag("v1.0.0")
+    repo.commit({"setup.py": "setup(name='svc')\n"}, "fix setup.py")
+    repo.tag("v1.0.3")  # out of order: an older commit than the v1.0.1 below
+    repo.commit({"README.md": "svc\n"}, "history")
+    repo.tag("v1.0.1")
+    build = repo.commit({"svc/codec.py": body("return json.loads(raw or '{}')")}, "empty input")
+    repo.commit({"svc/version.py": "VERSION = '1.0.2'\n"}, "1.0.2")
+    repo.tag("v1.0.2")
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data")
+    repo.tag("v1.0.4")
+    assert repo.git("merge-base", "--is-ancestor", "v1.0.3", "v1.0.1") == ""  # the tag lies below v1.0.1
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "dev", [codec_frame("return json.loads(raw or '{}')")], release="1.0.2-dev")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)["dev"]
+    assert got[:6] == ("resolved", None, build, "inferred", "inferred", 1)
+    assert got[6] == build == git_blame_line(repo.path, build, got[7], got[8])
+    assert "from 1.0.1 to 1.0.4" in got[-1]
+
+
 def test_a_hash_from_history_that_arrives_later_is_retried(tmp_path, warehouse):
     upstream = GitRepoBuilder(tmp_path / "upstream")
     upstream.commit({"app.py": "a = 1\n"}, "one")

@@ -7,10 +7,10 @@ such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `d
 
 Candidates: the commits after the release below the version the string builds on, up to the release
 above it (the default-branch head when there is none; a release tagged on an older commit than the one
-below, as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits that descend
-from the release below and from no later release (a release tagged beside the default branch leaves the
-branch building on the release below): both "dev build before 0.54.7" and "dev build after 0.54.7"
-conventions fall in there. A development version is no release's own commit (that one prints the
+below, as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits
+that descend from the release below and from no later release (a release tagged beside the default
+branch leaves the branch building on the release below): both "dev build before 0.54.7" and "dev
+build after 0.54.7" conventions fall in there. A development version is no release's own commit (that one prints the
 release): release commits come last, in states of their own, and one is taken only when no other commit
 matches as many frames (psf/requests: a build of `main` after v2.23.0 was tagged beside it, whose
 version line main wrote in a commit of its own, was put on the release commit). A string without a usable version ('unknown', '0.0.0') has

@@ -396,7 +396,8 @@ def resolve_frames(
             res = resolvers[repo].resolve(*frame)
             results.append((key_id, res.status, res.repo_path, res.reason, res.verified, res.detail))
             if handoff is not None:
-                handoff.add((repo, file_name), repo, frame[0], res, frame[3])
+                revision, _abs_path, _filename, lineno = frame[:4]
+                handoff.add(repo, file_name, revision, lineno, res)
         if handoff is not None:
             handoff.finish()
         result_frame = pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row")
@@ -433,10 +434,11 @@ class _BlameHandoff:
         self.files: dict[tuple[str, str, str], set[int]] = {}  # of the file name being resolved
         self.held: dict[tuple[str, str, str], set[int]] = {}  # files with lines blamed before: checked at the end
 
-    def add(self, group: tuple, repo: str, revision: str, res: Resolution, line: int | None) -> None:
-        if group != self.group:
+    def add(self, repo: str, file_name: str, revision: str, line: int | None, res: Resolution) -> None:
+        """One distinct frame's resolution; the files of the previous file name are handed over first."""
+        if (repo, file_name) != self.group:
             self._hand_over()
-            self.group = group
+            self.group = (repo, file_name)
         if res.status == "resolved":
             file = (repo, revision, res.repo_path)
             (self.held if file in self.cached else self.files).setdefault(file, set()).add(line)

@@ -107,7 +107,6 @@ class ReleaseInference:
         ).fetchall():
             self.releases.append((release, version, sha, service))
         self.released = {sha for _rel, _v, sha, _s in self.releases}
-        self._beside_head: dict[str, bool] = {}
         self._held: dict[tuple[str, str], bool] = {}  # (commit, ancestor): the ancestor is in its history
         self._branch_of: dict[str, int] = {}  # a commit of another branch -> that branch (see _off_branch)
         self._states: dict[tuple, tuple[list[str], list[list[str]], str, tuple]] = {}
@@ -166,7 +165,7 @@ class ReleaseInference:
         if top is None:
             return [], "no default-branch head"
         bottom = [lower.sha] if lower else []
-        if upper and head and self._beside(upper.sha, head):
+        if upper and head and not self._holds(head, upper.sha):  # the release is not in the branch's history
             # a release tagged beside the default branch: the branch's next commits still build on the one
             # below, up to a later release (one walk of both histories, in git's order)
             graph = self.git.rev_parents([top, head], bottom)
@@ -184,14 +183,14 @@ class ReleaseInference:
         return shas, f"{len(shas)} commits {where} {to}{capped}"
 
     def _holds(self, commit: str, ancestor: str) -> bool:
-        """`ancestor` is `commit` or in its history (cached: asked once per pair of releases)."""
+        """`ancestor` is `commit` or in its history (cached: asked once per pair of commits)."""
         if (commit, ancestor) not in self._held:
             self._held[(commit, ancestor)] = self.git.is_ancestor(ancestor, commit)
         return self._held[(commit, ancestor)]
 
     def _next_not_held(self, rels: list[_Release], lower: _Release, upper: _Release) -> _Release | None:
         """The lowest release above `upper` whose commit is not in the history of `lower`'s, else None."""
-        later = sorted((r for r in rels if r.version > upper.version), key=lambda r: r.version)
+        later = sorted((r for r in rels if _numbers(r.version) > _numbers(upper.version)), key=lambda r: r.version)
         return next((r for r in later if not self._holds(lower.sha, r.sha)), None)
 
     def _off_branch(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
@@ -242,12 +241,6 @@ class ReleaseInference:
             return set()
         counts = _ancestor_counts(self.git.rev_parents(commits, [lower.sha]))
         return {c for c in commits if counts.get(c) == hint.distance}
-
-    def _beside(self, release: str, head: str) -> bool:
-        """The release commit is not in the default branch's history (tagged on a branch of its own)."""
-        if release not in self._beside_head:
-            self._beside_head[release] = not self.git.is_ancestor(release, head)
-        return self._beside_head[release]
 
     def _states_around(
         self, hint: ReleaseHint, releases: list[str], keys: list[FrameKey]

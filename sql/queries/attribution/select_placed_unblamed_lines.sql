@@ -1,5 +1,5 @@
--- Lines frame resolution just placed ($attr_placed_lines: repo, revision, path, line) that no earlier
--- run blamed: blamed at once, while the resolutions are written.
+-- Lines frame resolution just placed ($attr_placed_lines: repo, revision, path, line) in files an earlier
+-- run blamed, that it did not blame: handed to git blame before the resolutions are written.
 SELECT p.repo, p.revision, p.path, p.line
 FROM attr_placed_lines p
 WHERE NOT EXISTS (

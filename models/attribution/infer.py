@@ -13,10 +13,14 @@ branch leaves the branch building on the release below): both "dev build before 
 build after 0.54.7" conventions fall in there. A development version is no release's own commit (that one prints the
 release): release commits come last, in states of their own, and one is taken only when no other commit
 matches as many frames (psf/requests: a build of `main` after v2.23.0 was tagged beside it, whose
-version line main wrote in a commit of its own, was put on the release commit). A string without a usable version ('unknown', '0.0.0') has
-every release as a candidate; when the best releases leave frames unmatched, the build may be a commit
+version line main wrote in a commit of its own, was put on the release commit). A string without a
+usable version ('unknown', '0.0.0') has every release as a candidate; the build may as well be a commit
 between releases, so the commits from the release below the best ones to the release above them are
-compared too, and taken instead when one of them matches more frames. When frames are still left
+compared too, and replace the releases when one of them matches at least as well: one matching more
+frames or neighbour lines is taken, and one matching as many joins the tie with the best releases' own
+states (settled by blame, below: its lines may be another commit's, as psf/requests' version line,
+written for 0.10.2, changed, and written again before v0.10.2 was tagged). A state holding one of the
+best releases stands for that release. When frames are still left
 unmatched, the commits of the repository's other branches (local and remote-tracking) that build on the
 same release below and on no later release are compared as well (a maintenance branch, or a branch
 newer than the configured one), each branch in states of its own, and taken only when one of them
@@ -369,14 +373,19 @@ class ReleaseInference:
         scored = self._scored(states, keys, told)
         best = max(s[0] for s in scored)
         leaders = [sha for members, s in zip(states, scored, strict=True) if s[0] == best for sha in members]
-        if hint.base is None and 0 < best[0] < len(keys):
-            # Only releases were compared and the best leave frames unmatched: the build may be a commit
-            # between them and their neighbours, so those commits are compared (replacing the releases
-            # only when one of them matches more frames).
-            found = self._more_frames(self._states_around(hint, leaders, keys), keys, best)
+        standing: set[str] = set()  # release commits that stand for the file state holding them
+        if hint.base is None and best[0] > 0:
+            # Only releases were compared. The build may be a commit between the best of them and their
+            # neighbours: one that matches more frames or neighbour lines, or as many while another commit
+            # wrote its lines (a line written again with the same text, a changed blame ignore list:
+            # psf/requests' version line went 0.10.2, 0.10.3, 0.10.2 again before v0.10.2 was tagged). So
+            # those commits are compared, and replace the releases when one matches at least as well; a tie
+            # among them is settled by blame below, and a state holding a best release stands for it.
+            found = self._more_frames(self._states_around(hint, leaders, keys), keys, best, as_well=True)
             if found:
                 cands, states, scored, also = found
                 where, best = f"{where}, then {also} around the best of them", max(s[0] for s in scored)
+                standing = set(leaders)
         if best[0] < len(keys) and (best[0] > 0 or hint.base is not None):
             # Frames still unmatched: the build may come from a branch the default branch does not hold (a
             # maintenance branch, a branch deployed for testing); that branch's commits building on the same
@@ -412,10 +421,15 @@ class ReleaseInference:
                 None, None, "unknown_release", f"the best revisions lack {', '.join(tied[0][3])}: {evidence}"
             )  # fmt: skip
         tied = [t for t in tied if not t[3]] if hint.base is None else tied
+        members_of = {members[-1]: members for members in states}
+
+        def revision_of(state: str) -> str:
+            """The commit recorded for a file state: the best release it holds, else its oldest commit."""
+            return next((c for c in members_of[state] if c in standing), state)
+
         if len(tied) > 1 and hint.distance:
             # '.devN' as setuptools-scm writes it: N commits past the release below; the one tied state
             # holding such a commit settles the tie
-            members_of = {members[-1]: members for members in states}
             at = self._at_distance(hint, [c for t in tied for c in members_of[t[1]]])
             hits = [t for t in tied if at.intersection(members_of[t[1]])]
             if len(hits) == 1:
@@ -426,30 +440,33 @@ class ReleaseInference:
                     f"({hint.distance} commits past the release below) names a commit of one of them",
                 )  # fmt: skip
         if len(tied) == 1:
-            return Decision(tied[0][1], best[0], None, f"inferred: {evidence}")
+            return Decision(revision_of(tied[0][1]), best[0], None, f"inferred: {evidence}")
         verdict = self._tie_breaks(tied, cands)
         placements = {frozenset(t[2].items()) for t in tied}  # where each state holds the matching lines
         moved = " (a file sits at another path in some of them)" if len(placements) > 1 else ""
-        oldest = max(tied, key=lambda s: order[s[1]])
+        holding = [t for t in tied if standing.intersection(members_of[t[1]])]  # holding one of the best releases
+        chosen = revision_of(max(holding or tied, key=lambda s: order[s[1]])[1])  # the oldest of them
 
         def settle() -> Decision:
             why = verdict()
             if why is not None:
                 return Decision(None, None, "ambiguous_release", f"{len(tied)} file states tie ({why}): {evidence}")
             return Decision(
-                oldest[1], best[0], None,
+                chosen, best[0], None,
                 f"inferred: {evidence}; {len(tied)} states tie and blame every matching line to the same commit{moved}",
             )  # fmt: skip
 
         return settle
 
-    def _more_frames(self, more: tuple | None, keys: list[FrameKey], best: tuple) -> tuple | None:
+    def _more_frames(self, more: tuple | None, keys: list[FrameKey], best: tuple, *, as_well: bool = False) -> tuple | None:
         """(candidates, states, their scores, what they are) of `more` (a `states` result, or None) when one
-        of its states matches more frames than `best` says, else None."""
+        of its states matches more frames than `best` says (`as_well`: at least as well as `best`, neighbour
+        lines counted), else None."""
         if not more or not more[0]:
             return None
         scored = self._scored(more[1], keys, more[3])
-        return (more[0], more[1], scored, more[2]) if max(s[0] for s in scored)[0] > best[0] else None
+        top = max(s[0] for s in scored)
+        return (more[0], more[1], scored, more[2]) if (top >= best if as_well else top[0] > best[0]) else None
 
     def _scored(self, states: list[list[str]], keys: list[FrameKey], told: tuple) -> list[tuple]:
         """Per file state: ((frames whose line matches, neighbour lines matching), its commit, {frame: path},

@@ -185,6 +185,38 @@ def test_a_tie_stays_unresolved_with_its_reason(tmp_path, warehouse):
     assert rows(warehouse)["tie"][:5] == ("resolved", None, written, "release", "table")
 
 
+def test_a_broken_version_is_compared_with_the_commits_around_the_release_it_matches(tmp_path, warehouse):
+    """No version to go by, and one release matches the frame; but its line was written, changed, and written
+    again with the same text before that release was tagged (psf/requests' version line before v0.10.2),
+    so a build from before the change matches as well, and there git blames the line to another commit:
+    the event stays unresolved with the tie. Before: placed on the release, the line blamed to the commit
+    that wrote it again. A frame only the release's own file state holds is placed on the release as
+    before, and one every state holds, blamed alike everywhere, on the oldest release."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    stub = repo.commit({"svc/codec.py": body("return 1")}, "stub")
+    repo.tag("v1.0.0")
+    written = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec")
+    repo.commit({"svc/codec.py": body("return json.loads(raw, strict=False)")}, "lenient")
+    again = repo.commit({"svc/codec.py": body("return json.loads(raw)") + "\n\nVERSION = 2\n"}, "revert lenient")
+    release = repo.commit({"README.md": "svc\n"}, "release notes")
+    repo.tag("v1.1.0")
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "rewritten", [codec_frame("return json.loads(raw)")], release="%(version)s")
+    add_event(warehouse, "release_only", [frame("codec.py", 12, "VERSION = 2")], release="unknown")
+    add_event(warehouse, "everywhere", [frame("codec.py", 4, "def load(raw):")], release="0.0.0")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)
+    assert (git_blame_line(repo.path, release, "svc/codec.py", 5), git_blame_line(repo.path, written, "svc/codec.py", 5)) == (again, written)
+    assert got["rewritten"][:3] == ("unresolved", "ambiguous_release", None)
+    assert "2 file states tie (blame differs)" in got["rewritten"][-1]
+    assert "all 2 releases (the string gives no version), then 5 commits" in got["rewritten"][-1]
+    assert got["release_only"][:3] == ("resolved", None, release) and got["release_only"][4] == "inferred"
+    assert got["release_only"][6] == again == git_blame_line(repo.path, release, "svc/codec.py", 12)
+    assert got["everywhere"][:3] == ("resolved", None, stub) and got["everywhere"][6] == stub
+    assert "states tie and blame every matching line to the same commit" in got["everywhere"][-1]
+
+
 def test_a_tie_is_settled_by_the_distance_a_dev_n_version_carries(tmp_path, warehouse):
     """setuptools-scm's '1.0.1.devN' is N commits past v1.0.0 (as `git describe` counts). The crash line is
     written, changed, then restored by another commit: its text cannot tell the two states apart, but N

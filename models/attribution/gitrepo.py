@@ -98,9 +98,13 @@ class GitRepo:
         sha = self.commit_sha(prefix)
         return sha if sha and sha.startswith(prefix.lower()) else None
 
-    def rev_list(self, include: list[str], exclude: list[str] = (), max_count: int | None = None) -> list[str]:
-        """Commits reachable from `include` and not from `exclude`, newest first (one git call)."""
-        return [sha for sha, _ in self.rev_parents(include, exclude, max_count)]
+    def rev_list(
+        self, include: list[str], exclude: list[str] = (), max_count: int | None = None, *, descending: bool = False
+    ) -> list[str]:
+        """Commits reachable from `include` and not from `exclude`, newest first (one git call); with
+        `descending`, only those that descend from an `exclude` commit (`--ancestry-path`: not the commits of
+        a branch forked before it and merged later)."""
+        return [sha for sha, _ in self.rev_parents(include, exclude, max_count, descending=descending)]
 
     def commits_touching(self, tip: str, paths: list[str], max_count: int) -> list[str]:
         """The commits reachable from `tip` that changed one of `paths`, newest first (one git call; git's
@@ -110,12 +114,13 @@ class GitRepo:
         return [sha for sha in out.decode().split() if _SHA_RE.match(sha)]
 
     def rev_parents(
-        self, include: list[str], exclude: list[str] = (), max_count: int | None = None
+        self, include: list[str], exclude: list[str] = (), max_count: int | None = None, *, descending: bool = False
     ) -> list[tuple[str, tuple[str, ...]]]:
         """(commit, its parents) of the commits reachable from `include` and not from `exclude`, newest
-        first (one git call)."""
+        first (one git call; `descending`: see `rev_list`)."""
         data = "".join([f"{s}\n" for s in include] + [f"^{s}\n" for s in exclude]).encode()
         extra = [f"--max-count={max_count}"] if max_count else []
+        extra += ["--ancestry-path"] if descending and exclude else []
         out = run_git(self.path, ["rev-list", "--parents", *extra, "--stdin"], input_bytes=data, check=False)
         rows = (line.split() for line in out.decode().splitlines())
         return [(ids[0], tuple(ids[1:])) for ids in rows if ids and all(_SHA_RE.match(i) for i in ids)]

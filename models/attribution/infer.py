@@ -5,8 +5,9 @@ For release strings that name no revision (`0.54.7-dev`, `0.86.2.dev45` without 
 the most of the event's frames (context line equal, as in frame resolution) is taken, and recorded as
 such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `detail` = the evidence).
 
-Candidates: the commits after the release below the version the string builds on, up to the release
-above it (the default-branch head when there is none; a release tagged on an older commit than the one
+Candidates: the commits that build on the release below the version the string builds on (descend from
+it: a branch forked before it and merged later prints an older version), up to the release above it
+(the default-branch head when there is none; a release tagged on an older commit than the one
 below, as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits
 that descend from the release below and from no later release (a release tagged beside the default
 branch leaves the branch building on the release below): both "dev build before 0.54.7" and "dev
@@ -155,8 +156,8 @@ class ReleaseInference:
         return shas, where
 
     def _span(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
-        """The commits after the release below `low` up to the release above `high` (the default-branch
-        head when there is none), newest first, and what they are in words. When the release above was
+        """The commits that descend from the release below `low`, up to the release above `high` (the
+        default-branch head when there is none), newest first, and what they are in words. When the release above was
         tagged beside the default branch, the branch's commits that descend from the release below and from
         no release above `high` too: they still build on the release below."""
         lower, upper = _bounds(rels, low, high)
@@ -172,13 +173,15 @@ class ReleaseInference:
         if upper and head and not self._holds(head, upper.sha):  # the release is not in the branch's history
             # a release tagged beside the default branch: the branch's next commits still build on the one
             # below, up to a later release (one walk of both histories, in git's order)
-            graph = self.git.rev_parents([top, head], bottom)
+            graph = self.git.rev_parents([top, head], bottom, descending=True)
             below_top = set(_first_reached(graph, [top]))
             building = _building_on(graph, rels, lower, high)
             shas = [sha for sha, _ in graph if sha in below_top or sha in building]
             shas = shas[:MAX_CANDIDATES]
-        else:
-            shas = self.git.rev_list([top], bottom, max_count=MAX_CANDIDATES)
+        else:  # only commits that build on the release below: a branch forked before it and merged later
+            # prints an older version, and its lines may be another commit's (psf/requests: a merge from an
+            # older master, the same utils.py as the build's, a line blamed to a commit of its own)
+            shas = self.git.rev_list([top], bottom, max_count=MAX_CANDIDATES, descending=True)
         if lower and lower.sha not in shas:
             shas.append(lower.sha)
         where = f"from {lower.release}" if lower else "up from the first commit"

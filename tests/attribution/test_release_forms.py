@@ -409,6 +409,38 @@ def test_a_dev_build_after_a_release_tagged_beside_the_default_branch_is_placed_
     assert only == {0: ("resolved", release, release)}
 
 
+def test_a_branch_forked_before_the_release_below_is_no_candidate_for_a_dev_build(tmp_path, warehouse):
+    """A branch forked before v1.0.0 wrote the crash line too, with the same text, and was merged after the
+    build: in git's date order its commit sits among the build's, with the same file, but git blames the
+    line there to that commit. It does not build on v1.0.0 (its version is older), so it is no candidate
+    for `1.0.1.dev2` (psf/requests: a merge from an older master before v1.2.2). Before: the build's file
+    state was resolved at that commit, and the frame blamed to it."""
+    repo = GitRepoBuilder(tmp_path / "svc")
+    repo.commit({"svc/codec.py": body("return 1")}, "stub", when="2026-01-01T12:00:00+00:00")
+    repo.git("checkout", "-q", "-b", "side")
+    side = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec, on a side branch",
+                       when="2026-01-03T06:00:00+00:00")  # fmt: skip
+    repo.git("checkout", "-q", "main")
+    repo.commit({"README.md": "svc\n"}, "release notes", when="2026-01-02T12:00:00+00:00")
+    repo.tag("v1.0.0")
+    writer = repo.commit({"svc/codec.py": body("return json.loads(raw)")}, "codec", when="2026-01-03T12:00:00+00:00")
+    build = repo.commit({"README.md": "svc, a codec\n"}, "docs", when="2026-01-04T12:00:00+00:00")
+    merged = {"GIT_AUTHOR_DATE": "2026-01-05T12:00:00+00:00", "GIT_COMMITTER_DATE": "2026-01-05T12:00:00+00:00"}
+    repo.git("merge", "-q", "--no-edit", "side", env=merged)
+    repo.commit({"svc/codec.py": body("return json.loads(raw).get('data')")}, "data", when="2026-01-06T12:00:00+00:00")
+    repo.tag("v1.1.0")
+    assert repo.git("describe", "--tags", build).startswith("v1.0.0-2-")
+    assert repo.git("rev-list", "v1.1.0", "^v1.0.0").split()[-1] == side  # the oldest of the same file's run
+    cfg = repo_config(repo.path)
+    ingest_repository(warehouse, cfg)
+    add_event(warehouse, "dev", [codec_frame("return json.loads(raw)")], release="1.0.1.dev2")
+    attribute(warehouse, config_for(cfg))
+    got = rows(warehouse)["dev"]
+    assert got[:2] == ("resolved", None) and got[4] == "inferred"
+    assert got[6] == writer == git_blame_line(repo.path, build, "svc/codec.py", 5) == git_blame_line(repo.path, got[2], got[7], got[8])
+    assert git_blame_line(repo.path, side, "svc/codec.py", 5) == side
+
+
 def test_a_dev_build_from_a_branch_the_default_branch_does_not_hold_is_placed_there(
     tmp_path, warehouse, monkeypatch, caplog
 ):

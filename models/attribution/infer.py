@@ -7,11 +7,11 @@ such (`revision_how = 'inferred'`, `revision_agreeing` = frames that matched, `d
 
 Candidates: the commits that build on the release below the version the string builds on (descend from
 it: a branch forked before it and merged later prints an older version), up to the release above it
-(the default-branch head when there is none; a release tagged on an older commit than the one
-below, as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits
-that descend from the release below and from no later release (a release tagged beside the default
-branch leaves the branch building on the release below): both "dev build before 0.54.7" and "dev
-build after 0.54.7" conventions fall in there. A development version is no release's own commit (that one prints the
+(the default-branch head when there is none; a release tagged on an older commit than the one below,
+as psf/requests' v2.16.3, is passed over for the next one), and the default branch's commits that
+descend from the release below and from no later release (a release tagged beside the default branch
+leaves the branch building on the release below): both "dev build before 0.54.7" and "dev build after
+0.54.7" conventions fall in there. A development version is no release's own commit (that one prints the
 release): release commits come last, in states of their own, and one is taken only when no other commit
 matches as many frames (psf/requests: a build of `main` after v2.23.0 was tagged beside it, whose
 version line main wrote in a commit of its own, was put on the release commit). A string without a
@@ -21,11 +21,10 @@ compared too, and replace the releases when one of them matches at least as well
 frames or neighbour lines is taken, and one matching as many joins the tie with the best releases' own
 states (settled by blame, below: its lines may be another commit's, as psf/requests' version line,
 written for 0.10.2, changed, and written again before v0.10.2 was tagged). A state holding one of the
-best releases stands for that release. When frames are still left
-unmatched, the commits of the repository's other branches (local and remote-tracking) that build on the
-same release below and on no later release are compared as well (a maintenance branch, or a branch
-newer than the configured one), each branch in states of its own, and taken only when one of them
-matches more frames. A string without a usable version whose frames no candidate matches all of has,
+best releases stands for that release. When frames are still left unmatched, the commits of the
+repository's other branches (local and remote-tracking) that build on the same release below and on no
+later release are compared as well (a maintenance branch, or a branch newer than the configured one),
+each branch in states of its own, and taken only when one of them matches more frames. A string without a usable version whose frames no candidate matches all of has,
 last, every version of the frames' files on the default branch compared (the commits that changed them,
 newest 2,000, found by `git rev-list -- <paths>`), and one is taken only when it matches every frame.
 
@@ -157,9 +156,9 @@ class ReleaseInference:
 
     def _span(self, rels: list[_Release], low: tuple[int, ...], high: tuple[int, ...]) -> tuple[list[str], str]:
         """The commits that descend from the release below `low`, up to the release above `high` (the
-        default-branch head when there is none), newest first, and what they are in words. When the release above was
-        tagged beside the default branch, the branch's commits that descend from the release below and from
-        no release above `high` too: they still build on the release below."""
+        default-branch head when there is none), newest first, and what they are in words. When the release
+        above was tagged beside the default branch, the branch's commits that descend from the release below
+        and from no release above `high` too: they still build on the release below."""
         lower, upper = _bounds(rels, low, high)
         if lower and upper and self._holds(lower.sha, upper.sha):
             # a release tagged on an older commit than the release below (psf/requests' v2.16.3 is an ancestor
@@ -447,7 +446,7 @@ class ReleaseInference:
         verdict = self._tie_breaks(tied, cands)
         placements = {frozenset(t[2].items()) for t in tied}  # where each state holds the matching lines
         moved = " (a file sits at another path in some of them)" if len(placements) > 1 else ""
-        holding = [t for t in tied if standing.intersection(members_of[t[1]])]  # holding one of the best releases
+        holding = [t for t in tied if revision_of(t[1]) in standing]  # states holding one of the best releases
         chosen = revision_of(max(holding or tied, key=lambda s: order[s[1]])[1])  # the oldest of them
 
         def settle() -> Decision:
